@@ -1,0 +1,46 @@
+# The two front-door commands: `make run` (the app on SQLite with demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+
+.PHONY: run test lint bench-availability check-deploy clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changes.
+$(STAMPS)/runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/runtime
+
+# Bootstrap and htmx, from npm with the committed lockfile.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+run: $(STAMPS)/runtime node_modules/.package-lock.json
+	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input
+	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_data
+	@echo "Serving on http://127.0.0.1:8000 (staff sign-in at /staff/sign-in/, admin at /admin/)"
+	DJANGO_DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMPS)/dev node_modules/.package-lock.json
+	$(BIN)/pytest
+
+lint: $(STAMPS)/dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench-availability: $(STAMPS)/dev
+	DJANGO_DEBUG=true $(BIN)/python manage.py bench_availability
+
+check-deploy: $(STAMPS)/runtime node_modules/.package-lock.json
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 32) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) $(STAMPS) node_modules staticfiles .test-db.sqlite3*

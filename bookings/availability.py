@@ -1,0 +1,223 @@
+"""The slot engine: which start times may be offered to a patient.
+
+A pure computation over plain values, with no ORM inside, so that it can be tested exhaustively
+and benchmarked alone. ``bookings.selectors`` loads the inputs from the database.
+
+The rules, for one practitioner:
+
+* A working window is a weekly span (local wall-clock times at the location) on a given local
+  date, turned into UTC instants; minus the practitioner's time off.
+* Start times lie on a grid: the span's start plus whole multiples of the slot interval. The grid
+  is anchored on each span's own local start, so a span from 09:00 offers 09:00, 09:15, … on both
+  sides of a daylight-saving change.
+* The consultation itself, ``[start, start + duration)``, lies inside one working window.
+* The consultation widened by the type's buffers, ``[start - before, start + duration + after)``,
+  overlaps no busy interval (an existing booking, itself already widened by its own buffers).
+* ``now + minimum notice <= start <= now + horizon``.
+
+All instants are timezone-aware; the results are in UTC.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    """A half-open interval of time, ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class WeeklySpan:
+    """A span of working time on one weekday (Monday is 0), in the location's wall-clock time."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    """The consultation type's timing rules."""
+
+    duration: timedelta
+    buffer_before: timedelta = timedelta(0)
+    buffer_after: timedelta = timedelta(0)
+    step: timedelta = timedelta(minutes=15)
+    min_notice: timedelta = timedelta(0)
+    horizon: timedelta = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class PractitionerSchedule:
+    """Everything the engine needs to know about one practitioner's time."""
+
+    practitioner_id: int
+    weekly_hours: tuple[WeeklySpan, ...]
+    time_off: tuple[Interval, ...] = ()
+    busy: tuple[Interval, ...] = ()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable start time and the practitioners free for it (at least one)."""
+
+    start: datetime
+    end: datetime
+    practitioner_ids: tuple[int, ...] = field(default=())
+
+
+def local_dates(first_day: date, last_day: date) -> Iterable[date]:
+    day = first_day
+    while day <= last_day:
+        yield day
+        day += timedelta(days=1)
+
+
+def to_utc(day: date, wall_time: time, zone: ZoneInfo) -> datetime:
+    """Return the UTC instant of a wall-clock time on a local date.
+
+    A wall-clock time that does not exist (skipped when clocks go forward) is read with the
+    offset in force before the change, the ``fold=0`` rule, so it lands just after the gap.
+    """
+    return datetime.combine(day, wall_time, tzinfo=zone).astimezone(UTC)
+
+
+def working_windows(
+    weekly_hours: Sequence[WeeklySpan], zone: ZoneInfo, first_day: date, last_day: date
+) -> list[Interval]:
+    """Return the working spans over the local dates ``first_day``..``last_day``, in UTC."""
+    by_weekday: dict[int, list[WeeklySpan]] = {}
+    for span in weekly_hours:
+        by_weekday.setdefault(span.weekday, []).append(span)
+    windows = []
+    for day in local_dates(first_day, last_day):
+        for span in by_weekday.get(day.weekday(), ()):
+            start, end = to_utc(day, span.start, zone), to_utc(day, span.end, zone)
+            if end > start:
+                windows.append(Interval(start, end))
+    windows.sort()
+    return windows
+
+
+def subtract(intervals: Sequence[Interval], holes: Sequence[Interval]) -> list[Interval]:
+    """Return the parts of sorted ``intervals`` not covered by any of ``holes``."""
+    holes = sorted(holes)
+    result = []
+    for interval in intervals:
+        pieces = [interval]
+        for hole in holes:
+            if hole.start >= interval.end:
+                break
+            if hole.end <= interval.start:
+                continue
+            next_pieces = []
+            for piece in pieces:
+                if not piece.overlaps(hole):
+                    next_pieces.append(piece)
+                    continue
+                if piece.start < hole.start:
+                    next_pieces.append(Interval(piece.start, hole.start))
+                if hole.end < piece.end:
+                    next_pieces.append(Interval(hole.end, piece.end))
+            pieces = next_pieces
+        result.extend(pieces)
+    return result
+
+
+def _merge_open(intervals: Iterable[Interval]) -> list[Interval]:
+    """Merge open intervals. Two that only touch stay apart: their shared end is in neither."""
+    merged: list[Interval] = []
+    for interval in sorted(intervals):
+        if merged and interval.start < merged[-1].end:
+            if interval.end > merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, interval.end)
+        else:
+            merged.append(interval)
+    return merged
+
+
+def _ceil_to_grid(moment: datetime, anchor: datetime, step: timedelta) -> datetime:
+    """Return the first grid point ``anchor + k * step`` (k >= 0) at or after ``moment``."""
+    if moment <= anchor:
+        return anchor
+    steps = -((anchor - moment) // step)  # ceiling division on timedeltas
+    return anchor + steps * step
+
+
+def practitioner_slots(
+    schedule: PractitionerSchedule,
+    rules: SlotRules,
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+) -> list[datetime]:
+    """Return the bookable start times of one practitioner, sorted, in UTC."""
+    earliest = now + rules.min_notice
+    latest = now + rules.horizon
+    # A start ``s`` clashes with a busy interval ``b`` when the widened consultation
+    # [s - before, s + duration + after) overlaps it, i.e. when s lies in
+    # (b.start - duration - after, b.end + before). Those open ranges are merged once.
+    reach_back = rules.duration + rules.buffer_after
+    forbidden = _merge_open(
+        Interval(b.start - reach_back, b.end + rules.buffer_before) for b in schedule.busy
+    )
+    forbidden_starts = [f.start for f in forbidden]
+
+    time_off = sorted(schedule.time_off)
+    slots = []
+    for span in working_windows(schedule.weekly_hours, zone, first_day, last_day):
+        anchor = span.start
+        for window in subtract([span], time_off):
+            last_start = min(window.end - rules.duration, latest)
+            candidate = _ceil_to_grid(max(window.start, earliest), anchor, rules.step)
+            while candidate <= last_start:
+                # Find the forbidden range that may contain the candidate: the last one that
+                # starts strictly before it (the ranges are open at both ends).
+                index = bisect.bisect_left(forbidden_starts, candidate) - 1
+                if index >= 0 and candidate < forbidden[index].end:
+                    candidate = _ceil_to_grid(forbidden[index].end, anchor, rules.step)
+                    continue
+                slots.append(candidate)
+                candidate += rules.step
+    return sorted(set(slots))
+
+
+def any_practitioner_slots(
+    schedules: Sequence[PractitionerSchedule],
+    rules: SlotRules,
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+) -> list[Slot]:
+    """Return the start times at which at least one of the practitioners is free."""
+    free_at: dict[datetime, list[int]] = {}
+    for schedule in schedules:
+        for start in practitioner_slots(schedule, rules, zone, first_day, last_day, now):
+            free_at.setdefault(start, []).append(schedule.practitioner_id)
+    return [
+        Slot(start, start + rules.duration, tuple(sorted(ids)))
+        for start, ids in sorted(free_at.items())
+    ]
+
+
+def choose_practitioner(candidate_ids: Iterable[int], bookings_that_day: Mapping[int, int]) -> int:
+    """Pick who takes a "first available" booking, fairly.
+
+    The rule: the candidate with the fewest active bookings on that local day, so that the day's
+    work is spread out; on a tie, the lowest id, so that the choice is deterministic.
+    """
+    return min(candidate_ids, key=lambda pid: (bookings_that_day.get(pid, 0), pid))

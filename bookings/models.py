@@ -1,0 +1,324 @@
+"""Locations, practitioners, consultation types, schedules and bookings.
+
+Hard rules live in the database: check constraints here, and on PostgreSQL an exclusion
+constraint (migration 0002) so that two active bookings of one practitioner never overlap.
+"""
+
+import secrets
+import zoneinfo
+from datetime import timedelta
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not a time zone name. Use a name such as Europe/London or Asia/Dubai.",
+            params={"value": value},
+        )
+
+
+def new_booking_token():
+    """Return an unguessable token for a patient's private booking link (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    address = models.TextField()
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="IANA time zone name, e.g. Europe/London. Patients see times in this zone.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @cached_property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Practitioner(models.Model):
+    """A member of staff who sees patients, at one or more locations."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practitioner"
+    )
+    title = models.CharField(max_length=120, help_text="Shown to patients, e.g. Trichologist.")
+    bio = models.TextField(blank=True, help_text="A short introduction shown to patients.")
+    locations = models.ManyToManyField(Location, related_name="practitioners")
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive practitioners are not offered to patients."
+    )
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class ConsultationType(models.Model):
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIDEO = "video", "Video call"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(help_text="What happens in this consultation, for patients.")
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.IN_PERSON)
+    duration_minutes = models.PositiveSmallIntegerField()
+    buffer_before_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Time kept free before each consultation, e.g. to read the intake."
+    )
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Time kept free after each consultation, e.g. for notes."
+    )
+    slot_interval_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="Offered start times are this many minutes apart."
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        default=12, help_text="How long before its start a consultation can still be booked."
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        default=60, help_text="How many days ahead patients can book."
+    )
+    late_cancel_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="Inside this many hours of the start, patients must call to cancel or move.",
+    )
+    price = models.DecimalField(
+        max_digits=8, decimal_places=2, default=0, help_text="0 for a free consultation."
+    )
+    practitioners = models.ManyToManyField(
+        Practitioner, related_name="consultation_types", blank=True
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive types cannot be booked.")
+
+    class Meta:
+        ordering = ["duration_minutes", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="consultation_type_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_interval_minutes__gt=0),
+                name="consultation_type_interval_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(horizon_days__gt=0), name="consultation_type_horizon_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.duration_minutes is not None and self.duration_minutes == 0:
+            errors["duration_minutes"] = "A consultation must last at least one minute."
+        if self.slot_interval_minutes is not None and self.slot_interval_minutes == 0:
+            errors["slot_interval_minutes"] = "Start times must be at least one minute apart."
+        if self.horizon_days is not None and self.horizon_days == 0:
+            errors["horizon_days"] = "Patients must be able to book at least one day ahead."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def duration(self):
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_free(self):
+        return not self.price
+
+
+class WorkingHours(models.Model):
+    """One span of a practitioner's weekly hours at a location; a day may have several."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField(help_text="Local time at the location.")
+    end_time = models.TimeField(help_text="Local time at the location.")
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "start_time"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="working_hours_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="working_hours_valid_weekday"
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M} "
+            f"at {self.location}"
+        )
+
+    def clean(self):
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The end time must be after the start time."})
+        if not (self.practitioner_id and self.start_time and self.end_time):
+            return
+        if (
+            self.location_id
+            and not self.practitioner.locations.filter(pk=self.location_id).exists()
+        ):
+            raise ValidationError(
+                {"location": "Add this location to the practitioner before giving them hours."}
+            )
+        # A practitioner is in one place at a time, so spans on one weekday may not overlap,
+        # whichever location they are at.
+        overlapping = WorkingHours.objects.filter(
+            practitioner_id=self.practitioner_id,
+            weekday=self.weekday,
+            start_time__lt=self.end_time,
+            end_time__gt=self.start_time,
+        ).exclude(pk=self.pk)
+        clash = overlapping.select_related("location").first()
+        if clash:
+            raise ValidationError(
+                f"These hours overlap {clash.start_time:%H:%M}–{clash.end_time:%H:%M} "
+                f"on {clash.get_weekday_display()} at {clash.location}."
+            )
+
+
+class TimeOff(models.Model):
+    """A dated exception to a practitioner's hours: leave, training, a blocked afternoon."""
+
+    class Reason(models.TextChoices):
+        LEAVE = "leave", "Leave"
+        TRAINING = "training", "Training"
+        BLOCKED = "blocked", "Blocked time"
+        OTHER = "other", "Other"
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="time_off"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.LEAVE)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="time_off_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["practitioner", "ends_at"], name="time_off_pract_end_idx")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} for {self.practitioner}"
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "Time off must end after it starts."})
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self):
+        return self.exclude(status=Booking.Status.CANCELLED)
+
+
+class Booking(models.Model):
+    """A patient's consultation with a practitioner.
+
+    ``blocked_from``/``blocked_until`` widen the consultation by the type's buffers, copied at
+    booking time so that a later change to the type does not move existing bookings. Two active
+    bookings of one practitioner may not overlap on those blocked intervals.
+    """
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="bookings"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="bookings"
+    )
+    consultation_type = models.ForeignKey(
+        ConsultationType, on_delete=models.PROTECT, related_name="bookings"
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="bookings")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    blocked_from = models.DateTimeField()
+    blocked_until = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
+    token = models.CharField(max_length=64, unique=True, default=new_booking_token, editable=False)
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="Raised on every change, for calendar updates."
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(blocked_from__lte=F("starts_at"), blocked_until__gte=F("ends_at")),
+                name="booking_blocked_covers_consultation",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["practitioner", "blocked_until"], name="booking_pract_until_idx"),
+            models.Index(fields=["location", "starts_at"], name="booking_location_start_idx"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.consultation_type} with {self.practitioner} at {self.starts_at:%Y-%m-%d %H:%M}"
+        )
+
+    @property
+    def is_active(self):
+        return self.status != self.Status.CANCELLED
+
+    @property
+    def local_starts_at(self):
+        return self.starts_at.astimezone(self.location.zone)

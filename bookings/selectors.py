@@ -1,0 +1,140 @@
+"""Reads for the booking pages and services: load exactly what the slot engine needs, then call it.
+
+``available_slots`` runs at most four queries whatever the number of bookings or practitioners:
+practitioners, their working hours, their time off, and their bookings in the range.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from bookings import availability
+from bookings.models import Booking, ConsultationType, Location, Practitioner, TimeOff, WorkingHours
+
+
+@dataclass
+class Availability:
+    """Slots of one consultation type at one location, with what is needed to present them."""
+
+    location: Location
+    consultation_type: ConsultationType
+    slots: list[availability.Slot]
+    practitioners: dict[int, Practitioner]
+    bookings_per_day: Counter = field(default_factory=Counter)
+
+    def slot_at(self, start: datetime) -> availability.Slot | None:
+        for slot in self.slots:
+            if slot.start == start:
+                return slot
+        return None
+
+    def practitioner_for(self, slot: availability.Slot) -> Practitioner:
+        """Return who takes a "first available" booking in this slot (the fair rule)."""
+        day = slot.start.astimezone(self.location.zone).date()
+        loads = {pid: self.bookings_per_day[(pid, day)] for pid in slot.practitioner_ids}
+        return self.practitioners[availability.choose_practitioner(slot.practitioner_ids, loads)]
+
+    def slots_by_day(self) -> list[tuple[date, list[availability.Slot]]]:
+        days: dict[date, list[availability.Slot]] = {}
+        for slot in self.slots:
+            days.setdefault(slot.start.astimezone(self.location.zone).date(), []).append(slot)
+        return list(days.items())
+
+
+def slot_rules(consultation_type: ConsultationType) -> availability.SlotRules:
+    return availability.SlotRules(
+        duration=timedelta(minutes=consultation_type.duration_minutes),
+        buffer_before=timedelta(minutes=consultation_type.buffer_before_minutes),
+        buffer_after=timedelta(minutes=consultation_type.buffer_after_minutes),
+        step=timedelta(minutes=consultation_type.slot_interval_minutes),
+        min_notice=timedelta(hours=consultation_type.min_notice_hours),
+        horizon=timedelta(days=consultation_type.horizon_days),
+    )
+
+
+def eligible_practitioners(consultation_type: ConsultationType, location: Location):
+    """Return the active practitioners who offer this type at this location."""
+    return (
+        Practitioner.objects.filter(
+            consultation_types=consultation_type, locations=location, is_active=True
+        )
+        .select_related("user")
+        .distinct()
+    )
+
+
+def available_slots(
+    *,
+    consultation_type: ConsultationType,
+    location: Location,
+    first_day: date,
+    last_day: date,
+    practitioner: Practitioner | None = None,
+    now: datetime | None = None,
+    exclude_booking_id: int | None = None,
+) -> Availability:
+    """Return the bookable slots over the local dates ``first_day``..``last_day`` inclusive.
+
+    With ``practitioner`` None, a slot is offered when any eligible practitioner is free.
+    ``exclude_booking_id`` leaves one booking out of the busy times, to reschedule it.
+    """
+    now = now or timezone.now()
+    zone = location.zone
+    rules = slot_rules(consultation_type)
+    # No day before today or past the horizon can hold a slot, so none is loaded.
+    first_day = max(first_day, now.astimezone(zone).date())
+    last_day = min(last_day, (now + rules.horizon).astimezone(zone).date())
+
+    practitioners_qs = eligible_practitioners(consultation_type, location)
+    if practitioner is not None:
+        practitioners_qs = practitioners_qs.filter(pk=practitioner.pk)
+    practitioners = {p.pk: p for p in practitioners_qs}
+    result = Availability(location, consultation_type, [], practitioners)
+    if not practitioners or first_day > last_day or not consultation_type.is_active:
+        return result
+
+    # Everything that can touch a window on these dates: a day either side covers any
+    # daylight-saving offset, plus the buffers and duration that widen a clash.
+    margin = timedelta(days=1) + rules.duration + rules.buffer_before + rules.buffer_after
+    range_start = availability.to_utc(first_day, time(0), zone) - margin
+    range_end = availability.to_utc(last_day + timedelta(days=1), time(0), zone) + margin
+
+    ids = list(practitioners)
+    hours: dict[int, list[availability.WeeklySpan]] = {pid: [] for pid in ids}
+    for pid, weekday, start, end in WorkingHours.objects.filter(
+        location=location, practitioner_id__in=ids
+    ).values_list("practitioner_id", "weekday", "start_time", "end_time"):
+        hours[pid].append(availability.WeeklySpan(weekday, start, end))
+
+    time_off: dict[int, list[availability.Interval]] = {pid: [] for pid in ids}
+    for pid, start, end in TimeOff.objects.filter(
+        practitioner_id__in=ids, starts_at__lt=range_end, ends_at__gt=range_start
+    ).values_list("practitioner_id", "starts_at", "ends_at"):
+        time_off[pid].append(availability.Interval(start, end))
+
+    busy: dict[int, list[availability.Interval]] = {pid: [] for pid in ids}
+    bookings = Booking.objects.active().filter(
+        practitioner_id__in=ids, blocked_from__lt=range_end, blocked_until__gt=range_start
+    )
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=exclude_booking_id)
+    for pid, blocked_from, blocked_until, starts_at in bookings.values_list(
+        "practitioner_id", "blocked_from", "blocked_until", "starts_at"
+    ):
+        busy[pid].append(availability.Interval(blocked_from, blocked_until))
+        result.bookings_per_day[(pid, starts_at.astimezone(zone).date())] += 1
+
+    schedules = [
+        availability.PractitionerSchedule(
+            pid, tuple(hours[pid]), tuple(time_off[pid]), tuple(busy[pid])
+        )
+        for pid in ids
+    ]
+    result.slots = availability.any_practitioner_slots(
+        schedules, rules, zone, first_day, last_day, now
+    )
+    return result

@@ -1,0 +1,259 @@
+"""Every booking write with a business rule. One transaction each; refusals raise BookingError.
+
+Whatever a browser sent, each write re-checks the slot against every rule by asking the slot
+engine whether the requested start is offered right now. Races are settled in the database: the
+practitioners concerned are locked (``SELECT … FOR UPDATE``) before the re-check, so two requests
+for one practitioner are checked one after the other; on SQLite, where that lock does not exist,
+every transaction takes the database's write lock at BEGIN (``transaction_mode`` IMMEDIATE). On
+PostgreSQL an exclusion constraint also makes an overlapping insert impossible, whatever the code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings import selectors
+from bookings.availability import Slot
+from bookings.models import Booking, ConsultationType, Location, Practitioner
+
+TAKEN_MESSAGE = "Sorry, that time has just been taken. Please choose another time."
+
+
+class BookingError(Exception):
+    """A booking rule refused the request; ``message`` is fit to show to the person."""
+
+    def __init__(self, message: str, *, alternatives: list[Slot] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.alternatives = alternatives or []
+
+
+def _lock_practitioners(practitioner_ids) -> None:
+    # Locked in id order, so that two transactions locking overlapping sets cannot deadlock.
+    list(
+        Practitioner.objects.select_for_update()
+        .filter(pk__in=practitioner_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _day_availability(consultation_type, location, starts_at, practitioner, now, exclude=None):
+    day = starts_at.astimezone(location.zone).date()
+    return selectors.available_slots(
+        consultation_type=consultation_type,
+        location=location,
+        first_day=day,
+        last_day=day,
+        practitioner=practitioner,
+        now=now,
+        exclude_booking_id=exclude,
+    )
+
+
+def _refusal(consultation_type, location, starts_at, practitioner, now, exclude=None):
+    """Explain, for a person, why ``starts_at`` is not bookable, with the nearest free times."""
+    rules = selectors.slot_rules(consultation_type)
+    if starts_at < now + rules.min_notice:
+        message = (
+            f"That time is too soon to book online: this consultation needs at least "
+            f"{consultation_type.min_notice_hours} hours' notice."
+        )
+    elif starts_at > now + rules.horizon:
+        message = (
+            f"That time is too far ahead: bookings open {consultation_type.horizon_days} days "
+            "in advance."
+        )
+    else:
+        ids = (
+            [practitioner.pk]
+            if practitioner
+            else list(
+                selectors.eligible_practitioners(consultation_type, location).values_list(
+                    "pk", flat=True
+                )
+            )
+        )
+        clashes = Booking.objects.active().filter(
+            practitioner_id__in=ids,
+            blocked_from__lt=starts_at + rules.duration + rules.buffer_after,
+            blocked_until__gt=starts_at - rules.buffer_before,
+        )
+        if exclude is not None:
+            clashes = clashes.exclude(pk=exclude)
+        if clashes.exists():
+            message = TAKEN_MESSAGE
+        else:
+            message = "That time is not available. Please choose one of the times offered."
+    alternatives = nearest_slots(
+        consultation_type=consultation_type,
+        location=location,
+        around=starts_at,
+        practitioner=practitioner,
+        now=now,
+        exclude_booking_id=exclude,
+    )
+    return BookingError(message, alternatives=alternatives)
+
+
+def nearest_slots(
+    *,
+    consultation_type: ConsultationType,
+    location: Location,
+    around: datetime,
+    practitioner: Practitioner | None = None,
+    now: datetime | None = None,
+    count: int = 3,
+    exclude_booking_id: int | None = None,
+) -> list[Slot]:
+    """Return up to ``count`` free slots closest to ``around``, within a week either side."""
+    day = around.astimezone(location.zone).date()
+    result = selectors.available_slots(
+        consultation_type=consultation_type,
+        location=location,
+        first_day=day - timedelta(days=7),
+        last_day=day + timedelta(days=7),
+        practitioner=practitioner,
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+    )
+    closest = sorted(result.slots, key=lambda slot: abs(slot.start - around))[:count]
+    return sorted(closest, key=lambda slot: slot.start)
+
+
+def _blocked_interval(consultation_type: ConsultationType, starts_at: datetime):
+    ends_at = starts_at + consultation_type.duration
+    return (
+        ends_at,
+        starts_at - timedelta(minutes=consultation_type.buffer_before_minutes),
+        ends_at + timedelta(minutes=consultation_type.buffer_after_minutes),
+    )
+
+
+def booking_create(
+    *,
+    patient,
+    consultation_type: ConsultationType,
+    location: Location,
+    starts_at: datetime,
+    practitioner: Practitioner | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a consultation, with ``practitioner`` or, when None, the first available one.
+
+    Raise BookingError if the slot breaks any rule or has just been taken.
+    """
+    now = now or timezone.now()
+    if not consultation_type.is_active:
+        raise BookingError("This consultation is no longer offered online. Please call the clinic.")
+    try:
+        with transaction.atomic():
+            if practitioner is not None:
+                _lock_practitioners([practitioner.pk])
+            else:
+                eligible = selectors.eligible_practitioners(consultation_type, location)
+                _lock_practitioners(list(eligible.values_list("pk", flat=True)))
+            day = _day_availability(consultation_type, location, starts_at, practitioner, now)
+            slot = day.slot_at(starts_at)
+            if slot is None:
+                raise _refusal(consultation_type, location, starts_at, practitioner, now)
+            chosen = practitioner or day.practitioner_for(slot)
+            ends_at, blocked_from, blocked_until = _blocked_interval(consultation_type, starts_at)
+            return Booking.objects.create(
+                patient=patient,
+                practitioner=chosen,
+                consultation_type=consultation_type,
+                location=location,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                blocked_from=blocked_from,
+                blocked_until=blocked_until,
+            )
+    except IntegrityError as error:
+        # Only reachable if a writer bypassed the lock; the exclusion constraint still held.
+        raise BookingError(TAKEN_MESSAGE) from error
+
+
+def _check_changeable(booking: Booking, *, by_staff: bool, now: datetime, action: str) -> None:
+    if booking.status == Booking.Status.CANCELLED:
+        raise BookingError("This booking has been cancelled, so it can no longer be changed.")
+    if booking.status != Booking.Status.CONFIRMED or booking.starts_at <= now:
+        raise BookingError("This consultation has already started or taken place.")
+    cutoff = timedelta(hours=booking.consultation_type.late_cancel_hours)
+    if not by_staff and booking.starts_at - now < cutoff:
+        raise BookingError(
+            f"Your consultation is less than {booking.consultation_type.late_cancel_hours} hours "
+            f"away, so it can no longer be {action} online. Please call the clinic."
+        )
+
+
+def booking_cancel(
+    *, booking: Booking, reason: str = "", by_staff: bool = False, now: datetime | None = None
+) -> Booking:
+    """Cancel a confirmed booking. Patients cannot cancel inside the type's late-cancel cutoff."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Booking.objects.select_for_update()
+            .select_related("consultation_type")
+            .get(pk=booking.pk)
+        )
+        _check_changeable(locked, by_staff=by_staff, now=now, action="cancelled")
+        locked.status = Booking.Status.CANCELLED
+        locked.cancelled_at = now
+        locked.cancellation_reason = reason.strip()[:500]
+        locked.sequence += 1
+        locked.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancellation_reason",
+                "sequence",
+                "updated_at",
+            ]
+        )
+    return locked
+
+
+def booking_reschedule(
+    *,
+    booking: Booking,
+    starts_at: datetime,
+    practitioner: Practitioner | None = None,
+    by_staff: bool = False,
+    now: datetime | None = None,
+) -> Booking:
+    """Move a confirmed booking to ``starts_at``, with the same practitioner unless one is given.
+
+    The new time must pass every rule a new booking would; the booking keeps its identity and
+    private link, and its calendar sequence is raised.
+    """
+    now = now or timezone.now()
+    target = practitioner or booking.practitioner
+    try:
+        with transaction.atomic():
+            _lock_practitioners([target.pk])
+            locked = (
+                Booking.objects.select_for_update()
+                .select_related("consultation_type", "location")
+                .get(pk=booking.pk)
+            )
+            _check_changeable(locked, by_staff=by_staff, now=now, action="moved")
+            if starts_at == locked.starts_at and target.pk == locked.practitioner_id:
+                return locked
+            ct, location = locked.consultation_type, locked.location
+            day = _day_availability(ct, location, starts_at, target, now, exclude=locked.pk)
+            if day.slot_at(starts_at) is None:
+                raise _refusal(ct, location, starts_at, target, now, exclude=locked.pk)
+            ends_at, blocked_from, blocked_until = _blocked_interval(ct, starts_at)
+            locked.practitioner = target
+            locked.starts_at, locked.ends_at = starts_at, ends_at
+            locked.blocked_from, locked.blocked_until = blocked_from, blocked_until
+            locked.sequence += 1
+            locked.save()
+    except IntegrityError as error:
+        raise BookingError(TAKEN_MESSAGE) from error
+    return locked

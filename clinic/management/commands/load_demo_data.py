@@ -1,0 +1,279 @@
+"""Load a believable demo clinic: locations, practitioners, hours, consultation types, staff.
+
+Running it again changes nothing and duplicates nothing: every row is found by a natural key
+before it is created. It refuses to run with DEBUG off, since the demo logins share one password.
+"""
+
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from bookings import selectors
+from bookings.models import ConsultationType, Location, Practitioner, TimeOff, WorkingHours
+from bookings.services import BookingError, booking_create
+from patients.models import Patient
+
+DEMO_PASSWORD = "clinic-demo-2026"  # noqa: S105 - demo only; the command refuses DEBUG off
+
+LOCATIONS = [
+    {
+        "name": "Hampstead, London",
+        "address": "14 Harrow Lane, London NW3 2QP, United Kingdom",
+        "phone": "020 7946 0321",
+        "time_zone": "Europe/London",
+    },
+    {
+        "name": "Healthcare City, Dubai",
+        "address": "Building 27, Dubai Healthcare City, Dubai, United Arab Emirates",
+        "phone": "+971 4 555 0142",
+        "time_zone": "Asia/Dubai",
+    },
+]
+
+MORNING_AFTERNOON = [(time(9), time(12, 30)), (time(13, 30), time(17))]
+PRACTITIONERS = [
+    {
+        "username": "dr.okafor",
+        "first_name": "Amara",
+        "last_name": "Okafor",
+        "title": "Consultant dermatologist, hair and scalp",
+        "bio": "Fifteen years in hair and scalp disorders; leads the clinic's PRP service.",
+        "locations": ["Hampstead, London"],
+        "hours": {day: ("Hampstead, London", MORNING_AFTERNOON) for day in (0, 1, 3, 4)},
+    },
+    {
+        "username": "dr.whitfield",
+        "first_name": "James",
+        "last_name": "Whitfield",
+        "title": "Hair restoration surgeon",
+        "bio": "Performs FUE and FUT transplants and assesses candidates for surgery.",
+        "locations": ["Hampstead, London"],
+        "hours": {
+            1: ("Hampstead, London", [(time(10), time(13)), (time(14), time(18))]),
+            2: ("Hampstead, London", [(time(10), time(13)), (time(14), time(18))]),
+            5: ("Hampstead, London", [(time(9), time(13))]),
+        },
+    },
+    {
+        "username": "l.haddad",
+        "first_name": "Layla",
+        "last_name": "Haddad",
+        "title": "Trichologist",
+        "bio": "Specialises in hair loss in women, telogen effluvium and scalp health.",
+        "locations": ["Healthcare City, Dubai"],
+        "hours": {day: ("Healthcare City, Dubai", MORNING_AFTERNOON) for day in range(5)},
+    },
+]
+
+CONSULTATION_TYPES = [
+    {
+        "slug": "video-screening",
+        "name": "Free video screening",
+        "description": (
+            "A short video call to talk about your hair loss and whether an in-person "
+            "consultation would help. No examination and no prescription."
+        ),
+        "mode": ConsultationType.Mode.VIDEO,
+        "duration_minutes": 15,
+        "buffer_after_minutes": 5,
+        "min_notice_hours": 4,
+        "price": Decimal("0"),
+        "practitioners": ["dr.okafor", "dr.whitfield", "l.haddad"],
+    },
+    {
+        "slug": "initial-consultation",
+        "name": "Initial hair-loss consultation",
+        "description": (
+            "A full assessment: your history, a close look at your scalp, the likely cause and "
+            "the options that suit you, including whether tests are needed first."
+        ),
+        "mode": ConsultationType.Mode.IN_PERSON,
+        "duration_minutes": 30,
+        "buffer_after_minutes": 10,
+        "price": Decimal("95.00"),
+        "practitioners": ["dr.okafor", "dr.whitfield", "l.haddad"],
+    },
+    {
+        "slug": "prp-stem-cell-suitability",
+        "name": "PRP and stem cell suitability consultation",
+        "description": (
+            "For people considering PRP, exosomes or stem cell therapy: a medical review of "
+            "whether these treatments are safe and likely to help you."
+        ),
+        "mode": ConsultationType.Mode.IN_PERSON,
+        "duration_minutes": 45,
+        "buffer_before_minutes": 5,
+        "buffer_after_minutes": 10,
+        "price": Decimal("150.00"),
+        "practitioners": ["dr.okafor", "dr.whitfield"],
+    },
+    {
+        "slug": "follow-up",
+        "name": "Follow-up consultation",
+        "description": "A review of progress on your treatment plan, with photos to compare.",
+        "mode": ConsultationType.Mode.IN_PERSON,
+        "duration_minutes": 20,
+        "buffer_after_minutes": 5,
+        "slot_interval_minutes": 10,
+        "price": Decimal("60.00"),
+        "practitioners": ["dr.okafor", "dr.whitfield", "l.haddad"],
+    },
+]
+
+# Staff roles for the demo. Each is a group; the permissions matrix grows with the staff issue.
+ROLES = {
+    "Clinic admin": None,  # superuser: everything
+    "Reception": ["view_booking", "view_patient", "view_timeoff", "add_timeoff", "change_timeoff"],
+    "Practitioner": ["view_booking", "view_patient"],
+}
+STAFF = [
+    {"username": "admin", "first_name": "Clinic", "last_name": "Admin", "role": "Clinic admin"},
+    {"username": "reception", "first_name": "Rosa", "last_name": "Lindqvist", "role": "Reception"},
+]
+
+DEMO_PATIENTS = [
+    ("Daniel", "Moreno", "daniel.moreno@example.com", date(1988, 4, 2)),
+    ("Priya", "Shah", "priya.shah@example.com", date(1979, 11, 23)),
+    ("Tom", "Becker", "tom.becker@example.com", date(1995, 7, 14)),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo clinic (idempotent) and print the demo staff logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run even with DEBUG off (never on a real clinic's database).",
+        )
+
+    def handle(self, *args, allow_production=False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError("Demo data has shared passwords; run it with DJANGO_DEBUG=true.")
+        with transaction.atomic():
+            locations = {spec["name"]: self._location(spec) for spec in LOCATIONS}
+            groups = {name: self._group(name, perms) for name, perms in ROLES.items()}
+            practitioners = {
+                spec["username"]: self._practitioner(spec, locations, groups["Practitioner"])
+                for spec in PRACTITIONERS
+            }
+            for spec in STAFF:
+                self._staff_user(spec, groups[spec["role"]])
+            for spec in CONSULTATION_TYPES:
+                self._consultation_type(spec, practitioners)
+            self._time_off(practitioners["dr.whitfield"])
+        self._demo_bookings()
+        self._print_logins()
+
+    def _location(self, spec):
+        location, _ = Location.objects.get_or_create(name=spec["name"], defaults=spec)
+        return location
+
+    def _group(self, name, codenames):
+        group, _ = Group.objects.get_or_create(name=name)
+        if codenames:
+            group.permissions.set(Permission.objects.filter(codename__in=codenames))
+        return group
+
+    def _user(self, spec, group, **flags):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=spec["username"],
+            defaults={
+                "first_name": spec["first_name"],
+                "last_name": spec["last_name"],
+                "email": f"{spec['username']}@clinic.example",
+                "is_staff": True,
+                **flags,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(group)
+        return user
+
+    def _staff_user(self, spec, group):
+        superuser = spec["role"] == "Clinic admin"
+        return self._user(spec, group, is_superuser=superuser)
+
+    def _practitioner(self, spec, locations, group):
+        user = self._user(spec, group)
+        practitioner, created = Practitioner.objects.get_or_create(
+            user=user, defaults={"title": spec["title"], "bio": spec["bio"]}
+        )
+        practitioner.locations.add(*(locations[name] for name in spec["locations"]))
+        if created:
+            for weekday, (location_name, spans) in spec["hours"].items():
+                for start, end in spans:
+                    WorkingHours.objects.create(
+                        practitioner=practitioner,
+                        location=locations[location_name],
+                        weekday=weekday,
+                        start_time=start,
+                        end_time=end,
+                    )
+        return practitioner
+
+    def _consultation_type(self, spec, practitioners):
+        spec = dict(spec)
+        names = spec.pop("practitioners")
+        consultation_type, _ = ConsultationType.objects.get_or_create(
+            slug=spec["slug"], defaults=spec
+        )
+        consultation_type.practitioners.add(*(practitioners[name] for name in names))
+
+    def _time_off(self, practitioner):
+        if practitioner.time_off.exists():
+            return
+        # A week of leave three weeks from the first load, so that the picker shows a gap.
+        start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        start += timedelta(days=21)
+        TimeOff.objects.create(
+            practitioner=practitioner,
+            starts_at=start,
+            ends_at=start + timedelta(days=7),
+            reason=TimeOff.Reason.LEAVE,
+            note="Annual leave",
+        )
+
+    def _demo_bookings(self):
+        """Book a few demo patients into the first free slots, once, so the diary is not empty."""
+        if Patient.objects.filter(email__in=[p[2] for p in DEMO_PATIENTS]).exists():
+            return
+        consultation_type = ConsultationType.objects.get(slug="initial-consultation")
+        location = Location.objects.get(name=LOCATIONS[0]["name"])
+        today = timezone.now().astimezone(location.zone).date()
+        slots = selectors.available_slots(
+            consultation_type=consultation_type,
+            location=location,
+            first_day=today + timedelta(days=1),
+            last_day=today + timedelta(days=14),
+        ).slots
+        for (first, last, email, born), slot in zip(DEMO_PATIENTS, slots[5::40], strict=False):
+            patient = Patient.objects.create(
+                first_name=first, last_name=last, email=email, date_of_birth=born
+            )
+            try:
+                booking_create(
+                    patient=patient,
+                    consultation_type=consultation_type,
+                    location=location,
+                    starts_at=slot.start,
+                )
+            except BookingError as error:
+                self.stderr.write(f"Skipped a demo booking: {error.message}")
+
+    def _print_logins(self):
+        usernames = [s["username"] for s in STAFF] + [s["username"] for s in PRACTITIONERS]
+        self.stdout.write(self.style.SUCCESS("Demo clinic loaded."))
+        self.stdout.write(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
+        for username in usernames:
+            self.stdout.write(f"  {username}")

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from clinic import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
+    path("staff/sign-in/", auth_views.LoginView.as_view(), name="login"),
+    path("staff/sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("book/", include("bookings.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "clinic.views.bad_request"
+handler403 = "clinic.views.permission_denied"
+handler404 = "clinic.views.page_not_found"
+handler500 = "clinic.views.server_error"

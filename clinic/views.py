@@ -1,0 +1,71 @@
+from django.shortcuts import render
+from django.views.generic import TemplateView
+
+from clinic.treatments import TREATMENTS
+
+
+class HomeView(TemplateView):
+    template_name = "clinic/home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(treatments=TREATMENTS, **kwargs)
+
+
+class TreatmentsView(TemplateView):
+    template_name = "clinic/treatments.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(treatments=TREATMENTS, **kwargs)
+
+
+# Error pages in the clinic's own look. Each renders a plain template with no database access,
+# so that it still works when the database is the thing that failed.
+
+
+def _error_page(request, status, title, message):
+    context = {"status": status, "title": title, "message": message}
+    return render(request, "clinic/error.html", context, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error_page(
+        request, 400, "That request could not be understood", "Please go back and try again."
+    )
+
+
+def permission_denied(request, exception=None):
+    return _error_page(
+        request,
+        403,
+        "You do not have access to this page",
+        "If you work at the clinic, sign in with an account whose role allows it.",
+    )
+
+
+def page_not_found(request, exception=None):
+    return _error_page(
+        request,
+        404,
+        "We could not find that page",
+        "The link may be old or mistyped. You can start again from the home page.",
+    )
+
+
+def server_error(request):
+    return _error_page(
+        request,
+        500,
+        "Something went wrong on our side",
+        "Nothing you sent has been lost on purpose, but please try again in a few minutes. "
+        "If it keeps happening, call the clinic.",
+    )
+
+
+def csrf_failure(request, reason=""):
+    return _error_page(
+        request,
+        403,
+        "This form expired",
+        "For your security, forms stop working after a while or when cookies are blocked. "
+        "Please go back, reload the page and send it again.",
+    )

@@ -1,0 +1,322 @@
+"""The pure slot engine: rules, daylight saving, "any practitioner", and properties over random
+schedules checked against a brute-force oracle."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bookings.availability import (
+    Interval,
+    PractitionerSchedule,
+    SlotRules,
+    WeeklySpan,
+    any_practitioner_slots,
+    choose_practitioner,
+    practitioner_slots,
+    subtract,
+)
+
+LONDON = ZoneInfo("Europe/London")
+MONDAY = date(2026, 3, 2)
+BEFORE_OPENING = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+SPLIT_DAY = (WeeklySpan(0, time(9), time(12, 30)), WeeklySpan(0, time(13, 30), time(17)))
+HALF_HOUR = SlotRules(duration=timedelta(minutes=30))
+
+
+def utc(day, hour, minute=0):
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def local_times(slots, zone):
+    return [s.astimezone(zone).strftime("%H:%M") for s in slots]
+
+
+def test_split_day_offers_each_span_on_the_grid():
+    schedule = PractitionerSchedule(1, SPLIT_DAY)
+    slots = practitioner_slots(schedule, HALF_HOUR, LONDON, MONDAY, MONDAY, BEFORE_OPENING)
+    times = local_times(slots, LONDON)
+    assert times[0] == "09:00"
+    assert "12:00" in times and "12:15" not in times  # 12:15 + 30 min would pass 12:30
+    assert "13:00" not in times and "13:30" in times
+    assert times[-1] == "16:30"
+    assert len(times) == 13 + 13
+
+
+def test_busy_interval_and_buffers_block_nearby_starts():
+    rules = SlotRules(
+        duration=timedelta(minutes=30),
+        buffer_before=timedelta(minutes=10),
+        buffer_after=timedelta(minutes=5),
+    )
+    # An existing booking blocked 10:00–10:45 (its own buffers included).
+    busy = (Interval(utc(MONDAY, 10), utc(MONDAY, 10, 45)),)
+    schedule = PractitionerSchedule(1, (WeeklySpan(0, time(9), time(12)),), busy=busy)
+    times = local_times(
+        practitioner_slots(schedule, rules, LONDON, MONDAY, MONDAY, BEFORE_OPENING), LONDON
+    )
+    # 09:15 ends 09:45 and its after-buffer reaches 09:50: free. 09:30 would reach 10:05: taken.
+    assert "09:15" in times and "09:30" not in times
+    # 10:45 needs its before-buffer from 10:35: taken. 11:00 needs it from 10:50: free.
+    assert "10:45" not in times and "11:00" in times
+
+
+def test_gap_exactly_as_long_as_consultation_and_buffers_is_offered():
+    rules = SlotRules(
+        duration=timedelta(minutes=30),
+        buffer_before=timedelta(minutes=5),
+        buffer_after=timedelta(minutes=5),
+        step=timedelta(minutes=5),
+    )
+    busy = (
+        Interval(utc(MONDAY, 9), utc(MONDAY, 10)),
+        Interval(utc(MONDAY, 10, 40), utc(MONDAY, 11)),
+    )
+    schedule = PractitionerSchedule(1, (WeeklySpan(0, time(9), time(11)),), busy=busy)
+    slots = practitioner_slots(schedule, rules, LONDON, MONDAY, MONDAY, BEFORE_OPENING)
+    assert slots == [utc(MONDAY, 10, 5)]
+
+
+def test_time_off_removes_slots_but_keeps_the_grid():
+    time_off = (Interval(utc(MONDAY, 10, 5), utc(MONDAY, 11)),)
+    schedule = PractitionerSchedule(1, (WeeklySpan(0, time(9), time(12)),), time_off=time_off)
+    times = local_times(
+        practitioner_slots(schedule, HALF_HOUR, LONDON, MONDAY, MONDAY, BEFORE_OPENING), LONDON
+    )
+    assert times == ["09:00", "09:15", "09:30", "11:00", "11:15", "11:30"]
+
+
+def test_minimum_notice_and_horizon_bound_the_slots():
+    rules = SlotRules(
+        duration=timedelta(minutes=30), min_notice=timedelta(hours=2), horizon=timedelta(days=1)
+    )
+    now = utc(MONDAY, 9, 50)
+    hours = tuple(WeeklySpan(day, time(9), time(17)) for day in range(7))
+    slots = practitioner_slots(
+        PractitionerSchedule(1, hours), rules, LONDON, MONDAY, MONDAY + timedelta(days=3), now
+    )
+    assert slots[0] == utc(MONDAY, 12)  # first grid point at or after 11:50
+    assert slots[-1] == utc(MONDAY + timedelta(days=1), 9, 45)  # last at or before now + 1 day
+    assert all(now + rules.min_notice <= s <= now + rules.horizon for s in slots)
+
+
+def test_subtract_splits_and_trims():
+    base = [Interval(utc(MONDAY, 9), utc(MONDAY, 17))]
+    holes = [Interval(utc(MONDAY, 8), utc(MONDAY, 10)), Interval(utc(MONDAY, 12), utc(MONDAY, 13))]
+    assert subtract(base, holes) == [
+        Interval(utc(MONDAY, 10), utc(MONDAY, 12)),
+        Interval(utc(MONDAY, 13), utc(MONDAY, 17)),
+    ]
+
+
+# Daylight saving: 2026 transitions. London: 29 March (01:00 -> 02:00), 25 October (02:00 ->
+# 01:00). Los Angeles: 8 March (02:00 -> 03:00), 1 November (02:00 -> 01:00).
+DST_WEEKS = [
+    ("Europe/London", date(2026, 3, 29)),
+    ("Europe/London", date(2026, 10, 25)),
+    ("America/Los_Angeles", date(2026, 3, 8)),
+    ("America/Los_Angeles", date(2026, 11, 1)),
+]
+
+
+@pytest.mark.parametrize(("zone_name", "change_day"), DST_WEEKS)
+def test_daylight_saving_keeps_nine_oclock_local_and_loses_no_slot(zone_name, change_day):
+    zone = ZoneInfo(zone_name)
+    hours = tuple(WeeklySpan(day, time(9), time(17)) for day in range(7))
+    first, last = change_day - timedelta(days=3), change_day + timedelta(days=3)
+    now = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
+    slots = practitioner_slots(PractitionerSchedule(1, hours), HALF_HOUR, zone, first, last, now)
+
+    assert len(slots) == len(set(slots))
+    by_day = {}
+    for slot in slots:
+        by_day.setdefault(slot.astimezone(zone).date(), []).append(slot.astimezone(zone))
+    assert sorted(by_day) == [first + timedelta(days=n) for n in range(7)]
+    for local_slots in by_day.values():
+        assert local_slots[0].strftime("%H:%M") == "09:00"
+        assert local_slots[-1].strftime("%H:%M") == "16:30"
+        assert len(local_slots) == 31  # 09:00 to 16:30 every 15 minutes
+    # Across the change the UTC time of 09:00 local moves by exactly one hour.
+    before = by_day[change_day - timedelta(days=1)][0].astimezone(UTC).time()
+    after = by_day[change_day][0].astimezone(UTC).time()
+    assert abs(before.hour - after.hour) == 1
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "change_day", "expected"),
+    [
+        # A night span 00:00–04:00 lasts 3 real hours when clocks go forward, 5 when they go back:
+        # the slots follow real time, each instant offered once.
+        ("Europe/London", date(2026, 3, 29), 11),
+        ("Europe/London", date(2026, 10, 25), 19),
+        ("America/Los_Angeles", date(2026, 3, 8), 11),
+        ("America/Los_Angeles", date(2026, 11, 1), 19),
+    ],
+)
+def test_span_across_the_change_follows_real_time(zone_name, change_day, expected):
+    zone = ZoneInfo(zone_name)
+    hours = (WeeklySpan(change_day.weekday(), time(0), time(4)),)
+    now = datetime.combine(change_day - timedelta(days=2), time(0), tzinfo=UTC)
+    slots = practitioner_slots(
+        PractitionerSchedule(1, hours), HALF_HOUR, zone, change_day, change_day, now
+    )
+    assert len(slots) == len(set(slots)) == expected
+    assert all(b - a == timedelta(minutes=15) for a, b in pairwise(slots))
+
+
+def test_any_practitioner_offers_a_slot_when_at_least_one_is_free():
+    busy_first = (Interval(utc(MONDAY, 9), utc(MONDAY, 10)),)
+    first = PractitionerSchedule(1, (WeeklySpan(0, time(9), time(11)),), busy=busy_first)
+    second = PractitionerSchedule(2, (WeeklySpan(0, time(10), time(12)),))
+    slots = any_practitioner_slots(
+        [first, second], HALF_HOUR, LONDON, MONDAY, MONDAY, BEFORE_OPENING
+    )
+    by_time = {s.start.astimezone(LONDON).strftime("%H:%M"): s.practitioner_ids for s in slots}
+    assert "09:00" not in by_time  # first is busy, second not yet working
+    assert by_time["10:00"] == (1, 2)
+    assert by_time["11:30"] == (2,)
+
+
+def test_choose_practitioner_prefers_the_lighter_day_then_the_lower_id():
+    assert choose_practitioner([3, 7], {3: 4, 7: 1}) == 7
+    assert choose_practitioner([3, 7], {3: 2, 7: 2}) == 3
+    assert choose_practitioner([9, 4], {}) == 4
+
+
+# Property-based tests: random schedules, time off, bookings and rules, checked against an
+# independent brute-force oracle that tries every grid point.
+
+ZONES = st.sampled_from(["Europe/London", "America/Los_Angeles", "Asia/Dubai", "Asia/Kolkata"])
+FIRST_DAYS = st.sampled_from([date(2026, 3, 27), date(2026, 10, 23), date(2026, 6, 10)])
+DAYS = 4
+
+
+@st.composite
+def weekly_hours(draw):
+    spans = []
+    for weekday in range(7):
+        cuts = sorted(
+            draw(st.sets(st.integers(0, 24 * 60 - 1), min_size=0, max_size=4).map(sorted))
+        )
+        for start, end in zip(cuts[::2], cuts[1::2], strict=False):
+            spans.append(
+                WeeklySpan(weekday, time(start // 60, start % 60), time(end // 60, end % 60))
+            )
+    return tuple(spans)
+
+
+def intervals(range_start):
+    return st.lists(
+        st.builds(
+            lambda offset, length: Interval(
+                range_start + timedelta(minutes=offset),
+                range_start + timedelta(minutes=offset + length),
+            ),
+            st.integers(-120, (DAYS + 1) * 24 * 60),
+            st.integers(1, 300),
+        ),
+        max_size=8,
+    )
+
+
+@st.composite
+def scenarios(draw):
+    zone = ZoneInfo(draw(ZONES))
+    first_day = draw(FIRST_DAYS)
+    range_start = datetime.combine(first_day, time(0), tzinfo=zone).astimezone(UTC)
+    rules = SlotRules(
+        duration=timedelta(minutes=draw(st.integers(5, 120))),
+        buffer_before=timedelta(minutes=draw(st.integers(0, 30))),
+        buffer_after=timedelta(minutes=draw(st.integers(0, 30))),
+        step=timedelta(minutes=draw(st.sampled_from([5, 10, 15, 20, 30, 45]))),
+        min_notice=timedelta(minutes=draw(st.integers(0, 48 * 60))),
+        horizon=timedelta(minutes=draw(st.integers(60, (DAYS + 1) * 24 * 60))),
+    )
+    schedule = PractitionerSchedule(
+        1,
+        draw(weekly_hours()),
+        tuple(draw(intervals(range_start))),
+        tuple(draw(intervals(range_start))),
+    )
+    now = range_start + timedelta(minutes=draw(st.integers(-24 * 60, DAYS * 24 * 60)))
+    return zone, first_day, first_day + timedelta(days=DAYS - 1), rules, schedule, now
+
+
+def oracle_windows(schedule, zone, first_day, last_day):
+    day = first_day
+    while day <= last_day:
+        for span in schedule.weekly_hours:
+            if span.weekday == day.weekday():
+                start = datetime.combine(day, span.start, tzinfo=zone).astimezone(UTC)
+                end = datetime.combine(day, span.end, tzinfo=zone).astimezone(UTC)
+                yield start, end
+        day += timedelta(days=1)
+
+
+def bookable(start, rules, schedule, now, span_end):
+    consultation = Interval(start, start + rules.duration)
+    widened = Interval(start - rules.buffer_before, consultation.end + rules.buffer_after)
+    return (
+        consultation.end <= span_end
+        and now + rules.min_notice <= start <= now + rules.horizon
+        and not any(consultation.overlaps(off) for off in schedule.time_off)
+        and not any(widened.overlaps(busy) for busy in schedule.busy)
+    )
+
+
+def oracle_slots(zone, first_day, last_day, rules, schedule, now):
+    """Try every grid point of every span and keep those that pass every rule."""
+    found = set()
+    for span_start, span_end in oracle_windows(schedule, zone, first_day, last_day):
+        start = span_start
+        while start + rules.duration <= span_end:
+            if bookable(start, rules, schedule, now, span_end):
+                found.add(start)
+            start += rules.step
+    return sorted(found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios())
+def test_engine_offers_exactly_the_bookable_grid_points(scenario):
+    zone, first_day, last_day, rules, schedule, now = scenario
+    slots = practitioner_slots(schedule, rules, zone, first_day, last_day, now)
+    assert slots == oracle_slots(*scenario)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios())
+def test_no_offered_slot_touches_a_busy_interval_or_time_off(scenario):
+    zone, first_day, last_day, rules, schedule, now = scenario
+    for start in practitioner_slots(schedule, rules, zone, first_day, last_day, now):
+        widened = Interval(start - rules.buffer_before, start + rules.duration + rules.buffer_after)
+        assert not any(widened.overlaps(busy) for busy in schedule.busy)
+        consultation = Interval(start, start + rules.duration)
+        assert not any(consultation.overlaps(off) for off in schedule.time_off)
+        assert now + rules.min_notice <= start <= now + rules.horizon
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios())
+def test_every_free_gap_long_enough_yields_a_slot(scenario):
+    """A gap in a working span, clear of time off and of busy times with their buffers, that is
+    at least one step longer than the consultation always contains an offered slot."""
+    zone, first_day, last_day, rules, schedule, now = scenario
+    offered = practitioner_slots(schedule, rules, zone, first_day, last_day, now)
+    for span_start, span_end in oracle_windows(schedule, zone, first_day, last_day):
+        holes = list(schedule.time_off) + [
+            Interval(b.start - rules.buffer_after, b.end + rules.buffer_before)
+            for b in schedule.busy
+        ]
+        window = Interval(
+            max(span_start, now + rules.min_notice),
+            min(span_end, now + rules.horizon + rules.duration),
+        )
+        if window.end <= window.start:
+            continue
+        for gap in subtract([window], holes):
+            if gap.end - gap.start >= rules.duration + rules.step:
+                assert any(gap.start <= s and s + rules.duration <= gap.end for s in offered), gap

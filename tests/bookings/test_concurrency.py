@@ -1,0 +1,147 @@
+"""Real threads, each with its own database connection, submitting bookings at the same moment."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
+from django.db import connections
+
+from bookings.models import Booking
+from bookings.services import BookingError, booking_create
+from tests.factories import (
+    ConsultationTypeFactory,
+    LocationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    weekly_hours,
+)
+
+NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+SLOT = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+PATIENTS = 10
+ROUNDS = 20
+
+
+def race(target, arguments):
+    """Run ``target`` once per argument, all threads released at the same instant."""
+    barrier = threading.Barrier(len(arguments))
+    outcomes = [None] * len(arguments)
+
+    def worker(index, argument):
+        try:
+            barrier.wait()
+            outcomes[index] = target(argument)
+        except BookingError as error:
+            outcomes[index] = error
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(arguments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
+    return outcomes
+
+
+@pytest.fixture
+def race_setup(transactional_db):
+    location = LocationFactory(time_zone="Europe/London")
+    practitioner = PractitionerFactory(locations=[location])
+    weekly_hours(practitioner, location)
+    consultation_type = ConsultationTypeFactory(practitioners=[practitioner])
+    patients = PatientFactory.create_batch(PATIENTS)
+    return location, practitioner, consultation_type, patients
+
+
+def assert_no_overlap(practitioner):
+    bookings = list(
+        Booking.objects.active().filter(practitioner=practitioner).order_by("blocked_from")
+    )
+    for earlier, later in pairwise(bookings):
+        assert earlier.blocked_until <= later.blocked_from, (earlier, later)
+
+
+def test_ten_patients_submitting_the_same_slot_get_exactly_one_booking(race_setup):
+    location, practitioner, consultation_type, patients = race_setup
+    for round_number in range(ROUNDS):
+        start = SLOT + timedelta(days=round_number)
+
+        def submit(patient, start=start):
+            return booking_create(
+                patient=patient,
+                consultation_type=consultation_type,
+                location=location,
+                starts_at=start,
+                practitioner=practitioner,
+                now=NOW,
+            )
+
+        outcomes = race(submit, patients)
+        booked = [o for o in outcomes if isinstance(o, Booking)]
+        refused = [o for o in outcomes if isinstance(o, BookingError)]
+        other = [o for o in outcomes if not isinstance(o, Booking | BookingError)]
+        assert not other, f"round {round_number}: unexpected errors {other!r}"
+        assert len(booked) == 1 and len(refused) == PATIENTS - 1, round_number
+        assert all("just been taken" in error.message for error in refused)
+        assert Booking.objects.filter(starts_at=start).count() == 1
+    assert_no_overlap(practitioner)
+
+
+def test_partially_overlapping_requests_never_store_an_overlap(race_setup):
+    location, practitioner, consultation_type, patients = race_setup
+    consultation_type.buffer_after_minutes = 5
+    consultation_type.save()
+    for round_number in range(ROUNDS):
+        day = SLOT + timedelta(days=round_number)
+        # Starts 15 minutes apart for a 30-minute consultation: each overlaps its neighbours.
+        starts = [day + timedelta(minutes=15 * i) for i in range(PATIENTS)]
+
+        def submit(index, day=day, starts=starts):
+            return booking_create(
+                patient=patients[index],
+                consultation_type=consultation_type,
+                location=location,
+                starts_at=starts[index],
+                practitioner=practitioner,
+                now=NOW,
+            )
+
+        outcomes = race(submit, list(range(PATIENTS)))
+        other = [o for o in outcomes if not isinstance(o, Booking | BookingError)]
+        assert not other, f"round {round_number}: unexpected errors {other!r}"
+        assert any(isinstance(o, Booking) for o in outcomes)
+    assert_no_overlap(practitioner)
+
+
+def test_first_available_race_spreads_over_free_practitioners(transactional_db):
+    location = LocationFactory(time_zone="Europe/London")
+    practitioners = PractitionerFactory.create_batch(3, locations=[location])
+    for practitioner in practitioners:
+        weekly_hours(practitioner, location)
+    consultation_type = ConsultationTypeFactory(practitioners=practitioners)
+    patients = PatientFactory.create_batch(PATIENTS)
+    for round_number in range(ROUNDS):
+        start = SLOT + timedelta(days=round_number)
+
+        def submit(patient, start=start):
+            return booking_create(
+                patient=patient,
+                consultation_type=consultation_type,
+                location=location,
+                starts_at=start,
+                now=NOW,
+            )
+
+        outcomes = race(submit, patients)
+        booked = [o for o in outcomes if isinstance(o, Booking)]
+        other = [o for o in outcomes if not isinstance(o, Booking | BookingError)]
+        assert not other, f"round {round_number}: unexpected errors {other!r}"
+        # Three practitioners free: exactly three bookings, one each.
+        assert sorted(b.practitioner_id for b in booked) == sorted(p.pk for p in practitioners)
+    for practitioner in practitioners:
+        assert_no_overlap(practitioner)

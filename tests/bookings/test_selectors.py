@@ -1,0 +1,127 @@
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bookings.models import Booking, TimeOff
+from bookings.selectors import available_slots
+from tests.factories import (
+    ConsultationTypeFactory,
+    LocationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    weekly_hours,
+)
+
+NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+FIRST_DAY = date(2026, 3, 2)
+
+
+def build_clinic(practitioner_count, bookings_each):
+    location = LocationFactory(time_zone="Europe/London")
+    practitioners = PractitionerFactory.create_batch(practitioner_count, locations=[location])
+    patient = PatientFactory()
+    consultation_type = ConsultationTypeFactory(practitioners=practitioners)
+    rows = []
+    for practitioner in practitioners:
+        weekly_hours(practitioner, location, start=time(9), end=time(12, 30))
+        weekly_hours(practitioner, location, start=time(13, 30), end=time(17))
+        TimeOff.objects.create(
+            practitioner=practitioner,
+            starts_at=NOW + timedelta(days=3),
+            ends_at=NOW + timedelta(days=4),
+        )
+        for n in range(bookings_each):
+            start = datetime(2026, 3, 3, 9, tzinfo=UTC) + timedelta(days=n // 4, hours=2 * (n % 4))
+            rows.append(
+                Booking(
+                    patient=patient,
+                    practitioner=practitioner,
+                    consultation_type=consultation_type,
+                    location=location,
+                    starts_at=start,
+                    ends_at=start + timedelta(minutes=30),
+                    blocked_from=start,
+                    blocked_until=start + timedelta(minutes=30),
+                )
+            )
+    Booking.objects.bulk_create(rows)
+    return location, consultation_type
+
+
+@pytest.mark.parametrize(("practitioners", "bookings_each"), [(1, 0), (3, 10), (12, 40)])
+def test_fourteen_days_of_any_practitioner_slots_take_at_most_four_queries(
+    db, practitioners, bookings_each
+):
+    location, consultation_type = build_clinic(practitioners, bookings_each)
+    with CaptureQueriesContext(connection) as queries:
+        result = available_slots(
+            consultation_type=consultation_type,
+            location=location,
+            first_day=FIRST_DAY,
+            last_day=FIRST_DAY + timedelta(days=13),
+            now=NOW,
+        )
+    assert len(queries) == 4
+    assert result.slots
+    # Every practitioner appears, and the busy and time-off hours are honoured.
+    offered = {pid for slot in result.slots for pid in slot.practitioner_ids}
+    assert len(offered) == practitioners
+    busy_start = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    if bookings_each:
+        assert result.slot_at(busy_start) is None
+    time_off_day = (NOW + timedelta(days=3, hours=6)).replace(minute=0)
+    assert result.slot_at(time_off_day) is None
+
+
+def test_no_eligible_practitioner_costs_one_query(db):
+    location = LocationFactory()
+    consultation_type = ConsultationTypeFactory()
+    with CaptureQueriesContext(connection) as queries:
+        result = available_slots(
+            consultation_type=consultation_type,
+            location=location,
+            first_day=FIRST_DAY,
+            last_day=FIRST_DAY + timedelta(days=13),
+            now=NOW,
+        )
+    assert result.slots == [] and len(queries) == 1
+
+
+def test_bookings_at_another_location_make_the_practitioner_busy(db):
+    london = LocationFactory(time_zone="Europe/London")
+    dubai = LocationFactory(time_zone="Asia/Dubai")
+    practitioner = PractitionerFactory(locations=[london, dubai])
+    weekly_hours(practitioner, london, start=time(9), end=time(12))
+    weekly_hours(practitioner, dubai, start=time(13), end=time(20))
+    consultation_type = ConsultationTypeFactory(practitioners=[practitioner])
+    start = datetime(2026, 3, 3, 9, tzinfo=UTC)  # 09:00 London, 13:00 Dubai
+    Booking.objects.create(
+        patient=PatientFactory(),
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        location=dubai,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        blocked_from=start,
+        blocked_until=start + timedelta(minutes=30),
+    )
+    london_slots = available_slots(
+        consultation_type=consultation_type,
+        location=london,
+        first_day=date(2026, 3, 3),
+        last_day=date(2026, 3, 3),
+        now=NOW,
+    )
+    assert london_slots.slot_at(start) is None
+    assert london_slots.slot_at(start + timedelta(minutes=30)) is not None
+    # Times are computed in each location's own zone: Dubai's day starts at 13:00 local.
+    dubai_slots = available_slots(
+        consultation_type=consultation_type,
+        location=dubai,
+        first_day=date(2026, 3, 3),
+        last_day=date(2026, 3, 3),
+        now=NOW,
+    )
+    assert dubai_slots.slots[0].start == start + timedelta(minutes=30)

@@ -1,0 +1,89 @@
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from clinic.treatments import TREATMENTS
+
+
+@pytest.mark.django_db
+def test_home_page_links_to_treatments_and_booking(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reverse("treatments") in html
+    assert reverse("bookings:start") in html
+    assert "not medical advice" in html
+    # Bootstrap is served from this site, never a CDN.
+    assert "/static/vendor/bootstrap/css/bootstrap.min.css" in html
+    assert "cdn" not in html.lower()
+
+
+@pytest.mark.django_db
+def test_treatments_page_explains_every_treatment(client):
+    html = client.get(reverse("treatments")).content.decode()
+    for treatment in TREATMENTS:
+        assert f'id="{treatment.slug}"' in html
+        assert treatment.recovery[:40] in html
+    for words in ("adipose", "bone marrow", "minoxidil", "finasteride", "consultation comes first"):
+        assert words in html.lower()
+
+
+@pytest.mark.django_db
+def test_unknown_page_gets_the_friendly_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_csrf_failure_gets_the_friendly_page():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "This form expired" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_server_error_gets_the_friendly_500(client, settings):
+    settings.ROOT_URLCONF = "tests.clinic.broken_urls"
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("handler", "status", "text"),
+    [
+        ("bad_request", 400, "could not be understood"),
+        ("permission_denied", 403, "do not have access"),
+    ],
+)
+def test_error_handlers_render_in_the_clinic_look(rf, handler, status, text):
+    from clinic import views
+
+    response = getattr(views, handler)(rf.get("/"), Exception())
+    assert response.status_code == status
+    assert text in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_sign_in_page_and_admin_for_staff(client, django_user_model):
+    assert client.get(reverse("login")).status_code == 200
+    user = django_user_model.objects.create_user("staffer", password="a-strong-pass-123")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    response = client.post(
+        reverse("login"), {"username": "staffer", "password": "a-strong-pass-123"}, follow=True
+    )
+    assert "Sign out" in response.content.decode()
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_pages_send_security_headers(client):
+    response = client.get(reverse("home"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"

@@ -1,0 +1,81 @@
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.factories import (
+    ConsultationTypeFactory,
+    LocationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    weekly_hours,
+)
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture
+def clinic_setup(db):
+    """One London location, two practitioners working 09:00–17:00 every day, one 30-min type."""
+    location = LocationFactory(name="Test clinic", time_zone="Europe/London")
+    first = PractitionerFactory(locations=[location])
+    second = PractitionerFactory(locations=[location])
+    for practitioner in (first, second):
+        weekly_hours(practitioner, location)
+    consultation_type = ConsultationTypeFactory(practitioners=[first, second])
+    return {
+        "location": location,
+        "practitioners": [first, second],
+        "type": consultation_type,
+    }
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory()
+
+
+@pytest.fixture
+def monday_morning():
+    """A fixed "now": Monday 2 March 2026, 06:00 UTC (06:00 in London, before opening)."""
+    return datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's build) driven by Playwright, shared by the browser tests."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A fresh page on the live test server; console errors fail the test."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
+    context.close()
+    assert not errors, f"Browser console errors: {errors}"

@@ -1,0 +1,27 @@
+"""Test settings: the real settings, with a key for tests and plain HTTP for the live server."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+# Playwright's sync API keeps an event loop in the test thread; Django would otherwise refuse
+# database access from it. Tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from clinic.settings import *  # noqa: F403
+
+# Tests run over plain HTTP (Django's test client and the live server for the browser tests).
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+# Fast hashing: password strength is not what these tests measure.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests must not depend on a collectstatic run; whitenoise serves from the finders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+# No collectstatic in tests: whitenoise serves straight from the finders.
+STATIC_ROOT = None
