@@ -36,8 +36,12 @@ lint: $(STAMPS)/dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Seeds its own database: SQLite by default, or PostgreSQL with
+# make bench-availability BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic_bench
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/.bench.sqlite3
 bench-availability: $(STAMPS)/dev
-	DJANGO_DEBUG=true $(BIN)/python manage.py bench_availability
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret DATABASE_URL=$(BENCH_DATABASE_URL) \
+		$(BIN)/python manage.py bench_availability
 
 check-deploy: $(STAMPS)/runtime node_modules/.package-lock.json
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 32) $(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -136,16 +136,23 @@ def subtract(intervals: Sequence[Interval], holes: Sequence[Interval]) -> list[I
     return result
 
 
-def _merge_open(intervals: Iterable[Interval]) -> list[Interval]:
-    """Merge open intervals. Two that only touch stay apart: their shared end is in neither."""
-    merged: list[Interval] = []
-    for interval in sorted(intervals):
-        if merged and interval.start < merged[-1].end:
-            if interval.end > merged[-1].end:
-                merged[-1] = Interval(merged[-1].start, interval.end)
+def _merge_open(ranges: list[tuple[datetime, datetime]]) -> tuple[list, list]:
+    """Merge open ranges given as ``(start, end)`` tuples; return their starts and ends.
+
+    Two ranges that only touch stay apart: their shared end is in neither. Plain tuples keep
+    this hot path cheap when a practitioner has thousands of bookings.
+    """
+    ranges.sort()
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    for start, end in ranges:
+        if ends and start < ends[-1]:
+            if end > ends[-1]:
+                ends[-1] = end
         else:
-            merged.append(interval)
-    return merged
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
 
 
 def _ceil_to_grid(moment: datetime, anchor: datetime, step: timedelta) -> datetime:
@@ -171,10 +178,10 @@ def practitioner_slots(
     # [s - before, s + duration + after) overlaps it, i.e. when s lies in
     # (b.start - duration - after, b.end + before). Those open ranges are merged once.
     reach_back = rules.duration + rules.buffer_after
-    forbidden = _merge_open(
-        Interval(b.start - reach_back, b.end + rules.buffer_before) for b in schedule.busy
+    before = rules.buffer_before
+    forbidden_starts, forbidden_ends = _merge_open(
+        [(b.start - reach_back, b.end + before) for b in schedule.busy]
     )
-    forbidden_starts = [f.start for f in forbidden]
 
     time_off = sorted(schedule.time_off)
     slots = []
@@ -187,8 +194,8 @@ def practitioner_slots(
                 # Find the forbidden range that may contain the candidate: the last one that
                 # starts strictly before it (the ranges are open at both ends).
                 index = bisect.bisect_left(forbidden_starts, candidate) - 1
-                if index >= 0 and candidate < forbidden[index].end:
-                    candidate = _ceil_to_grid(forbidden[index].end, anchor, rules.step)
+                if index >= 0 and candidate < forbidden_ends[index]:
+                    candidate = _ceil_to_grid(forbidden_ends[index], anchor, rules.step)
                     continue
                 slots.append(candidate)
                 candidate += rules.step

@@ -1,0 +1,285 @@
+"""Benchmark the slot engine and the availability selector against a floor query.
+
+Seeds its own database (its name must contain "bench", so that no real diary is touched) with
+20 practitioners and about 100k bookings: two years of history and three months ahead. Then it
+times, in one run: the pure engine (30 days, one practitioner, 200 and 2,000 busy intervals);
+the selector for one practitioner and for "any practitioner" over 14 and 60 days; and a floor,
+one indexed ORM query. It prints median, p95, queries and the ratio to the floor, and ends with
+one JSON line holding every figure.
+"""
+
+import json
+import random
+import statistics
+import time as clock
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bookings import availability, selectors
+from bookings.models import Booking, ConsultationType, Location, Practitioner, WorkingHours
+from patients.models import Patient
+
+PRACTITIONERS = 20
+PATIENTS = 5000
+PAST_DAYS = 730
+FUTURE_DAYS = 90
+DAY_STARTS = [time(h) for h in (8, 9, 10, 11, 12)] + [time(13, 30), time(14, 30), time(15, 30)]
+FILL_RATE = 0.9
+BATCH = 5000
+LOCATION_NAME = "Benchmark clinic"
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure(function, repeats):
+    """Return (median ms, p95 ms, queries per call, result) over ``repeats`` warm calls."""
+    function()
+    with CaptureQueriesContext(connection) as queries:
+        result = function()
+    timings = []
+    for _ in range(repeats):
+        started = clock.perf_counter()
+        function()
+        timings.append((clock.perf_counter() - started) * 1000)
+    return statistics.median(timings), percentile(timings, 0.95), len(queries), result
+
+
+class Command(BaseCommand):
+    help = "Seed a benchmark database (~100k bookings) and time the availability engine."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeats", type=int, default=30)
+
+    def handle(self, *args, repeats, **options):
+        name = str(connection.settings_dict["NAME"])
+        if "bench" not in name:
+            raise CommandError(
+                f"The database {name!r} does not look like a benchmark database; its name must "
+                "contain 'bench'. Run it through `make bench-availability`."
+            )
+        create_postgres_database_if_missing()
+        call_command("migrate", verbosity=0)
+        location = self.seed()
+        consultation_type = ConsultationType.objects.get(slug="bench-initial")
+        figures = {"database": connection.vendor, "bookings": Booking.objects.count()}
+        self.stdout.write(
+            f"Database: {connection.vendor} ({name}), {figures['bookings']} bookings, "
+            f"{Practitioner.objects.count()} practitioners\n"
+        )
+        now = timezone.now()
+        today = now.astimezone(location.zone).date()
+        practitioner = Practitioner.objects.order_by("pk").first()
+        rows = []
+
+        def record(label, median, p95, queries):
+            figures[label] = {"median_ms": round(median, 3), "p95_ms": round(p95, 3)}
+            figures[label]["queries"] = queries
+            rows.append((label, median, p95, queries))
+
+        floor_median, floor_p95, floor_queries, _ = measure(
+            lambda: list(
+                Booking.objects.filter(practitioner=practitioner, blocked_until__gt=now)
+                .order_by("blocked_until")
+                .values_list("pk", flat=True)[:1]
+            ),
+            repeats * 5,
+        )
+        record("floor_indexed_query", floor_median, floor_p95, floor_queries)
+
+        for count in (200, 2000):
+            schedule, rules, zone, first, last, engine_now = synthetic_engine_input(count)
+            median, p95, _, _ = measure(
+                lambda s=schedule, r=rules, z=zone, f=first, la=last, n=engine_now: (
+                    availability.practitioner_slots(s, r, z, f, la, n)
+                ),
+                repeats * 3,
+            )
+            record(f"engine_30d_{count}_bookings", median, p95, 0)
+
+        for days in (14, 60):
+            for who, chosen in (("one", practitioner), ("any", None)):
+                median, p95, queries, result = measure(
+                    lambda d=days, c=chosen: selectors.available_slots(
+                        consultation_type=consultation_type,
+                        location=location,
+                        first_day=today,
+                        last_day=today + timedelta(days=d - 1),
+                        practitioner=c,
+                        now=now,
+                    ),
+                    repeats,
+                )
+                record(f"selector_{who}_practitioner_{days}d", median, p95, queries)
+                figures[f"selector_{who}_practitioner_{days}d"]["slots"] = len(result.slots)
+
+        self.stdout.write(
+            f"{'measure':38} {'median ms':>10} {'p95 ms':>10} {'queries':>8} {'x floor':>8}"
+        )
+        for label, median, p95, queries in rows:
+            ratio = median / floor_median
+            figures[label]["ratio_to_floor"] = round(ratio, 2)
+            self.stdout.write(f"{label:38} {median:10.3f} {p95:10.3f} {queries:8d} {ratio:8.1f}")
+        scale = figures["engine_30d_2000_bookings"]["median_ms"] / max(
+            figures["engine_30d_200_bookings"]["median_ms"], 1e-9
+        )
+        figures["engine_10x_data_time_ratio"] = round(scale, 2)
+        self.stdout.write(f"\nEngine, 10x the bookings: {scale:.2f}x the time")
+        self.stdout.write(json.dumps(figures, sort_keys=True))
+
+    def seed(self):
+        """Create the benchmark clinic once; later runs reuse it."""
+        existing = Location.objects.filter(name=LOCATION_NAME).first()
+        if existing:
+            return existing
+        self.stdout.write("Seeding the benchmark database (once)…")
+        rng = random.Random(20261122)  # noqa: S311 - reproducible data, not security
+        with transaction.atomic():
+            location = Location.objects.create(
+                name=LOCATION_NAME, address="1 Bench Street", time_zone="Europe/London"
+            )
+            consultation_type = ConsultationType.objects.create(
+                slug="bench-initial",
+                name="Initial consultation",
+                description="Benchmark consultation.",
+                duration_minutes=45,
+                buffer_after_minutes=10,
+                min_notice_hours=0,
+                horizon_days=FUTURE_DAYS,
+            )
+            User = get_user_model()
+            practitioners = []
+            for n in range(PRACTITIONERS):
+                user = User.objects.create(username=f"bench-practitioner-{n}", is_staff=True)
+                practitioner = Practitioner.objects.create(user=user, title="Trichologist")
+                practitioner.locations.add(location)
+                practitioners.append(practitioner)
+            consultation_type.practitioners.add(*practitioners)
+            WorkingHours.objects.bulk_create(
+                WorkingHours(
+                    practitioner=p,
+                    location=location,
+                    weekday=day,
+                    start_time=start,
+                    end_time=end,
+                )
+                for p in practitioners
+                for day in range(6)
+                for start, end in ((time(8), time(12, 45)), (time(13, 30), time(17)))
+            )
+            Patient.objects.bulk_create(
+                Patient(
+                    first_name=f"Patient{n}",
+                    last_name="Bench",
+                    email=f"patient{n}@bench.example",
+                    date_of_birth=datetime(1980, 1, 1).date() + timedelta(days=n),
+                )
+                for n in range(PATIENTS)
+            )
+            patient_ids = list(Patient.objects.values_list("pk", flat=True))
+            batch = []
+            for booking in self.generate_bookings(
+                rng, location, consultation_type, practitioners, patient_ids
+            ):
+                batch.append(booking)
+                if len(batch) >= BATCH:
+                    Booking.objects.bulk_create(batch)
+                    batch.clear()
+            Booking.objects.bulk_create(batch)
+        return location
+
+    @staticmethod
+    def generate_bookings(rng, location, consultation_type, practitioners, patient_ids):
+        """Yield bookings one at a time, so that seeding never holds the whole set in memory."""
+        zone = location.zone
+        now = timezone.now()
+        today = now.astimezone(zone).date()
+        duration = timedelta(minutes=consultation_type.duration_minutes)
+        after = timedelta(minutes=consultation_type.buffer_after_minutes)
+        day = today - timedelta(days=PAST_DAYS)
+        while day <= today + timedelta(days=FUTURE_DAYS):
+            if day.weekday() < 6:
+                for practitioner in practitioners:
+                    for start_time in DAY_STARTS:
+                        if rng.random() > FILL_RATE:
+                            continue
+                        start = datetime.combine(day, start_time, tzinfo=zone).astimezone(UTC)
+                        if start < now:
+                            status = rng.choices(
+                                ["completed", "no_show", "cancelled"], weights=[90, 5, 5]
+                            )[0]
+                        else:
+                            status = "cancelled" if rng.random() < 0.05 else "confirmed"
+                        yield Booking(
+                            patient_id=rng.choice(patient_ids),
+                            practitioner=practitioner,
+                            consultation_type=consultation_type,
+                            location=location,
+                            starts_at=start,
+                            ends_at=start + duration,
+                            blocked_from=start,
+                            blocked_until=start + duration + after,
+                            status=status,
+                        )
+            day += timedelta(days=1)
+
+
+def create_postgres_database_if_missing():
+    """Create the benchmark's own PostgreSQL database on first use."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        connection.ensure_connection()
+    except OperationalError:
+        import psycopg2
+        from psycopg2 import sql
+
+        db = connection.settings_dict
+        admin = psycopg2.connect(
+            dbname="postgres",
+            user=db["USER"],
+            password=db["PASSWORD"],
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+        )
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+        admin.close()
+
+
+def synthetic_engine_input(booking_count):
+    """One practitioner, 30 days of split-day hours, ``booking_count`` random busy intervals."""
+    rng = random.Random(booking_count)  # noqa: S311 - reproducible data, not security
+    zone = ZoneInfo("Europe/London")
+    first = datetime(2026, 3, 16).date()
+    last = first + timedelta(days=29)
+    hours = tuple(
+        availability.WeeklySpan(day, start, end)
+        for day in range(7)
+        for start, end in ((time(9), time(12, 30)), (time(13, 30), time(17)))
+    )
+    range_start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
+    busy = []
+    for _ in range(booking_count):
+        start = range_start + timedelta(
+            days=rng.randrange(30), minutes=rng.randrange(8 * 60, 17 * 60)
+        )
+        busy.append(availability.Interval(start, start + timedelta(minutes=30)))
+    rules = availability.SlotRules(
+        duration=timedelta(minutes=30),
+        buffer_after=timedelta(minutes=10),
+        horizon=timedelta(days=60),
+    )
+    schedule = availability.PractitionerSchedule(1, hours, (), tuple(busy))
+    now = range_start - timedelta(days=1)
+    return schedule, rules, zone, first, last, now
