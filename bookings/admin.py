@@ -74,6 +74,12 @@ class PractitionerAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     inlines = [WorkingHoursInline, TimeOffInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Hours at a location mean the practitioner works there, so patients are offered them.
+        hour_locations = form.instance.working_hours.values_list("location", flat=True)
+        form.instance.locations.add(*set(hour_locations))
+
     @admin.display(description="Name", ordering="user__last_name")
     def display_name(self, obj):
         return obj.display_name

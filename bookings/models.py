@@ -191,13 +191,6 @@ class WorkingHours(models.Model):
             raise ValidationError({"end_time": "The end time must be after the start time."})
         if not (self.practitioner_id and self.start_time and self.end_time):
             return
-        if (
-            self.location_id
-            and not self.practitioner.locations.filter(pk=self.location_id).exists()
-        ):
-            raise ValidationError(
-                {"location": "Add this location to the practitioner before giving them hours."}
-            )
         # A practitioner is in one place at a time, so spans on one weekday may not overlap,
         # whichever location they are at.
         overlapping = WorkingHours.objects.filter(

@@ -1,8 +1,13 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clinic import views
+
+admin.site.site_header = f"{settings.CLINIC['name']} administration"
+admin.site.site_title = settings.CLINIC["name"]
+admin.site.index_title = "Clinic configuration"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),

@@ -58,19 +58,6 @@ def test_working_hours_may_not_overlap_on_one_day_even_at_another_location(db):
     ).full_clean()
 
 
-def test_working_hours_need_the_practitioner_to_work_at_the_location(db):
-    practitioner = PractitionerFactory(locations=[LocationFactory()])
-    hours = WorkingHours(
-        practitioner=practitioner,
-        location=LocationFactory(),
-        weekday=0,
-        start_time=time(9),
-        end_time=time(10),
-    )
-    with pytest.raises(ValidationError, match="Add this location"):
-        hours.full_clean()
-
-
 def test_time_off_must_end_after_it_starts(db):
     practitioner = PractitionerFactory()
     start = datetime(2026, 5, 1, 9, tzinfo=UTC)
@@ -134,6 +121,16 @@ def test_admin_refuses_overlapping_spans_submitted_together(admin_client_with_pr
     )
     assert response.status_code == 302
     assert WorkingHours.objects.filter(practitioner=practitioner).count() == 2
+
+
+def test_admin_hours_at_a_new_location_add_the_location(admin_client_with_practitioner):
+    client, practitioner, location = admin_client_with_practitioner
+    other = LocationFactory()
+    data = inline_post(practitioner, other, [(2, "10:00", "14:00")])
+    data["locations"] = [location.pk]  # the admin forgot to tick the new location
+    url = reverse("admin:bookings_practitioner_change", args=[practitioner.pk])
+    assert client.post(url, data).status_code == 302
+    assert set(practitioner.locations.all()) == {location, other}
 
 
 @pytest.mark.parametrize(
