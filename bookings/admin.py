@@ -4,6 +4,7 @@ Bookings are shown read-only here: every booking change goes through the booking
 check the rules that the admin's plain model forms would not.
 """
 
+from collections import defaultdict
 from itertools import pairwise
 
 from django.contrib import admin
@@ -27,29 +28,41 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 class WorkingHoursFormSet(BaseInlineFormSet):
-    """Refuse overlapping spans among the rows submitted together, not only against saved ones."""
+    """Check a practitioner's spans together, as they will be after this save.
+
+    A practitioner is in one place at a time: spans on one weekday may not overlap, and spans on
+    one weekday must be at locations in the same time zone (wall-clock times in two zones would
+    hide a real overlap).
+    """
 
     def clean(self):
         super().clean()
-        spans = []
+        by_day = defaultdict(list)
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
-            if (
-                not data
-                or data.get("DELETE")
-                or not data.get("start_time")
-                or not data.get("end_time")
-            ):
+            if form.errors or not data or data.get("DELETE"):
                 continue
-            spans.append((data["weekday"], data["start_time"], data["end_time"]))
-        spans.sort()
-        for (day, start, end), (next_day, next_start, _) in pairwise(spans):
-            if day == next_day and next_start < end:
-                weekday = WorkingHours.Weekday(day).label
+            if None in (data.get("weekday"), data.get("start_time"), data.get("end_time")):
+                continue
+            if data.get("location") is None:
+                continue
+            by_day[data["weekday"]].append((data["start_time"], data["end_time"], data["location"]))
+        for weekday, spans in sorted(by_day.items()):
+            day = WorkingHours.Weekday(weekday).label
+            zones = {location.time_zone for _, _, location in spans}
+            if len(zones) > 1:
                 raise ValidationError(
-                    f"Two spans overlap on {weekday}: {start:%H:%M}–{end:%H:%M} and one "
-                    f"starting at {next_start:%H:%M}. A practitioner can be in one place at a time."
+                    f"On {day} these hours are at locations in different time zones "
+                    f"({', '.join(sorted(zones))}). Give each zone its own days."
                 )
+            spans.sort(key=lambda span: span[0])
+            for (start, end, _), (next_start, next_end, _) in pairwise(spans):
+                if next_start < end:
+                    raise ValidationError(
+                        f"Two spans overlap on {day}: {start:%H:%M}–{end:%H:%M} and "
+                        f"{next_start:%H:%M}–{next_end:%H:%M}. A practitioner can be in one "
+                        "place at a time."
+                    )
 
 
 class WorkingHoursInline(admin.TabularInline):

@@ -9,7 +9,9 @@ The rules, for one practitioner:
   date, turned into UTC instants; minus the practitioner's time off.
 * Start times lie on a grid: the span's start plus whole multiples of the slot interval. The grid
   is anchored on each span's own local start, so a span from 09:00 offers 09:00, 09:15, … on both
-  sides of a daylight-saving change.
+  sides of a daylight-saving change. A free gap that fits the consultation but holds no grid
+  point (say 10:05–10:40 for 30 minutes on a 15-minute grid) offers its earliest start instead,
+  so that no gap long enough for the consultation is wasted.
 * The consultation itself, ``[start, start + duration)``, lies inside one working window.
 * The consultation widened by the type's buffers, ``[start - before, start + duration + after)``,
   overlaps no busy interval (an existing booking, itself already widened by its own buffers).
@@ -183,23 +185,43 @@ def practitioner_slots(
         [(b.start - reach_back, b.end + before) for b in schedule.busy]
     )
 
+    if rules.step <= timedelta(0) or rules.duration <= timedelta(0):
+        raise ValueError("The slot step and the duration must be positive.")
     time_off = sorted(schedule.time_off)
-    slots = []
+    slots = set()
     for span in working_windows(schedule.weekly_hours, zone, first_day, last_day):
         anchor = span.start
         for window in subtract([span], time_off):
-            last_start = min(window.end - rules.duration, latest)
-            candidate = _ceil_to_grid(max(window.start, earliest), anchor, rules.step)
-            while candidate <= last_start:
-                # Find the forbidden range that may contain the candidate: the last one that
-                # starts strictly before it (the ranges are open at both ends).
-                index = bisect.bisect_left(forbidden_starts, candidate) - 1
-                if index >= 0 and candidate < forbidden_ends[index]:
-                    candidate = _ceil_to_grid(forbidden_ends[index], anchor, rules.step)
-                    continue
-                slots.append(candidate)
-                candidate += rules.step
-    return sorted(set(slots))
+            lowest = max(window.start, earliest)
+            highest = min(window.end - rules.duration, latest)
+            for low, high in _allowed_starts(lowest, highest, forbidden_starts, forbidden_ends):
+                start = _ceil_to_grid(low, anchor, rules.step)
+                if start > high and low != earliest:
+                    # A gap that fits but holds no grid point. (One cut short only by the
+                    # notice period is not offered: "now" would give it an odd start time.)
+                    slots.add(low)
+                while start <= high:
+                    slots.add(start)
+                    start += rules.step
+    return sorted(slots)
+
+
+def _allowed_starts(lowest, highest, forbidden_starts, forbidden_ends):
+    """Yield the closed ranges of starts in ``[lowest, highest]`` outside the forbidden ranges."""
+    if lowest > highest:
+        return
+    # Begin with the last forbidden range starting before ``lowest``: it may still cover it.
+    index = max(bisect.bisect_left(forbidden_starts, lowest) - 1, 0)
+    low = lowest
+    while index < len(forbidden_starts) and forbidden_starts[index] < highest:
+        start, end = forbidden_starts[index], forbidden_ends[index]
+        if end > low:
+            if start >= low:
+                yield low, start  # the range is open, so its start itself is allowed
+            low = max(low, end)
+        index += 1
+    if low <= highest:
+        yield low, highest
 
 
 def any_practitioner_slots(

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 def validate_time_zone(value):
@@ -57,7 +58,12 @@ class Practitioner(models.Model):
     )
     title = models.CharField(max_length=120, help_text="Shown to patients, e.g. Trichologist.")
     bio = models.TextField(blank=True, help_text="A short introduction shown to patients.")
-    locations = models.ManyToManyField(Location, related_name="practitioners")
+    locations = models.ManyToManyField(
+        Location,
+        related_name="practitioners",
+        help_text="Where they see patients. A location with working hours stays chosen: "
+        "remove its hours to take it away.",
+    )
     is_active = models.BooleanField(
         default=True, help_text="Inactive practitioners are not offered to patients."
     )
@@ -189,22 +195,9 @@ class WorkingHours(models.Model):
     def clean(self):
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": "The end time must be after the start time."})
-        if not (self.practitioner_id and self.start_time and self.end_time):
-            return
-        # A practitioner is in one place at a time, so spans on one weekday may not overlap,
-        # whichever location they are at.
-        overlapping = WorkingHours.objects.filter(
-            practitioner_id=self.practitioner_id,
-            weekday=self.weekday,
-            start_time__lt=self.end_time,
-            end_time__gt=self.start_time,
-        ).exclude(pk=self.pk)
-        clash = overlapping.select_related("location").first()
-        if clash:
-            raise ValidationError(
-                f"These hours overlap {clash.start_time:%H:%M}–{clash.end_time:%H:%M} "
-                f"on {clash.get_weekday_display()} at {clash.location}."
-            )
+        # Overlaps between spans are checked across all of a practitioner's rows at once, in
+        # the admin's formset (bookings.admin.WorkingHoursFormSet), where edits and deletions
+        # made in the same save are known.
 
 
 class TimeOff(models.Model):
@@ -282,6 +275,9 @@ class Booking(models.Model):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=500, blank=True)
+    reminder_sent_for_sequence = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The booking version whose reminder went out."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -315,3 +311,39 @@ class Booking(models.Model):
     @property
     def local_starts_at(self):
         return self.starts_at.astimezone(self.location.zone)
+
+
+def draft_expiry():
+    return timezone.now() + timedelta(hours=24)
+
+
+class BookingDraft(models.Model):
+    """A booking being filled in: the chosen slot, what the patient typed, their photos.
+
+    It keeps everything across a failed submit or a slot taken meanwhile, and makes confirming
+    idempotent: once ``booking`` is set, confirming again leads to that same booking.
+    """
+
+    token = models.CharField(max_length=64, unique=True, default=new_booking_token, editable=False)
+    consultation_type = models.ForeignKey(ConsultationType, on_delete=models.CASCADE)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE)
+    practitioner = models.ForeignKey(
+        Practitioner,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text="Empty for the first available practitioner.",
+    )
+    starts_at = models.DateTimeField()
+    form_data = models.JSONField(default=dict)
+    booking = models.OneToOneField(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="draft"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=draft_expiry)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="draft_expires_idx")]
+
+    def __str__(self):
+        return f"Draft {self.consultation_type} at {self.starts_at:%Y-%m-%d %H:%M}"

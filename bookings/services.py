@@ -22,6 +22,15 @@ from bookings.models import Booking, ConsultationType, Location, Practitioner
 TAKEN_MESSAGE = "Sorry, that time has just been taken. Please choose another time."
 
 
+class _SlotUnavailable(Exception):
+    """Raised inside a transaction to roll it back before the refusal is explained."""
+
+
+def _is_overlap_violation(error: IntegrityError) -> bool:
+    """Tell PostgreSQL's exclusion-constraint refusal apart from any other integrity error."""
+    return getattr(error.__cause__, "pgcode", None) == "23P01"
+
+
 class BookingError(Exception):
     """A booking rule refused the request; ``message`` is fit to show to the person."""
 
@@ -57,7 +66,9 @@ def _day_availability(consultation_type, location, starts_at, practitioner, now,
 def _refusal(consultation_type, location, starts_at, practitioner, now, exclude=None):
     """Explain, for a person, why ``starts_at`` is not bookable, with the nearest free times."""
     rules = selectors.slot_rules(consultation_type)
-    if starts_at < now + rules.min_notice:
+    if starts_at < now:
+        message = "That time has already passed. Please choose a time in the future."
+    elif starts_at < now + rules.min_notice:
         message = (
             f"That time is too soon to book online: this consultation needs at least "
             f"{consultation_type.min_notice_hours} hours' notice."
@@ -133,6 +144,11 @@ def _blocked_interval(consultation_type: ConsultationType, starts_at: datetime):
     )
 
 
+def _check_time(starts_at: datetime) -> None:
+    if timezone.is_naive(starts_at):
+        raise BookingError("That time could not be read. Please choose one of the times offered.")
+
+
 def booking_create(
     *,
     patient,
@@ -147,6 +163,7 @@ def booking_create(
     Raise BookingError if the slot breaks any rule or has just been taken.
     """
     now = now or timezone.now()
+    _check_time(starts_at)
     if not consultation_type.is_active:
         raise BookingError("This consultation is no longer offered online. Please call the clinic.")
     try:
@@ -159,7 +176,7 @@ def booking_create(
             day = _day_availability(consultation_type, location, starts_at, practitioner, now)
             slot = day.slot_at(starts_at)
             if slot is None:
-                raise _refusal(consultation_type, location, starts_at, practitioner, now)
+                raise _SlotUnavailable
             chosen = practitioner or day.practitioner_for(slot)
             ends_at, blocked_from, blocked_until = _blocked_interval(consultation_type, starts_at)
             return Booking.objects.create(
@@ -172,9 +189,14 @@ def booking_create(
                 blocked_from=blocked_from,
                 blocked_until=blocked_until,
             )
+    except _SlotUnavailable:
+        # Explained after the rollback, so that the locks are not held while it is worked out.
+        raise _refusal(consultation_type, location, starts_at, practitioner, now) from None
     except IntegrityError as error:
         # Only reachable if a writer bypassed the lock; the exclusion constraint still held.
-        raise BookingError(TAKEN_MESSAGE) from error
+        if _is_overlap_violation(error):
+            raise BookingError(TAKEN_MESSAGE) from error
+        raise
 
 
 def _check_changeable(booking: Booking, *, by_staff: bool, now: datetime, action: str) -> None:
@@ -190,17 +212,22 @@ def _check_changeable(booking: Booking, *, by_staff: bool, now: datetime, action
         )
 
 
+def _lock_booking(booking: Booking) -> Booking:
+    # ``of=("self",)``: lock the booking row only, not the type and location joined to it.
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("consultation_type", "location")
+        .get(pk=booking.pk)
+    )
+
+
 def booking_cancel(
     *, booking: Booking, reason: str = "", by_staff: bool = False, now: datetime | None = None
 ) -> Booking:
     """Cancel a confirmed booking. Patients cannot cancel inside the type's late-cancel cutoff."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = (
-            Booking.objects.select_for_update()
-            .select_related("consultation_type")
-            .get(pk=booking.pk)
-        )
+        locked = _lock_booking(booking)
         _check_changeable(locked, by_staff=by_staff, now=now, action="cancelled")
         locked.status = Booking.Status.CANCELLED
         locked.cancelled_at = now
@@ -232,28 +259,31 @@ def booking_reschedule(
     private link, and its calendar sequence is raised.
     """
     now = now or timezone.now()
-    target = practitioner or booking.practitioner
+    _check_time(starts_at)
     try:
         with transaction.atomic():
+            # The booking first, so that "the same practitioner" is read from the locked row;
+            # then the practitioner. No other write takes these two locks the other way round.
+            locked = _lock_booking(booking)
+            target = practitioner or locked.practitioner
             _lock_practitioners([target.pk])
-            locked = (
-                Booking.objects.select_for_update()
-                .select_related("consultation_type", "location")
-                .get(pk=booking.pk)
-            )
             _check_changeable(locked, by_staff=by_staff, now=now, action="moved")
             if starts_at == locked.starts_at and target.pk == locked.practitioner_id:
                 return locked
             ct, location = locked.consultation_type, locked.location
             day = _day_availability(ct, location, starts_at, target, now, exclude=locked.pk)
             if day.slot_at(starts_at) is None:
-                raise _refusal(ct, location, starts_at, target, now, exclude=locked.pk)
+                raise _SlotUnavailable
             ends_at, blocked_from, blocked_until = _blocked_interval(ct, starts_at)
             locked.practitioner = target
             locked.starts_at, locked.ends_at = starts_at, ends_at
             locked.blocked_from, locked.blocked_until = blocked_from, blocked_until
             locked.sequence += 1
             locked.save()
+    except _SlotUnavailable:
+        raise _refusal(ct, location, starts_at, target, now, exclude=locked.pk) from None
     except IntegrityError as error:
-        raise BookingError(TAKEN_MESSAGE) from error
+        if _is_overlap_violation(error):
+            raise BookingError(TAKEN_MESSAGE) from error
+        raise
     return locked

@@ -14,7 +14,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A developer's local `.env` file is read when present; real environment variables win over it.
-environ.Env.read_env(BASE_DIR / ".env")
+# Tests and CI switch it off (DJANGO_READ_DOT_ENV=false) so that a local file cannot leak in.
+if env.bool("DJANGO_READ_DOT_ENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "clinic",
     "bookings",
     "patients",
@@ -133,8 +137,15 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
+# Scalp photos: never under a public URL. Local files outside the static and media folders by
+# default; PRIVATE_STORAGE_ROOT moves them (an S3-compatible bucket can replace this entry).
+PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private-media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -162,6 +173,27 @@ CLINIC_INBOX_EMAIL = env.str("CLINIC_INBOX_EMAIL", default="reception@localhost"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background work (confirmation and reminder e-mails) through Django's tasks API, stored in the
+# database and run by `manage.py db_worker`. Swappable for another backend without touching callers.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
+
+# Counters for rate limits live in Django's cache: local memory here, Redis when REDIS_URL is set.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+BOOKING_SUBMISSIONS_PER_HOUR = env.int("BOOKING_SUBMISSIONS_PER_HOUR", default=30)
+
+# Uploads: the photo rules (6 images of at most 10 MB) are checked in the form; these caps stop
+# anything far larger before it reaches it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security. Production defaults are strict; each can be relaxed by its variable (for example
 # behind a proxy that already redirects to HTTPS).

@@ -1,4 +1,10 @@
+"""Patients, their hair-loss intake, photos, consents, and the screening rules read from it."""
+
 from django.db import models
+from django.db.models import Q
+
+from patients import choices
+from patients.storage import private_storage
 
 
 class Patient(models.Model):
@@ -21,3 +27,127 @@ class Patient(models.Model):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class HairLossIntake(models.Model):
+    """What the patient tells the clinic about their hair loss before one consultation."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="intake"
+    )
+    main_concern = models.CharField(max_length=32, choices=choices.MAIN_CONCERNS)
+    main_concern_detail = models.CharField(max_length=500, blank=True)
+    areas = models.JSONField(default=list)
+    onset = models.CharField(max_length=16, choices=choices.ONSET)
+    progression = models.CharField(max_length=16, choices=choices.PROGRESSION)
+    stage = models.CharField(max_length=16, choices=choices.STAGES)
+    family_history = models.JSONField(default=list)
+    triggers = models.JSONField(default=list)
+    previous_treatments = models.JSONField(
+        default=dict, help_text="Per treatment tried: how long, and how it went."
+    )
+    screening = models.JSONField(default=dict, help_text="Medical screening answers by question.")
+    current_medicines = models.TextField(blank=True)
+    goals = models.TextField(blank=True)
+    treatments_of_interest = models.JSONField(default=list)
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Intake for {self.booking}"
+
+
+class IntakePhoto(models.Model):
+    """A scalp photo, re-encoded without metadata, kept in private storage.
+
+    It belongs to a booking draft while the patient is booking, then to the intake.
+    """
+
+    draft = models.ForeignKey(
+        "bookings.BookingDraft",
+        on_delete=models.CASCADE,
+        related_name="photos",
+        null=True,
+        blank=True,
+    )
+    intake = models.ForeignKey(
+        HairLossIntake, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
+    )
+    view = models.CharField(max_length=16, choices=choices.PHOTO_VIEWS)
+    image = models.FileField(storage=private_storage, upload_to="scalp-photos/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["view", "uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(draft__isnull=False) | Q(intake__isnull=False),
+                name="intake_photo_has_owner",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_view_display()} photo"
+
+
+class Consent(models.Model):
+    """What a patient agreed to, which version of the text, and when."""
+
+    class Kind(models.TextChoices):
+        CARE = "care", "Processing of my data for my care"
+        PHOTOS_BEYOND_CARE = "photos_beyond_care", "Use of my photos beyond my care"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="consents")
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="consents"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    text_version = models.CharField(max_length=20)
+    text = models.TextField()
+    agreed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agreed_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.text_version})"
+
+
+class ScreeningRule(models.Model):
+    """One screening rule, kept as data: an answer to a question flags a treatment."""
+
+    question = models.CharField(max_length=32, choices=choices.SCREENING_QUESTION_CHOICES)
+    answer = models.CharField(max_length=16, choices=choices.SCREENING_ANSWERS)
+    treatment = models.CharField(max_length=16, choices=choices.FLAG_TREATMENTS)
+    severity = models.CharField(max_length=16, choices=choices.SEVERITIES)
+    reason = models.CharField(max_length=300, help_text="Shown to the practitioner.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["question", "treatment"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "answer", "treatment"], name="screening_rule_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_question_display()} = {self.answer} → {self.severity} {self.treatment}"
+
+
+class ScreeningFlag(models.Model):
+    """A rule that fired for one intake, stored with it for the practitioner's review."""
+
+    intake = models.ForeignKey(HairLossIntake, on_delete=models.CASCADE, related_name="flags")
+    rule = models.ForeignKey(ScreeningRule, on_delete=models.SET_NULL, null=True, blank=True)
+    treatment = models.CharField(max_length=16, choices=choices.FLAG_TREATMENTS)
+    severity = models.CharField(max_length=16, choices=choices.SEVERITIES)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.get_severity_display()}: {self.get_treatment_display()}"

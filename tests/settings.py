@@ -1,12 +1,16 @@
 """Test settings: the real settings, with a key for tests and plain HTTP for the live server."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 # Playwright's sync API keeps an event loop in the test thread; Django would otherwise refuse
 # database access from it. Tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# A developer's .env must not change what the tests run against.
+os.environ["DJANGO_READ_DOT_ENV"] = "false"
 
+from clinic import settings as base
 from clinic.settings import *  # noqa: F403
 
 # Tests run over plain HTTP (Django's test client and the live server for the browser tests).
@@ -19,8 +23,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests must not depend on a collectstatic run; whitenoise serves from the finders.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **base.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Test photos go to a throwaway folder, never the developer's private-media.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="clinic-test-photos-"), "base_url": None},
+    },
 }
 WHITENOISE_USE_FINDERS = True
 # No collectstatic in tests: whitenoise serves straight from the finders.

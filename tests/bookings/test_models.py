@@ -38,26 +38,6 @@ def test_working_hours_must_end_after_they_start(db):
         hours.save()
 
 
-def test_working_hours_may_not_overlap_on_one_day_even_at_another_location(db):
-    london, dubai = LocationFactory(), LocationFactory()
-    practitioner = PractitionerFactory(locations=[london, dubai])
-    WorkingHours.objects.create(
-        practitioner=practitioner, location=london, weekday=2, start_time=time(9), end_time=time(13)
-    )
-    clash = WorkingHours(
-        practitioner=practitioner, location=dubai, weekday=2, start_time=time(12), end_time=time(15)
-    )
-    with pytest.raises(ValidationError, match="overlap 09:00–13:00 on Wednesday"):
-        clash.full_clean()
-    # Back to back is fine, and so is the same time on another day.
-    WorkingHours(
-        practitioner=practitioner, location=dubai, weekday=2, start_time=time(13), end_time=time(15)
-    ).full_clean()
-    WorkingHours(
-        practitioner=practitioner, location=dubai, weekday=3, start_time=time(12), end_time=time(15)
-    ).full_clean()
-
-
 def test_time_off_must_end_after_it_starts(db):
     practitioner = PractitionerFactory()
     start = datetime(2026, 5, 1, 9, tzinfo=UTC)
@@ -84,19 +64,26 @@ def admin_client_with_practitioner(client, db):
     return client, practitioner, location
 
 
-def inline_post(practitioner, location, spans):
+def inline_post(practitioner, location, spans, existing=()):
     data = {
         "user": practitioner.user_id,
         "title": practitioner.title,
         "bio": "",
         "locations": [location.pk],
         "is_active": "on",
-        "working_hours-TOTAL_FORMS": str(len(spans)),
-        "working_hours-INITIAL_FORMS": "0",
+        "working_hours-TOTAL_FORMS": str(len(existing) + len(spans)),
+        "working_hours-INITIAL_FORMS": str(len(existing)),
         "time_off-TOTAL_FORMS": "0",
         "time_off-INITIAL_FORMS": "0",
     }
-    for index, (weekday, start, end) in enumerate(spans):
+    rows = [(hours.pk, hours.weekday, start, end, delete) for hours, start, end, delete in existing]
+    rows += [(None, weekday, start, end, False) for weekday, start, end in spans]
+    for index, (pk, weekday, start, end, delete) in enumerate(rows):
+        if pk:
+            data[f"working_hours-{index}-id"] = pk
+            data[f"working_hours-{index}-practitioner"] = practitioner.pk
+        if delete:
+            data[f"working_hours-{index}-DELETE"] = "on"
         data |= {
             f"working_hours-{index}-weekday": weekday,
             f"working_hours-{index}-start_time": start,
@@ -121,6 +108,56 @@ def test_admin_refuses_overlapping_spans_submitted_together(admin_client_with_pr
     )
     assert response.status_code == 302
     assert WorkingHours.objects.filter(practitioner=practitioner).count() == 2
+
+
+def test_admin_accepts_deleting_one_span_and_stretching_another_in_one_save(
+    admin_client_with_practitioner,
+):
+    client, practitioner, location = admin_client_with_practitioner
+    morning = WorkingHours.objects.create(
+        practitioner=practitioner,
+        location=location,
+        weekday=0,
+        start_time=time(9),
+        end_time=time(12, 30),
+    )
+    afternoon = WorkingHours.objects.create(
+        practitioner=practitioner,
+        location=location,
+        weekday=0,
+        start_time=time(13, 30),
+        end_time=time(17),
+    )
+    existing = [(morning, "09:00", "17:00", False), (afternoon, "13:30", "17:00", True)]
+    url = reverse("admin:bookings_practitioner_change", args=[practitioner.pk])
+    response = client.post(url, inline_post(practitioner, location, [], existing=existing))
+    assert response.status_code == 302
+    assert list(WorkingHours.objects.values_list("start_time", "end_time")) == [(time(9), time(17))]
+
+
+def test_admin_refuses_one_day_in_two_time_zones(admin_client_with_practitioner):
+    client, practitioner, london = admin_client_with_practitioner
+    dubai = LocationFactory(time_zone="Asia/Dubai")
+    practitioner.locations.add(dubai)
+    data = inline_post(practitioner, london, [(3, "09:00", "12:00"), (3, "13:00", "18:00")])
+    data["working_hours-1-location"] = dubai.pk
+    data["locations"] = [london.pk, dubai.pk]
+    url = reverse("admin:bookings_practitioner_change", args=[practitioner.pk])
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "different time zones" in response.content.decode()
+    assert not WorkingHours.objects.exists()
+
+
+def test_admin_row_with_a_missing_weekday_gets_a_message_not_an_error(
+    admin_client_with_practitioner,
+):
+    client, practitioner, location = admin_client_with_practitioner
+    data = inline_post(practitioner, location, [("", "09:00", "12:00"), (0, "10:00", "11:00")])
+    url = reverse("admin:bookings_practitioner_change", args=[practitioner.pk])
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
 
 
 def test_admin_hours_at_a_new_location_add_the_location(admin_client_with_practitioner):

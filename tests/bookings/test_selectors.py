@@ -90,38 +90,46 @@ def test_no_eligible_practitioner_costs_one_query(db):
 
 
 def test_bookings_at_another_location_make_the_practitioner_busy(db):
-    london = LocationFactory(time_zone="Europe/London")
-    dubai = LocationFactory(time_zone="Asia/Dubai")
-    practitioner = PractitionerFactory(locations=[london, dubai])
-    weekly_hours(practitioner, london, start=time(9), end=time(12))
-    weekly_hours(practitioner, dubai, start=time(13), end=time(20))
+    hampstead = LocationFactory(time_zone="Europe/London")
+    chelsea = LocationFactory(time_zone="Europe/London")
+    practitioner = PractitionerFactory(locations=[hampstead, chelsea])
+    weekly_hours(practitioner, hampstead, start=time(9), end=time(12))
+    weekly_hours(practitioner, chelsea, start=time(13), end=time(17))
     consultation_type = ConsultationTypeFactory(practitioners=[practitioner])
-    start = datetime(2026, 3, 3, 9, tzinfo=UTC)  # 09:00 London, 13:00 Dubai
+    # Booked at Chelsea from 11:30 (an admin's phone booking outside the usual hours).
+    start = datetime(2026, 3, 3, 11, 30, tzinfo=UTC)
     Booking.objects.create(
         patient=PatientFactory(),
         practitioner=practitioner,
         consultation_type=consultation_type,
-        location=dubai,
+        location=chelsea,
         starts_at=start,
         ends_at=start + timedelta(minutes=30),
         blocked_from=start,
         blocked_until=start + timedelta(minutes=30),
     )
-    london_slots = available_slots(
+    hampstead_slots = available_slots(
         consultation_type=consultation_type,
-        location=london,
+        location=hampstead,
         first_day=date(2026, 3, 3),
         last_day=date(2026, 3, 3),
         now=NOW,
     )
-    assert london_slots.slot_at(start) is None
-    assert london_slots.slot_at(start + timedelta(minutes=30)) is not None
-    # Times are computed in each location's own zone: Dubai's day starts at 13:00 local.
-    dubai_slots = available_slots(
+    assert hampstead_slots.slot_at(datetime(2026, 3, 3, 11, tzinfo=UTC)) is not None
+    assert hampstead_slots.slot_at(datetime(2026, 3, 3, 11, 15, tzinfo=UTC)) is None
+    assert hampstead_slots.slot_at(start) is None
+
+
+def test_slots_are_computed_in_the_location_time_zone(db):
+    dubai = LocationFactory(time_zone="Asia/Dubai")
+    practitioner = PractitionerFactory(locations=[dubai])
+    weekly_hours(practitioner, dubai, start=time(9), end=time(17))
+    consultation_type = ConsultationTypeFactory(practitioners=[practitioner])
+    result = available_slots(
         consultation_type=consultation_type,
         location=dubai,
         first_day=date(2026, 3, 3),
         last_day=date(2026, 3, 3),
         now=NOW,
     )
-    assert dubai_slots.slots[0].start == start + timedelta(minutes=30)
+    assert result.slots[0].start == datetime(2026, 3, 3, 5, tzinfo=UTC)  # 09:00 in Dubai

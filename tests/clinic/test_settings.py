@@ -14,7 +14,8 @@ def manage(*args, **env_overrides):
         for key, value in os.environ.items()
         if not key.startswith("DJANGO_") and key != "DATABASE_URL"
     }
-    env.update(DJANGO_SETTINGS_MODULE="clinic.settings", **env_overrides)
+    env.update(DJANGO_SETTINGS_MODULE="clinic.settings", DJANGO_READ_DOT_ENV="false")
+    env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -1,0 +1,181 @@
+"""The hair-loss intake's vocabulary: every choice a patient can make, in plain words."""
+
+MAIN_CONCERNS = [
+    ("thinning", "General thinning all over"),
+    ("receding", "A receding hairline"),
+    ("crown", "Thinning at the crown"),
+    ("patches", "Patches of hair loss"),
+    ("shedding", "A lot of hair falling out"),
+    ("other", "Something else"),
+]
+
+AREAS = [
+    ("hairline", "Hairline"),
+    ("temples", "Temples"),
+    ("top", "Top of the head"),
+    ("crown", "Crown"),
+    ("whole", "All over the scalp"),
+    ("patches", "Round or irregular patches"),
+    ("face", "Beard or eyebrows"),
+]
+
+ONSET = [
+    ("lt6m", "Less than 6 months ago"),
+    ("6to12m", "6 to 12 months ago"),
+    ("1to3y", "1 to 3 years ago"),
+    ("3to5y", "3 to 5 years ago"),
+    ("gt5y", "More than 5 years ago"),
+    ("not_sure", "Not sure"),
+]
+
+PROGRESSION = [
+    ("fast", "Getting worse quickly"),
+    ("slow", "Getting worse slowly"),
+    ("stable", "About the same for a while"),
+    ("improving", "Getting better"),
+    ("not_sure", "Not sure"),
+]
+
+# Self-assessed stage, described in words so that nobody needs to know the scales' names.
+STAGES = [
+    ("nh1", "Norwood–Hamilton I: no real loss, the hairline is where it always was"),
+    ("nh2", "Norwood–Hamilton II: slight recession at the temples"),
+    ("nh3", "Norwood–Hamilton III: clear recession at the temples, an M-shaped hairline"),
+    ("nh4", "Norwood–Hamilton IV: receded front and a thinning crown, with hair between"),
+    ("nh5", "Norwood–Hamilton V: front and crown loss joined by only a thin band of hair"),
+    ("nh6", "Norwood–Hamilton VI: the band is gone; the top is bald from front to crown"),
+    ("nh7", "Norwood–Hamilton VII: only a band of hair around the sides and back"),
+    ("l1", "Ludwig I: a widening parting, thinning on top that is easy to hide"),
+    ("l2", "Ludwig II: a clearly wider parting and noticeable thinning on top"),
+    ("l3", "Ludwig III: the scalp shows through on top"),
+    ("not_sure", "Not sure"),
+]
+
+FAMILY_HISTORY = [
+    ("mother_side", "On my mother's side"),
+    ("father_side", "On my father's side"),
+    ("siblings", "Brothers or sisters"),
+    ("none", "No one I know of"),
+    ("not_sure", "Not sure"),
+]
+
+TRIGGERS = [
+    ("stress", "Severe stress"),
+    ("illness", "Illness or high fever (including COVID-19)"),
+    ("surgery", "An operation"),
+    ("childbirth", "Having a baby"),
+    ("crash_diet", "A crash diet or rapid weight loss"),
+    ("new_medication", "Starting a new medicine"),
+    ("thyroid", "Thyroid disease"),
+    ("anaemia", "Anaemia or low iron"),
+    ("hormonal", "Menopause or another hormonal change"),
+]
+
+PREVIOUS_TREATMENTS = [
+    ("minoxidil", "Minoxidil (Regaine or similar)"),
+    ("finasteride", "Finasteride"),
+    ("dutasteride", "Dutasteride"),
+    ("prp", "PRP injections"),
+    ("laser", "Low-level laser (cap or comb)"),
+    ("transplant", "Hair transplant"),
+    ("supplements", "Supplements or special shampoos"),
+]
+TREATMENT_DURATIONS = [
+    ("", "Never tried"),
+    ("lt3m", "Less than 3 months"),
+    ("3to12m", "3 to 12 months"),
+    ("gt1y", "More than a year"),
+]
+TREATMENT_OUTCOMES = [
+    ("", "—"),
+    ("helped", "It helped"),
+    ("no_change", "No change"),
+    ("side_effects", "Side effects made me stop"),
+    ("too_early", "Too early to tell"),
+]
+
+YES, NO, NOT_SURE, PREFER_NOT, NOT_APPLICABLE = "yes", "no", "not_sure", "prefer_not", "n_a"
+SCREENING_ANSWERS = [
+    (YES, "Yes"),
+    (NO, "No"),
+    (NOT_SURE, "Not sure"),
+    (PREFER_NOT, "Prefer not to say"),
+    (NOT_APPLICABLE, "Not applicable"),
+]
+YES_NO_NOT_SURE = [(YES, "Yes"), (NO, "No"), (NOT_SURE, "Not sure")]
+
+# Medical screening: (key, question, the answers offered).
+SCREENING_QUESTIONS = [
+    ("bleeding_disorder", "Do you have a bleeding or platelet disorder?", YES_NO_NOT_SURE),
+    (
+        "anticoagulants",
+        "Do you take blood thinners or antiplatelet medicines (e.g. warfarin, apixaban, "
+        "clopidogrel, daily aspirin)?",
+        YES_NO_NOT_SURE,
+    ),
+    (
+        "scalp_condition",
+        "Do you have an active scalp infection or skin condition on the scalp?",
+        YES_NO_NOT_SURE,
+    ),
+    (
+        "cancer",
+        "Do you have cancer now, or have you been treated for cancer in the last five years?",
+        [*YES_NO_NOT_SURE, (PREFER_NOT, "Prefer not to say")],
+    ),
+    (
+        "autoimmune",
+        "Do you have an autoimmune disease (e.g. lupus, thyroiditis, psoriasis)?",
+        YES_NO_NOT_SURE,
+    ),
+    (
+        "pregnancy",
+        "Are you pregnant, trying to become pregnant, or breastfeeding?",
+        [*YES_NO_NOT_SURE, (NOT_APPLICABLE, "Not applicable"), (PREFER_NOT, "Prefer not to say")],
+    ),
+    (
+        "anaesthetic_allergy",
+        "Have you ever reacted badly to a local anaesthetic?",
+        YES_NO_NOT_SURE,
+    ),
+    ("smoking", "Do you smoke or vape nicotine?", [(YES, "Yes"), (NO, "No")]),
+]
+SCREENING_QUESTION_CHOICES = [(key, text) for key, text, _ in SCREENING_QUESTIONS]
+
+TREATMENTS_OF_INTEREST = [
+    ("prp", "PRP"),
+    ("stem_cell", "Stem cell therapy"),
+    ("exosomes", "Exosomes"),
+    ("micro_needling", "Micro-needling"),
+    ("medication", "Medication"),
+    ("transplant", "Hair transplant"),
+    ("not_sure", "Not sure yet"),
+]
+
+FLAG_TREATMENTS = [
+    ("prp", "PRP"),
+    ("stem_cell", "Stem cell therapy"),
+    ("exosomes", "Exosomes"),
+    ("micro_needling", "Micro-needling"),
+    ("medication", "Medication"),
+    ("transplant", "Hair transplant"),
+    ("injections", "Any injected treatment"),
+    ("all", "All treatments"),
+]
+
+CONTRAINDICATED, DEFER, CAUTION = "contraindicated", "defer", "caution"
+# Ordered most serious first; the order is used to sort flags.
+SEVERITIES = [
+    (CONTRAINDICATED, "Contraindicated"),
+    (DEFER, "Defer"),
+    (CAUTION, "Caution"),
+]
+
+PHOTO_VIEWS = [
+    ("hairline", "Hairline (from the front)"),
+    ("top", "Top of the head"),
+    ("crown", "Crown (from above and behind)"),
+    ("temples", "Temples (from the side)"),
+    ("donor", "Back and sides (donor area)"),
+    ("other", "Another view"),
+]
