@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import selectors
+from bookings import selectors, tasks
 from bookings.availability import Slot
 from bookings.models import Booking, ConsultationType, Location, Practitioner
 
@@ -157,10 +157,12 @@ def booking_create(
     starts_at: datetime,
     practitioner: Practitioner | None = None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Book a consultation, with ``practitioner`` or, when None, the first available one.
 
-    Raise BookingError if the slot breaks any rule or has just been taken.
+    Raise BookingError if the slot breaks any rule or has just been taken. With ``notify``, the
+    confirmation e-mails and the reminder are queued for when the transaction commits.
     """
     now = now or timezone.now()
     _check_time(starts_at)
@@ -179,7 +181,7 @@ def booking_create(
                 raise _SlotUnavailable
             chosen = practitioner or day.practitioner_for(slot)
             ends_at, blocked_from, blocked_until = _blocked_interval(consultation_type, starts_at)
-            return Booking.objects.create(
+            booking = Booking.objects.create(
                 patient=patient,
                 practitioner=chosen,
                 consultation_type=consultation_type,
@@ -189,6 +191,10 @@ def booking_create(
                 blocked_from=blocked_from,
                 blocked_until=blocked_until,
             )
+            if notify:
+                tasks.notify_on_commit(booking, "confirmed")
+                tasks.schedule_reminder(booking)
+            return booking
     except _SlotUnavailable:
         # Explained after the rollback, so that the locks are not held while it is worked out.
         raise _refusal(consultation_type, location, starts_at, practitioner, now) from None
@@ -222,7 +228,12 @@ def _lock_booking(booking: Booking) -> Booking:
 
 
 def booking_cancel(
-    *, booking: Booking, reason: str = "", by_staff: bool = False, now: datetime | None = None
+    *,
+    booking: Booking,
+    reason: str = "",
+    by_staff: bool = False,
+    now: datetime | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Cancel a confirmed booking. Patients cannot cancel inside the type's late-cancel cutoff."""
     now = now or timezone.now()
@@ -242,6 +253,8 @@ def booking_cancel(
                 "updated_at",
             ]
         )
+        if notify:
+            tasks.notify_on_commit(locked, "cancelled")
     return locked
 
 
@@ -252,6 +265,7 @@ def booking_reschedule(
     practitioner: Practitioner | None = None,
     by_staff: bool = False,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> Booking:
     """Move a confirmed booking to ``starts_at``, with the same practitioner unless one is given.
 
@@ -280,6 +294,9 @@ def booking_reschedule(
             locked.blocked_from, locked.blocked_until = blocked_from, blocked_until
             locked.sequence += 1
             locked.save()
+            if notify:
+                tasks.notify_on_commit(locked, "rescheduled")
+                tasks.schedule_reminder(locked)
     except _SlotUnavailable:
         raise _refusal(ct, location, starts_at, target, now, exclude=locked.pk) from None
     except IntegrityError as error:

@@ -1,15 +1,31 @@
-from datetime import timedelta
+"""The public booking flow: consultation → practitioner and time → details and intake → review.
 
+Views stay thin: they parse the request, call a selector or a service, and render or redirect.
+Every step works without JavaScript; htmx only swaps the slot picker in place.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import ListView, TemplateView
+from django.utils.http import urlencode
+from django.views import View
+from django.views.generic import ListView
 
-from bookings import selectors
-from bookings.models import ConsultationType, Location, Practitioner
+from bookings import drafts, selectors
+from bookings.forms import PatientDetailsForm
+from bookings.models import BookingDraft, ConsultationType, Location, Practitioner
+from bookings.services import BookingError, nearest_slots
+from clinic import ratelimit
+from patients.forms import IntakeForm, PhotoForm
 
-TIMES_DAYS_SHOWN = 7
+DAYS_SHOWN = 7
+SESSION_DRAFTS = "booking_drafts"
 
 
 class ConsultationTypeListView(ListView):
@@ -27,37 +43,329 @@ class ConsultationTypeListView(ListView):
         )
 
 
-class ConsultationTimesView(TemplateView):
-    """The next free times of one consultation at one location, with any practitioner."""
+def _choice(request, consultation_type):
+    """Read the location and practitioner chosen in the query string, with safe defaults."""
+    locations = list(
+        Location.objects.filter(
+            practitioners__consultation_types=consultation_type, practitioners__is_active=True
+        ).distinct()
+    )
+    if not locations:
+        raise Http404("No location offers this consultation.")
+    wanted = request.GET.get("location", "")
+    location = next((loc for loc in locations if str(loc.pk) == wanted), locations[0])
+    practitioners = list(selectors.eligible_practitioners(consultation_type, location))
+    wanted = request.GET.get("practitioner", "any")
+    practitioner = next((p for p in practitioners if str(p.pk) == wanted), None)
+    return locations, location, practitioners, practitioner
 
-    template_name = "bookings/consultation_times.html"
 
-    def get_context_data(self, **kwargs):
-        consultation_type = get_object_or_404(
-            ConsultationType, slug=self.kwargs["slug"], is_active=True
-        )
-        locations = list(
-            Location.objects.filter(
-                practitioners__consultation_types=consultation_type,
-                practitioners__is_active=True,
-            ).distinct()
-        )
-        if not locations:
-            raise Http404("No location offers this consultation.")
-        chosen = self.request.GET.get("location", "")
-        location = next((loc for loc in locations if str(loc.pk) == chosen), locations[0])
+def _first_day(request, location, today):
+    try:
+        day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return None
+    return max(day, today)
+
+
+class SlotPickerView(View):
+    """Step 2: choose a practitioner (or the first available) and a time.
+
+    Opens on the first day with free times and shows a week from there; the day and week links
+    move it. With htmx the picker is swapped in place, and without it the links are plain pages.
+    """
+
+    template_name = "bookings/slot_picker.html"
+
+    def get(self, request, slug):
+        consultation_type = get_object_or_404(ConsultationType, slug=slug, is_active=True)
+        locations, location, practitioners, practitioner = _choice(request, consultation_type)
         today = timezone.now().astimezone(location.zone).date()
-        result = selectors.available_slots(
+        horizon_end = today + timedelta(days=consultation_type.horizon_days)
+        first = _first_day(request, location, today)
+        search_start = first or today
+        # Look ahead a fortnight at a time, from the day asked for or today; with no day asked
+        # for, open on the first day with free times. The week shown is cut from the same search
+        # when it fits inside it, so a typical page costs one search.
+        while True:
+            search_end = search_start + timedelta(days=13)
+            result = selectors.available_slots(
+                consultation_type=consultation_type,
+                location=location,
+                first_day=search_start,
+                last_day=search_end,
+                practitioner=practitioner,
+            )
+            if first is not None or result.slots or search_end >= horizon_end:
+                break
+            search_start += timedelta(days=14)
+        if first is None:
+            days = result.slots_by_day()
+            first = days[0][0] if days else today
+        last = first + timedelta(days=DAYS_SHOWN - 1)
+        if last > search_end:
+            result = selectors.available_slots(
+                consultation_type=consultation_type,
+                location=location,
+                first_day=first,
+                last_day=last,
+                practitioner=practitioner,
+            )
+        free = dict(result.slots_by_day())
+        week = [
+            (first + timedelta(days=n), free.get(first + timedelta(days=n), []))
+            for n in range(DAYS_SHOWN)
+        ]
+        choice = {
+            "location": location.pk,
+            "practitioner": practitioner.pk if practitioner else "any",
+        }
+
+        def picker_url(day):
+            return reverse("bookings:times", args=[slug]) + "?" + urlencode({**choice, "day": day})
+
+        nav = {
+            "previous_week": picker_url(first - timedelta(days=7)) if first > today else None,
+            "previous_day": picker_url(first - timedelta(days=1)) if first > today else None,
+            "next_day": picker_url(first + timedelta(days=1)) if first < horizon_end else None,
+            "next_week": picker_url(first + timedelta(days=7)) if last < horizon_end else None,
+        }
+        details_url = reverse("bookings:details", args=[slug]) + "?" + urlencode(choice)
+        context = {
+            "consultation_type": consultation_type,
+            "locations": locations,
+            "location": location,
+            "practitioners": practitioners,
+            "practitioner": practitioner,
+            "week": week,
+            "nav": nav,
+            "details_url": details_url,
+            "any_free": any(slots for _, slots in week),
+        }
+        return render(request, self.template_name, context)
+
+
+def _remember_draft(request, draft):
+    tokens = request.session.get(SESSION_DRAFTS, [])
+    if draft.token not in tokens:
+        request.session[SESSION_DRAFTS] = [*tokens[-9:], draft.token]
+
+
+def _own_draft(request, token) -> BookingDraft:
+    """Return the draft only to the browser session that started it."""
+    if token not in request.session.get(SESSION_DRAFTS, []):
+        raise Http404("No such booking in progress.")
+    return get_object_or_404(
+        BookingDraft.objects.select_related(
+            "consultation_type", "location", "practitioner__user", "booking"
+        ),
+        token=token,
+    )
+
+
+def _render_details(request, context, status=200):
+    return render(request, "bookings/details.html", context, status=status)
+
+
+def _save_and_continue(request, draft, slot_context):
+    """Keep the typing and photos in the draft; go on to review if everything is valid."""
+    details = PatientDetailsForm(request.POST)
+    intake = IntakeForm(request.POST)
+    photos = PhotoForm(request.POST, request.FILES)
+    photos_ok = photos.is_valid()
+    form_data = {
+        key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"
+    }
+    drafts.draft_save(
+        draft=draft, form_data=form_data, photos=getattr(photos, "cleaned_photos", [])
+    )
+    if details.is_valid() and intake.is_valid() and photos_ok:
+        return redirect("bookings:review", token=draft.token)
+    messages.error(
+        request, "Please check the answers marked below. Nothing you typed has been lost."
+    )
+    context = {
+        **slot_context,
+        "draft": draft,
+        "details": details,
+        "intake": intake,
+        "photos": photos,
+        "saved_photos": list(draft.photos.all()),
+    }
+    return _render_details(request, context, status=400)
+
+
+class DetailsView(View):
+    """Step 3 for a slot just picked: contact details, the hair-loss intake, photos, consent."""
+
+    def slot(self, request, slug):
+        consultation_type = get_object_or_404(ConsultationType, slug=slug, is_active=True)
+        _, location, _, practitioner = _choice(request, consultation_type)
+        starts_at = drafts.parse_start(request.GET.get("start", ""))
+        available = starts_at and selectors.available_slots(
             consultation_type=consultation_type,
             location=location,
-            first_day=today,
-            last_day=today + timedelta(days=TIMES_DAYS_SHOWN - 1),
-        )
-        return super().get_context_data(
+            first_day=starts_at.astimezone(location.zone).date(),
+            last_day=starts_at.astimezone(location.zone).date(),
+            practitioner=practitioner,
+        ).slot_at(starts_at)
+        return consultation_type, location, practitioner, starts_at, available
+
+    def back_to_picker(self, request, slug):
+        messages.warning(request, "Sorry, that time is no longer available. Please choose another.")
+        query = {k: v for k, v in request.GET.items() if k in ("location", "practitioner")}
+        return redirect(reverse("bookings:times", args=[slug]) + "?" + urlencode(query))
+
+    def get(self, request, slug):
+        consultation_type, location, practitioner, starts_at, available = self.slot(request, slug)
+        if not available:
+            return self.back_to_picker(request, slug)
+        context = {
+            **slot_context(consultation_type, location, practitioner, starts_at),
+            "details": PatientDetailsForm(),
+            "intake": IntakeForm(),
+            "photos": PhotoForm(),
+        }
+        return _render_details(request, context)
+
+    def post(self, request, slug):
+        if not ratelimit.allow(request, "booking-form", settings.BOOKING_SUBMISSIONS_PER_HOUR):
+            return ratelimit.too_many(request)
+        consultation_type, location, practitioner, starts_at, _ = self.slot(request, slug)
+        if starts_at is None:
+            return self.back_to_picker(request, slug)
+        # Whatever happened to the slot meanwhile, the answers are kept first; a slot taken
+        # while the patient typed is explained on the review page, with the nearest free times.
+        draft = drafts.draft_create(
             consultation_type=consultation_type,
-            locations=locations,
             location=location,
-            days=result.slots_by_day(),
-            days_shown=TIMES_DAYS_SHOWN,
-            **kwargs,
+            practitioner=practitioner,
+            starts_at=starts_at,
         )
+        _remember_draft(request, draft)
+        context = slot_context(consultation_type, location, practitioner, starts_at)
+        return _save_and_continue(request, draft, context)
+
+
+def slot_context(consultation_type, location, practitioner, starts_at):
+    return {
+        "consultation_type": consultation_type,
+        "location": location,
+        "practitioner": practitioner,
+        "starts_at": starts_at,
+    }
+
+
+def draft_slot_context(draft):
+    return slot_context(
+        draft.consultation_type, draft.location, draft.practitioner, draft.starts_at
+    )
+
+
+class DraftDetailsView(View):
+    """Step 3 again, for a booking in progress: edit the answers kept in its draft."""
+
+    def get(self, request, token):
+        draft = _own_draft(request, token)
+        if draft.booking_id:
+            return redirect("bookings:done", token=token)
+        details, intake = drafts.draft_forms(draft)
+        context = {
+            **draft_slot_context(draft),
+            "draft": draft,
+            "details": details,
+            "intake": intake,
+            "photos": PhotoForm(),
+            "saved_photos": list(draft.photos.all()),
+        }
+        return _render_details(request, context)
+
+    def post(self, request, token):
+        if not ratelimit.allow(request, "booking-form", settings.BOOKING_SUBMISSIONS_PER_HOUR):
+            return ratelimit.too_many(request)
+        draft = _own_draft(request, token)
+        if draft.booking_id:
+            return redirect("bookings:done", token=token)
+        if remove := request.POST.get("remove_photo"):
+            if remove.isdigit():
+                drafts.draft_remove_photo(draft=draft, photo_id=int(remove))
+            return redirect("bookings:draft_details", token=token)
+        return _save_and_continue(request, draft, draft_slot_context(draft))
+
+
+class ReviewView(View):
+    """Step 4: everything on one page, with links back to edit; confirming books it."""
+
+    def context(self, draft, **extra):
+        details, intake = drafts.draft_forms(draft)
+        details.is_valid()
+        intake.is_valid()
+        return {
+            **draft_slot_context(draft),
+            "draft": draft,
+            "details": details,
+            "intake": intake,
+            "saved_photos": list(draft.photos.all()),
+            **extra,
+        }
+
+    def get(self, request, token):
+        draft = _own_draft(request, token)
+        if draft.booking_id:
+            return redirect("bookings:done", token=token)
+        extra = {}
+        day = draft.starts_at.astimezone(draft.location.zone).date()
+        still_free = selectors.available_slots(
+            consultation_type=draft.consultation_type,
+            location=draft.location,
+            first_day=day,
+            last_day=day,
+            practitioner=draft.practitioner,
+        ).slot_at(draft.starts_at)
+        if not still_free:
+            extra = {
+                "error": "Sorry, the time you chose is no longer available.",
+                "alternatives": nearest_slots(
+                    consultation_type=draft.consultation_type,
+                    location=draft.location,
+                    around=draft.starts_at,
+                    practitioner=draft.practitioner,
+                ),
+            }
+        return render(request, "bookings/review.html", self.context(draft, **extra))
+
+    def post(self, request, token):
+        if not ratelimit.allow(request, "booking-confirm", settings.BOOKING_SUBMISSIONS_PER_HOUR):
+            return ratelimit.too_many(request)
+        draft = _own_draft(request, token)
+        try:
+            drafts.draft_confirm(draft=draft)
+        except BookingError as error:
+            draft.refresh_from_db()
+            context = self.context(draft, error=error.message, alternatives=error.alternatives)
+            return render(request, "bookings/review.html", context, status=409)
+        return redirect("bookings:done", token=token)
+
+
+class DraftTimeView(View):
+    """Take one of the nearest free times offered after a slot was taken."""
+
+    def post(self, request, token):
+        draft = _own_draft(request, token)
+        if draft.booking_id:
+            return redirect("bookings:done", token=token)
+        starts_at = drafts.parse_start(request.POST.get("start", ""))
+        practitioner = draft.practitioner
+        if starts_at is None:
+            messages.error(request, "That time could not be read. Please choose again.")
+        else:
+            drafts.draft_set_time(draft=draft, starts_at=starts_at, practitioner=practitioner)
+        return redirect("bookings:review", token=token)
+
+
+class DoneView(View):
+    def get(self, request, token):
+        draft = _own_draft(request, token)
+        if not draft.booking_id:
+            return redirect("bookings:review", token=token)
+        return render(request, "bookings/done.html", {"booking": draft.booking, "draft": draft})

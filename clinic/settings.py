@@ -30,6 +30,9 @@ if not SECRET_KEY:
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
 
+# The public address of the site, used for the private links in e-mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -189,6 +192,7 @@ CACHES = {
     )
 }
 BOOKING_SUBMISSIONS_PER_HOUR = env.int("BOOKING_SUBMISSIONS_PER_HOUR", default=30)
+PRIVATE_LINK_LOOKUPS_PER_HOUR = env.int("PRIVATE_LINK_LOOKUPS_PER_HOUR", default=300)
 
 # Uploads: the photo rules (6 images of at most 10 MB) are checked in the form; these caps stop
 # anything far larger before it reaches it.

@@ -14,7 +14,7 @@ urlpatterns = [
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
     path("staff/sign-in/", auth_views.LoginView.as_view(), name="login"),
     path("staff/sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    path("book/", include("bookings.urls")),
+    path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -26,6 +26,16 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def clinic_setup(db):
     """One London location, two practitioners working 09:00–17:00 every day, one 30-min type."""

@@ -32,9 +32,9 @@ def test_visitor_reads_treatments_and_reaches_booking(page, demo_clinic):
     assert page.locator("h1").inner_text() == "Book a consultation"
     assert page.get_by_role("heading", name="Initial hair-loss consultation").is_visible()
 
-    page.get_by_role("link", name="See free times").nth(1).click()
+    page.get_by_role("link", name="Choose a time").first.click()
     page.wait_for_selector(".slot-list")
-    assert page.locator(".slot-list span").count() > 10
+    assert page.locator(".slot-list a.slot-button").count() > 10
 
 
 def test_phone_visitor_uses_the_collapsed_menu(browser, live_server, demo_clinic):

@@ -267,6 +267,7 @@ class Command(BaseCommand):
                     consultation_type=consultation_type,
                     location=location,
                     starts_at=slot.start,
+                    notify=False,
                 )
             except BookingError as error:
                 self.stderr.write(f"Skipped a demo booking: {error.message}")

@@ -1,0 +1,124 @@
+"""The booking draft: the patient's answers and photos kept server-side until they confirm.
+
+Confirming a draft is the one write that turns it into a booking, with its patient, intake,
+photos and consents, in one transaction. It is idempotent: a double click or a resubmitted form
+finds the draft already confirmed and leads to the same booking.
+"""
+
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+
+from bookings.forms import PatientDetailsForm
+from bookings.models import Booking, BookingDraft
+from bookings.services import BookingError, booking_create
+from patients.forms import IntakeForm
+from patients.services import (
+    consents_record,
+    intake_submit,
+    patient_match_or_create,
+    photos_store,
+)
+
+START_FORMAT = "%Y%m%dT%H%MZ"
+
+
+def format_start(moment: datetime) -> str:
+    """Write a slot's start for a URL: compact, unambiguous, UTC."""
+    return moment.astimezone(UTC).strftime(START_FORMAT)
+
+
+def parse_start(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text or "", START_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def draft_create(*, consultation_type, location, practitioner, starts_at) -> BookingDraft:
+    return BookingDraft.objects.create(
+        consultation_type=consultation_type,
+        location=location,
+        practitioner=practitioner,
+        starts_at=starts_at,
+    )
+
+
+def draft_save(*, draft: BookingDraft, form_data: dict, photos) -> None:
+    """Keep what the patient typed (valid or not) and their accepted photos, one per view."""
+    with transaction.atomic():
+        draft.form_data = form_data
+        draft.save(update_fields=["form_data"])
+        photos_store(photos=photos, draft=draft)
+
+
+def draft_remove_photo(*, draft: BookingDraft, photo_id: int) -> None:
+    photo = draft.photos.filter(pk=photo_id).first()
+    if photo:
+        photo.image.delete(save=False)
+        photo.delete()
+
+
+def draft_forms(draft: BookingDraft):
+    """Return the details and intake forms bound to the draft's saved answers."""
+    if not draft.form_data:
+        return PatientDetailsForm(), IntakeForm()
+    data = QueryDict(mutable=True)
+    for key, values in draft.form_data.items():
+        data.setlist(key, values)
+    return PatientDetailsForm(data), IntakeForm(data)
+
+
+def draft_set_time(*, draft: BookingDraft, starts_at: datetime, practitioner=None) -> None:
+    draft.starts_at = starts_at
+    draft.practitioner = practitioner
+    draft.save(update_fields=["starts_at", "practitioner"])
+
+
+def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Booking:
+    """Book the draft's slot with its answers. Return the booking, even if already booked.
+
+    Raise BookingError (with the nearest free times) when the slot has been taken meanwhile;
+    the draft then keeps everything for another try.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = BookingDraft.objects.select_for_update(of=("self",)).get(pk=draft.pk)
+        if locked.booking_id:
+            return locked.booking
+        if locked.expires_at <= now:
+            raise BookingError("This booking form has expired. Please start again.")
+        details, intake_form = draft_forms(locked)
+        if not (details.is_valid() and intake_form.is_valid()):
+            raise BookingError("Some answers need another look before you can confirm.")
+        contact = details.cleaned_data
+        patient = patient_match_or_create(
+            first_name=contact["first_name"],
+            last_name=contact["last_name"],
+            email=contact["email"],
+            phone=contact["phone"],
+            date_of_birth=contact["date_of_birth"],
+        )
+        booking = booking_create(
+            patient=patient,
+            consultation_type=locked.consultation_type,
+            location=locked.location,
+            starts_at=locked.starts_at,
+            practitioner=locked.practitioner,
+            now=now,
+        )
+        intake = intake_submit(booking=booking, values=intake_form.intake_values(), now=now)
+        locked.photos.update(intake=intake, draft=None)
+        consents_record(
+            patient=patient,
+            booking=booking,
+            photos_beyond_care=contact["consent_photos"],
+            now=now,
+        )
+        locked.booking = booking
+        # The answers now live in the intake; the draft keeps no second copy of health data.
+        locked.form_data = {}
+        locked.save(update_fields=["booking", "form_data"])
+        return booking

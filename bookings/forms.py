@@ -1,0 +1,58 @@
+"""Booking forms: the patient's contact details and consents, and cancelling."""
+
+from datetime import date
+
+from django import forms
+
+from patients.consent import CARE, PHOTOS_BEYOND_CARE
+
+MINIMUM_AGE = 18
+
+
+class PatientDetailsForm(forms.Form):
+    first_name = forms.CharField(max_length=100, label="First name")
+    last_name = forms.CharField(max_length=100, label="Last name")
+    email = forms.EmailField(
+        label="E-mail", help_text="We send your confirmation and private booking link here."
+    )
+    phone = forms.CharField(
+        max_length=40,
+        label="Mobile phone",
+        help_text="In case we need to reach you on the day.",
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    consent_care = forms.BooleanField(label=CARE.text, required=True)
+    consent_photos = forms.BooleanField(label=PHOTOS_BEYOND_CARE.text, required=False)
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = [c for c in phone if c.isdigit()]
+        if len(digits) < 7 or any(c not in "0123456789+-() ." for c in phone):
+            raise forms.ValidationError("Please enter a phone number, e.g. 07700 900123.")
+        return phone
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        today = date.today()
+        if born > today or born.year < 1900:
+            raise forms.ValidationError("Please check your date of birth.")
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age < MINIMUM_AGE:
+            raise forms.ValidationError(
+                "Online booking is for adults. For anyone under 18, please call the clinic."
+            )
+        return born
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

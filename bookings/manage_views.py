@@ -1,0 +1,221 @@
+"""The patient's private link: view, add to a calendar, move, cancel, and edit the intake.
+
+The link's token opens that booking alone, and no database id appears in any patient URL. A
+cancelled or past booking can still be viewed, but its link no longer changes anything.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views import View
+
+from bookings import drafts, notifications, selectors
+from bookings.forms import CancelForm
+from bookings.models import Booking
+from bookings.services import BookingError, booking_cancel, booking_reschedule
+from clinic import ratelimit
+from patients.forms import IntakeForm, PhotoForm
+from patients.models import HairLossIntake, IntakePhoto
+from patients.services import intake_submit, photos_store
+
+DAYS_SHOWN = 7
+
+
+class PrivateLinkView(View):
+    """Load the booking named by the link's token (rate-limited against guessing)."""
+
+    allowed = "view"  # what the state must allow: view, change or edit_intake
+
+    def dispatch(self, request, token, **kwargs):
+        if not ratelimit.allow(request, "private-link", settings.PRIVATE_LINK_LOOKUPS_PER_HOUR):
+            return ratelimit.too_many(request)
+        self.booking = get_object_or_404(
+            Booking.objects.select_related(
+                "patient", "practitioner__user", "location", "consultation_type"
+            ),
+            token=token,
+        )
+        self.state = _state(self.booking, timezone.now())
+        if self.allowed == "change" and not self.state["can_change"]:
+            return redirect("bookings:manage", token=token)
+        if self.allowed == "edit_intake" and not self.state["can_edit_intake"]:
+            return redirect("bookings:manage", token=token)
+        return super().dispatch(request, token, **kwargs)
+
+
+def _state(booking, now):
+    """What the patient may still do with this booking, and why not."""
+    cutoff = timedelta(hours=booking.consultation_type.late_cancel_hours)
+    active = booking.status == Booking.Status.CONFIRMED and booking.starts_at > now
+    return {
+        "can_change": active and booking.starts_at - now >= cutoff,
+        "inside_cutoff": active and booking.starts_at - now < cutoff,
+        "can_edit_intake": active,
+        "is_over": not active,
+    }
+
+
+class ManageView(PrivateLinkView):
+    def get(self, request, token):
+        booking = self.booking
+        intake = HairLossIntake.objects.filter(booking=booking).first()
+        context = {
+            "booking": booking,
+            "intake": intake,
+            "photos": list(intake.photos.all()) if intake else [],
+            **self.state,
+        }
+        return render(request, "bookings/manage.html", context)
+
+
+class CalendarView(PrivateLinkView):
+    def get(self, request, token):
+        response = HttpResponse(
+            notifications.calendar_file(self.booking), content_type="text/calendar"
+        )
+        response["Content-Disposition"] = 'attachment; filename="consultation.ics"'
+        return response
+
+
+class CancelView(PrivateLinkView):
+    allowed = "change"
+
+    def get(self, request, token):
+        return render(
+            request, "bookings/cancel.html", {"booking": self.booking, "form": CancelForm()}
+        )
+
+    def post(self, request, token):
+        form = CancelForm(request.POST)
+        if not form.is_valid():
+            return render(
+                request, "bookings/cancel.html", {"booking": self.booking, "form": form}, status=400
+            )
+        try:
+            booking_cancel(booking=self.booking, reason=form.cleaned_data["reason"])
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, "Your booking has been cancelled. We have sent you an e-mail."
+            )
+        return redirect("bookings:manage", token=token)
+
+
+class RescheduleView(PrivateLinkView):
+    """Choose a new time with the same practitioner, under the same rules as booking."""
+
+    allowed = "change"
+
+    def get(self, request, token):
+        booking = self.booking
+        zone = booking.location.zone
+        today = timezone.now().astimezone(zone).date()
+        try:
+            first = max(date.fromisoformat(request.GET.get("day", "")), today)
+        except ValueError:
+            first = max(booking.starts_at.astimezone(zone).date() - timedelta(days=3), today)
+        result = selectors.available_slots(
+            consultation_type=booking.consultation_type,
+            location=booking.location,
+            first_day=first,
+            last_day=first + timedelta(days=DAYS_SHOWN - 1),
+            practitioner=booking.practitioner,
+            exclude_booking_id=booking.pk,
+        )
+        free = dict(result.slots_by_day())
+        week = [
+            (first + timedelta(days=n), free.get(first + timedelta(days=n), []))
+            for n in range(DAYS_SHOWN)
+        ]
+
+        def url(day):
+            return reverse("bookings:reschedule", args=[token]) + "?" + urlencode({"day": day})
+
+        context = {
+            "booking": booking,
+            "week": week,
+            "previous_week": url(first - timedelta(days=7)) if first > today else None,
+            "next_week": url(first + timedelta(days=7)),
+        }
+        return render(request, "bookings/reschedule.html", context)
+
+    def post(self, request, token):
+        starts_at = drafts.parse_start(request.POST.get("start", ""))
+        if starts_at is None:
+            messages.error(request, "That time could not be read. Please choose again.")
+            return redirect("bookings:reschedule", token=token)
+        try:
+            booking_reschedule(booking=self.booking, starts_at=starts_at)
+        except BookingError as error:
+            messages.error(request, error.message)
+            return redirect("bookings:reschedule", token=token)
+        messages.success(request, "Your booking has been moved. We have sent you an e-mail.")
+        return redirect("bookings:manage", token=token)
+
+
+class IntakeEditView(PrivateLinkView):
+    """Complete or correct the hair-loss questions and photos, until the consultation starts."""
+
+    allowed = "edit_intake"
+
+    @property
+    def intake(self):
+        return HairLossIntake.objects.filter(booking=self.booking).first()
+
+    def render_form(self, request, form, photos, status=200):
+        context = {
+            "booking": self.booking,
+            "intake": form,
+            "photos": photos,
+            "saved_photos": list(self.intake.photos.all()) if self.intake else [],
+        }
+        return render(request, "bookings/intake_edit.html", context, status=status)
+
+    def get(self, request, token):
+        initial = IntakeForm.initial_from(self.intake) if self.intake else None
+        return self.render_form(request, IntakeForm(initial=initial), PhotoForm())
+
+    def post(self, request, token):
+        form = IntakeForm(request.POST)
+        photos = PhotoForm(request.POST, request.FILES)
+        photos_ok = photos.is_valid()
+        if not (form.is_valid() and photos_ok):
+            messages.error(request, "Please check the answers marked below.")
+            return self.render_form(request, form, photos, status=400)
+        intake = intake_submit(
+            booking=self.booking, values=form.intake_values(), now=timezone.now()
+        )
+        photos_store(photos=photos.cleaned_photos, intake=intake)
+        messages.success(request, "Thank you: your answers have been saved.")
+        return redirect("bookings:manage", token=token)
+
+
+class PhotoView(PrivateLinkView):
+    """Serve one of this booking's photos to the patient who holds its link."""
+
+    def get(self, request, token, photo_id):
+        photo = get_object_or_404(IntakePhoto, pk=photo_id, intake__booking=self.booking)
+        return _photo_response(photo)
+
+
+class DraftPhotoView(View):
+    """Serve a photo of a booking in progress, to the browser session that uploaded it."""
+
+    def get(self, request, token, photo_id):
+        if token not in request.session.get("booking_drafts", []):
+            raise Http404
+        photo = get_object_or_404(IntakePhoto, pk=photo_id, draft__token=token)
+        return _photo_response(photo)
+
+
+def _photo_response(photo):
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,100 @@
+"""E-mails and calendar files for patients and the clinic inbox.
+
+Wording is discreet by default: "Consultation at <clinic>", with no diagnosis and no treatment
+name in any subject, body or calendar entry, since e-mail and calendars are often shared.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from icalendar import Calendar, Event
+
+from bookings.models import Booking
+
+SUBJECTS = {
+    "confirmed": "Booked: {title}, {when}",
+    "rescheduled": "Moved: {title}, now {when}",
+    "cancelled": "Cancelled: {title}, {when}",
+    "reminder": "Reminder: {title}, {when}",
+}
+
+
+def consultation_title() -> str:
+    return f"Consultation at {settings.CLINIC['name']}"
+
+
+def private_link(booking: Booking) -> str:
+    return settings.SITE_URL + reverse("bookings:manage", args=[booking.token])
+
+
+def calendar_file(booking: Booking) -> bytes:
+    """Return an iCalendar file for the booking: a request, or a cancellation once cancelled."""
+    cancelled = booking.status == Booking.Status.CANCELLED
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.CLINIC['name']}//Consultation booking//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    event = Event()
+    # Stable across every change of this booking, and free of anything secret.
+    event.add("uid", f"booking-{booking.pk}-{booking.created_at:%Y%m%d%H%M%S}@clinic")
+    event.add("sequence", booking.sequence)
+    event.add("dtstamp", booking.updated_at)
+    event.add("dtstart", booking.starts_at.astimezone(booking.location.zone))
+    event.add("dtend", booking.ends_at.astimezone(booking.location.zone))
+    event.add("summary", consultation_title())
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if booking.consultation_type.mode == booking.consultation_type.Mode.VIDEO:
+        event.add("location", "Video call: the clinic will send you the link")
+    else:
+        event.add("location", f"{settings.CLINIC['name']}, {booking.location.address}")
+    event.add("description", f"View or change your booking: {private_link(booking)}")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _local_when(booking: Booking) -> str:
+    local = booking.starts_at.astimezone(booking.location.zone)
+    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
+
+
+def send_patient_email(booking: Booking, kind: str) -> None:
+    """Send the patient the e-mail for ``kind`` (confirmed, rescheduled, cancelled, reminder)."""
+    context = {
+        "booking": booking,
+        "kind": kind,
+        "title": consultation_title(),
+        "when": _local_when(booking),
+        "link": private_link(booking),
+        "clinic": settings.CLINIC,
+    }
+    subject = SUBJECTS[kind].format(title=consultation_title(), when=context["when"])
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("bookings/email/patient.txt", context),
+        to=[booking.patient.email],
+    )
+    message.attach_alternative(
+        render_to_string("bookings/email/patient.html", context), "text/html"
+    )
+    method = "CANCEL" if kind == "cancelled" else "PUBLISH"
+    message.attach("consultation.ics", calendar_file(booking), f"text/calendar; method={method}")
+    message.send()
+
+
+def send_clinic_email(booking: Booking, kind: str) -> None:
+    """Tell the clinic inbox about a new, moved or cancelled booking (no clinical detail)."""
+    context = {
+        "booking": booking,
+        "kind": kind,
+        "when": _local_when(booking),
+        "admin_link": settings.SITE_URL
+        + reverse("admin:bookings_booking_change", args=[booking.pk]),
+    }
+    subject = f"{kind.capitalize()}: {booking.patient.full_name}, {context['when']}"
+    EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("bookings/email/clinic.txt", context),
+        to=[settings.CLINIC_INBOX_EMAIL],
+    ).send()

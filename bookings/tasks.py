@@ -1,0 +1,69 @@
+"""Background work: booking e-mails and reminders, run by `manage.py db_worker`.
+
+Callers enqueue through ``notify_on_commit`` and ``schedule_reminder``, inside their
+transaction; the tasks only run once it has committed, so they never see a booking that was
+rolled back.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from bookings import notifications
+from bookings.models import Booking
+
+
+@task()
+def send_booking_emails(booking_id: int, kind: str) -> None:
+    booking = Booking.objects.select_related(
+        "patient", "practitioner__user", "location", "consultation_type"
+    ).get(pk=booking_id)
+    notifications.send_patient_email(booking, kind)
+    notifications.send_clinic_email(booking, kind)
+
+
+@task()
+def send_reminder(booking_id: int, sequence: int) -> str:
+    """Send the reminder for one version of a booking, exactly once.
+
+    Nothing is sent for a cancelled booking, or for a version that has since been moved (the
+    move scheduled its own reminder). The booking row is locked and marked in the same
+    transaction as the send, so a second run or a restarted worker finds it already marked; if
+    the send fails, the mark is rolled back and a retry sends it.
+    """
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("patient", "practitioner__user", "location", "consultation_type")
+            .get(pk=booking_id)
+        )
+        if booking.status != Booking.Status.CONFIRMED:
+            return "skipped: not confirmed"
+        if booking.sequence != sequence:
+            return "skipped: booking changed since"
+        if booking.reminder_sent_for_sequence == sequence:
+            return "skipped: already sent"
+        if booking.starts_at <= timezone.now():
+            return "skipped: already started"
+        booking.reminder_sent_for_sequence = sequence
+        booking.save(update_fields=["reminder_sent_for_sequence"])
+        notifications.send_patient_email(booking, "reminder")
+    return "sent"
+
+
+def notify_on_commit(booking: Booking, kind: str) -> None:
+    transaction.on_commit(lambda: send_booking_emails.enqueue(booking.pk, kind))
+
+
+def schedule_reminder(booking: Booking) -> None:
+    """Queue the reminder for the booking's current version, if there is still time for one."""
+    send_at = booking.starts_at - timedelta(hours=settings.REMINDER_HOURS_BEFORE)
+    if send_at <= timezone.now():
+        return  # booked inside the reminder window: the confirmation is reminder enough
+    booking_id, sequence = booking.pk, booking.sequence
+    transaction.on_commit(
+        lambda: send_reminder.using(run_after=send_at).enqueue(booking_id, sequence)
+    )

@@ -1,0 +1,216 @@
+"""The hair-loss intake form: what a clinician needs to know before the consultation."""
+
+from django import forms
+
+from patients import choices
+from patients.photos import MAX_BYTES, MAX_PHOTOS, PhotoError, clean_photo
+
+INTAKE_MODEL_FIELDS = [
+    "main_concern",
+    "main_concern_detail",
+    "areas",
+    "onset",
+    "progression",
+    "stage",
+    "family_history",
+    "triggers",
+    "current_medicines",
+    "goals",
+    "treatments_of_interest",
+]
+
+
+def _radio(label, options, **kwargs):
+    return forms.ChoiceField(label=label, choices=options, widget=forms.RadioSelect, **kwargs)
+
+
+def _checkboxes(label, options, required=False, **kwargs):
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=options,
+        widget=forms.CheckboxSelectMultiple,
+        required=required,
+        **kwargs,
+    )
+
+
+class IntakeForm(forms.Form):
+    """The intake, in sections. Previous treatments and screening get one field per item."""
+
+    main_concern = _radio("What worries you most about your hair?", choices.MAIN_CONCERNS)
+    main_concern_detail = forms.CharField(
+        label="Anything you would like to add",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    areas = _checkboxes("Where are you losing hair?", choices.AREAS, required=True)
+    onset = _radio("When did you first notice it?", choices.ONSET)
+    progression = _radio("How has it changed since?", choices.PROGRESSION)
+    stage = _radio("Which description fits your hair best today?", choices.STAGES)
+    family_history = _checkboxes(
+        "Has anyone in your family lost hair in the same way?",
+        choices.FAMILY_HISTORY,
+        required=True,
+    )
+    triggers = _checkboxes(
+        "In the six months before it started, did any of these happen? Tick all that apply.",
+        choices.TRIGGERS,
+    )
+    current_medicines = forms.CharField(
+        label="Which medicines, supplements or creams do you take now?",
+        help_text="Include doses if you know them. Leave empty if none.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    goals = forms.CharField(
+        label="What would you like to achieve?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    treatments_of_interest = _checkboxes(
+        "Which treatments would you like to talk about?", choices.TREATMENTS_OF_INTEREST
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in choices.PREVIOUS_TREATMENTS:
+            self.fields[f"tried_{key}"] = forms.ChoiceField(
+                label=f"{label}: how long", choices=choices.TREATMENT_DURATIONS, required=False
+            )
+            self.fields[f"outcome_{key}"] = forms.ChoiceField(
+                label=f"{label}: how it went", choices=choices.TREATMENT_OUTCOMES, required=False
+            )
+        for key, question, options in choices.SCREENING_QUESTIONS:
+            self.fields[f"screen_{key}"] = _radio(question, options)
+
+    def treatment_rows(self):
+        """Bound fields per previous treatment, for a table in the template."""
+        return [
+            (label, self[f"tried_{key}"], self[f"outcome_{key}"])
+            for key, label in choices.PREVIOUS_TREATMENTS
+        ]
+
+    def screening_fields(self):
+        return [self[f"screen_{key}"] for key, _, _ in choices.SCREENING_QUESTIONS]
+
+    def clean_family_history(self):
+        answers = self.cleaned_data["family_history"]
+        if len(answers) > 1 and ({"none", "not_sure"} & set(answers)):
+            raise forms.ValidationError(
+                "“No one I know of” and “Not sure” cannot be ticked with other answers."
+            )
+        return answers
+
+    def clean(self):
+        cleaned = super().clean()
+        for key, label in choices.PREVIOUS_TREATMENTS:
+            if cleaned.get(f"outcome_{key}") and not cleaned.get(f"tried_{key}"):
+                self.add_error(f"tried_{key}", f"Say how long you used {label.split(' (')[0]}.")
+        return cleaned
+
+    def intake_values(self) -> dict:
+        """Return the cleaned answers shaped as HairLossIntake fields."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in INTAKE_MODEL_FIELDS}
+        values["previous_treatments"] = {
+            key: {"duration": data[f"tried_{key}"], "outcome": data[f"outcome_{key}"]}
+            for key, _ in choices.PREVIOUS_TREATMENTS
+            if data.get(f"tried_{key}")
+        }
+        values["screening"] = {
+            key: data[f"screen_{key}"] for key, _, _ in choices.SCREENING_QUESTIONS
+        }
+        return values
+
+    def summary(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Return the cleaned answers in readable words, by section, for the review page."""
+
+        def words(name):
+            field, value = self.fields[name], self.cleaned_data.get(name)
+            names = dict(getattr(field, "choices", []))
+            if isinstance(value, list):
+                return ", ".join(str(names.get(v, v)) for v in value) or "None"
+            return str(names.get(value, value)) if value else "—"
+
+        tried = [
+            f"{label}: {words(f'tried_{key}')}"
+            + (
+                f", {words(f'outcome_{key}').lower()}"
+                if self.cleaned_data.get(f"outcome_{key}")
+                else ""
+            )
+            for key, label in choices.PREVIOUS_TREATMENTS
+            if self.cleaned_data.get(f"tried_{key}")
+        ]
+        hair = ["main_concern", "main_concern_detail", "areas", "onset", "progression", "stage"]
+        return [
+            ("Your hair loss", [(self.fields[n].label, words(n)) for n in hair]),
+            (
+                "Family and recent events",
+                [(self.fields[n].label, words(n)) for n in ("family_history", "triggers")],
+            ),
+            ("Treatments you have tried", [("Tried", "; ".join(tried) or "None")]),
+            (
+                "Your health",
+                [(field.label, words(field.name)) for field in self.screening_fields()]
+                + [(self.fields["current_medicines"].label, words("current_medicines"))],
+            ),
+            (
+                "What you hope for",
+                [(self.fields[n].label, words(n)) for n in ("goals", "treatments_of_interest")],
+            ),
+        ]
+
+    @staticmethod
+    def initial_from(intake) -> dict:
+        """Return form initial data from a saved intake, the inverse of ``intake_values``."""
+        initial = {name: getattr(intake, name) for name in INTAKE_MODEL_FIELDS}
+        for key, answer in intake.previous_treatments.items():
+            initial[f"tried_{key}"] = answer.get("duration", "")
+            initial[f"outcome_{key}"] = answer.get("outcome", "")
+        for key, answer in intake.screening.items():
+            initial[f"screen_{key}"] = answer
+        return initial
+
+
+class PhotoForm(forms.Form):
+    """Optional scalp photos, one per view; each is checked and cleaned by Pillow."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in choices.PHOTO_VIEWS:
+            self.fields[f"photo_{key}"] = forms.FileField(
+                label=label,
+                required=False,
+                widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        uploads = [f for files in self.files.lists() for f in files[1]] if self.files else []
+        if len(uploads) > MAX_PHOTOS:
+            raise forms.ValidationError(
+                f"Please send at most {MAX_PHOTOS} photos, one for each view."
+            )
+        self.cleaned_photos = []
+        for key, _ in choices.PHOTO_VIEWS:
+            field = f"photo_{key}"
+            if len(self.files.getlist(field)) > 1:
+                self.add_error(field, "Please choose one photo for this view.")
+                continue
+            upload = cleaned.get(field)
+            if not upload:
+                continue
+            if upload.size > MAX_BYTES:
+                self.add_error(field, "This photo is larger than 10 MB.")
+                continue
+            try:
+                content, width, height = clean_photo(upload)
+            except PhotoError as error:
+                self.add_error(field, str(error))
+                continue
+            self.cleaned_photos.append((key, content, width, height))
+        return cleaned

@@ -1,0 +1,98 @@
+"""Writes for patients: matching returning patients, the intake and its flags, consents."""
+
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from patients import consent as consent_texts
+from patients import screening
+from patients.models import (
+    Consent,
+    HairLossIntake,
+    IntakePhoto,
+    Patient,
+    ScreeningFlag,
+    ScreeningRule,
+)
+
+
+def patient_match_or_create(
+    *, first_name: str, last_name: str, email: str, phone: str, date_of_birth
+) -> Patient:
+    """Return the returning patient with this e-mail and date of birth, or a new one.
+
+    Both must match, and the caller shows the same pages either way, so booking never reveals
+    whether an e-mail is known. A returning patient's record is only completed, not overwritten.
+    """
+    patient = (
+        Patient.objects.filter(email__iexact=email, date_of_birth=date_of_birth)
+        .order_by("pk")
+        .first()
+    )
+    if patient is None:
+        return Patient.objects.create(
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            date_of_birth=date_of_birth,
+        )
+    if phone and not patient.phone:
+        patient.phone = phone
+        patient.save(update_fields=["phone"])
+    return patient
+
+
+def intake_submit(*, booking, values: dict, now: datetime) -> HairLossIntake:
+    """Create or update the booking's intake from cleaned answers and re-run the screening."""
+    with transaction.atomic():
+        intake = HairLossIntake.objects.filter(booking=booking).first()
+        if intake is None:
+            intake = HairLossIntake(booking=booking, submitted_at=now)
+        for name, value in values.items():
+            setattr(intake, name, value)
+        intake.save()
+        intake.flags.all().delete()
+        rules = ScreeningRule.objects.filter(is_active=True)
+        ScreeningFlag.objects.bulk_create(
+            ScreeningFlag(
+                intake=intake,
+                rule_id=flag.rule_id,
+                treatment=flag.treatment,
+                severity=flag.severity,
+                reason=flag.reason,
+            )
+            for flag in screening.evaluate(intake.screening, rules)
+        )
+    return intake
+
+
+def consents_record(*, patient, booking, photos_beyond_care: bool, now: datetime) -> None:
+    """Record the consent to care (always given to book) and, if given, to wider photo use."""
+    given = [(Consent.Kind.CARE, consent_texts.CARE)]
+    if photos_beyond_care:
+        given.append((Consent.Kind.PHOTOS_BEYOND_CARE, consent_texts.PHOTOS_BEYOND_CARE))
+    Consent.objects.bulk_create(
+        Consent(
+            patient=patient,
+            booking=booking,
+            kind=kind,
+            text_version=text.version,
+            text=text.text,
+            agreed_at=now,
+        )
+        for kind, text in given
+    )
+
+
+def photos_store(*, photos, draft=None, intake=None) -> None:
+    """Save cleaned photos for a draft or an intake, one per view, replacing older ones."""
+    owner = {"draft": draft} if draft is not None else {"intake": intake}
+    for view, content, width, height in photos:
+        for old in IntakePhoto.objects.filter(**owner, view=view):
+            old.image.delete(save=False)
+            old.delete()
+        photo = IntakePhoto(**owner, view=view, width=width, height=height)
+        photo.image.save(f"{view}.jpg", ContentFile(content), save=False)
+        photo.save()

@@ -1,0 +1,59 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Show a time in the visitor's own zone next to clinic time, where the two differ.
+  function showLocalTimes(root) {
+    var visitorZone;
+    try {
+      visitorZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return;
+    }
+    root.querySelectorAll("[data-utc][data-zone]").forEach(function (el) {
+      if (el.dataset.localShown || !visitorZone || visitorZone === el.dataset.zone) {
+        return;
+      }
+      var when = new Date(el.dataset.utc);
+      var format = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", weekday: "short" };
+      var text = when.toLocaleString([], Object.assign({ timeZone: visitorZone }, format));
+      var clinicText = when.toLocaleString([], Object.assign({ timeZone: el.dataset.zone }, format));
+      if (text === clinicText) {
+        return; // same wall-clock time (e.g. UTC and London in winter): nothing to add
+      }
+      var note = document.createElement("span");
+      note.className = "local-time";
+      note.textContent = " (" + text + " your time)";
+      el.appendChild(note);
+      el.dataset.localShown = "1";
+    });
+  }
+
+  // Ask before leaving a half-filled booking form.
+  function guardForm(form) {
+    var changed = false;
+    form.addEventListener("input", function () { changed = true; });
+    form.addEventListener("submit", function () { changed = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (changed) { event.preventDefault(); }
+    });
+  }
+
+  // One click books once: disable a confirming button as its form goes.
+  function singleSubmit(form) {
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = true;
+      });
+    });
+  }
+
+  function enhance(root) {
+    showLocalTimes(root);
+    root.querySelectorAll("form[data-guard]").forEach(guardForm);
+    root.querySelectorAll("form[data-single-submit]").forEach(singleSubmit);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { showLocalTimes(event.target); });
+})();

@@ -1,0 +1,240 @@
+"""The public booking flow through Django's test client, on the real database."""
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from icalendar import Calendar
+from PIL import Image
+
+from bookings.models import Booking, BookingDraft
+from bookings.services import booking_create
+from patients.models import Consent, HairLossIntake, IntakePhoto, Patient
+from tests.bookings.flow_helpers import (
+    bookable_clinic,
+    details_url,
+    jpeg_upload,
+    next_slot,
+    valid_form,
+)
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    return bookable_clinic()
+
+
+def start_booking(client, clinic, start=None, **form):
+    location, _, consultation_type = clinic
+    start = start or next_slot()
+    url = details_url(consultation_type, location, start)
+    response = client.post(url, valid_form(**form))
+    return response, start
+
+
+def run_worker():
+    """Run the real task worker over what is due, as `manage.py db_worker` does."""
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+def test_picker_opens_on_the_first_free_day_with_a_fixed_number_of_queries(client, clinic):
+    location, _, consultation_type = clinic
+    url = reverse("bookings:times", args=[consultation_type.slug])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "details/?location=" in html
+    # The type, its locations, its practitioners there, then one slot search of 4 queries.
+    assert len(queries) == 7
+    day = next_slot(days=10).date().isoformat()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"location": location.pk, "practitioner": "any", "day": day})
+    assert len(queries) == 7
+    assert response.context["week"][0][0].isoformat() == day
+
+
+def test_picker_survives_tampered_parameters(client, clinic):
+    _, _, consultation_type = clinic
+    url = reverse("bookings:times", args=[consultation_type.slug])
+    for query in ({"location": "x"}, {"practitioner": "'; drop"}, {"day": "2026-13-45"}):
+        assert client.get(url, query).status_code == 200
+    assert client.get(reverse("bookings:times", args=["no-such-type"])).status_code == 404
+
+
+def test_invalid_details_keep_the_typing_and_say_what_is_wrong(client, clinic):
+    response, _ = start_booking(client, clinic, email="not-an-email", main_concern=None)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter a valid email address" in html
+    assert 'value="Lovelace"' in html  # what was typed comes back
+    assert "Keep what I have." in html
+    assert not Booking.objects.exists()
+    draft = BookingDraft.objects.get()
+    assert draft.form_data["last_name"] == ["Lovelace"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_full_booking_creates_patient_intake_flags_consent_and_emails(client, clinic):
+    response, start = start_booking(
+        client,
+        clinic,
+        screen_anticoagulants="yes",
+        consent_photos="on",
+        photo_hairline=jpeg_upload(),
+    )
+    draft = BookingDraft.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("bookings:review", args=[draft.token])
+    review = client.get(response.url)
+    assert review.status_code == 200
+    assert "Father" in review.content.decode() or "father" in review.content.decode()
+
+    confirmed = client.post(response.url)
+    assert confirmed.status_code == 302
+    booking = Booking.objects.get()
+    assert booking.starts_at == start
+    assert booking.patient.email == "ada@example.com"
+    intake = HairLossIntake.objects.get(booking=booking)
+    assert intake.previous_treatments == {"minoxidil": {"duration": "3to12m", "outcome": "helped"}}
+    assert {(f.treatment, f.severity) for f in intake.flags.all()} >= {("prp", "caution")}
+    assert IntakePhoto.objects.get().intake == intake
+    assert set(Consent.objects.values_list("kind", flat=True)) == {"care", "photos_beyond_care"}
+    assert BookingDraft.objects.get().form_data == {}
+
+    run_worker()
+    patient_mail = next(m for m in mail.outbox if m.to == ["ada@example.com"])
+    assert patient_mail.subject.startswith("Booked: Consultation at ")
+    name, ics, mimetype = patient_mail.attachments[0]
+    assert name == "consultation.ics" and mimetype.startswith("text/calendar")
+    event = Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]).startswith("Consultation at ")
+    assert event["DTSTART"].dt == booking.starts_at
+    assert event["DTSTART"].params["TZID"] == "Europe/London"
+    assert booking.token in patient_mail.body
+    assert any(m.to == ["reception@localhost"] for m in mail.outbox)
+    # Discreet wording: no treatment, concern or consultation-type name anywhere in the mail.
+    for message in mail.outbox:
+        text = (message.subject + message.body).lower()
+        secrets = ("prp", "minoxidil", "receding", "hair loss", booking.consultation_type.name)
+        for secret in (word.lower() for word in secrets):
+            assert secret not in text, (secret, message.subject)
+
+
+def test_double_click_on_confirm_makes_one_booking(client, clinic):
+    response, _ = start_booking(client, clinic)
+    first = client.post(response.url)
+    second = client.post(response.url)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url
+    assert Booking.objects.count() == 1
+
+
+def test_slot_taken_while_typing_keeps_everything_and_offers_nearest_times(client, clinic):
+    location, _, consultation_type = clinic
+    response, start = start_booking(client, clinic, photo_crown=jpeg_upload("crown.jpg"))
+    booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=start,
+        notify=False,
+    )
+    review = client.get(response.url)
+    assert "no longer available" in review.content.decode()
+    refused = client.post(response.url)
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert "just been taken" in html
+    assert "Everything you typed is kept" in html
+    draft = BookingDraft.objects.get()
+    assert draft.photos.count() == 1 and draft.form_data["first_name"] == ["Ada"]
+
+    alternative = refused.context["alternatives"][0]
+    from bookings.drafts import format_start
+
+    client.post(
+        reverse("bookings:draft_time", args=[draft.token]),
+        {"start": format_start(alternative.start)},
+    )
+    assert client.post(response.url).status_code == 302
+    mine = Booking.objects.exclude(patient__first_name__isnull=True).get(
+        patient__email="ada@example.com"
+    )
+    assert mine.starts_at == alternative.start
+    assert mine.intake.photos.count() == 1
+
+
+def test_returning_patient_is_matched_by_email_and_birth_date(client, clinic):
+    known = PatientFactory(email="ada@example.com", date_of_birth="1985-12-10", phone="")
+    response, _ = start_booking(client, clinic)
+    client.post(response.url)
+    assert Patient.objects.count() == 1
+    known.refresh_from_db()
+    assert known.phone == "07700 900123" and known.bookings.count() == 1
+
+
+def test_same_email_with_another_birth_date_is_a_new_patient_and_looks_the_same(client, clinic):
+    PatientFactory(email="ada@example.com", date_of_birth="1990-01-01")
+    response, _ = start_booking(client, clinic)
+    done = client.post(response.url, follow=True)
+    assert done.status_code == 200 and "You are booked in" in done.content.decode()
+    assert Patient.objects.count() == 2
+
+
+def test_photo_is_reencoded_without_metadata(client, clinic):
+    start_booking(client, clinic, photo_hairline=jpeg_upload(size=(3000, 2000)))
+    photo = IntakePhoto.objects.get()
+    with photo.image.open("rb") as stored, Image.open(stored) as image:
+        assert image.format == "JPEG"
+        assert max(image.size) == 2400
+        assert not image.getexif()
+
+
+def test_a_file_that_is_not_an_image_is_refused_and_the_rest_kept(client, clinic):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("scalp.jpg", b"just some text, not a photo", "image/jpeg")
+    response, _ = start_booking(client, clinic, photo_top=fake, photo_crown=jpeg_upload())
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "not a photo we can read" in html
+    assert 'value="Ada"' in html
+    assert list(IntakePhoto.objects.values_list("view", flat=True)) == ["crown"]
+
+
+def test_a_draft_opens_only_in_the_session_that_started_it(client, clinic):
+    from django.test import Client
+
+    response, _ = start_booking(client, clinic)
+    stranger = Client()
+    assert stranger.get(response.url).status_code == 404
+    assert stranger.post(response.url).status_code == 404
+    assert not Booking.objects.exists()
+
+
+def test_tampered_start_is_refused_with_a_clear_message(client, clinic):
+    location, _, consultation_type = clinic
+    url = details_url(consultation_type, location, next_slot()).replace("start=", "start=garbage")
+    response = client.post(url, valid_form())
+    assert response.status_code == 302  # back to the picker, with a message
+    off_grid = next_slot().replace(minute=7)
+    response, _ = start_booking(client, clinic, start=off_grid)
+    refused = client.post(response.url)
+    assert refused.status_code == 409
+    assert "not available" in refused.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_too_many_submissions_from_one_address_get_a_friendly_page(client, clinic, settings):
+    settings.BOOKING_SUBMISSIONS_PER_HOUR = 2
+    location, _, consultation_type = clinic
+    url = details_url(consultation_type, location, next_slot())
+    statuses = [client.post(url, {"first_name": "x"}).status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    assert "Please call us" in client.post(url, {}).content.decode()
