@@ -87,7 +87,7 @@ TREATMENT_DURATIONS = [
     ("gt1y", "More than a year"),
 ]
 TREATMENT_OUTCOMES = [
-    ("", "—"),
+    ("", "How it went…"),
     ("helped", "It helped"),
     ("no_change", "No change"),
     ("side_effects", "Side effects made me stop"),

@@ -1,0 +1,148 @@
+"""The patient's private link: one booking, its calendar file, moving, cancelling, answers."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from bookings.drafts import format_start
+from bookings.models import Booking
+from bookings.services import booking_create
+from patients.models import HairLossIntake, IntakePhoto
+from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def booking():
+    location, _, consultation_type = bookable_clinic()
+    return booking_create(
+        patient=PatientFactory(email="pat@example.com"),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=5),
+        notify=False,
+    )
+
+
+def url(name, booking, *args):
+    return reverse(f"bookings:{name}", args=[booking.token, *args])
+
+
+def test_private_link_shows_the_booking_and_nothing_else(client, booking):
+    response = client.get(url("manage", booking))
+    assert response.status_code == 200
+    assert booking.practitioner.display_name in response.content.decode()
+    assert client.get(reverse("bookings:manage", args=["not-a-real-token"])).status_code == 404
+    assert url("manage", booking) == f"/my-booking/{booking.token}/"  # no database id
+
+
+def test_calendar_file_has_a_stable_uid_and_the_clinic_time_zone(client, booking):
+    first = Calendar.from_ical(client.get(url("calendar", booking)).content).walk("VEVENT")[0]
+    assert first["DTSTART"].params["TZID"] == "Europe/London"
+    assert int(first["SEQUENCE"]) == 0
+    client.post(
+        url("reschedule", booking), {"start": format_start(booking.starts_at + timedelta(hours=1))}
+    )
+    moved = Calendar.from_ical(client.get(url("calendar", booking)).content).walk("VEVENT")[0]
+    assert moved["UID"] == first["UID"]
+    assert int(moved["SEQUENCE"]) == 1
+    assert moved["DTSTART"].dt == booking.starts_at + timedelta(hours=1)
+
+
+def test_cancel_with_a_reason_then_the_link_changes_nothing(
+    client, booking, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(url("cancel", booking), {"reason": "Feeling better"})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.cancellation_reason == "Feeling better"
+    assert len(callbacks) == 1  # the cancellation e-mails, queued for after the commit
+    page = client.get(url("manage", booking)).content.decode()
+    assert "was cancelled" in page
+    for name in ("cancel", "reschedule", "intake"):
+        assert client.get(url(name, booking)).status_code == 302
+    client.post(url("reschedule", booking), {"start": format_start(next_slot(days=6))})
+    booking.refresh_from_db()
+    assert booking.status == "cancelled" and booking.sequence == 1
+
+
+def test_inside_the_late_cancel_cutoff_the_page_says_to_call(client, booking):
+    soon = timezone.now() + timedelta(hours=3)
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=soon,
+        ends_at=soon + timedelta(minutes=30),
+        blocked_from=soon,
+        blocked_until=soon + timedelta(minutes=30),
+    )
+    page = client.get(url("manage", booking)).content.decode()
+    assert "can no longer be moved or cancelled online" in page
+    assert client.post(url("cancel", booking), {"reason": ""}).status_code == 302
+    assert Booking.objects.get(pk=booking.pk).status == "confirmed"
+
+
+def test_reschedule_picks_a_new_time_under_the_same_rules(client, booking):
+    page = client.get(url("reschedule", booking))
+    assert page.status_code == 200
+    new_start = booking.starts_at + timedelta(days=1)
+    response = client.post(url("reschedule", booking), {"start": format_start(new_start)})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.starts_at == new_start and booking.sequence == 1
+    # A time outside the hours is refused with a message, and nothing moves.
+    night = new_start.replace(hour=2)
+    response = client.post(url("reschedule", booking), {"start": format_start(night)}, follow=True)
+    assert "not available" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.starts_at == new_start
+    assert client.post(url("reschedule", booking), {"start": "nonsense"}).status_code == 302
+
+
+def test_answers_can_be_completed_later_and_flags_follow_them(client, booking):
+    form = valid_form(screen_bleeding_disorder="yes", photo_donor=jpeg_upload("donor.jpg"))
+    response = client.post(url("intake", booking), form)
+    assert response.status_code == 302
+    intake = HairLossIntake.objects.get(booking=booking)
+    assert ("prp", "contraindicated") in {(f.treatment, f.severity) for f in intake.flags.all()}
+    client.post(url("intake", booking), valid_form())
+    assert not intake.flags.filter(severity="contraindicated").exists()
+    assert IntakePhoto.objects.filter(intake=intake).count() == 1
+    edit_page = client.get(url("intake", booking)).content.decode()
+    assert 'value="receding" checked' in edit_page or "checked" in edit_page
+
+
+def test_bad_answers_on_the_private_link_are_kept_with_a_message(client, booking):
+    response = client.post(
+        url("intake", booking), valid_form(onset="in the future", goals="Keep it")
+    )
+    assert response.status_code == 400
+    assert "Keep it" in response.content.decode()
+    assert not HairLossIntake.objects.filter(booking=booking).exists()
+
+
+def test_photos_open_only_through_their_own_booking_link(client, booking):
+    client.post(url("intake", booking), valid_form(photo_top=jpeg_upload("top.jpg")))
+    photo = IntakePhoto.objects.get(intake__booking=booking)
+    response = client.get(url("photo", booking, photo.pk))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert "no-store" in response["Cache-Control"]
+    other = booking_create(
+        patient=PatientFactory(),
+        consultation_type=booking.consultation_type,
+        location=booking.location,
+        starts_at=booking.starts_at + timedelta(days=1),
+        notify=False,
+    )
+    assert Client().get(url("photo", other, photo.pk)).status_code == 404
+
+
+def test_no_mail_leaves_without_a_commit(client, booking):
+    client.post(url("cancel", booking), {"reason": ""})
+    assert mail.outbox == []  # e-mails go out from the worker, after the commit

@@ -1,0 +1,98 @@
+"""Uploads that are not honest photos are refused with a message; honest ones are cleaned."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from patients.forms import PhotoForm
+from patients.photos import PhotoError, clean_photo
+from tests.bookings.flow_helpers import jpeg_upload
+
+
+def test_jpeg_with_gps_is_reencoded_without_metadata():
+    content, width, height = clean_photo(jpeg_upload(size=(800, 600)))
+    with Image.open(io.BytesIO(content)) as image:
+        assert image.format == "JPEG" and (width, height) == image.size == (800, 600)
+        assert not image.getexif()
+        assert "exif" not in image.info
+
+
+def test_png_is_accepted_and_becomes_jpeg():
+    content, _, _ = clean_photo(jpeg_upload("top.png", fmt="PNG"))
+    assert content[:3] == b"\xff\xd8\xff"
+
+
+def test_text_file_named_jpg_is_refused():
+    fake = SimpleUploadedFile("scalp.jpg", b"hello, I am text", "image/jpeg")
+    with pytest.raises(PhotoError, match="not a photo we can read"):
+        clean_photo(fake)
+
+
+def test_gif_is_refused_even_though_it_is_an_image():
+    out = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(out, format="GIF")
+    with pytest.raises(PhotoError, match="not a JPEG or PNG"):
+        clean_photo(SimpleUploadedFile("a.gif", out.getvalue(), "image/gif"))
+
+
+def png_bomb(width, height):
+    """A tiny PNG whose header claims an enormous image (a decompression bomb)."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    bomb = SimpleUploadedFile("bomb.png", png_bomb(50_000, 50_000), "image/png")
+    with pytest.raises(PhotoError, match="too many pixels|not a photo"):
+        clean_photo(bomb)
+
+
+def test_image_with_a_script_appended_comes_out_clean():
+    honest = jpeg_upload().read()
+    payload = honest + b"<script>alert('x')</script>"
+    content, _, _ = clean_photo(SimpleUploadedFile("x.jpg", payload, "image/jpeg"))
+    assert b"<script>" not in content
+
+
+def test_truncated_image_is_refused():
+    honest = jpeg_upload(size=(400, 300)).read()
+    with pytest.raises(PhotoError):
+        clean_photo(SimpleUploadedFile("cut.jpg", honest[: len(honest) // 2], "image/jpeg"))
+
+
+def test_file_over_ten_megabytes_is_refused_without_decoding():
+    big = SimpleUploadedFile(
+        "big.jpg", b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024 + 1), "image/jpeg"
+    )
+    with pytest.raises(PhotoError, match="larger than 10 MB"):
+        clean_photo(big)
+
+
+def test_more_than_six_photos_at_once_are_refused():
+    from django.utils.datastructures import MultiValueDict
+
+    files = MultiValueDict({"photo_hairline": [jpeg_upload(f"p{n}.jpg") for n in range(20)]})
+    form = PhotoForm({}, files)
+    assert not form.is_valid()
+    assert "at most 6 photos" in " ".join(form.non_field_errors())
+
+
+def test_two_files_for_one_view_are_refused():
+    from django.utils.datastructures import MultiValueDict
+
+    files = MultiValueDict({"photo_crown": [jpeg_upload("a.jpg"), jpeg_upload("b.jpg")]})
+    form = PhotoForm({}, files)
+    assert not form.is_valid()
+    assert "one photo for this view" in str(form.errors["photo_crown"])
