@@ -37,6 +37,30 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def screening_rules(db):
+    """The screening rules the data migration seeds.
+
+    Tests that run with real transactions empty every table afterwards, migration data
+    included, so tests that need the seeded rules ask for them here.
+    """
+    import importlib
+
+    from patients.models import ScreeningRule
+
+    if not ScreeningRule.objects.exists():
+        seeded = importlib.import_module("patients.migrations.0003_screening_rules")
+        for question, answer, treatment, severity, reason in seeded.RULES:
+            ScreeningRule.objects.create(
+                question=question,
+                answer=answer,
+                treatment=treatment,
+                severity=severity,
+                reason=reason,
+            )
+    return ScreeningRule.objects.all()
+
+
+@pytest.fixture
 def clinic_setup(db):
     """One London location, two practitioners working 09:00–17:00 every day, one 30-min type."""
     location = LocationFactory(name="Test clinic", time_zone="Europe/London")

@@ -80,7 +80,9 @@ def test_invalid_details_keep_the_typing_and_say_what_is_wrong(client, clinic):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_full_booking_creates_patient_intake_flags_consent_and_emails(client, clinic):
+def test_full_booking_creates_patient_intake_flags_consent_and_emails(
+    client, clinic, screening_rules
+):
     response, start = start_booking(
         client,
         clinic,

@@ -105,7 +105,7 @@ def test_reschedule_picks_a_new_time_under_the_same_rules(client, booking):
     assert client.post(url("reschedule", booking), {"start": "nonsense"}).status_code == 302
 
 
-def test_answers_can_be_completed_later_and_flags_follow_them(client, booking):
+def test_answers_can_be_completed_later_and_flags_follow_them(client, booking, screening_rules):
     form = valid_form(screen_bleeding_disorder="yes", photo_donor=jpeg_upload("donor.jpg"))
     response = client.post(url("intake", booking), form)
     assert response.status_code == 302

@@ -5,7 +5,7 @@ import pytest
 from patients import choices, screening
 from patients.models import ScreeningRule
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.usefixtures("screening_rules")
 
 
 def all_no():
