@@ -39,9 +39,11 @@ lint: $(STAMPS)/dev
 # Seeds its own database: SQLite by default, or PostgreSQL with
 # make bench-availability BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic_bench
 BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/.bench.sqlite3
-bench-availability: $(STAMPS)/dev
-	DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret DATABASE_URL=$(BENCH_DATABASE_URL) \
-		$(BIN)/python manage.py bench_availability
+BENCH_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret \
+	DATABASE_URL=$(BENCH_DATABASE_URL)
+bench-availability: $(STAMPS)/dev node_modules/.package-lock.json
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BENCH_ENV) $(BIN)/python manage.py bench_availability
 
 check-deploy: $(STAMPS)/runtime node_modules/.package-lock.json
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 32) $(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -85,7 +85,11 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = BookingDraft.objects.select_for_update(of=("self",)).get(pk=draft.pk)
+        locked = (
+            BookingDraft.objects.select_for_update(of=("self",))
+            .select_related("consultation_type", "location", "practitioner", "booking")
+            .get(pk=draft.pk)
+        )
         if locked.booking_id:
             return locked.booking
         if locked.expires_at <= now:

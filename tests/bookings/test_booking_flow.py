@@ -128,6 +128,16 @@ def test_full_booking_creates_patient_intake_flags_consent_and_emails(
             assert secret not in text, (secret, message.subject)
 
 
+def test_confirming_a_booking_runs_a_fixed_number_of_queries(client, clinic, screening_rules):
+    response, _ = start_booking(client, clinic)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(response.url).status_code == 302
+    # Session, draft, then in one transaction (its savepoints included): the locked draft,
+    # patient, the booking's lock, re-check and insert, the intake and its flags, photos,
+    # consents and the draft's update.
+    assert len(queries) == 25
+
+
 def test_double_click_on_confirm_makes_one_booking(client, clinic):
     response, _ = start_booking(client, clinic)
     first = client.post(response.url)

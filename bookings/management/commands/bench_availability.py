@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import availability, selectors
@@ -44,14 +44,22 @@ def percentile(samples, fraction):
 def measure(function, repeats):
     """Return (median ms, p95 ms, queries per call, result) over ``repeats`` warm calls."""
     function()
-    with CaptureQueriesContext(connection) as queries:
+    # Counted by wrapping execution, since each request through the client resets Django's own
+    # query log.
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         result = function()
     timings = []
     for _ in range(repeats):
         started = clock.perf_counter()
         function()
         timings.append((clock.perf_counter() - started) * 1000)
-    return statistics.median(timings), percentile(timings, 0.95), len(queries), result
+    return statistics.median(timings), percentile(timings, 0.95), len(executed), result
 
 
 class Command(BaseCommand):
@@ -122,6 +130,8 @@ class Command(BaseCommand):
                 record(f"selector_{who}_practitioner_{days}d", median, p95, queries)
                 figures[f"selector_{who}_practitioner_{days}d"]["slots"] = len(result.slots)
 
+        self.measure_http(consultation_type, location, now, repeats, record)
+
         self.stdout.write(
             f"{'measure':38} {'median ms':>10} {'p95 ms':>10} {'queries':>8} {'x floor':>8}"
         )
@@ -135,6 +145,58 @@ class Command(BaseCommand):
         figures["engine_10x_data_time_ratio"] = round(scale, 2)
         self.stdout.write(f"\nEngine, 10x the bookings: {scale:.2f}x the time")
         self.stdout.write(json.dumps(figures, sort_keys=True))
+
+    def measure_http(self, consultation_type, location, now, repeats, record):
+        """Time the slot picker page and the booking POSTs through Django's whole stack."""
+        from django.test import Client, override_settings
+
+        from bookings.drafts import format_start
+
+        # The benchmark is a development tool run from the repository, so it borrows the
+        # tests' valid booking form rather than keeping a second copy of it.
+        from tests.bookings.flow_helpers import valid_form
+
+        with override_settings(ALLOWED_HOSTS=["*"], BOOKING_SUBMISSIONS_PER_HOUR=10**9):
+            # Production settings redirect plain HTTP, so the client speaks HTTPS.
+            client = Client()
+            picker = reverse("bookings:times", args=[consultation_type.slug])
+            median, p95, queries, _ = measure(lambda: client.get(picker, secure=True), repeats)
+            record("http_slot_picker_get", median, p95, queries)
+
+            today = now.astimezone(location.zone).date()
+            # One slot a day, so that no booking here takes a time another one was offered.
+            free = iter(
+                slots[0]
+                for _, slots in selectors.available_slots(
+                    consultation_type=consultation_type,
+                    location=location,
+                    first_day=today + timedelta(days=30),
+                    last_day=today + timedelta(days=FUTURE_DAYS - 1),
+                ).slots_by_day()
+            )
+            details = reverse("bookings:details", args=[consultation_type.slug])
+            query = f"?location={location.pk}&practitioner=any&start="
+            reviews = []
+
+            def details_post():
+                # One browser per patient: a draft opens only in the session that started it.
+                patient = Client()
+                start = format_start(next(free).start)
+                response = patient.post(details + query + start, valid_form(), secure=True)
+                reviews.append((patient, response["Location"]))
+
+            median, p95, queries, _ = measure(details_post, repeats)
+            record("http_details_post", median, p95, queries)
+            pending = iter(reviews)
+
+            def confirm():
+                patient, review = next(pending)
+                response = patient.post(review, secure=True)
+                if response.status_code != 302:
+                    raise CommandError(f"Booking failed with status {response.status_code}.")
+
+            median, p95, queries, _ = measure(confirm, len(reviews) - 2)
+            record("http_booking_confirm_post", median, p95, queries)
 
     def seed(self):
         """Create the benchmark clinic once; later runs reuse it."""

@@ -1,0 +1,33 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from bookings.models import BookingDraft
+from patients.models import IntakePhoto
+from tests.bookings.flow_helpers import (
+    bookable_clinic,
+    details_url,
+    jpeg_upload,
+    next_slot,
+    valid_form,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_purge_deletes_expired_drafts_and_their_photo_files(client):
+    location, _, consultation_type = bookable_clinic()
+    url = details_url(consultation_type, location, next_slot())
+    client.post(url, valid_form(photo_top=jpeg_upload()))
+    client.post(url, valid_form())
+    old, fresh = BookingDraft.objects.order_by("pk")
+    photo = IntakePhoto.objects.get(draft=old)
+    storage, name = photo.image.storage, photo.image.name
+    assert storage.exists(name)
+    BookingDraft.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    call_command("purge_booking_drafts", verbosity=0)
+    assert list(BookingDraft.objects.all()) == [fresh]
+    assert not IntakePhoto.objects.exists()
+    assert not storage.exists(name)
