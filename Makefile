@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 
-.PHONY: run test lint bench-availability check-deploy clean
+.PHONY: run test worker lint bench-availability check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(STAMPS)/runtime node_modules/.package-lock.json
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_data
 	@echo "Serving on http://127.0.0.1:8000 (staff sign-in at /staff/sign-in/, admin at /admin/)"
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The background worker for e-mails and reminders (run beside `make run`).
+worker: $(STAMPS)/runtime
+	DJANGO_DEBUG=true $(BIN)/python manage.py db_worker
 
 test: $(STAMPS)/dev node_modules/.package-lock.json
 	$(BIN)/pytest

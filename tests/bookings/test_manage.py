@@ -67,6 +67,9 @@ def test_cancel_with_a_reason_then_the_link_changes_nothing(
     assert len(callbacks) == 1  # the cancellation e-mails, queued for after the commit
     page = client.get(url("manage", booking)).content.decode()
     assert "was cancelled" in page
+    calendar = Calendar.from_ical(client.get(url("calendar", booking)).content)
+    assert calendar["METHOD"] == "CANCEL"
+    assert calendar.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
     for name in ("cancel", "reschedule", "intake"):
         assert client.get(url(name, booking)).status_code == 302
     client.post(url("reschedule", booking), {"start": format_start(next_slot(days=6))})

@@ -5,6 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 
+from tests.browser import look
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -17,6 +19,7 @@ def demo_clinic(settings):
 
 def test_visitor_reads_treatments_and_reaches_booking(page, demo_clinic):
     page.goto("/")
+    look(page, "home")
     assert page.locator("h1").inner_text().startswith("Losing hair?")
     # Bootstrap's stylesheet really loaded from our own static files.
     nav_colour = page.locator("nav.navbar").evaluate("el => getComputedStyle(el).display")
@@ -24,6 +27,7 @@ def test_visitor_reads_treatments_and_reaches_booking(page, demo_clinic):
 
     page.get_by_role("link", name="Treatments").first.click()
     page.wait_for_url("**/treatments/")
+    look(page, "treatments")
     assert page.locator("#prp h2").inner_text() == "PRP (platelet-rich plasma)"
     assert page.locator("#stem-cell").get_by_text("bone-marrow-derived").count() == 1
 
@@ -47,6 +51,7 @@ def test_phone_visitor_uses_the_collapsed_menu(browser, live_server, demo_clinic
     menu_link.wait_for(state="visible")
     menu_link.click()
     phone.wait_for_url("**/treatments/")
+    look(phone, "treatments")
     # Nothing overflows the phone's width.
     overflow = phone.evaluate("document.documentElement.scrollWidth")
     assert overflow <= 375
