@@ -5,7 +5,7 @@ photos and consents, in one transaction. It is idempotent: a double click or a r
 finds the draft already confirmed and leads to the same booking.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.http import QueryDict
@@ -31,10 +31,42 @@ def format_start(moment: datetime) -> str:
 
 
 def parse_start(text: str) -> datetime | None:
+    """Read a slot's start from a URL or form; None for anything unreadable or absurd."""
     try:
-        return datetime.strptime(text or "", START_FORMAT).replace(tzinfo=UTC)
+        moment = datetime.strptime(text or "", START_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+    # Years far from now would overflow date arithmetic further on; no booking is there.
+    now = timezone.now()
+    if not now - timedelta(days=366) <= moment <= now + timedelta(days=3 * 366):
+        return None
+    return moment
+
+
+def typed_answers(post) -> dict:
+    """Return the posted fields as stored in a draft: lists of strings, without NUL bytes
+    (which a JSON column refuses) and without the CSRF token."""
+    return {
+        key.replace("\x00", ""): [value.replace("\x00", "") for value in post.getlist(key)]
+        for key in post
+        if key != "csrfmiddlewaretoken"
+    }
+
+
+def draft_for_slot(*, tokens, consultation_type, location, practitioner, starts_at):
+    """Return this browser's latest draft for exactly this slot, if it has one."""
+    return (
+        BookingDraft.objects.filter(
+            token__in=tokens,
+            consultation_type=consultation_type,
+            location=location,
+            practitioner=practitioner,
+            starts_at=starts_at,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def draft_create(*, consultation_type, location, practitioner, starts_at) -> BookingDraft:
@@ -50,7 +82,9 @@ def draft_save(*, draft: BookingDraft, form_data: dict, photos) -> None:
     """Keep what the patient typed (valid or not) and their accepted photos, one per view."""
     with transaction.atomic():
         draft.form_data = form_data
-        draft.save(update_fields=["form_data"])
+        # Each save gives the patient another day to confirm.
+        draft.expires_at = timezone.now() + timedelta(hours=24)
+        draft.save(update_fields=["form_data", "expires_at"])
         photos_store(photos=photos, draft=draft)
 
 
@@ -105,6 +139,22 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
             phone=contact["phone"],
             date_of_birth=contact["date_of_birth"],
         )
+        duplicate = (
+            Booking.objects.active()
+            .filter(
+                patient=patient,
+                starts_at__lt=locked.starts_at + locked.consultation_type.duration,
+                ends_at__gt=locked.starts_at,
+            )
+            .first()
+        )
+        if duplicate is not None:
+            # The same person booking the same time again (Back, then submit once more): they
+            # already hold that booking, so this draft leads to it rather than to a second one.
+            locked.booking = duplicate
+            locked.form_data = {}
+            locked.save(update_fields=["booking", "form_data"])
+            return duplicate
         booking = booking_create(
             patient=patient,
             consultation_type=locked.consultation_type,

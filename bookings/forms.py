@@ -13,7 +13,9 @@ class PatientDetailsForm(forms.Form):
     first_name = forms.CharField(max_length=100, label="First name")
     last_name = forms.CharField(max_length=100, label="Last name")
     email = forms.EmailField(
-        label="E-mail", help_text="We send your confirmation and private booking link here."
+        max_length=254,
+        label="E-mail",
+        help_text="We send your confirmation and private booking link here.",
     )
     phone = forms.CharField(
         max_length=40,

@@ -22,7 +22,7 @@ from bookings.services import BookingError, booking_cancel, booking_reschedule
 from clinic import ratelimit
 from patients.forms import IntakeForm, PhotoForm
 from patients.models import HairLossIntake, IntakePhoto
-from patients.services import intake_submit, photos_store
+from patients.services import intake_update
 
 DAYS_SHOWN = 7
 
@@ -117,10 +117,12 @@ class RescheduleView(PrivateLinkView):
         booking = self.booking
         zone = booking.location.zone
         today = timezone.now().astimezone(zone).date()
+        horizon_end = today + timedelta(days=booking.consultation_type.horizon_days)
         try:
-            first = max(date.fromisoformat(request.GET.get("day", "")), today)
+            first = date.fromisoformat(request.GET.get("day", ""))
         except ValueError:
-            first = max(booking.starts_at.astimezone(zone).date() - timedelta(days=3), today)
+            first = booking.starts_at.astimezone(zone).date() - timedelta(days=3)
+        first = min(max(first, today), horizon_end)
         result = selectors.available_slots(
             consultation_type=booking.consultation_type,
             location=booking.location,
@@ -189,10 +191,12 @@ class IntakeEditView(PrivateLinkView):
         if not (form.is_valid() and photos_ok):
             messages.error(request, "Please check the answers marked below.")
             return self.render_form(request, form, photos, status=400)
-        intake = intake_submit(
-            booking=self.booking, values=form.intake_values(), now=timezone.now()
+        intake_update(
+            booking=self.booking,
+            values=form.intake_values(),
+            photos=photos.cleaned_photos,
+            now=timezone.now(),
         )
-        photos_store(photos=photos.cleaned_photos, intake=intake)
         messages.success(request, "Thank you: your answers have been saved.")
         return redirect("bookings:manage", token=token)
 

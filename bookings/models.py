@@ -336,8 +336,10 @@ class BookingDraft(models.Model):
     )
     starts_at = models.DateTimeField()
     form_data = models.JSONField(default=dict)
-    booking = models.OneToOneField(
-        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="draft"
+    # A foreign key, not one-to-one: a second draft for a time the patient already holds
+    # (Back, then submit again) leads to that same booking.
+    booking = models.ForeignKey(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="drafts"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=draft_expiry)

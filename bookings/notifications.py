@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from bookings.models import Booking
 
@@ -34,7 +34,9 @@ def calendar_file(booking: Booking) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.CLINIC['name']}//Consultation booking//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    # REQUEST/CANCEL with an organiser and an attendee, so that calendar programs update or
+    # remove the event they already hold (matched by UID, ordered by SEQUENCE).
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     event = Event()
     # Stable across every change of this booking, and free of anything secret.
     event.add("uid", f"booking-{booking.pk}-{booking.created_at:%Y%m%d%H%M%S}@clinic")
@@ -48,7 +50,20 @@ def calendar_file(booking: Booking) -> bytes:
         event.add("location", "Video call: the clinic will send you the link")
     else:
         event.add("location", f"{settings.CLINIC['name']}, {booking.location.address}")
-    event.add("description", f"View or change your booking: {private_link(booking)}")
+    organizer = vCalAddress(f"mailto:{settings.CLINIC['email']}")
+    organizer.params["cn"] = vText(settings.CLINIC["name"])
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{booking.patient.email}")
+    attendee.params["cn"] = vText(booking.patient.full_name)
+    attendee.params["partstat"] = vText("ACCEPTED")
+    event.add("attendee", attendee)
+    # No private link here: calendars are shared and synced more widely than e-mail, and the
+    # link opens the patient's answers.
+    event.add(
+        "description",
+        "To view, move or cancel this booking, use the link in your confirmation e-mail, "
+        f"or call {settings.CLINIC['phone']}.",
+    )
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
@@ -78,7 +93,7 @@ def send_patient_email(booking: Booking, kind: str) -> None:
     message.attach_alternative(
         render_to_string("bookings/email/patient.html", context), "text/html"
     )
-    method = "CANCEL" if kind == "cancelled" else "PUBLISH"
+    method = "CANCEL" if kind == "cancelled" else "REQUEST"
     message.attach("consultation.ics", calendar_file(booking), f"text/calendar; method={method}")
     message.send()
 

@@ -17,12 +17,16 @@ from bookings.models import Booking
 
 
 @task()
-def send_booking_emails(booking_id: int, kind: str) -> None:
+def send_booking_emails(booking_id: int, kind: str, sequence: int) -> str:
+    """Send the e-mails about one version of a booking; a later change sends its own."""
     booking = Booking.objects.select_related(
         "patient", "practitioner__user", "location", "consultation_type"
     ).get(pk=booking_id)
+    if booking.sequence != sequence:
+        return "skipped: booking changed since"
     notifications.send_patient_email(booking, kind)
     notifications.send_clinic_email(booking, kind)
+    return "sent"
 
 
 @task()
@@ -55,7 +59,8 @@ def send_reminder(booking_id: int, sequence: int) -> str:
 
 
 def notify_on_commit(booking: Booking, kind: str) -> None:
-    transaction.on_commit(lambda: send_booking_emails.enqueue(booking.pk, kind))
+    booking_id, sequence = booking.pk, booking.sequence
+    transaction.on_commit(lambda: send_booking_emails.enqueue(booking_id, kind, sequence))
 
 
 def schedule_reminder(booking: Booking) -> None:

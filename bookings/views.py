@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -60,12 +61,13 @@ def _choice(request, consultation_type):
     return locations, location, practitioners, practitioner
 
 
-def _first_day(request, location, today):
+def _first_day(request, today, horizon_end):
+    """Return the day asked for, kept between today and the booking horizon, or None."""
     try:
         day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         return None
-    return max(day, today)
+    return min(max(day, today), horizon_end)
 
 
 class SlotPickerView(View):
@@ -82,7 +84,7 @@ class SlotPickerView(View):
         locations, location, practitioners, practitioner = _choice(request, consultation_type)
         today = timezone.now().astimezone(location.zone).date()
         horizon_end = today + timedelta(days=consultation_type.horizon_days)
-        first = _first_day(request, location, today)
+        first = _first_day(request, today, horizon_end)
         search_start = first or today
         # Look ahead a fortnight at a time, from the day asked for or today; with no day asked
         # for, open on the first day with free times. The week shown is cut from the same search
@@ -121,6 +123,9 @@ class SlotPickerView(View):
             "practitioner": practitioner.pk if practitioner else "any",
         }
 
+        if request.GET.get("draft"):
+            choice["draft"] = request.GET["draft"]
+
         def picker_url(day):
             return reverse("bookings:times", args=[slug]) + "?" + urlencode({**choice, "day": day})
 
@@ -131,7 +136,13 @@ class SlotPickerView(View):
             "next_week": picker_url(first + timedelta(days=7)) if last < horizon_end else None,
         }
         details_url = reverse("bookings:details", args=[slug]) + "?" + urlencode(choice)
+        # Choosing a new time for a booking in progress keeps its answers: the slots then post
+        # to that draft instead of starting a new form.
+        retime = request.GET.get("draft", "")
+        if retime not in request.session.get(SESSION_DRAFTS, []):
+            retime = ""
         context = {
+            "retime": retime,
             "consultation_type": consultation_type,
             "locations": locations,
             "location": location,
@@ -173,9 +184,7 @@ def _save_and_continue(request, draft, slot_context):
     intake = IntakeForm(request.POST)
     photos = PhotoForm(request.POST, request.FILES)
     photos_ok = photos.is_valid()
-    form_data = {
-        key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"
-    }
+    form_data = drafts.typed_answers(request.POST)
     drafts.draft_save(
         draft=draft, form_data=form_data, photos=getattr(photos, "cleaned_photos", [])
     )
@@ -234,17 +243,30 @@ class DetailsView(View):
         consultation_type, location, practitioner, starts_at, _ = self.slot(request, slug)
         if starts_at is None:
             return self.back_to_picker(request, slug)
-        # Whatever happened to the slot meanwhile, the answers are kept first; a slot taken
-        # while the patient typed is explained on the review page, with the nearest free times.
-        draft = drafts.draft_create(
+        # The same slot sent again from this browser (a double click, or Back after booking)
+        # continues that booking instead of starting a second one.
+        draft = drafts.draft_for_slot(
+            tokens=request.session.get(SESSION_DRAFTS, []),
             consultation_type=consultation_type,
             location=location,
             practitioner=practitioner,
             starts_at=starts_at,
         )
-        _remember_draft(request, draft)
+        if draft and draft.booking_id:
+            return redirect("bookings:done", token=draft.token)
+        # Whatever happened to the slot meanwhile, the answers are kept first; a slot taken
+        # while the patient typed is explained on the review page, with the nearest free times.
         context = slot_context(consultation_type, location, practitioner, starts_at)
-        return _save_and_continue(request, draft, context)
+        with transaction.atomic():
+            if draft is None:
+                draft = drafts.draft_create(
+                    consultation_type=consultation_type,
+                    location=location,
+                    practitioner=practitioner,
+                    starts_at=starts_at,
+                )
+                _remember_draft(request, draft)
+            return _save_and_continue(request, draft, context)
 
 
 def slot_context(consultation_type, location, practitioner, starts_at):
@@ -287,7 +309,7 @@ class DraftDetailsView(View):
         if draft.booking_id:
             return redirect("bookings:done", token=token)
         if remove := request.POST.get("remove_photo"):
-            if remove.isdigit():
+            if remove.isascii() and remove.isdigit():
                 drafts.draft_remove_photo(draft=draft, photo_id=int(remove))
             return redirect("bookings:draft_details", token=token)
         return _save_and_continue(request, draft, draft_slot_context(draft))
@@ -348,18 +370,23 @@ class ReviewView(View):
 
 
 class DraftTimeView(View):
-    """Take one of the nearest free times offered after a slot was taken."""
+    """Give a booking in progress another time: one of the nearest offered after a slot was
+    taken, or any chosen in the slot picker. Everything typed and uploaded stays."""
 
     def post(self, request, token):
         draft = _own_draft(request, token)
         if draft.booking_id:
             return redirect("bookings:done", token=token)
         starts_at = drafts.parse_start(request.POST.get("start", ""))
-        practitioner = draft.practitioner
         if starts_at is None:
             messages.error(request, "That time could not be read. Please choose again.")
-        else:
-            drafts.draft_set_time(draft=draft, starts_at=starts_at, practitioner=practitioner)
+            return redirect("bookings:review", token=token)
+        practitioner = draft.practitioner
+        if "practitioner" in request.POST:
+            wanted = request.POST["practitioner"]
+            eligible = selectors.eligible_practitioners(draft.consultation_type, draft.location)
+            practitioner = next((p for p in eligible if str(p.pk) == wanted), None)
+        drafts.draft_set_time(draft=draft, starts_at=starts_at, practitioner=practitioner)
         return redirect("bookings:review", token=token)
 
 

@@ -2,13 +2,23 @@
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
 
 def client_address(request) -> str:
-    # The proxy in front of production is expected to overwrite REMOTE_ADDR (e.g. gunicorn's
-    # --forwarded-allow-ips); a client-supplied X-Forwarded-For header is never trusted here.
+    """Return the client's address, as seen by the first proxy we trust.
+
+    Behind N trusted proxies (``TRUSTED_PROXY_COUNT``), the client is the N-th address from the
+    right of X-Forwarded-For: entries further left were written by the client and can be forged.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "unknown")
 
 

@@ -13,9 +13,10 @@ MAX_PHOTOS = 6
 MAX_BYTES = 10 * 1024 * 1024
 # A phone photo is about 12-50 megapixels. Anything far larger is refused before it is decoded,
 # so that a small file that expands to gigabytes (a decompression bomb) cannot exhaust memory.
-MAX_PIXELS = 60_000_000
+MAX_PIXELS = 50_000_000
 MAX_EDGE = 2400
-ACCEPTED_FORMATS = {"JPEG", "PNG"}
+# Many phones save their JPEGs as MPO (a JPEG with extra frames); the first frame is the photo.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG"}
 
 
 class PhotoError(ValueError):
@@ -39,14 +40,19 @@ def clean_photo(upload) -> tuple[bytes, int, int]:
                 probe.verify()  # reads the whole file: catches truncated or corrupt images
             upload.seek(0)
             with Image.open(upload) as image:
+                # For a JPEG, decode at a reduced scale straight away: a large photo then never
+                # needs its full size in memory.
+                image.draft("RGB", (MAX_EDGE, MAX_EDGE))
                 image.load()
-                image = ImageOps.exif_transpose(image)
-                image = image.convert("RGB")
+                image = ImageOps.exif_transpose(image).convert("RGB")
                 image.thumbnail((MAX_EDGE, MAX_EDGE))
+                # Copy the pixels alone into a new image: no EXIF, GPS, comment or other
+                # metadata can ride along into the saved file.
+                clean = Image.new("RGB", image.size)
+                clean.paste(image)
                 out = io.BytesIO()
-                # A new image object carries no EXIF, GPS or comments unless passed explicitly.
-                image.save(out, format="JPEG", quality=88, optimize=True)
-                return out.getvalue(), image.width, image.height
+                clean.save(out, format="JPEG", quality=88, optimize=True)
+                return out.getvalue(), clean.width, clean.height
     except PhotoError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -20,13 +20,20 @@ from patients.models import (
 def patient_match_or_create(
     *, first_name: str, last_name: str, email: str, phone: str, date_of_birth
 ) -> Patient:
-    """Return the returning patient with this e-mail and date of birth, or a new one.
+    """Return the returning patient with this e-mail, date of birth and name, or a new one.
 
-    Both must match, and the caller shows the same pages either way, so booking never reveals
+    All must match, and the caller shows the same pages either way, so booking never reveals
     whether an e-mail is known. A returning patient's record is only completed, not overwritten.
     """
+    # The name must match too, so that two people sharing an e-mail and a birthday (twins
+    # with a family address) never have their answers filed under each other.
     patient = (
-        Patient.objects.filter(email__iexact=email, date_of_birth=date_of_birth)
+        Patient.objects.filter(
+            email__iexact=email,
+            date_of_birth=date_of_birth,
+            first_name__iexact=first_name.strip(),
+            last_name__iexact=last_name.strip(),
+        )
         .order_by("pk")
         .first()
     )
@@ -96,3 +103,11 @@ def photos_store(*, photos, draft=None, intake=None) -> None:
         photo = IntakePhoto(**owner, view=view, width=width, height=height)
         photo.image.save(f"{view}.jpg", ContentFile(content), save=False)
         photo.save()
+
+
+def intake_update(*, booking, values: dict, photos, now: datetime) -> HairLossIntake:
+    """Save a patient's changed answers and new photos together, in one transaction."""
+    with transaction.atomic():
+        intake = intake_submit(booking=booking, values=values, now=now)
+        photos_store(photos=photos, intake=intake)
+    return intake

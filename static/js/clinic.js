@@ -42,9 +42,12 @@
   // One click books once: disable a confirming button as its form goes.
   function singleSubmit(form) {
     form.addEventListener("submit", function () {
-      form.querySelectorAll("button[type=submit]").forEach(function (button) {
-        button.disabled = true;
-      });
+      // After this turn, so that the clicked button's own name and value are still sent.
+      window.setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (button) {
+          button.disabled = true;
+        });
+      }, 0);
     });
   }
 

@@ -19,9 +19,10 @@ pytestmark = pytest.mark.django_db
 
 def test_purge_deletes_expired_drafts_and_their_photo_files(client):
     location, _, consultation_type = bookable_clinic()
-    url = details_url(consultation_type, location, next_slot())
-    client.post(url, valid_form(photo_top=jpeg_upload()))
-    client.post(url, valid_form())
+    client.post(
+        details_url(consultation_type, location, next_slot()), valid_form(photo_top=jpeg_upload())
+    )
+    client.post(details_url(consultation_type, location, next_slot(hour=11)), valid_form())
     old, fresh = BookingDraft.objects.order_by("pk")
     photo = IntakePhoto.objects.get(draft=old)
     storage, name = photo.image.storage, photo.image.name
