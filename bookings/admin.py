@@ -100,13 +100,17 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 @admin.register(ConsultationType)
 class ConsultationTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "mode", "duration_minutes", "price", "is_active"]
+    list_display = ["name", "mode", "duration_minutes", "price", "position", "is_active"]
+    list_editable = ["position"]
     list_filter = ["mode", "is_active"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["practitioners"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "mode", "price", "is_active"]}),
+        (
+            None,
+            {"fields": ["name", "slug", "description", "mode", "price", "position", "is_active"]},
+        ),
         (
             "Timing",
             {

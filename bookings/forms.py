@@ -10,22 +10,33 @@ MINIMUM_AGE = 18
 
 
 class PatientDetailsForm(forms.Form):
-    first_name = forms.CharField(max_length=100, label="First name")
-    last_name = forms.CharField(max_length=100, label="Last name")
+    first_name = forms.CharField(
+        max_length=100, label="First name", widget=forms.TextInput({"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=100, label="Last name", widget=forms.TextInput({"autocomplete": "family-name"})
+    )
     email = forms.EmailField(
         max_length=254,
         label="E-mail",
         help_text="We send your confirmation and private booking link here.",
+        widget=forms.EmailInput({"autocomplete": "email"}),
     )
     phone = forms.CharField(
         max_length=40,
         label="Mobile phone",
         help_text="In case we need to reach you on the day.",
+        widget=forms.TextInput({"type": "tel", "autocomplete": "tel"}),
     )
     date_of_birth = forms.DateField(
-        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
     )
-    consent_care = forms.BooleanField(label=CARE.text, required=True)
+    consent_care = forms.BooleanField(
+        label=CARE.text,
+        required=True,
+        error_messages={"required": "Please tick to agree, so that we can prepare your care."},
+    )
     consent_photos = forms.BooleanField(label=PHOTOS_BEYOND_CARE.text, required=False)
 
     def clean_phone(self):

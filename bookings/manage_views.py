@@ -115,6 +115,14 @@ class RescheduleView(PrivateLinkView):
 
     def get(self, request, token):
         booking = self.booking
+        chosen = drafts.parse_start(request.GET.get("start", ""))
+        if chosen is not None:
+            # One more look before moving: a tap on a phone is easily a mistake.
+            return render(
+                request,
+                "bookings/reschedule_confirm.html",
+                {"booking": booking, "new_start": chosen},
+            )
         zone = booking.location.zone
         today = timezone.now().astimezone(zone).date()
         horizon_end = today + timedelta(days=booking.consultation_type.horizon_days)

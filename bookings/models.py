@@ -115,9 +115,12 @@ class ConsultationType(models.Model):
         Practitioner, related_name="consultation_types", blank=True
     )
     is_active = models.BooleanField(default=True, help_text="Inactive types cannot be booked.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order on the booking page: lower numbers come first."
+    )
 
     class Meta:
-        ordering = ["duration_minutes", "name"]
+        ordering = ["position", "duration_minutes", "name"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration_minutes__gt=0), name="consultation_type_duration_positive"

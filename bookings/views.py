@@ -175,24 +175,47 @@ def _own_draft(request, token) -> BookingDraft:
 
 
 def _render_details(request, context, status=200):
+    """Render step 3. "Choose another time" keeps a draft's answers when there is one."""
+    query = {"location": context["location"].pk}
+    query["practitioner"] = context["practitioner"].pk if context["practitioner"] else "any"
+    if context.get("draft"):
+        query["draft"] = context["draft"].token
+    slug = context["consultation_type"].slug
+    context["change_time_url"] = reverse("bookings:times", args=[slug]) + "?" + urlencode(query)
     return render(request, "bookings/details.html", context, status=status)
 
 
 def _save_and_continue(request, draft, slot_context):
-    """Keep the typing and photos in the draft; go on to review if everything is valid."""
+    """Keep the typing and photos in the draft; go on to review if everything is valid.
+
+    Removing a photo is a submit of the same form, so that nothing typed meanwhile is lost.
+    """
     details = PatientDetailsForm(request.POST)
     intake = IntakeForm(request.POST)
     photos = PhotoForm(request.POST, request.FILES)
     photos_ok = photos.is_valid()
     form_data = drafts.typed_answers(request.POST)
+    form_data.pop("remove_photo", None)
     drafts.draft_save(
         draft=draft, form_data=form_data, photos=getattr(photos, "cleaned_photos", [])
     )
-    if details.is_valid() and intake.is_valid() and photos_ok:
+    remove = request.POST.get("remove_photo", "")
+    status = 400
+    if remove:
+        if remove.isascii() and remove.isdigit():
+            drafts.draft_remove_photo(draft=draft, photo_id=int(remove))
+            messages.info(request, "The photo has been removed.")
+        details, intake = drafts.draft_forms(draft)
+        photos, status = PhotoForm(), 200
+    elif details.is_valid() and intake.is_valid() and photos_ok:
         return redirect("bookings:review", token=draft.token)
-    messages.error(
-        request, "Please check the answers marked below. Nothing you typed has been lost."
-    )
+    else:
+        wrong = len(details.errors) + len(intake.errors) + len(photos.errors)
+        messages.error(
+            request,
+            f"Please check the {wrong} answer{'s' if wrong != 1 else ''} marked below. "
+            "Nothing you typed has been lost.",
+        )
     context = {
         **slot_context,
         "draft": draft,
@@ -201,7 +224,7 @@ def _save_and_continue(request, draft, slot_context):
         "photos": photos,
         "saved_photos": list(draft.photos.all()),
     }
-    return _render_details(request, context, status=400)
+    return _render_details(request, context, status=status)
 
 
 class DetailsView(View):
@@ -227,6 +250,15 @@ class DetailsView(View):
 
     def get(self, request, slug):
         consultation_type, location, practitioner, starts_at, available = self.slot(request, slug)
+        booked = starts_at and drafts.draft_for_slot(
+            tokens=request.session.get(SESSION_DRAFTS, []),
+            consultation_type=consultation_type,
+            location=location,
+            practitioner=practitioner,
+            starts_at=starts_at,
+        )
+        if booked and booked.booking_id:
+            return redirect("bookings:done", token=booked.token)  # Back after booking
         if not available:
             return self.back_to_picker(request, slug)
         context = {
@@ -308,10 +340,6 @@ class DraftDetailsView(View):
         draft = _own_draft(request, token)
         if draft.booking_id:
             return redirect("bookings:done", token=token)
-        if remove := request.POST.get("remove_photo"):
-            if remove.isascii() and remove.isdigit():
-                drafts.draft_remove_photo(draft=draft, photo_id=int(remove))
-            return redirect("bookings:draft_details", token=token)
         return _save_and_continue(request, draft, draft_slot_context(draft))
 
 

@@ -51,8 +51,19 @@
     });
   }
 
+  // After a refused submit, take the patient to the first answer that needs another look.
+  function focusFirstError(root) {
+    var invalid = root.querySelector(".is-invalid, .invalid-feedback");
+    if (!invalid) { return; }
+    var field = invalid.matches("input, select, textarea") ? invalid
+      : invalid.closest(".mb-3, fieldset, .row")?.querySelector("input, select, textarea");
+    (field || invalid).scrollIntoView({ block: "center" });
+    if (field) { field.focus({ preventScroll: true }); }
+  }
+
   function enhance(root) {
     showLocalTimes(root);
+    focusFirstError(root);
     root.querySelectorAll("form[data-guard]").forEach(guardForm);
     root.querySelectorAll("form[data-single-submit]").forEach(singleSubmit);
   }

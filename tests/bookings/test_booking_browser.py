@@ -101,7 +101,9 @@ def test_patient_books_then_moves_updates_and_cancels(phone, photo_file, screeni
     phone.get_by_role("link", name="Move to another time").click()
     look(phone, "booking-7-move")
     old_start = booking.starts_at
-    phone.locator("button.slot-button:not([disabled])").first.click()
+    phone.locator("a.slot-button").first.click()
+    look(phone, "booking-7b-move-confirm")
+    phone.get_by_role("button", name="Move my booking").click()
     phone.wait_for_selector(".alert-success")
     booking.refresh_from_db()
     assert booking.starts_at != old_start and booking.sequence == 1

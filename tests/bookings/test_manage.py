@@ -96,6 +96,9 @@ def test_reschedule_picks_a_new_time_under_the_same_rules(client, booking):
     page = client.get(url("reschedule", booking))
     assert page.status_code == 200
     new_start = booking.starts_at + timedelta(days=1)
+    confirm = client.get(url("reschedule", booking), {"start": format_start(new_start)})
+    assert "Move your booking?" in confirm.content.decode()
+    assert Booking.objects.get(pk=booking.pk).sequence == 0  # looking moves nothing
     response = client.post(url("reschedule", booking), {"start": format_start(new_start)})
     assert response.status_code == 302
     booking.refresh_from_db()

@@ -74,6 +74,7 @@ PRACTITIONERS = [
 CONSULTATION_TYPES = [
     {
         "slug": "video-screening",
+        "position": 2,
         "name": "Free video screening",
         "description": (
             "A short video call to talk about your hair loss and whether an in-person "
@@ -88,6 +89,7 @@ CONSULTATION_TYPES = [
     },
     {
         "slug": "initial-consultation",
+        "position": 1,
         "name": "Initial hair-loss consultation",
         "description": (
             "A full assessment: your history, a close look at your scalp, the likely cause and "
@@ -101,6 +103,7 @@ CONSULTATION_TYPES = [
     },
     {
         "slug": "prp-stem-cell-suitability",
+        "position": 3,
         "name": "PRP and stem cell suitability consultation",
         "description": (
             "For people considering PRP, exosomes or stem cell therapy: a medical review of "
@@ -115,6 +118,7 @@ CONSULTATION_TYPES = [
     },
     {
         "slug": "follow-up",
+        "position": 4,
         "name": "Follow-up consultation",
         "description": "A review of progress on your treatment plan, with photos to compare.",
         "mode": ConsultationType.Mode.IN_PERSON,
