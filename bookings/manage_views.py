@@ -139,11 +139,7 @@ class RescheduleView(PrivateLinkView):
             practitioner=booking.practitioner,
             exclude_booking_id=booking.pk,
         )
-        free = dict(result.slots_by_day())
-        week = [
-            (first + timedelta(days=n), free.get(first + timedelta(days=n), []))
-            for n in range(DAYS_SHOWN)
-        ]
+        week = result.days(first, DAYS_SHOWN)
 
         def url(day):
             return reverse("bookings:reschedule", args=[token]) + "?" + urlencode({"day": day})

@@ -38,6 +38,14 @@ class Availability:
         loads = {pid: self.bookings_per_day[(pid, day)] for pid in slot.practitioner_ids}
         return self.practitioners[availability.choose_practitioner(slot.practitioner_ids, loads)]
 
+    def days(self, first: date, count: int) -> list[tuple[date, list[availability.Slot]]]:
+        """Return ``count`` local days from ``first``, each with its slots (maybe none)."""
+        free = dict(self.slots_by_day())
+        return [
+            (first + timedelta(days=n), free.get(first + timedelta(days=n), []))
+            for n in range(count)
+        ]
+
     def slots_by_day(self) -> list[tuple[date, list[availability.Slot]]]:
         days: dict[date, list[availability.Slot]] = {}
         for slot in self.slots:

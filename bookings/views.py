@@ -113,11 +113,7 @@ class SlotPickerView(View):
                 last_day=last,
                 practitioner=practitioner,
             )
-        free = dict(result.slots_by_day())
-        week = [
-            (first + timedelta(days=n), free.get(first + timedelta(days=n), []))
-            for n in range(DAYS_SHOWN)
-        ]
+        week = result.days(first, DAYS_SHOWN)
         choice = {
             "location": location.pk,
             "practitioner": practitioner.pk if practitioner else "any",
@@ -248,14 +244,20 @@ class DetailsView(View):
         query = {k: v for k, v in request.GET.items() if k in ("location", "practitioner")}
         return redirect(reverse("bookings:times", args=[slug]) + "?" + urlencode(query))
 
-    def get(self, request, slug):
-        consultation_type, location, practitioner, starts_at, available = self.slot(request, slug)
-        booked = starts_at and drafts.draft_for_slot(
+    def own_draft(self, request, consultation_type, location, practitioner, starts_at):
+        """This browser's draft for exactly this slot (a double click, or Back after booking)."""
+        return drafts.draft_for_slot(
             tokens=request.session.get(SESSION_DRAFTS, []),
             consultation_type=consultation_type,
             location=location,
             practitioner=practitioner,
             starts_at=starts_at,
+        )
+
+    def get(self, request, slug):
+        consultation_type, location, practitioner, starts_at, available = self.slot(request, slug)
+        booked = starts_at and self.own_draft(
+            request, consultation_type, location, practitioner, starts_at
         )
         if booked and booked.booking_id:
             return redirect("bookings:done", token=booked.token)  # Back after booking
@@ -275,15 +277,9 @@ class DetailsView(View):
         consultation_type, location, practitioner, starts_at, _ = self.slot(request, slug)
         if starts_at is None:
             return self.back_to_picker(request, slug)
-        # The same slot sent again from this browser (a double click, or Back after booking)
-        # continues that booking instead of starting a second one.
-        draft = drafts.draft_for_slot(
-            tokens=request.session.get(SESSION_DRAFTS, []),
-            consultation_type=consultation_type,
-            location=location,
-            practitioner=practitioner,
-            starts_at=starts_at,
-        )
+        # The same slot sent again from this browser continues that booking instead of
+        # starting a second one.
+        draft = self.own_draft(request, consultation_type, location, practitioner, starts_at)
         if draft and draft.booking_id:
             return redirect("bookings:done", token=draft.token)
         # Whatever happened to the slot meanwhile, the answers are kept first; a slot taken

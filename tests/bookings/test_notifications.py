@@ -1,0 +1,87 @@
+"""E-mails and calendar files: the location's own time, discreet words, the right method."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from django.core import mail
+from django_tasks_db.models import DBTaskResult
+from icalendar import Calendar
+
+from bookings import notifications
+from bookings.services import booking_cancel, booking_create, booking_reschedule
+from tests.factories import (
+    ConsultationTypeFactory,
+    LocationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    weekly_hours,
+)
+
+
+def as_text(content):
+    return content.decode() if isinstance(content, bytes) else content
+
+
+@pytest.fixture
+def dubai_booking(db):
+    dubai = LocationFactory(name="Dubai", time_zone="Asia/Dubai", address="Building 27")
+    practitioner = PractitionerFactory(locations=[dubai])
+    weekly_hours(practitioner, dubai, start=time(9), end=time(17))
+    consultation_type = ConsultationTypeFactory(
+        practitioners=[practitioner], name="PRP and stem cell suitability", horizon_days=400
+    )
+    day = (datetime.now(UTC) + timedelta(days=10)).date()
+    return booking_create(
+        patient=PatientFactory(email="sam@example.com"),
+        consultation_type=consultation_type,
+        location=dubai,
+        starts_at=datetime(day.year, day.month, day.day, 5, 0, tzinfo=UTC),  # 09:00 in Dubai
+        notify=False,
+    )
+
+
+def test_email_and_calendar_use_the_location_time_zone(dubai_booking):
+    notifications.send_patient_email(dubai_booking, "confirmed")
+    message = mail.outbox[0]
+    assert "09:00" in message.subject and "(Dubai time)" in message.body
+    event = Calendar.from_ical(message.attachments[0][1]).walk("VEVENT")[0]
+    assert event["DTSTART"].params["TZID"] == "Asia/Dubai"
+    assert event["DTSTART"].dt.hour == 9
+
+
+def test_no_treatment_words_in_the_html_body_or_the_calendar_file(dubai_booking):
+    notifications.send_patient_email(dubai_booking, "confirmed")
+    notifications.send_clinic_email(dubai_booking, "confirmed")
+    for message in mail.outbox:
+        parts = [message.subject, message.body]
+        parts += [content for content, _ in getattr(message, "alternatives", [])]
+        parts += [as_text(attachment[1]) for attachment in message.attachments]
+        text = " ".join(parts).lower()
+        for word in ("prp", "stem cell", "suitability", "transplant", "hair loss"):
+            assert word not in text, (word, message.subject)
+        assert "/my-booking/" not in "".join(as_text(a[1]) for a in message.attachments)
+
+
+def test_cancellation_email_carries_a_cancel_calendar_file(dubai_booking):
+    cancelled = booking_cancel(booking=dubai_booking, notify=False)
+    notifications.send_patient_email(cancelled, "cancelled")
+    message = mail.outbox[0]
+    assert message.subject.startswith("Cancelled: ")
+    calendar = Calendar.from_ical(message.attachments[0][1])
+    assert calendar["METHOD"] == "CANCEL"
+    event = calendar.walk("VEVENT")[0]
+    assert int(event["SEQUENCE"]) == 1 and str(event["ORGANIZER"]).startswith("mailto:")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_queues_its_own_e_mail_and_reminder_for_the_new_version(dubai_booking, settings):
+    settings.REMINDER_HOURS_BEFORE = 24
+    DBTaskResult.objects.all().delete()
+    moved = booking_reschedule(
+        booking=dubai_booking, starts_at=dubai_booking.starts_at + timedelta(hours=2)
+    )
+    queued = {
+        t.task_path.rsplit(".", 1)[-1]: t.args_kwargs["args"] for t in DBTaskResult.objects.all()
+    }
+    assert queued["send_booking_emails"] == [moved.pk, "rescheduled", 1]
+    assert queued["send_reminder"] == [moved.pk, 1]
