@@ -36,12 +36,22 @@ class ConsultationTypeListView(ListView):
     context_object_name = "consultation_types"
 
     def get_queryset(self):
-        return ConsultationType.objects.filter(is_active=True).prefetch_related(
+        types = ConsultationType.objects.filter(is_active=True).prefetch_related(
             Prefetch(
                 "practitioners",
                 queryset=Practitioner.objects.filter(is_active=True).prefetch_related("locations"),
             )
         )
+        for consultation_type in types:
+            # Where it can be booked: wherever one of its practitioners works.
+            consultation_type.offered_at = sorted(
+                {
+                    loc.name
+                    for p in consultation_type.practitioners.all()
+                    for loc in p.locations.all()
+                }
+            )
+        return types
 
 
 def _choice(request, consultation_type):

@@ -145,3 +145,28 @@ def test_first_available_race_spreads_over_free_practitioners(transactional_db):
         assert sorted(b.practitioner_id for b in booked) == sorted(p.pk for p in practitioners)
     for practitioner in practitioners:
         assert_no_overlap(practitioner)
+
+
+def test_two_confirms_of_one_form_at_the_same_moment_make_one_booking(transactional_db):
+    """A double click that reaches the server as two simultaneous requests."""
+    from django.test import Client
+
+    from bookings.models import BookingDraft
+    from tests.bookings.flow_helpers import bookable_clinic, details_url, next_slot, valid_form
+
+    location, _, consultation_type = bookable_clinic()
+    for round_number in range(ROUNDS // 4):
+        browser = Client()
+        start = next_slot(days=2 + round_number)
+        review = browser.post(details_url(consultation_type, location, start), valid_form()).url
+        cookies = browser.cookies
+
+        def confirm(_, review=review, cookies=cookies):
+            click = Client()
+            click.cookies = cookies  # the same browser session, a second request
+            return click.post(review).status_code
+
+        outcomes = race(confirm, [0, 1])
+        assert outcomes == [302, 302], outcomes
+        assert Booking.objects.filter(starts_at=start).count() == 1
+    assert BookingDraft.objects.filter(booking__isnull=True).count() == 0
