@@ -32,6 +32,18 @@ def booking():
     )
 
 
+def move_inside_the_cutoff(booking):
+    """Put the booking three hours from now, inside its 24-hour late-cancel cutoff."""
+    soon = timezone.now() + timedelta(hours=3)
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=soon,
+        ends_at=soon + timedelta(minutes=30),
+        blocked_from=soon,
+        blocked_until=soon + timedelta(minutes=30),
+    )
+    return soon
+
+
 def url(name, booking, *args):
     return reverse(f"bookings:{name}", args=[booking.token, *args])
 
@@ -79,13 +91,7 @@ def test_cancel_with_a_reason_then_the_link_changes_nothing(
 
 
 def test_inside_the_late_cancel_cutoff_the_page_says_to_call(client, booking):
-    soon = timezone.now() + timedelta(hours=3)
-    Booking.objects.filter(pk=booking.pk).update(
-        starts_at=soon,
-        ends_at=soon + timedelta(minutes=30),
-        blocked_from=soon,
-        blocked_until=soon + timedelta(minutes=30),
-    )
+    move_inside_the_cutoff(booking)
     page = client.get(url("manage", booking)).content.decode()
     assert "can no longer be moved or cancelled online" in page
     assert client.post(url("cancel", booking), {"reason": ""}).status_code == 302
@@ -156,13 +162,7 @@ def test_no_mail_leaves_without_a_commit(client, booking):
 
 
 def test_patient_cannot_move_inside_the_cutoff(client, booking):
-    soon = timezone.now() + timedelta(hours=3)
-    Booking.objects.filter(pk=booking.pk).update(
-        starts_at=soon,
-        ends_at=soon + timedelta(minutes=30),
-        blocked_from=soon,
-        blocked_until=soon + timedelta(minutes=30),
-    )
+    soon = move_inside_the_cutoff(booking)
     response = client.post(url("reschedule", booking), {"start": format_start(next_slot(days=6))})
     assert response.status_code == 302
     assert Booking.objects.get(pk=booking.pk).starts_at == soon
