@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clinic import views
+from clinic import staff_auth, staff_views, views
 
 admin.site.site_header = f"{settings.CLINIC['name']} administration"
 admin.site.site_title = settings.CLINIC["name"]
@@ -12,7 +12,11 @@ admin.site.index_title = "Clinic configuration"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
-    path("staff/sign-in/", auth_views.LoginView.as_view(), name="login"),
+    path("staff/", staff_views.StaffHomeView.as_view(), name="staff_home"),
+    path("staff/sign-in/", staff_auth.StaffSignInView.as_view(), name="login"),
+    path("staff/sign-in/code/", staff_auth.VerifyView.as_view(), name="staff_verify"),
+    path("staff/sign-in/set-up/", staff_auth.EnrolView.as_view(), name="staff_enrol"),
+    path("staff/backup-codes/", staff_auth.BackupCodesView.as_view(), name="staff_backup_codes"),
     path("staff/sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("bookings.urls")),
     path("admin/", admin.site.urls),

@@ -61,6 +61,30 @@ def screening_rules(db):
 
 
 @pytest.fixture
+def roles(db):
+    """The staff role groups; tests with real transactions empty them, so ask for them here."""
+    from django.contrib.auth.models import Group, Permission
+
+    from clinic.roles import sync_roles
+
+    sync_roles(Group, Permission)
+    return {group.name: group for group in Group.objects.all()}
+
+
+def sign_in_with_second_factor(client, user):
+    """Sign a staff user in as the sign-in pages do, with a one-time backup code."""
+    from django.urls import reverse
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Test codes")
+    StaticToken.objects.create(device=device, token="testcode1")
+    client.force_login(user)
+    response = client.post(reverse("staff_verify"), {"code": "testcode1"})
+    assert response.status_code == 302, response
+    return client
+
+
+@pytest.fixture
 def clinic_setup(db):
     """One London location, two practitioners working 09:00–17:00 every day, one 30-min type."""
     location = LocationFactory(name="Test clinic", time_zone="Europe/London")

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from bookings.models import Location, TimeOff, WorkingHours
+from tests.conftest import sign_in_with_second_factor
 from tests.factories import (
     ConsultationTypeFactory,
     LocationFactory,
@@ -58,7 +59,7 @@ def test_consultation_type_needs_a_positive_duration(db):
 
 @pytest.fixture
 def admin_client_with_practitioner(client, db):
-    client.force_login(UserFactory(username="boss", is_superuser=True))
+    sign_in_with_second_factor(client, UserFactory(username="boss", is_superuser=True))
     location = LocationFactory()
     practitioner = PractitionerFactory(locations=[location])
     return client, practitioner, location

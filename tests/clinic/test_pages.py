@@ -68,19 +68,6 @@ def test_error_handlers_render_in_the_clinic_look(rf, handler, status, text):
 
 
 @pytest.mark.django_db
-def test_staff_sign_in_page_and_admin_for_staff(client, django_user_model):
-    assert client.get(reverse("login")).status_code == 200
-    user = django_user_model.objects.create_user("staffer", password="a-strong-pass-123")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    response = client.post(
-        reverse("login"), {"username": "staffer", "password": "a-strong-pass-123"}, follow=True
-    )
-    assert "Sign out" in response.content.decode()
-    assert client.get(reverse("admin:index")).status_code == 200
-
-
-@pytest.mark.django_db
 @override_settings(DEBUG=False)
 def test_pages_send_security_headers(client):
     response = client.get(reverse("home"))

@@ -13,10 +13,12 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from bookings import selectors
 from bookings.models import ConsultationType, Location, Practitioner, TimeOff, WorkingHours
 from bookings.services import BookingError, booking_create
+from clinic import roles
 from patients.models import Patient
 
 DEMO_PASSWORD = "clinic-demo-2026"  # noqa: S105 - demo only; the command refuses DEBUG off
@@ -130,16 +132,16 @@ CONSULTATION_TYPES = [
     },
 ]
 
-# Staff roles for the demo. Each is a group; the permissions matrix grows with the staff issue.
-ROLES = {
-    "Clinic admin": None,  # superuser: everything
-    "Reception": ["view_booking", "view_patient", "view_timeoff", "add_timeoff", "change_timeoff"],
-    "Practitioner": ["view_booking", "view_patient"],
-}
 STAFF = [
-    {"username": "admin", "first_name": "Clinic", "last_name": "Admin", "role": "Clinic admin"},
-    {"username": "reception", "first_name": "Rosa", "last_name": "Lindqvist", "role": "Reception"},
+    {"username": "admin", "first_name": "Clinic", "last_name": "Admin", "role": roles.CLINIC_ADMIN},
+    {
+        "username": "reception",
+        "first_name": "Rosa",
+        "last_name": "Lindqvist",
+        "role": roles.RECEPTION,
+    },
 ]
+DEMO_CODES = 5
 
 DEMO_PATIENTS = [
     ("Daniel", "Moreno", "daniel.moreno@example.com", date(1988, 4, 2)),
@@ -163,9 +165,10 @@ class Command(BaseCommand):
             raise CommandError("Demo data has shared passwords; run it with DJANGO_DEBUG=true.")
         with transaction.atomic():
             locations = {spec["name"]: self._location(spec) for spec in LOCATIONS}
-            groups = {name: self._group(name, perms) for name, perms in ROLES.items()}
+            roles.sync_roles(Group, Permission)
+            groups = {role: Group.objects.get(name=role) for role in roles.ROLES}
             practitioners = {
-                spec["username"]: self._practitioner(spec, locations, groups["Practitioner"])
+                spec["username"]: self._practitioner(spec, locations, groups[roles.PRACTITIONER])
                 for spec in PRACTITIONERS
             }
             for spec in STAFF:
@@ -179,12 +182,6 @@ class Command(BaseCommand):
     def _location(self, spec):
         location, _ = Location.objects.get_or_create(name=spec["name"], defaults=spec)
         return location
-
-    def _group(self, name, codenames):
-        group, _ = Group.objects.get_or_create(name=name)
-        if codenames:
-            group.permissions.set(Permission.objects.filter(codename__in=codenames))
-        return group
 
     def _user(self, spec, group, **flags):
         User = get_user_model()
@@ -202,10 +199,18 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(group)
+        # The demo's second factor: a few one-time backup codes, printed below. Topped up only
+        # when all are used, so that a second run changes nothing.
+        device, _ = StaticDevice.objects.get_or_create(user=user, name="Demo backup codes")
+        if not device.token_set.exists():
+            StaticToken.objects.bulk_create(
+                StaticToken(device=device, token=StaticToken.random_token())
+                for _ in range(DEMO_CODES)
+            )
         return user
 
     def _staff_user(self, spec, group):
-        superuser = spec["role"] == "Clinic admin"
+        superuser = spec["role"] == roles.CLINIC_ADMIN
         return self._user(spec, group, is_superuser=superuser)
 
     def _practitioner(self, spec, locations, group):
@@ -279,6 +284,12 @@ class Command(BaseCommand):
     def _print_logins(self):
         usernames = [s["username"] for s in STAFF] + [s["username"] for s in PRACTITIONERS]
         self.stdout.write(self.style.SUCCESS("Demo clinic loaded."))
-        self.stdout.write(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(
+            f"Demo staff logins at /staff/sign-in/ (password for all: {DEMO_PASSWORD}), each "
+            "followed by one of its one-time backup codes:"
+        )
         for username in usernames:
-            self.stdout.write(f"  {username}")
+            codes = StaticToken.objects.filter(
+                device__user__username=username, device__name="Demo backup codes"
+            ).values_list("token", flat=True)
+            self.stdout.write(f"  {username:14} codes: {' '.join(sorted(codes))}")

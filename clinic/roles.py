@@ -1,0 +1,76 @@
+"""Staff roles and what each may do: the whole matrix, written down in one place.
+
+Roles are Django groups. A migration creates them from this table, and ``sync_roles`` can be run
+again whenever the table changes (``manage.py sync_roles``).
+
+- Reception runs the day: schedules, bookings, check-in, patients' contact details. Not the
+  clinical answers, the screening flags or the photos.
+- Practitioners see everything clinical for their consultations, and the schedule.
+- Clinic admins do everything: configuration, staff, screening rules, audit trail, export and
+  erasure.
+"""
+
+RECEPTION = "Reception"
+PRACTITIONER = "Practitioner"
+CLINIC_ADMIN = "Clinic admin"
+ROLES = (RECEPTION, PRACTITIONER, CLINIC_ADMIN)
+
+_SCHEDULE_VIEW = {
+    "bookings.view_location",
+    "bookings.view_practitioner",
+    "bookings.view_consultationtype",
+    "bookings.view_workinghours",
+    "bookings.view_timeoff",
+}
+_BOOKINGS = {"bookings.view_booking", "bookings.add_booking", "bookings.change_booking"}
+_CLINICAL = {
+    "patients.view_hairlossintake",
+    "patients.change_hairlossintake",
+    "patients.view_intakephoto",
+    "patients.view_screeningflag",
+    "patients.view_consent",
+}
+
+ROLE_PERMISSIONS = {
+    RECEPTION: _SCHEDULE_VIEW
+    | _BOOKINGS
+    | {
+        "bookings.add_timeoff",
+        "bookings.change_timeoff",
+        "patients.view_patient",
+        "patients.add_patient",
+        "patients.change_patient",
+    },
+    PRACTITIONER: _SCHEDULE_VIEW | _BOOKINGS | _CLINICAL | {"patients.view_patient"},
+    # Every permission of these apps: configuration included.
+    CLINIC_ADMIN: {
+        "bookings.*",
+        "patients.*",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+    },
+}
+
+
+def permissions_for(role, permission_model):
+    """Return the Permission rows a role is given, expanding ``app.*``."""
+    wanted = ROLE_PERMISSIONS[role]
+    rows = permission_model.objects.select_related("content_type")
+    return [
+        p
+        for p in rows
+        if f"{p.content_type.app_label}.{p.codename}" in wanted
+        or f"{p.content_type.app_label}.*" in wanted
+    ]
+
+
+def sync_roles(group_model, permission_model):
+    """Create the role groups and give each exactly the permissions of the matrix."""
+    for role in ROLES:
+        group, _ = group_model.objects.get_or_create(name=role)
+        group.permissions.set(permissions_for(role, permission_model))
+
+
+def has_role(user, role) -> bool:
+    return user.is_superuser or user.groups.filter(name=role).exists()
