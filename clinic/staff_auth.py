@@ -100,7 +100,8 @@ class VerifyView(View):
             otp_login(request, device)
             if isinstance(device, StaticDevice):
                 left = StaticToken.objects.filter(device=device).count()
-                messages.info(request, f"Backup code used: {left} left.")
+                advice = " Ask a clinic admin for new ones soon." if left <= 2 else ""
+                messages.info(request, f"Backup code used: {left} left.{advice}")
             return redirect(_next_url(request))
         key = _failures_key(request.user)
         cache.add(key, 0, timeout=15 * 60)
