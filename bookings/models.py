@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clinic.audit import audited
+
 
 def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
@@ -285,6 +287,8 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BookingQuerySet.as_manager()
+    # Every change is kept, except the private link's secret.
+    history = audited(excluded_fields=["token"])
 
     class Meta:
         ordering = ["starts_at"]

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from clinic.audit import audited
 from patients import choices
 from patients.storage import private_storage
 
@@ -16,6 +17,7 @@ class Patient(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     date_of_birth = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+    history = audited()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -52,6 +54,7 @@ class HairLossIntake(models.Model):
     treatments_of_interest = models.JSONField(default=list)
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
+    history = audited()
 
     def __str__(self):
         return f"Intake for {self.booking}"

@@ -1,18 +1,8 @@
 """Create the staff roles (Reception, Practitioner, Clinic admin) from clinic.roles."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from clinic.roles import sync_roles
-
-
-def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from clinic.migrations._roles import create_roles
 
 
 class Migration(migrations.Migration):

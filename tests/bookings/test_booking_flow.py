@@ -135,8 +135,9 @@ def test_confirming_a_booking_runs_a_fixed_number_of_queries(client, clinic, scr
         assert client.post(response.url).status_code == 302
     # Session, draft, then in one transaction (its savepoints included): the locked draft,
     # patient, a check that they do not already hold this time, the booking's lock, re-check
-    # and insert, the intake and its flags, photos, consents and the draft's update.
-    assert len(queries) == 26
+    # and insert, the intake and its flags, photos, consents and the draft's update, and the
+    # audit trail's rows for the new patient, booking and intake.
+    assert len(queries) == 29
 
 
 def test_double_click_on_confirm_makes_one_booking(client, clinic):

@@ -1,0 +1,31 @@
+"""The audit trail in the admin: change history of bookings, patients and intakes, read-only.
+
+Visible to roles with view permission on the history (clinic admins); nobody can add, change or
+delete a record of it through the app.
+"""
+
+from django.contrib import admin
+
+from bookings.models import Booking
+from patients.models import HairLossIntake, Patient
+
+
+class AuditTrailAdmin(admin.ModelAdmin):
+    list_display = ["history_date", "history_user", "history_type", "history_ip_address", "id"]
+    list_filter = ["history_type", "history_date", "history_user"]
+    search_fields = ["id", "history_user__username", "history_ip_address"]
+    date_hierarchy = "history_date"
+    list_select_related = ["history_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for audited_model in (Booking, Patient, HairLossIntake):
+    admin.site.register(audited_model.history.model, AuditTrailAdmin)

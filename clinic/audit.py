@@ -1,0 +1,35 @@
+"""The audit trail of changes: who changed a booking, patient or intake, what, when, from where.
+
+Change history comes from django-simple-history (a historical table per audited model, written
+on every save). This module adds the address the change came from, in one place for all of them.
+History rows are never edited or deleted through the app: the admin shows them read-only.
+"""
+
+from django.db import models
+from django.dispatch import receiver
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
+
+from clinic.ratelimit import client_address
+
+
+class ChangeAddress(models.Model):
+    """Extra columns of every historical table."""
+
+    history_ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def audited(**options):
+    """Return the history descriptor used by every audited model."""
+    return HistoricalRecords(bases=[ChangeAddress], **options)
+
+
+@receiver(pre_create_historical_record)
+def _record_address(sender, history_instance, **kwargs):
+    request = getattr(HistoricalRecords.context, "request", None)
+    if request is not None:
+        address = client_address(request)
+        history_instance.history_ip_address = address if address != "unknown" else None
