@@ -278,6 +278,7 @@ class Booking(models.Model):
     sequence = models.PositiveIntegerField(
         default=0, help_text="Raised on every change, for calendar updates."
     )
+    checked_in_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=500, blank=True)
     reminder_sent_for_sequence = models.PositiveIntegerField(

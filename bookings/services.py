@@ -304,3 +304,38 @@ def booking_reschedule(
             raise BookingError(TAKEN_MESSAGE) from error
         raise
     return locked
+
+
+def booking_check_in(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """Record that the patient has arrived, on the day of a confirmed consultation."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_booking(booking)
+        if locked.status != Booking.Status.CONFIRMED:
+            raise BookingError(f"This booking is {locked.get_status_display().lower()}.")
+        zone = locked.location.zone
+        if locked.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
+            raise BookingError("Patients can be checked in on the day of their consultation only.")
+        if locked.checked_in_at:
+            raise BookingError("This patient is already checked in.")
+        locked.checked_in_at = now
+        locked.save(update_fields=["checked_in_at", "updated_at"])
+    return locked
+
+
+def booking_close(*, booking: Booking, status: str, now: datetime | None = None) -> Booking:
+    """Mark a confirmed consultation completed, or the patient a no-show, once it has begun."""
+    now = now or timezone.now()
+    if status not in (Booking.Status.COMPLETED, Booking.Status.NO_SHOW):
+        raise BookingError("A consultation can only be marked completed or no-show.")
+    with transaction.atomic():
+        locked = _lock_booking(booking)
+        if locked.status != Booking.Status.CONFIRMED:
+            raise BookingError(f"This booking is already {locked.get_status_display().lower()}.")
+        if locked.starts_at > now:
+            raise BookingError("This consultation has not started yet.")
+        if status == Booking.Status.NO_SHOW and locked.checked_in_at:
+            raise BookingError("This patient was checked in, so they are not a no-show.")
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    return locked

@@ -13,6 +13,11 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
     path("staff/", staff_views.StaffHomeView.as_view(), name="staff_home"),
+    path(
+        "staff/bookings/<int:pk>/<slug:action>/",
+        staff_views.BookingActionView.as_view(),
+        name="staff_booking_action",
+    ),
     path("staff/sign-in/", staff_auth.StaffSignInView.as_view(), name="login"),
     path("staff/sign-in/code/", staff_auth.VerifyView.as_view(), name="staff_verify"),
     path("staff/sign-in/set-up/", staff_auth.EnrolView.as_view(), name="staff_enrol"),

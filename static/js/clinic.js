@@ -61,7 +61,18 @@
     if (field) { field.focus({ preventScroll: true }); }
   }
 
+  // Ask before an action that cannot be undone from the page (e.g. staff cancelling).
+  function confirmFirst(form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    });
+  }
+
   function enhance(root) {
+    root.querySelectorAll("form[data-confirm]").forEach(confirmFirst);
     showLocalTimes(root);
     focusFirstError(root);
     root.querySelectorAll("form[data-guard]").forEach(guardForm);
