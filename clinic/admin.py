@@ -7,6 +7,7 @@ delete a record of it through the app.
 from django.contrib import admin
 
 from bookings.models import Booking
+from clinic.models import ClinicalRead
 from patients.models import HairLossIntake, Patient
 
 
@@ -29,3 +30,14 @@ class AuditTrailAdmin(admin.ModelAdmin):
 
 for audited_model in (Booking, Patient, HairLossIntake):
     admin.site.register(audited_model.history.model, AuditTrailAdmin)
+
+
+@admin.register(ClinicalRead)
+class ClinicalReadAdmin(AuditTrailAdmin):
+    """Staff reads of clinical data, read-only like the change history."""
+
+    list_display = ["at", "user", "what", "object_id", "patient_id", "ip_address"]
+    list_filter = ["what", "at", "user"]
+    search_fields = ["user__username", "object_id", "path", "ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]

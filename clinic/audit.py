@@ -33,3 +33,27 @@ def _record_address(sender, history_instance, **kwargs):
     if request is not None:
         address = client_address(request)
         history_instance.history_ip_address = address if address != "unknown" else None
+
+
+def record_reads(request, what: str, items) -> None:
+    """Record that the signed-in staff member read clinical data: one row per
+    ``(object, patient_id)`` in ``items``, in one query. Every clinical view calls this; it is
+    the one place reads are written down."""
+    from clinic.models import ClinicalRead
+
+    address = client_address(request)
+    ClinicalRead.objects.bulk_create(
+        ClinicalRead(
+            user=request.user,
+            what=what,
+            object_id=str(obj.pk),
+            patient_id=patient_id,
+            path=request.get_full_path()[:300],
+            ip_address=address if address != "unknown" else None,
+        )
+        for obj, patient_id in items
+    )
+
+
+def record_read(request, what: str, obj, patient_id=None) -> None:
+    record_reads(request, what, [(obj, patient_id)])

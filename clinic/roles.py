@@ -46,6 +46,7 @@ ROLE_PERMISSIONS = {
     CLINIC_ADMIN: {
         "bookings.*",
         "patients.*",
+        "clinic.view_clinicalread",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

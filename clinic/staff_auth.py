@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -61,7 +62,7 @@ class StaffRequiredMixin(AccessMixin):
     def dispatch(self, request, *args, **kwargs):
         user = request.user
         if not user.is_authenticated:
-            return self.handle_no_permission()
+            return redirect_to_login(request.get_full_path())
         if not user.is_staff:
             raise PermissionDenied
         if not user.is_verified():

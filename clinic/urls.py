@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clinic import staff_auth, staff_views, views
+from patients import staff_views as patient_staff_views
 
 admin.site.site_header = f"{settings.CLINIC['name']} administration"
 admin.site.site_title = settings.CLINIC["name"]
@@ -13,6 +14,11 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
     path("staff/", staff_views.StaffHomeView.as_view(), name="staff_home"),
+    path("staff/reviews/", patient_staff_views.ReviewQueueView.as_view(), name="review_queue"),
+    path("staff/reviews/<int:pk>/", patient_staff_views.ReviewView.as_view(), name="review"),
+    path(
+        "staff/photos/<int:pk>/", patient_staff_views.StaffPhotoView.as_view(), name="staff_photo"
+    ),
     path(
         "staff/bookings/<int:pk>/<slug:action>/",
         staff_views.BookingActionView.as_view(),

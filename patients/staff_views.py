@@ -1,0 +1,123 @@
+"""Practitioners' review of intakes: the queue, the consultation review page, the photos.
+
+Every view here reads clinical data, so each records the read in the audit trail through
+``ClinicalReadMixin``. A practitioner sees the consultations they see; a clinic admin sees all.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db.models import Prefetch
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from bookings.models import Booking
+from clinic.audit import record_read, record_reads
+from clinic.roles import CLINIC_ADMIN, has_role
+from clinic.staff_auth import StaffRequiredMixin
+from patients.forms import IntakeForm
+from patients.models import IntakePhoto, ScreeningFlag
+from patients.screening import SEVERITY_RANK
+
+RECENT_DAYS = 7
+
+
+def visible_bookings(user):
+    """Bookings whose clinical data this user may read: their own, or all for clinic admins."""
+    bookings = Booking.objects.all()
+    if has_role(user, CLINIC_ADMIN):
+        return bookings
+    return bookings.filter(practitioner__user=user)
+
+
+class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
+    permission_required = "patients.view_hairlossintake"
+    raise_exception = True
+
+
+def sorted_flags(flags):
+    return sorted(flags, key=lambda f: (SEVERITY_RANK.get(f.severity, 99), f.treatment))
+
+
+class ReviewQueueView(ClinicalAccessMixin, TemplateView):
+    """Upcoming and recent consultations with an intake, soonest first, flags shown."""
+
+    template_name = "patients/staff/review_queue.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        bookings = (
+            visible_bookings(self.request.user)
+            .filter(
+                intake__isnull=False,
+                status=Booking.Status.CONFIRMED,
+                starts_at__gte=now - timedelta(days=RECENT_DAYS),
+            )
+            .select_related("patient", "practitioner__user", "consultation_type", "location")
+            .prefetch_related(Prefetch("intake__flags", queryset=ScreeningFlag.objects.all()))
+            .order_by("starts_at")
+        )
+        rows = [(booking, sorted_flags(booking.intake.flags.all())) for booking in bookings]
+        record_reads(self.request, "screening flags", [(b.intake, b.patient_id) for b, _ in rows])
+        return super().get_context_data(rows=rows, now=now, **kwargs)
+
+
+class ReviewView(ClinicalAccessMixin, TemplateView):
+    """One consultation's intake, laid out for a clinician: flags first, photos by view."""
+
+    template_name = "patients/staff/review.html"
+
+    def get_context_data(self, **kwargs):
+        booking = get_object_or_404(
+            visible_bookings(self.request.user).select_related(
+                "patient", "practitioner__user", "consultation_type", "location", "intake"
+            ),
+            pk=self.kwargs["pk"],
+            intake__isnull=False,
+        )
+        intake = booking.intake
+        record_read(self.request, "intake", intake, booking.patient_id)
+        answers = IntakeForm(data=_as_form_data(IntakeForm.initial_from(intake)))
+        answers.is_valid()
+        previous = (
+            Booking.objects.filter(patient=booking.patient, starts_at__lt=booking.starts_at)
+            .select_related("consultation_type", "practitioner__user")
+            .order_by("-starts_at")
+        )
+        return super().get_context_data(
+            booking=booking,
+            intake=intake,
+            flags=sorted_flags(intake.flags.all()),
+            answers=answers,
+            photos=list(intake.photos.all()),
+            previous=previous,
+            **kwargs,
+        )
+
+
+def _as_form_data(initial):
+    """Turn saved answers back into the shape a bound form expects (lists for lists)."""
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for key, value in initial.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    return data
+
+
+class StaffPhotoView(ClinicalAccessMixin, View):
+    """Serve one scalp photo to staff allowed to see that consultation, and record it."""
+
+    def get(self, request, pk):
+        photo = get_object_or_404(
+            IntakePhoto.objects.select_related("intake__booking"),
+            pk=pk,
+            intake__booking__in=visible_bookings(request.user),
+        )
+        record_read(request, "photo", photo, photo.intake.booking.patient_id)
+        response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        return response

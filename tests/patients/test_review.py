@@ -1,0 +1,125 @@
+"""Practitioners' review: who may read which intake, and every read in the audit trail."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.services import booking_create
+from clinic import roles as role_names
+from clinic.models import ClinicalRead
+from patients.forms import IntakeForm
+from patients.services import intake_update
+from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
+from tests.conftest import sign_in_with_second_factor
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def booking_with_intake(location, consultation_type, practitioner, days, **answers):
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=days),
+        practitioner=practitioner,
+        notify=False,
+    )
+    form = IntakeForm(valid_form(**answers))
+    assert form.is_valid(), form.errors
+    from patients.photos import clean_photo
+
+    photo = [("crown", *clean_photo(jpeg_upload()))]
+    intake_update(booking=booking, values=form.intake_values(), photos=photo, now=timezone.now())
+    return booking
+
+
+@pytest.fixture
+def clinic(roles, screening_rules):
+    location, staff, consultation_type = bookable_clinic(practitioners=2)
+    for practitioner in staff:
+        practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    mine = booking_with_intake(
+        location,
+        consultation_type,
+        staff[0],
+        3,
+        screen_bleeding_disorder="yes",
+        goals="<script>alert('x')</script> ∑ long unicode text " * 20,
+    )
+    theirs = booking_with_intake(location, consultation_type, staff[1], 4)
+    return staff, mine, theirs
+
+
+def test_queue_shows_own_consultations_soonest_first_with_flags(client, clinic):
+    staff, mine, theirs = clinic
+    sign_in_with_second_factor(client, staff[0].user)
+    page = client.get(reverse("review_queue"))
+    html = page.content.decode()
+    assert mine.patient.full_name in html and theirs.patient.full_name not in html
+    assert "PRP is contraindicated" in html
+    assert ClinicalRead.objects.filter(user=staff[0].user, what="screening flags").count() == 1
+
+
+def test_queue_costs_the_same_queries_for_more_rows(client, clinic, roles):
+    staff, mine, _ = clinic
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, boss)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("review_queue")).status_code == 200
+        return len(queries)
+
+    before = count()
+    booking_with_intake(mine.location, mine.consultation_type, staff[0], 6)
+    booking_with_intake(mine.location, mine.consultation_type, staff[1], 7)
+    assert count() == before
+
+
+def test_review_page_shows_answers_escaped_and_records_the_read(client, clinic):
+    staff, mine, theirs = clinic
+    sign_in_with_second_factor(client, staff[0].user)
+    page = client.get(reverse("review", args=[mine.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    assert "∑ long unicode text" in html
+    read = ClinicalRead.objects.get(what="intake")
+    assert (read.user, read.patient_id) == (staff[0].user, mine.patient_id)
+    assert client.get(reverse("review", args=[theirs.pk])).status_code == 404
+
+
+def test_photos_open_for_the_consultation_practitioner_only_and_are_recorded(client, clinic):
+    staff, mine, theirs = clinic
+    sign_in_with_second_factor(client, staff[0].user)
+    photo = mine.intake.photos.get()
+    response = client.get(reverse("staff_photo", args=[photo.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert ClinicalRead.objects.filter(what="photo", object_id=str(photo.pk)).count() == 1
+    other = theirs.intake.photos.get()
+    assert client.get(reverse("staff_photo", args=[other.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["review_queue", "review", "staff_photo"])
+def test_reception_reads_no_clinical_data(client, clinic, roles, name):
+    _, mine, _ = clinic
+    rosa = UserFactory(username="rosa")
+    rosa.groups.add(roles[role_names.RECEPTION])
+    sign_in_with_second_factor(client, rosa)
+    args = (
+        []
+        if name == "review_queue"
+        else [mine.pk if name == "review" else mine.intake.photos.get().pk]
+    )
+    assert client.get(reverse(name, args=args)).status_code == 403
+    assert not ClinicalRead.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, clinic):
+    response = client.get(reverse("review_queue"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
