@@ -21,7 +21,7 @@ from bookings.models import Booking
 from bookings.services import BookingError, booking_cancel, booking_reschedule
 from clinic import ratelimit
 from patients.forms import IntakeForm, PhotoForm
-from patients.models import HairLossIntake, IntakePhoto
+from patients.models import Assessment, HairLossIntake, IntakePhoto
 from patients.services import intake_update
 
 DAYS_SHOWN = 7
@@ -65,7 +65,9 @@ class ManageView(PrivateLinkView):
     def get(self, request, token):
         booking = self.booking
         intake = HairLossIntake.objects.filter(booking=booking).first()
+        summary = Assessment.objects.filter(booking=booking, signed_off_at__isnull=False).first()
         context = {
+            "summary": summary,
             "booking": booking,
             "intake": intake,
             "photos": list(intake.photos.all()) if intake else [],

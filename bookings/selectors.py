@@ -53,7 +53,22 @@ class Availability:
         return list(days.items())
 
 
-def slot_rules(consultation_type: ConsultationType) -> availability.SlotRules:
+STAFF_HORIZON = timedelta(days=366)
+
+
+def slot_rules(
+    consultation_type: ConsultationType, by_staff: bool = False
+) -> availability.SlotRules:
+    """The type's timing rules. Staff booking for a patient (a follow-up in three months, a
+    phone call this afternoon) are not held to the online notice and horizon."""
+    if by_staff:
+        return availability.SlotRules(
+            duration=timedelta(minutes=consultation_type.duration_minutes),
+            buffer_before=timedelta(minutes=consultation_type.buffer_before_minutes),
+            buffer_after=timedelta(minutes=consultation_type.buffer_after_minutes),
+            step=timedelta(minutes=consultation_type.slot_interval_minutes),
+            horizon=STAFF_HORIZON,
+        )
     return availability.SlotRules(
         duration=timedelta(minutes=consultation_type.duration_minutes),
         buffer_before=timedelta(minutes=consultation_type.buffer_before_minutes),
@@ -84,6 +99,7 @@ def available_slots(
     practitioner: Practitioner | None = None,
     now: datetime | None = None,
     exclude_booking_id: int | None = None,
+    by_staff: bool = False,
 ) -> Availability:
     """Return the bookable slots over the local dates ``first_day``..``last_day`` inclusive.
 
@@ -92,7 +108,7 @@ def available_slots(
     """
     now = now or timezone.now()
     zone = location.zone
-    rules = slot_rules(consultation_type)
+    rules = slot_rules(consultation_type, by_staff)
     # No day before today or past the horizon can hold a slot, so none is loaded.
     first_day = max(first_day, now.astimezone(zone).date())
     last_day = min(last_day, (now + rules.horizon).astimezone(zone).date())

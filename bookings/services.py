@@ -50,7 +50,9 @@ def _lock_practitioners(practitioner_ids) -> None:
     )
 
 
-def _day_availability(consultation_type, location, starts_at, practitioner, now, exclude=None):
+def _day_availability(
+    consultation_type, location, starts_at, practitioner, now, exclude=None, by_staff=False
+):
     day = starts_at.astimezone(location.zone).date()
     return selectors.available_slots(
         consultation_type=consultation_type,
@@ -60,12 +62,15 @@ def _day_availability(consultation_type, location, starts_at, practitioner, now,
         practitioner=practitioner,
         now=now,
         exclude_booking_id=exclude,
+        by_staff=by_staff,
     )
 
 
-def _refusal(consultation_type, location, starts_at, practitioner, now, exclude=None):
+def _refusal(
+    consultation_type, location, starts_at, practitioner, now, exclude=None, by_staff=False
+):
     """Explain, for a person, why ``starts_at`` is not bookable, with the nearest free times."""
-    rules = selectors.slot_rules(consultation_type)
+    rules = selectors.slot_rules(consultation_type, by_staff)
     if starts_at < now:
         message = "That time has already passed. Please choose a time in the future."
     elif starts_at < now + rules.min_notice:
@@ -158,6 +163,7 @@ def booking_create(
     practitioner: Practitioner | None = None,
     now: datetime | None = None,
     notify: bool = True,
+    by_staff: bool = False,
 ) -> Booking:
     """Book a consultation, with ``practitioner`` or, when None, the first available one.
 
@@ -175,7 +181,9 @@ def booking_create(
             else:
                 eligible = selectors.eligible_practitioners(consultation_type, location)
                 _lock_practitioners(list(eligible.values_list("pk", flat=True)))
-            day = _day_availability(consultation_type, location, starts_at, practitioner, now)
+            day = _day_availability(
+                consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
+            )
             slot = day.slot_at(starts_at)
             if slot is None:
                 raise _SlotUnavailable
@@ -197,7 +205,9 @@ def booking_create(
             return booking
     except _SlotUnavailable:
         # Explained after the rollback, so that the locks are not held while it is worked out.
-        raise _refusal(consultation_type, location, starts_at, practitioner, now) from None
+        raise _refusal(
+            consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
+        ) from None
     except IntegrityError as error:
         # Only reachable if a writer bypassed the lock; the exclusion constraint still held.
         if _is_overlap_violation(error):

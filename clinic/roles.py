@@ -24,6 +24,9 @@ _SCHEDULE_VIEW = {
 }
 _BOOKINGS = {"bookings.view_booking", "bookings.add_booking", "bookings.change_booking"}
 _CLINICAL = {
+    "patients.view_assessment",
+    "patients.add_assessment",
+    "patients.change_assessment",
     "patients.view_hairlossintake",
     "patients.change_hairlossintake",
     "patients.view_intakephoto",

@@ -17,6 +17,11 @@ urlpatterns = [
     path("staff/reviews/", patient_staff_views.ReviewQueueView.as_view(), name="review_queue"),
     path("staff/reviews/<int:pk>/", patient_staff_views.ReviewView.as_view(), name="review"),
     path(
+        "staff/reviews/<int:pk>/assessment/",
+        patient_staff_views.AssessmentView.as_view(),
+        name="assessment",
+    ),
+    path(
         "staff/photos/<int:pk>/", patient_staff_views.StaffPhotoView.as_view(), name="staff_photo"
     ),
     path(

@@ -179,3 +179,34 @@ PHOTO_VIEWS = [
     ("donor", "Back and sides (donor area)"),
     ("other", "Another view"),
 ]
+
+PATTERNS = [
+    ("male_pattern", "Male pattern (Norwood–Hamilton)"),
+    ("female_pattern", "Female pattern (Ludwig)"),
+    ("diffuse", "Diffuse thinning"),
+    ("patchy", "Patchy loss"),
+    ("frontal_fibrosing", "Frontal hairline recession with scalp changes"),
+    ("other", "Other"),
+]
+
+LIKELY_CAUSES = [
+    ("androgenetic", "Androgenetic alopecia"),
+    ("telogen_effluvium", "Telogen effluvium"),
+    ("alopecia_areata", "Alopecia areata"),
+    ("traction", "Traction alopecia"),
+    ("scarring", "Scarring alopecia: refer"),
+    ("other", "Other"),
+]
+
+RECOMMENDATIONS = [
+    ("prp", "PRP"),
+    ("stem_cell_adipose", "Stem cell therapy (adipose-derived)"),
+    ("stem_cell_marrow", "Stem cell therapy (bone-marrow-derived)"),
+    ("exosomes", "Exosomes"),
+    ("micro_needling", "Micro-needling"),
+    ("medication", "Medication"),
+    ("transplant", "Hair transplant"),
+    ("blood_tests", "Blood tests"),
+    ("referral", "Specialist referral"),
+    ("no_treatment", "No treatment"),
+]

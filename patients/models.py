@@ -1,5 +1,6 @@
 """Patients, their hair-loss intake, photos, consents, and the screening rules read from it."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -154,3 +155,30 @@ class ScreeningFlag(models.Model):
 
     def __str__(self):
         return f"{self.get_severity_display()}: {self.get_treatment_display()}"
+
+
+class Assessment(models.Model):
+    """A practitioner's assessment of one consultation and what they recommend.
+
+    The patient sees ``patient_summary`` through their private link once it is signed off.
+    """
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="assessment"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
+    pattern = models.CharField(max_length=24, choices=choices.PATTERNS)
+    stage = models.CharField(max_length=16, choices=choices.STAGES)
+    likely_cause = models.CharField(max_length=24, choices=choices.LIKELY_CAUSES)
+    recommendations = models.JSONField(default=list)
+    rationale = models.TextField()
+    patient_summary = models.TextField(help_text="Plain words, for the patient.")
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = audited()
+
+    def __str__(self):
+        return f"Assessment of {self.booking}"

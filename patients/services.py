@@ -1,6 +1,6 @@
 """Writes for patients: matching returning patients, the intake and its flags, consents."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -8,6 +8,7 @@ from django.db import transaction
 from patients import consent as consent_texts
 from patients import screening
 from patients.models import (
+    Assessment,
     Consent,
     HairLossIntake,
     IntakePhoto,
@@ -111,3 +112,59 @@ def intake_update(*, booking, values: dict, photos, now: datetime) -> HairLossIn
         intake = intake_submit(booking=booking, values=values, now=now)
         photos_store(photos=photos, intake=intake)
     return intake
+
+
+def recommendation_record(
+    *, booking, author, values: dict, sign_off: bool, follow_up=None, now: datetime
+):
+    """Record (or update) the assessment and recommendation of a consultation.
+
+    ``follow_up`` is ``(consultation_type, weeks)``: the next visit is booked with the same
+    practitioner, at the first free time from that many weeks after this consultation, through
+    the booking service and its rules. All of it is one transaction: if the follow-up cannot be
+    booked, nothing is saved and BookingError says why.
+    """
+    from bookings.selectors import available_slots
+    from bookings.services import BookingError, booking_create
+
+    with transaction.atomic():
+        assessment = Assessment.objects.filter(booking=booking).first() or Assessment(
+            booking=booking, author=author
+        )
+        for name, value in values.items():
+            setattr(assessment, name, value)
+        if sign_off and assessment.signed_off_at is None:
+            assessment.signed_off_at = now
+        assessment.save()
+        follow_up_booking = None
+        if follow_up is not None:
+            consultation_type, weeks = follow_up
+            first_day = (
+                (booking.starts_at + timedelta(weeks=weeks))
+                .astimezone(booking.location.zone)
+                .date()
+            )
+            slots = available_slots(
+                consultation_type=consultation_type,
+                location=booking.location,
+                first_day=first_day,
+                last_day=first_day + timedelta(days=27),
+                practitioner=booking.practitioner,
+                now=now,
+                by_staff=True,
+            ).slots
+            if not slots:
+                raise BookingError(
+                    "No free time for that follow-up in the four weeks from then. Choose "
+                    "another time frame, or book it from the diary."
+                )
+            follow_up_booking = booking_create(
+                patient=booking.patient,
+                consultation_type=consultation_type,
+                location=booking.location,
+                starts_at=slots[0].start,
+                practitioner=booking.practitioner,
+                now=now,
+                by_staff=True,
+            )
+    return assessment, follow_up_booking

@@ -6,21 +6,25 @@ Every view here reads clinical data, so each records the read in the audit trail
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from bookings.models import Booking
+from bookings.services import BookingError
 from clinic.audit import record_read, record_reads
 from clinic.roles import CLINIC_ADMIN, has_role
 from clinic.staff_auth import StaffRequiredMixin
+from patients.assessment_forms import AssessmentForm
 from patients.forms import IntakeForm
-from patients.models import IntakePhoto, ScreeningFlag
+from patients.models import Assessment, IntakePhoto, ScreeningFlag
 from patients.screening import SEVERITY_RANK
+from patients.services import recommendation_record
 
 RECENT_DAYS = 7
 
@@ -80,6 +84,9 @@ class ReviewView(ClinicalAccessMixin, TemplateView):
         )
         intake = booking.intake
         record_read(self.request, "intake", intake, booking.patient_id)
+        assessment = Assessment.objects.filter(booking=booking).first()
+        if assessment:
+            record_read(self.request, "assessment", assessment, booking.patient_id)
         answers = IntakeForm(data=_as_form_data(IntakeForm.initial_from(intake)))
         answers.is_valid()
         previous = (
@@ -94,6 +101,7 @@ class ReviewView(ClinicalAccessMixin, TemplateView):
             answers=answers,
             photos=list(intake.photos.all()),
             previous=previous,
+            assessment=assessment,
             **kwargs,
         )
 
@@ -121,3 +129,56 @@ class StaffPhotoView(ClinicalAccessMixin, View):
         response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class AssessmentView(ClinicalAccessMixin, View):
+    """Record the assessment and recommendation; optionally book the follow-up."""
+
+    permission_required = ("patients.view_hairlossintake", "patients.add_assessment")
+    template_name = "patients/staff/assessment.html"
+
+    def booking(self):
+        return get_object_or_404(
+            visible_bookings(self.request.user).select_related(
+                "patient", "practitioner__user", "location", "consultation_type"
+            ),
+            pk=self.kwargs["pk"],
+        )
+
+    def get(self, request, pk):
+        booking = self.booking()
+        existing = Assessment.objects.filter(booking=booking).first()
+        initial = {}
+        if existing:
+            record_read(request, "assessment", existing, booking.patient_id)
+            initial = {name: getattr(existing, name) for name in AssessmentForm.MODEL_FIELDS}
+        form = AssessmentForm(initial=initial)
+        return render(
+            request, self.template_name, {"booking": booking, "form": form, "existing": existing}
+        )
+
+    def post(self, request, pk):
+        booking = self.booking()
+        form = AssessmentForm(request.POST)
+        if form.is_valid():
+            try:
+                _, follow_up = recommendation_record(
+                    booking=booking,
+                    author=request.user,
+                    values=form.values(),
+                    sign_off=form.cleaned_data["sign_off"],
+                    follow_up=form.follow_up(),
+                    now=timezone.now(),
+                )
+            except BookingError as error:
+                form.add_error(None, error.message)
+            else:
+                done = "Assessment saved."
+                if follow_up:
+                    local = timezone.localtime(follow_up.starts_at, booking.location.zone)
+                    done += f" Follow-up booked for {local:%A %-d %B, %H:%M}."
+                messages.success(request, done)
+                return redirect("review", pk=booking.pk)
+        existing = Assessment.objects.filter(booking=booking).first()
+        context = {"booking": booking, "form": form, "existing": existing}
+        return render(request, self.template_name, context, status=400)
