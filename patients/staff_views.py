@@ -47,7 +47,8 @@ def sorted_flags(flags):
 
 
 class ReviewQueueView(ClinicalAccessMixin, TemplateView):
-    """Upcoming and recent consultations with an intake, soonest first, flags shown."""
+    """Upcoming and recent consultations with an intake and no assessment yet, soonest first,
+    flags shown."""
 
     template_name = "patients/staff/review_queue.html"
 
@@ -57,6 +58,7 @@ class ReviewQueueView(ClinicalAccessMixin, TemplateView):
             visible_bookings(self.request.user)
             .filter(
                 intake__isnull=False,
+                assessment__isnull=True,
                 status=Booking.Status.CONFIRMED,
                 starts_at__gte=now - timedelta(days=RECENT_DAYS),
             )

@@ -117,3 +117,11 @@ def test_reception_cannot_record_or_read_an_assessment(client, consultation, rol
     assert client.get(url).status_code == 403
     assert client.post(url, assessment_form()).status_code == 403
     assert not Assessment.objects.exists()
+
+
+def test_a_reviewed_consultation_leaves_the_queue(client, consultation):
+    assert consultation.patient.full_name in client.get(reverse("review_queue")).content.decode()
+    client.post(reverse("assessment", args=[consultation.pk]), assessment_form())
+    assert (
+        consultation.patient.full_name not in client.get(reverse("review_queue")).content.decode()
+    )
