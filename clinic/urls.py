@@ -15,6 +15,8 @@ urlpatterns = [
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
     path("staff/", staff_views.StaffHomeView.as_view(), name="staff_home"),
     path("staff/reviews/", patient_staff_views.ReviewQueueView.as_view(), name="review_queue"),
+    path("staff/patients/", patient_staff_views.PatientSearchView.as_view(), name="patient_search"),
+    path("staff/patients/<int:pk>/", patient_staff_views.PatientView.as_view(), name="patient"),
     path("staff/reviews/<int:pk>/", patient_staff_views.ReviewView.as_view(), name="review"),
     path(
         "staff/reviews/<int:pk>/assessment/",

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from clinic.roles import CLINIC_ADMIN, has_role
 from clinic.staff_auth import StaffRequiredMixin
 from patients.assessment_forms import AssessmentForm
 from patients.forms import IntakeForm
-from patients.models import Assessment, IntakePhoto, ScreeningFlag
+from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
 from patients.screening import SEVERITY_RANK
 from patients.services import recommendation_record
 
@@ -184,3 +184,71 @@ class AssessmentView(ClinicalAccessMixin, View):
         existing = Assessment.objects.filter(booking=booking).first()
         context = {"booking": booking, "form": form, "existing": existing}
         return render(request, self.template_name, context, status=400)
+
+
+class PatientSearchView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Find a patient by name, e-mail, phone or date of birth."""
+
+    permission_required = "patients.view_patient"
+    raise_exception = True
+    template_name = "patients/staff/patient_search.html"
+    LIMIT = 25
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "").strip()[:100]
+        patients = []
+        if query:
+            matches = Q()
+            for word in query.split():
+                born = _parse_birth_date(word)
+                if born:
+                    matches &= Q(date_of_birth=born)
+                else:
+                    matches &= (
+                        Q(first_name__icontains=word)
+                        | Q(last_name__icontains=word)
+                        | Q(email__icontains=word)
+                        | Q(phone__icontains=word)
+                    )
+            patients = list(
+                Patient.objects.filter(matches).order_by("last_name", "first_name")[: self.LIMIT]
+            )
+        return super().get_context_data(query=query, patients=patients, limit=self.LIMIT, **kwargs)
+
+
+def _parse_birth_date(word):
+    from datetime import datetime
+
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(word, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """A patient's contact details and bookings; clinical pages are linked where the role allows."""
+
+    permission_required = "patients.view_patient"
+    raise_exception = True
+    template_name = "patients/staff/patient.html"
+
+    def get_context_data(self, **kwargs):
+        patient = get_object_or_404(Patient, pk=self.kwargs["pk"])
+        bookings = (
+            patient.bookings.select_related("consultation_type", "practitioner__user", "location")
+            .annotate(has_intake=Exists(HairLossIntake.objects.filter(booking=OuterRef("pk"))))
+            .order_by("-starts_at")
+        )
+        can_review = self.request.user.has_perm("patients.view_hairlossintake")
+        reviewable = set()
+        if can_review:
+            reviewable = set(
+                visible_bookings(self.request.user)
+                .filter(patient=patient, intake__isnull=False)
+                .values_list("pk", flat=True)
+            )
+        return super().get_context_data(
+            patient=patient, bookings=bookings, reviewable=reviewable, **kwargs
+        )

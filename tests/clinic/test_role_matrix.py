@@ -18,6 +18,8 @@ STAFF_PAGES = [
     ("review", True, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("assessment", True, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff_photo", "photo", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("patient_search", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("patient", "patient", {"reception": 200, "practitioner": 200, "admin": 200}),
     ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     (
         "admin:bookings_consultationtype_changelist",
@@ -65,6 +67,8 @@ def world(roles, screening_rules):
 def url_for(name, needs, booking):
     if needs == "photo":
         return reverse(name, args=[booking.intake.photos.get().pk])
+    if needs == "patient":
+        return reverse(name, args=[booking.patient_id])
     return reverse(name, args=[booking.pk]) if needs else reverse(name)
 
 
