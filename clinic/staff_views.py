@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 
 from bookings.models import Booking, Location
 from bookings.services import BookingError, booking_cancel, booking_check_in, booking_close
+from clinic.charts import weekly_figures
 from clinic.staff_auth import StaffRequiredMixin
 
 
@@ -40,7 +41,9 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
                 by_location[booking.location_id].append(booking)
         schedule = [(loc, days[loc.pk][0], by_location[loc.pk]) for loc in locations]
         can_act = self.request.user.has_perm("bookings.change_booking")
-        return super().get_context_data(schedule=schedule, can_act=can_act, now=now, **kwargs)
+        return super().get_context_data(
+            schedule=schedule, can_act=can_act, now=now, chart=weekly_figures(now), **kwargs
+        )
 
 
 class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):

@@ -1,0 +1,77 @@
+"""The dashboard's chart: bookings and no-shows per week, and recommendations by treatment.
+
+Figures are read in three aggregate queries and drawn as an SVG in the template (no script and
+no third-party library at page load); the same numbers are in a table for screen readers.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from bookings.models import Booking
+from patients import choices
+from patients.models import Assessment
+
+WEEKS = 12
+CHART_WIDTH = 600
+CHART_HEIGHT = 160
+
+
+def weekly_figures(now=None):
+    """Return the last WEEKS weeks (Monday first) with bookings and no-shows, and the
+    recommendations made over the same weeks, each with its bar geometry."""
+    now = now or timezone.now()
+    this_monday = timezone.localtime(now).date() - timedelta(days=timezone.localtime(now).weekday())
+    first_monday = this_monday - timedelta(weeks=WEEKS - 1)
+    start = timezone.make_aware(
+        timezone.datetime.combine(first_monday, timezone.datetime.min.time())
+    )
+    rows = (
+        Booking.objects.filter(starts_at__gte=start, starts_at__lt=start + timedelta(weeks=WEEKS))
+        .annotate(week=TruncWeek("starts_at"))
+        .values("week")
+        .annotate(
+            bookings=Count("id", filter=~Q(status=Booking.Status.CANCELLED)),
+            no_shows=Count("id", filter=Q(status=Booking.Status.NO_SHOW)),
+        )
+    )
+    by_week = {
+        row["week"].date() if hasattr(row["week"], "date") else row["week"]: row for row in rows
+    }
+    weeks = []
+    for n in range(WEEKS):
+        monday = first_monday + timedelta(weeks=n)
+        row = by_week.get(monday, {})
+        weeks.append(
+            {
+                "monday": monday,
+                "bookings": row.get("bookings", 0),
+                "no_shows": row.get("no_shows", 0),
+            }
+        )
+    tallest = max([w["bookings"] for w in weeks] + [1])
+    slot = CHART_WIDTH / WEEKS
+    for n, week in enumerate(weeks):
+        week["x"] = round(n * slot + slot * 0.15, 1)
+        week["width"] = round(slot * 0.35, 1)
+        week["x2"] = round(week["x"] + week["width"], 1)
+        for key in ("bookings", "no_shows"):
+            height = round(CHART_HEIGHT * week[key] / tallest, 1)
+            week[f"{key}_height"] = height
+            week[f"{key}_y"] = round(CHART_HEIGHT - height, 1)
+
+    recommended = Counter()
+    for options in Assessment.objects.filter(created_at__gte=start).values_list(
+        "recommendations", flat=True
+    ):
+        recommended.update(options)
+    names = dict(choices.RECOMMENDATIONS)
+    most = max(recommended.values(), default=1)
+    treatments = [
+        {"name": names.get(key, key), "count": count, "width": round(100 * count / most, 1)}
+        for key, count in recommended.most_common()
+    ]
+    return {"weeks": weeks, "treatments": treatments, "width": CHART_WIDTH, "height": CHART_HEIGHT}
