@@ -198,6 +198,37 @@ class Command(BaseCommand):
             median, p95, queries, _ = measure(confirm, len(reviews) - 2)
             record("http_booking_confirm_post", median, p95, queries)
 
+            staff = self.staff_client(Client)
+            for label, name in (
+                ("http_staff_today", "staff_home"),
+                ("http_review_queue", "review_queue"),
+            ):
+                page = reverse(name)
+                median, p95, queries, _ = measure(lambda p=page: staff.get(p, secure=True), repeats)
+                record(label, median, p95, queries)
+
+    @staticmethod
+    def staff_client(client_class):
+        """A clinic admin signed in with both factors, as the staff pages require."""
+        from django.contrib.auth.models import Group, Permission
+        from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+        from clinic.roles import CLINIC_ADMIN, sync_roles
+
+        sync_roles(Group, Permission)
+        user, _ = get_user_model().objects.get_or_create(
+            username="bench-admin", defaults={"is_staff": True}
+        )
+        user.groups.add(Group.objects.get(name=CLINIC_ADMIN))
+        device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
+        StaticToken.objects.create(device=device, token="benchcode")  # noqa: S106 - bench only
+        client = client_class()
+        client.force_login(user)
+        response = client.post(reverse("staff_verify"), {"code": "benchcode"}, secure=True)
+        if response.status_code != 302:
+            raise CommandError("The benchmark's staff sign-in failed.")
+        return client
+
     def seed(self):
         """Create the benchmark clinic once; later runs reuse it."""
         existing = Location.objects.filter(name=LOCATION_NAME).first()
