@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from bookings import staff_views as booking_staff_views
 from clinic import staff_auth, staff_views, views
 from patients import staff_views as patient_staff_views
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
     path("staff/", staff_views.StaffHomeView.as_view(), name="staff_home"),
+    path("staff/book/", booking_staff_views.PhoneBookingView.as_view(), name="phone_booking"),
     path("staff/reviews/", patient_staff_views.ReviewQueueView.as_view(), name="review_queue"),
     path("staff/patients/", patient_staff_views.PatientSearchView.as_view(), name="patient_search"),
     path("staff/patients/<int:pk>/", patient_staff_views.PatientView.as_view(), name="patient"),
