@@ -81,3 +81,8 @@ class PhoneBookingForm(PatientDetailsForm):
     )
     consent_photos = None
     start = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = "The confirmation and private link go to this address."
+        self.fields["phone"].help_text = ""
