@@ -1,6 +1,6 @@
 """The staff home: today's consultations at every location, for staff signed in with two factors."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -75,3 +75,50 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
         else:
             messages.success(request, f"{booking.patient.full_name}: {done}.")
         return redirect("staff_home")
+
+
+class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """A location's week: one row per practitioner, one column per day, with each booking."""
+
+    permission_required = "bookings.view_booking"
+    raise_exception = True
+    template_name = "clinic/staff/week.html"
+
+    def get_context_data(self, **kwargs):
+        locations = list(Location.objects.all())
+        wanted = self.request.GET.get("location", "")
+        location = next((loc for loc in locations if str(loc.pk) == wanted), None)
+        location = location or (locations[0] if locations else None)
+        if location is None:
+            return super().get_context_data(location=None, **kwargs)
+        today = timezone.now().astimezone(location.zone).date()
+        try:
+            chosen = date.fromisoformat(self.request.GET.get("week", ""))
+        except ValueError:
+            chosen = today
+        chosen = min(max(chosen, today - timedelta(days=366)), today + timedelta(days=366))
+        monday = chosen - timedelta(days=chosen.weekday())
+        days = [monday + timedelta(days=n) for n in range(7)]
+        start = datetime.combine(monday, time(0), tzinfo=location.zone)
+        end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=location.zone)
+        practitioners = list(location.practitioners.filter(is_active=True).select_related("user"))
+        cells = {(p.pk, day): [] for p in practitioners for day in days}
+        bookings = (
+            Booking.objects.filter(location=location, starts_at__gte=start, starts_at__lt=end)
+            .exclude(status=Booking.Status.CANCELLED)
+            .select_related("patient", "consultation_type")
+            .order_by("starts_at")
+        )
+        for booking in bookings:
+            key = (booking.practitioner_id, booking.starts_at.astimezone(location.zone).date())
+            cells.setdefault(key, []).append(booking)
+        rows = [(p, [cells[(p.pk, day)] for day in days]) for p in practitioners]
+        return super().get_context_data(
+            location=location,
+            locations=locations,
+            days=days,
+            rows=rows,
+            previous_week=(monday - timedelta(days=7)).isoformat(),
+            next_week=(monday + timedelta(days=7)).isoformat(),
+            **kwargs,
+        )

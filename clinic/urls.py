@@ -16,6 +16,7 @@ urlpatterns = [
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
     path("staff/", staff_views.StaffHomeView.as_view(), name="staff_home"),
     path("staff/book/", booking_staff_views.PhoneBookingView.as_view(), name="phone_booking"),
+    path("staff/week/", staff_views.WeekView.as_view(), name="staff_week"),
     path("staff/reviews/", patient_staff_views.ReviewQueueView.as_view(), name="review_queue"),
     path("staff/patients/", patient_staff_views.PatientSearchView.as_view(), name="patient_search"),
     path("staff/patients/<int:pk>/", patient_staff_views.PatientView.as_view(), name="patient"),
