@@ -6,14 +6,14 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
 from bookings import drafts, selectors
 from bookings.forms import PhoneBookingForm
-from bookings.models import ConsultationType, Location
-from bookings.services import BookingError, booking_create
+from bookings.models import Booking, ConsultationType, Location
+from bookings.services import BookingError, booking_create, booking_reschedule
 from clinic.staff_auth import StaffRequiredMixin
 from patients.services import consents_record, patient_match_or_create
 
@@ -118,5 +118,101 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             request,
             f"Booked {patient.full_name} with {booking.practitioner.display_name}, "
             f"{local:%A %-d %B, %H:%M}. Their confirmation e-mail and private link are on the way.",
+        )
+        return redirect("staff_home")
+
+
+class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
+    """Move a confirmed booking to another free time, with the same or another practitioner.
+
+    Staff are held to the booking rules but not to the online notice, horizon or late-change
+    cutoff; the patient is e-mailed the new time and keeps their private link.
+    """
+
+    permission_required = "bookings.change_booking"
+    raise_exception = True
+    template_name = "bookings/staff/reschedule.html"
+
+    def choice(self, booking, params):
+        location = booking.location
+        practitioners = list(
+            selectors.eligible_practitioners(booking.consultation_type, location).select_related(
+                "user"
+            )
+        )
+        wanted = params.get("practitioner", str(booking.practitioner_id))
+        practitioner = next((p for p in practitioners if str(p.pk) == wanted), None)
+        today = timezone.now().astimezone(location.zone).date()
+        try:
+            day = date.fromisoformat(params.get("day", ""))
+        except ValueError:
+            day = booking.starts_at.astimezone(location.zone).date()
+        day = min(max(day, today), today + selectors.STAFF_HORIZON)
+        return {"practitioners": practitioners, "practitioner": practitioner, "day": day}
+
+    def render_page(self, request, booking, choice, status=200, error="", alternatives=()):
+        slots = []
+        if choice["practitioner"] is not None:
+            slots = selectors.available_slots(
+                consultation_type=booking.consultation_type,
+                location=booking.location,
+                first_day=choice["day"],
+                last_day=choice["day"],
+                practitioner=choice["practitioner"],
+                exclude_booking_id=booking.pk,
+                by_staff=True,
+            ).slots
+        context = {
+            **choice,
+            "booking": booking,
+            "started": booking.starts_at <= timezone.now(),
+            "slots": slots,
+            "error": error,
+            "alternatives": alternatives,
+            "previous_day": choice["day"] - timedelta(days=1),
+            "next_day": choice["day"] + timedelta(days=1),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get_booking(self, pk):
+        return get_object_or_404(
+            Booking.objects.select_related(
+                "patient", "practitioner__user", "consultation_type", "location"
+            ),
+            pk=pk,
+        )
+
+    def get(self, request, pk):
+        booking = self.get_booking(pk)
+        return self.render_page(request, booking, self.choice(booking, request.GET))
+
+    def post(self, request, pk):
+        booking = self.get_booking(pk)
+        choice = self.choice(booking, request.POST)
+        starts_at = drafts.parse_start(request.POST.get("start", ""))
+        if choice["practitioner"] is None or starts_at is None:
+            error = "Choose a practitioner and a free time to move the booking to."
+            return self.render_page(request, booking, choice, status=400, error=error)
+        try:
+            moved = booking_reschedule(
+                booking=booking,
+                starts_at=starts_at,
+                practitioner=choice["practitioner"],
+                by_staff=True,
+            )
+        except BookingError as error:
+            return self.render_page(
+                request,
+                booking,
+                choice,
+                status=409,
+                error=error.message,
+                alternatives=error.alternatives,
+            )
+        local = moved.starts_at.astimezone(moved.location.zone)
+        messages.success(
+            request,
+            f"{booking.patient.full_name} moved to {local:%A %-d %B, %H:%M} with "
+            f"{choice['practitioner'].display_name}. The patient is e-mailed the new time.",
         )
         return redirect("staff_home")

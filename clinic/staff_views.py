@@ -118,6 +118,8 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             locations=locations,
             days=days,
             rows=rows,
+            now=timezone.now(),
+            can_move=self.request.user.has_perm("bookings.change_booking"),
             previous_week=(monday - timedelta(days=7)).isoformat(),
             next_week=(monday + timedelta(days=7)).isoformat(),
             **kwargs,

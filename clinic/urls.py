@@ -30,6 +30,11 @@ urlpatterns = [
         "staff/photos/<int:pk>/", patient_staff_views.StaffPhotoView.as_view(), name="staff_photo"
     ),
     path(
+        "staff/bookings/<int:pk>/move/",
+        booking_staff_views.StaffRescheduleView.as_view(),
+        name="staff_reschedule",
+    ),
+    path(
         "staff/bookings/<int:pk>/<slug:action>/",
         staff_views.BookingActionView.as_view(),
         name="staff_booking_action",

@@ -21,6 +21,7 @@ STAFF_PAGES = [
     ("patient_search", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("phone_booking", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff_week", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff_reschedule", True, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("patient", "patient", {"reception": 200, "practitioner": 200, "admin": 200}),
     ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     (
