@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +28,7 @@ from patients.screening import SEVERITY_RANK
 from patients.services import recommendation_record
 
 RECENT_DAYS = 7
+QUEUE_PAGE_SIZE = 25
 
 
 def visible_bookings(user):
@@ -66,9 +68,11 @@ class ReviewQueueView(ClinicalAccessMixin, TemplateView):
             .prefetch_related(Prefetch("intake__flags", queryset=ScreeningFlag.objects.all()))
             .order_by("starts_at")
         )
-        rows = [(booking, sorted_flags(booking.intake.flags.all())) for booking in bookings]
+        # A page at a time, so that a full diary costs the same as a quiet one.
+        page = Paginator(bookings, QUEUE_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = [(booking, sorted_flags(booking.intake.flags.all())) for booking in page]
         record_reads(self.request, "screening flags", [(b.intake, b.patient_id) for b, _ in rows])
-        return super().get_context_data(rows=rows, now=now, **kwargs)
+        return super().get_context_data(rows=rows, page=page, now=now, **kwargs)
 
 
 class ReviewView(ClinicalAccessMixin, TemplateView):

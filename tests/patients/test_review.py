@@ -80,6 +80,28 @@ def test_queue_costs_the_same_queries_for_more_rows(client, clinic, roles):
     assert count() == before
 
 
+def test_a_long_queue_comes_a_page_at_a_time_and_only_shown_rows_are_read(
+    client, clinic, roles, monkeypatch
+):
+    from patients import staff_views
+
+    monkeypatch.setattr(staff_views, "QUEUE_PAGE_SIZE", 2)
+    staff, mine, theirs = clinic
+    later = booking_with_intake(mine.location, mine.consultation_type, staff[1], 9)
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, boss)
+    first = client.get(reverse("review_queue"))
+    assert [b for b, _ in first.context["rows"]] == sorted(
+        [mine, theirs, later], key=lambda b: b.starts_at
+    )[:2]
+    assert "Page 1 of 2 (3 intakes)" in first.content.decode()
+    second = client.get(reverse("review_queue"), {"page": "2"})
+    assert [b for b, _ in second.context["rows"]] == [later]
+    assert client.get(reverse("review_queue"), {"page": "junk"}).status_code == 200
+    assert ClinicalRead.objects.filter(user=boss, what="screening flags").count() == 2 + 1 + 2
+
+
 def test_review_page_shows_answers_escaped_and_records_the_read(client, clinic):
     staff, mine, theirs = clinic
     sign_in_with_second_factor(client, staff[0].user)

@@ -10,6 +10,7 @@ one JSON line holding every figure.
 
 import json
 import random
+import secrets
 import statistics
 import time as clock
 from datetime import UTC, datetime, time, timedelta
@@ -78,6 +79,7 @@ class Command(BaseCommand):
         create_postgres_database_if_missing()
         call_command("migrate", verbosity=0)
         location = self.seed()
+        self.seed_intakes(location)
         consultation_type = ConsultationType.objects.get(slug="bench-initial")
         figures = {"database": connection.vendor, "bookings": Booking.objects.count()}
         self.stdout.write(
@@ -182,7 +184,9 @@ class Command(BaseCommand):
                 # One browser per patient: a draft opens only in the session that started it.
                 patient = Client()
                 start = format_start(next(free).start)
-                response = patient.post(details + query + start, valid_form(), secure=True)
+                # A new person each time: the same person at the same time is one booking.
+                form = valid_form(email=f"visitor-{secrets.token_hex(6)}@bench.example")
+                response = patient.post(details + query + start, form, secure=True)
                 reviews.append((patient, response["Location"]))
 
             median, p95, queries, _ = measure(details_post, repeats)
@@ -195,8 +199,11 @@ class Command(BaseCommand):
                 if response.status_code != 302:
                     raise CommandError(f"Booking failed with status {response.status_code}.")
 
+            before = Booking.objects.count()
             median, p95, queries, _ = measure(confirm, len(reviews) - 2)
             record("http_booking_confirm_post", median, p95, queries)
+            if Booking.objects.count() - before != len(reviews):
+                raise CommandError("A confirm did not make a booking; the figures are not real.")
 
             staff = self.staff_client(Client)
             for label, name in (
@@ -206,6 +213,10 @@ class Command(BaseCommand):
                 page = reverse(name)
                 median, p95, queries, _ = measure(lambda p=page: staff.get(p, secure=True), repeats)
                 record(label, median, p95, queries)
+            waiting = Booking.objects.filter(
+                status=Booking.Status.CONFIRMED, intake__isnull=False, assessment__isnull=True
+            ).count()
+            self.stdout.write(f"Review queue: {waiting} intakes waiting, shown 25 a page\n")
 
     @staticmethod
     def staff_client(client_class):
@@ -289,6 +300,50 @@ class Command(BaseCommand):
                     batch.clear()
             Booking.objects.bulk_create(batch)
         return location
+
+    def seed_intakes(self, location):
+        """Give the next three weeks' consultations an intake, a quarter of them flagged, so
+        that the review queue has a realistic backlog to page through."""
+        from patients import choices
+        from patients.models import HairLossIntake, ScreeningFlag
+
+        if HairLossIntake.objects.filter(booking__location=location).exists():
+            return
+        now = timezone.now()
+        upcoming = Booking.objects.filter(
+            location=location,
+            status=Booking.Status.CONFIRMED,
+            starts_at__gte=now,
+            starts_at__lt=now + timedelta(days=21),
+        ).values_list("pk", flat=True)
+        with transaction.atomic():
+            intakes = HairLossIntake.objects.bulk_create(
+                HairLossIntake(
+                    booking_id=pk,
+                    main_concern=choices.MAIN_CONCERNS[0][0],
+                    areas=["crown"],
+                    onset=choices.ONSET[0][0],
+                    progression=choices.PROGRESSION[0][0],
+                    stage=choices.STAGES[0][0],
+                    screening={},
+                    submitted_at=now,
+                )
+                for pk in upcoming.iterator()
+            )
+            ScreeningFlag.objects.bulk_create(
+                ScreeningFlag(
+                    intake=intake,
+                    treatment="prp",
+                    severity="caution",
+                    reason="Takes anticoagulant medicines.",
+                )
+                for intake in intakes[::4]
+            )
+        self.stdout.write(f"Seeded {len(intakes)} intakes for the review queue.")
+        if connection.vendor == "postgresql":
+            # Fresh statistics, as autovacuum would give a live database before long.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
 
     @staticmethod
     def generate_bookings(rng, location, consultation_type, practitioners, patient_ids):
