@@ -14,6 +14,7 @@ admin.site.index_title = "Clinic configuration"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
+    path("health/", views.health, name="health"),
     path("staff/", staff_views.StaffHomeView.as_view(), name="staff_home"),
     path("staff/book/", booking_staff_views.PhoneBookingView.as_view(), name="phone_booking"),
     path("staff/week/", staff_views.WeekView.as_view(), name="staff_week"),

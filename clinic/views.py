@@ -1,6 +1,10 @@
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
+from bookings.models import Location
 from clinic.treatments import TREATMENTS
 
 
@@ -16,6 +20,15 @@ class TreatmentsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(treatments=TREATMENTS, **kwargs)
+
+
+@never_cache
+@require_safe
+def health(request):
+    """For a load balancer's health check: the app answers and reaches its database, with one
+    indexed query. The load benchmark also uses it as its floor."""
+    Location.objects.order_by("pk").values_list("pk", flat=True).first()
+    return HttpResponse("ok", content_type="text/plain")
 
 
 # Error pages in the clinic's own look. Each renders a plain template with no database access,

@@ -74,3 +74,12 @@ def test_pages_send_security_headers(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_health_check_answers_with_one_query_and_sets_no_cookie(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/health/")
+    assert response.status_code == 200 and response.content == b"ok"
+    assert not response.cookies
+    assert client.post("/health/").status_code == 405
