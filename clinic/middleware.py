@@ -32,3 +32,14 @@ class StaffIdleSignOutMiddleware:
                 return redirect("login")
             request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+def permissions_policy(get_response):
+    """Send the Permissions-Policy header (Django has no setting of its own for it)."""
+
+    def middleware(request):
+        response = get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+    return middleware

@@ -10,6 +10,8 @@ def look(page, step):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=SCREENSHOTS / f"{step}-{width}.png", full_page=True)
+    violations = page.evaluate("window.__cspViolations || []")
+    assert not violations, f"{step}: Content-Security-Policy violations {violations}"
     results = Axe().run(page)
     serious = [
         f"{v['id']}: {v['help']} ({len(v['nodes'])})"

@@ -1,0 +1,141 @@
+"""Every page carries the security headers, in production settings.
+
+The list of pages is checked against the URLconf, so that a new page cannot be added without
+being checked here.
+"""
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from clinic import roles as role_names
+from tests.bookings.flow_helpers import bookable_clinic, details_url, next_slot, valid_form
+from tests.conftest import sign_in_with_second_factor
+from tests.factories import UserFactory
+from tests.patients.test_review import booking_with_intake
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTION = {"SECURE_HSTS_SECONDS": 31536000, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True}
+PRODUCTION |= {"SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True}
+
+
+def project_url_names():
+    """Every named page of the project's own apps (the admin is Django's and checked apart)."""
+    names = set()
+
+    def walk(patterns, namespace=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace == "admin":
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, inner)
+            elif isinstance(entry, URLPattern) and entry.name:
+                names.add(namespace + entry.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+@pytest.fixture
+def pages(roles, screening_rules):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    booking = booking_with_intake(location, consultation_type, practitioner, 2)
+    photo = booking.intake.photos.get()
+    patient = Client()
+    started = patient.post(
+        details_url(consultation_type, location, next_slot(days=5)), valid_form(), secure=True
+    )
+    draft = started["Location"].split("/")[3]
+    token = booking.token
+    addresses = {
+        "home": reverse("home"),
+        "treatments": reverse("treatments"),
+        "health": reverse("health"),
+        "bookings:start": reverse("bookings:start"),
+        "bookings:times": reverse("bookings:times", args=[consultation_type.slug]),
+        "bookings:details": details_url(consultation_type, location, next_slot(days=6)),
+        "bookings:draft_details": reverse("bookings:draft_details", args=[draft]),
+        "bookings:review": reverse("bookings:review", args=[draft]),
+        "bookings:draft_time": reverse("bookings:draft_time", args=[draft]),
+        "bookings:done": reverse("bookings:done", args=[draft]),
+        "bookings:draft_photo": reverse("bookings:draft_photo", args=[draft, 1]),
+        "bookings:manage": reverse("bookings:manage", args=[token]),
+        "bookings:calendar": reverse("bookings:calendar", args=[token]),
+        "bookings:cancel": reverse("bookings:cancel", args=[token]),
+        "bookings:reschedule": reverse("bookings:reschedule", args=[token]),
+        "bookings:intake": reverse("bookings:intake", args=[token]),
+        "bookings:photo": reverse("bookings:photo", args=[token, photo.pk]),
+        "login": reverse("login"),
+        "staff_verify": reverse("staff_verify"),
+        "staff_enrol": reverse("staff_enrol"),
+        "logout": reverse("logout"),
+    }
+    staff = {
+        "staff_home": reverse("staff_home"),
+        "staff_week": reverse("staff_week"),
+        "phone_booking": reverse("phone_booking"),
+        "review_queue": reverse("review_queue"),
+        "review": reverse("review", args=[booking.pk]),
+        "assessment": reverse("assessment", args=[booking.pk]),
+        "staff_photo": reverse("staff_photo", args=[photo.pk]),
+        "patient_search": reverse("patient_search"),
+        "patient": reverse("patient", args=[booking.patient_id]),
+        "staff_reschedule": reverse("staff_reschedule", args=[booking.pk]),
+        "staff_booking_action": reverse("staff_booking_action", args=[booking.pk, "check-in"]),
+        "staff_backup_codes": reverse("staff_backup_codes"),
+    }
+    chief = UserFactory(username="chief")
+    chief.groups.add(roles[role_names.CLINIC_ADMIN])
+    return patient, addresses, sign_in_with_second_factor(Client(), chief), staff
+
+
+def assert_secure_headers(response, address):
+    policy = response.headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy, address
+    assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy, address
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000"), address
+    assert response.headers["X-Frame-Options"] == "DENY", address
+    assert response.headers["Referrer-Policy"] == "same-origin", address
+    assert response.headers["X-Content-Type-Options"] == "nosniff", address
+    assert "camera=()" in response.headers["Permissions-Policy"], address
+    for cookie in response.cookies.values():
+        assert cookie["secure"] and cookie["httponly"], (address, cookie.key)
+
+
+def test_the_list_covers_every_page_of_the_project(pages):
+    _, addresses, _, staff = pages
+    assert set(addresses) | set(staff) == project_url_names()
+
+
+def same_browser(client):
+    """A new client with the same cookies: the security middleware reads its settings when a
+    client first loads it, so the production settings need a client that starts under them."""
+    fresh = Client()
+    fresh.cookies = client.cookies
+    return fresh
+
+
+def test_every_page_sends_the_security_headers(pages):
+    patient, addresses, chief, staff = pages
+    with override_settings(**PRODUCTION):
+        patient, chief = same_browser(patient), same_browser(chief)
+        for name, address in addresses.items():
+            assert_secure_headers(patient.get(address, secure=True), name)
+        for name, address in staff.items():
+            assert_secure_headers(chief.get(address, secure=True), name)
+        for address in ("/no-such-page/", reverse("admin:index"), reverse("admin:login")):
+            assert_secure_headers(chief.get(address, secure=True), address)
+        # Signing in sets the session and CSRF cookies: both Secure and HttpOnly.
+        visitor = Client()
+        page = visitor.get(reverse("login"), secure=True)
+        assert_secure_headers(page, "login")
+        assert page.cookies["csrftoken"]["secure"] and page.cookies["csrftoken"]["httponly"]
+
+
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_plain_http_is_sent_to_https():
+    response = Client().get(reverse("home"))
+    assert response.status_code == 301 and response["Location"].startswith("https://")
