@@ -35,18 +35,27 @@ class PrivateLinkView(View):
     def dispatch(self, request, token, **kwargs):
         if not ratelimit.allow(request, "private-link", settings.PRIVATE_LINK_LOOKUPS_PER_HOUR):
             return ratelimit.too_many(request)
-        self.booking = get_object_or_404(
-            Booking.objects.select_related(
-                "patient", "practitioner__user", "location", "consultation_type"
-            ),
-            token=token,
-        )
-        self.state = _state(self.booking, timezone.now())
+        self.booking = Booking.objects.select_related(
+            "patient", "practitioner__user", "location", "consultation_type"
+        ).for_private_link(token)
+        if self.booking is None:
+            raise Http404("No booking has this link.")
+        now = timezone.now()
+        if now >= link_expires_at(self.booking):
+            return render(request, "bookings/link_expired.html", status=410)
+        self.state = _state(self.booking, now)
         if self.allowed == "change" and not self.state["can_change"]:
             return redirect("bookings:manage", token=token)
         if self.allowed == "edit_intake" and not self.state["can_edit_intake"]:
             return redirect("bookings:manage", token=token)
         return super().dispatch(request, token, **kwargs)
+
+
+def link_expires_at(booking):
+    """A private link serves its patient until some days after the consultation, to read the
+    practitioner's summary, or after the cancellation; then it opens nothing at all."""
+    ended = booking.cancelled_at or booking.ends_at
+    return ended + timedelta(days=settings.PRIVATE_LINK_DAYS_AFTER)
 
 
 def _state(booking, now):
@@ -208,7 +217,10 @@ class IntakeEditView(PrivateLinkView):
 
 
 class PhotoView(PrivateLinkView):
-    """Serve one of this booking's photos to the patient who holds its link."""
+    """Serve one of this booking's photos to the patient who holds its link, while the
+    consultation is ahead: once it is over or cancelled, the link shows no health data."""
+
+    allowed = "edit_intake"
 
     def get(self, request, token, photo_id):
         photo = get_object_or_404(IntakePhoto, pk=photo_id, intake__booking=self.booking)

@@ -4,6 +4,7 @@ Hard rules live in the database: check constraints here, and on PostgreSQL an ex
 constraint (migration 0002) so that two active bookings of one practitioner never overlap.
 """
 
+import hashlib
 import secrets
 import zoneinfo
 from datetime import timedelta
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from clinic.audit import audited
 
@@ -29,6 +31,12 @@ def validate_time_zone(value):
 def new_booking_token():
     """Return an unguessable token for a patient's private booking link (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 of a private-link token: what the database is searched by, so that the time
+    a lookup takes says nothing about how much of a guessed token is right."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Location(models.Model):
@@ -244,6 +252,22 @@ class BookingQuerySet(models.QuerySet):
     def active(self):
         return self.exclude(status=Booking.Status.CANCELLED)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for booking in objs:  # bulk_create skips save(), which sets the digest
+            booking.token_digest = token_digest(booking.token)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def for_private_link(self, token: str):
+        """The booking whose private link carries ``token``, or None.
+
+        Found by the token's digest, then the token itself is compared in constant time.
+        """
+        booking = self.filter(token_digest=token_digest(token)).first()
+        if booking is None or not constant_time_compare(booking.token, token):
+            return None
+        return booking
+
 
 class Booking(models.Model):
     """A patient's consultation with a practitioner.
@@ -275,6 +299,7 @@ class Booking(models.Model):
     blocked_until = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     token = models.CharField(max_length=64, unique=True, default=new_booking_token, editable=False)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
     sequence = models.PositiveIntegerField(
         default=0, help_text="Raised on every change, for calendar updates."
     )
@@ -289,7 +314,7 @@ class Booking(models.Model):
 
     objects = BookingQuerySet.as_manager()
     # Every change is kept, except the private link's secret.
-    history = audited(excluded_fields=["token"])
+    history = audited(excluded_fields=["token", "token_digest"])
 
     class Meta:
         ordering = ["starts_at"]
@@ -311,6 +336,10 @@ class Booking(models.Model):
         return (
             f"{self.consultation_type} with {self.practitioner} at {self.starts_at:%Y-%m-%d %H:%M}"
         )
+
+    def save(self, *args, **kwargs):
+        self.token_digest = token_digest(self.token)
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self):

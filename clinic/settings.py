@@ -220,6 +220,9 @@ CACHES = {
 }
 BOOKING_SUBMISSIONS_PER_HOUR = env.int("BOOKING_SUBMISSIONS_PER_HOUR", default=30)
 PRIVATE_LINK_LOOKUPS_PER_HOUR = env.int("PRIVATE_LINK_LOOKUPS_PER_HOUR", default=300)
+# A patient's private link keeps working this many days after the consultation (to read the
+# practitioner's summary) or after a cancellation; then it opens nothing.
+PRIVATE_LINK_DAYS_AFTER = env.int("PRIVATE_LINK_DAYS_AFTER", default=30)
 # How many proxies in front of the app append to X-Forwarded-For (0: use the socket's address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

@@ -1,0 +1,101 @@
+"""The private link's token: found by its digest, compared in constant time, and of no use once
+the booking is over."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services import booking_cancel
+from tests.bookings.flow_helpers import bookable_clinic
+from tests.patients.test_review import booking_with_intake
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def booking(screening_rules):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    return booking_with_intake(location, consultation_type, practitioner, 3)
+
+
+def manage(booking, token=None):
+    return reverse("bookings:manage", args=[token or booking.token])
+
+
+def move_to(booking, start):
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        blocked_from=start,
+        blocked_until=start + timedelta(minutes=30),
+    )
+
+
+def test_tokens_are_long_random_and_stored_with_their_digest(booking):
+    assert len(booking.token) >= 43  # 256 bits, URL-safe
+    assert booking.token_digest == hashlib.sha256(booking.token.encode()).hexdigest()
+    other = Booking.objects.create(
+        **{name: getattr(booking, name) for name in ("patient", "practitioner", "location")},
+        consultation_type=booking.consultation_type,
+        starts_at=booking.starts_at + timedelta(days=1),
+        ends_at=booking.ends_at + timedelta(days=1),
+        blocked_from=booking.starts_at + timedelta(days=1),
+        blocked_until=booking.ends_at + timedelta(days=1),
+    )
+    assert other.token != booking.token
+
+
+def test_the_database_is_searched_by_digest_never_by_the_token(client, booking):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(manage(booking)).status_code == 200
+    lookup = next(q["sql"] for q in queries if "token_digest" in q["sql"])
+    assert booking.token not in lookup and booking.token_digest in lookup
+
+
+def test_a_token_one_character_off_or_matching_only_by_digest_opens_nothing(client, booking):
+    near = booking.token[:-1] + ("A" if booking.token[-1] != "A" else "B")
+    assert client.get(manage(booking, near)).status_code == 404
+    # Even were a digest to collide, the token itself is compared before anything is shown.
+    forged = "x" * 43
+    Booking.objects.filter(pk=booking.pk).update(
+        token_digest=hashlib.sha256(forged.encode()).hexdigest()
+    )
+    assert client.get(manage(booking, forged)).status_code == 404
+
+
+def test_after_the_consultation_the_link_shows_no_answers_or_photos(client, booking):
+    photo = booking.intake.photos.get()
+    photo_url = reverse("bookings:photo", args=[booking.token, photo.pk])
+    assert client.get(photo_url).status_code == 200
+    move_to(booking, timezone.now() - timedelta(days=2))
+    page = client.get(manage(booking))
+    assert page.status_code == 200 and "has taken place" in page.content.decode()
+    assert client.get(photo_url).status_code == 302  # sent back to the booking page, no photo
+    assert client.get(reverse("bookings:intake", args=[booking.token])).status_code == 302
+
+
+def test_the_link_expires_thirty_days_after_the_consultation(client, booking, settings):
+    settings.PRIVATE_LINK_DAYS_AFTER = 30
+    move_to(booking, timezone.now() - timedelta(days=29))
+    assert client.get(manage(booking)).status_code == 200
+    move_to(booking, timezone.now() - timedelta(days=31))
+    for name in ("manage", "calendar", "cancel", "reschedule", "intake"):
+        response = client.get(reverse(f"bookings:{name}", args=[booking.token]))
+        assert response.status_code == 410, name
+    assert "This link has expired" in client.get(manage(booking)).content.decode()
+
+
+def test_a_cancelled_booking_link_expires_thirty_days_after_the_cancellation(client, booking):
+    booking_cancel(booking=booking, notify=False)
+    page = client.get(manage(booking))
+    assert "This booking was cancelled" in page.content.decode()
+    photo = booking.intake.photos.get()
+    assert client.get(reverse("bookings:photo", args=[booking.token, photo.pk])).status_code == 302
+    Booking.objects.filter(pk=booking.pk).update(cancelled_at=timezone.now() - timedelta(days=31))
+    assert client.get(manage(booking)).status_code == 410
