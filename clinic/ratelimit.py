@@ -35,5 +35,5 @@ def allow(request, scope: str, limit: int, window_seconds: int = 3600) -> bool:
     return count <= limit
 
 
-def too_many(request):
-    return render(request, "clinic/too_many.html", status=429)
+def too_many(request, template="clinic/too_many.html"):
+    return render(request, template, status=429)

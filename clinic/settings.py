@@ -97,6 +97,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "clinic/locked_out.html"
+# Besides the per-account lockout, one address may try this many passwords and codes an hour,
+# whatever the usernames, against password spraying.
+STAFF_SIGN_IN_ATTEMPTS_PER_HOUR = env.int("STAFF_SIGN_IN_ATTEMPTS_PER_HOUR", default=30)
 STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
 OTP_TOTP_ISSUER = "Clinic staff"
 

@@ -6,6 +6,7 @@ then ten backup codes shown once.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -22,6 +23,8 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic import ratelimit
 
 BACKUP_CODES = 10
 CODE_FAILURES_ALLOWED = 5
@@ -52,6 +55,11 @@ class StaffSignInView(auth_views.LoginView):
 
     template_name = "registration/login.html"
 
+    def post(self, request, *args, **kwargs):
+        if not _sign_in_attempt_allowed(request):
+            return ratelimit.too_many(request, "clinic/too_many_sign_in.html")
+        return super().post(request, *args, **kwargs)
+
     def get_success_url(self):
         return _with_next("staff_verify", self.request)
 
@@ -70,6 +78,11 @@ class StaffRequiredMixin(AccessMixin):
                 reverse("staff_verify") + "?" + urlencode({"next": request.get_full_path()})
             )
         return super().dispatch(request, *args, **kwargs)
+
+
+def _sign_in_attempt_allowed(request):
+    limit = settings.STAFF_SIGN_IN_ATTEMPTS_PER_HOUR
+    return ratelimit.allow(request, "staff-sign-in", limit)
 
 
 def _failures_key(user):
@@ -94,6 +107,8 @@ class VerifyView(View):
         )
 
     def post(self, request):
+        if not _sign_in_attempt_allowed(request):
+            return ratelimit.too_many(request, "clinic/too_many_sign_in.html")
         form = CodeForm(request.POST)
         device = form.is_valid() and match_token(request.user, form.cleaned_data["code"].strip())
         if device:

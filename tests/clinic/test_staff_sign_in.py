@@ -21,8 +21,8 @@ def staff():
     return UserFactory(username="rosa", password=PASSWORD)
 
 
-def sign_in(client, username="rosa", password=PASSWORD):
-    return client.post(reverse("login"), {"username": username, "password": password})
+def sign_in(client, username="rosa", password=PASSWORD, **extra):
+    return client.post(reverse("login"), {"username": username, "password": password}, **extra)
 
 
 def current_code(device):
@@ -81,6 +81,28 @@ def test_repeated_wrong_passwords_lock_the_account_out_for_a_while(client, staff
     locked = sign_in(client)  # even the right password, during the cool-off
     assert locked.status_code in (403, 429)
     assert "Sign-in paused" in locked.content.decode()
+
+
+def test_one_address_trying_many_usernames_is_paused_with_a_friendly_page(client, settings):
+    settings.STAFF_SIGN_IN_ATTEMPTS_PER_HOUR = 6
+    for n in range(6):  # a different username each time: no single account is locked
+        assert sign_in(client, username=f"guess{n}", password="not-it").status_code == 200
+    paused = sign_in(client, username="guess7", password="not-it")
+    assert paused.status_code == 429
+    assert "Sign-in paused for your connection" in paused.content.decode()
+    other_address = sign_in(client, username="guess8", password="not-it", REMOTE_ADDR="10.0.0.9")
+    assert other_address.status_code == 200
+
+
+def test_second_factor_guesses_count_towards_the_address_limit(client, staff, settings):
+    StaticToken.objects.create(device=StaticDevice.objects.create(user=staff), token="right123")
+    settings.STAFF_SIGN_IN_ATTEMPTS_PER_HOUR = 3
+    sign_in(client)
+    client.post(reverse("staff_verify"), {"code": "wrong1"})
+    client.post(reverse("staff_verify"), {"code": "wrong2"})
+    paused = client.post(reverse("staff_verify"), {"code": "right123"})
+    assert paused.status_code == 429
+    assert StaticToken.objects.filter(token="right123").exists()  # not spent by the refusal
 
 
 def test_staff_are_signed_out_after_thirty_idle_minutes(client, staff):
