@@ -19,6 +19,11 @@ MAX_EDGE = 2400
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG"}
 
 
+# Markup or code hidden in an image file ("polyglot" files). A real photo never holds these, and
+# a file that does was made to be read as something other than a picture somewhere.
+ACTIVE_CONTENT = (b"<script", b"<?php", b"<html", b"<svg", b"<iframe", b"<body", b"javascript:")
+
+
 class PhotoError(ValueError):
     """The upload is not an acceptable photo; the message says why, for the patient."""
 
@@ -28,6 +33,14 @@ def clean_photo(upload) -> tuple[bytes, int, int]:
     name = getattr(upload, "name", "photo")
     if upload.size > MAX_BYTES:
         raise PhotoError(f"“{name}” is larger than 10 MB. Please choose a smaller photo.")
+    upload.seek(0)
+    raw = upload.read().lower()
+    if any(marker in raw for marker in ACTIVE_CONTENT):
+        raise PhotoError(
+            f"“{name}” holds more than a photo (such as a script or web page). "
+            "Please send the photo straight from your camera or phone."
+        )
+    del raw
     upload.seek(0)
     try:
         with warnings.catch_warnings():
@@ -55,7 +68,9 @@ def clean_photo(upload) -> tuple[bytes, int, int]:
                 return out.getvalue(), clean.width, clean.height
     except PhotoError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError(f"“{name}” has too many pixels. Please send a smaller photo.") from None
+    except UnidentifiedImageError:
         raise PhotoError(
             f"“{name}” is not a photo we can read. Please use a JPEG or PNG."
         ) from None
