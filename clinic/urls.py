@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from bookings import staff_views as booking_staff_views
 from clinic import staff_auth, staff_views, views
+from patients import privacy_views
 from patients import staff_views as patient_staff_views
 
 admin.site.site_header = f"{settings.CLINIC['name']} administration"
@@ -21,6 +22,16 @@ urlpatterns = [
     path("staff/reviews/", patient_staff_views.ReviewQueueView.as_view(), name="review_queue"),
     path("staff/patients/", patient_staff_views.PatientSearchView.as_view(), name="patient_search"),
     path("staff/patients/<int:pk>/", patient_staff_views.PatientView.as_view(), name="patient"),
+    path(
+        "staff/patients/<int:pk>/export/",
+        privacy_views.PatientExportView.as_view(),
+        name="patient_export",
+    ),
+    path(
+        "staff/patients/<int:pk>/erase/",
+        privacy_views.PatientEraseView.as_view(),
+        name="patient_erase",
+    ),
     path("staff/reviews/<int:pk>/", patient_staff_views.ReviewView.as_view(), name="review"),
     path(
         "staff/reviews/<int:pk>/assessment/",

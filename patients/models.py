@@ -18,11 +18,18 @@ class Patient(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     date_of_birth = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When their personal data was erased at their request."
+    )
     history = audited()
 
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["email", "date_of_birth"], name="patient_email_dob_idx")]
+        permissions = [
+            ("export_patient", "Can export everything held about a patient"),
+            ("erase_patient", "Can erase a patient's personal data"),
+        ]
 
     def __str__(self):
         return self.full_name

@@ -23,6 +23,9 @@ STAFF_PAGES = [
     ("staff_week", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff_reschedule", True, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("patient", "patient", {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("patient_erase", "patient", {"reception": 403, "practitioner": 403, "admin": 200}),
+    # Export is a POST (a download that is recorded); a GET is refused by method.
+    ("patient_export", "patient", {"reception": 403, "practitioner": 403, "admin": 405}),
     ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     (
         "admin:bookings_consultationtype_changelist",

@@ -83,6 +83,8 @@ def pages(roles, screening_rules):
         "staff_photo": reverse("staff_photo", args=[photo.pk]),
         "patient_search": reverse("patient_search"),
         "patient": reverse("patient", args=[booking.patient_id]),
+        "patient_export": reverse("patient_export", args=[booking.patient_id]),
+        "patient_erase": reverse("patient_erase", args=[booking.patient_id]),
         "staff_reschedule": reverse("staff_reschedule", args=[booking.pk]),
         "staff_booking_action": reverse("staff_booking_action", args=[booking.pk, "check-in"]),
         "staff_backup_codes": reverse("staff_backup_codes"),
