@@ -16,6 +16,8 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("treatments/", views.TreatmentsView.as_view(), name="treatments"),
     path("health/", views.health, name="health"),
+    # Browsers ask for /favicon.ico on pages without an icon link (the admin's).
+    path("favicon.ico", views.favicon),
     path("staff/", staff_views.StaffHomeView.as_view(), name="staff_home"),
     path("staff/book/", booking_staff_views.PhoneBookingView.as_view(), name="phone_booking"),
     path("staff/week/", staff_views.WeekView.as_view(), name="staff_week"),

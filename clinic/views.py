@@ -1,5 +1,6 @@
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
@@ -29,6 +30,13 @@ def health(request):
     indexed query. The load benchmark also uses it as its floor."""
     Location.objects.order_by("pk").values_list("pk", flat=True).first()
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without an icon link (the admin's). Resolved per
+    request, so that the static manifest is read only once it exists."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 # Error pages in the clinic's own look. Each renders a plain template with no database access,

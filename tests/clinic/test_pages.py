@@ -83,3 +83,8 @@ def test_health_check_answers_with_one_query_and_sets_no_cookie(client, django_a
     assert response.status_code == 200 and response.content == b"ok"
     assert not response.cookies
     assert client.post("/health/").status_code == 405
+
+
+def test_favicon_ico_leads_to_the_clinic_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
