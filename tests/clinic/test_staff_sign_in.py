@@ -179,3 +179,13 @@ def test_today_lists_each_location_with_a_fixed_number_of_queries(client, staff,
     # Session, user, OTP device, session save, the user's two permission lookups, locations,
     # today's bookings, and the chart's two aggregates: more locations and bookings add none.
     assert count() == before == 12
+
+
+def test_after_the_password_alone_the_menu_offers_only_sign_out(client, staff):
+    StaticToken.objects.create(device=StaticDevice.objects.create(user=staff), token="right123")
+    sign_in(client)
+    today_link = f'href="{reverse("staff_home")}"'
+    page = client.get(reverse("staff_verify")).content.decode()
+    assert "Sign out" in page and today_link not in page
+    client.post(reverse("staff_verify"), {"code": "right123"})
+    assert today_link in client.get(reverse("home")).content.decode()
