@@ -95,13 +95,19 @@ def draft_remove_photo(*, draft: BookingDraft, photo_id: int) -> None:
         photo.delete()
 
 
+def answers_data(form_data: dict) -> QueryDict:
+    """Return answers kept as by ``typed_answers`` as form data, to bind a form to."""
+    data = QueryDict(mutable=True)
+    for key, values in form_data.items():
+        data.setlist(key, values)
+    return data
+
+
 def draft_forms(draft: BookingDraft):
     """Return the details and intake forms bound to the draft's saved answers."""
     if not draft.form_data:
         return PatientDetailsForm(), IntakeForm()
-    data = QueryDict(mutable=True)
-    for key, values in draft.form_data.items():
-        data.setlist(key, values)
+    data = answers_data(draft.form_data)
     return PatientDetailsForm(data), IntakeForm(data)
 
 

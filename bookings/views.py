@@ -196,12 +196,15 @@ def _save_and_continue(request, draft, slot_context):
 
     Removing a photo is a submit of the same form, so that nothing typed meanwhile is lost.
     """
-    details = PatientDetailsForm(request.POST)
-    intake = IntakeForm(request.POST)
-    photos = PhotoForm(request.POST, request.FILES)
-    photos_ok = photos.is_valid()
     form_data = drafts.typed_answers(request.POST)
     form_data.pop("remove_photo", None)
+    # The forms check the answers exactly as the draft keeps them (without NUL bytes), so
+    # that what passes here is what the review page finds valid when the patient confirms.
+    answers = drafts.answers_data(form_data)
+    details = PatientDetailsForm(answers)
+    intake = IntakeForm(answers)
+    photos = PhotoForm(request.POST, request.FILES)
+    photos_ok = photos.is_valid()
     drafts.draft_save(
         draft=draft, form_data=form_data, photos=getattr(photos, "cleaned_photos", [])
     )

@@ -41,7 +41,10 @@ class CodeForm(forms.Form):
 
 def _next_url(request, default="staff_home"):
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+    # Only a path on this site: a bare word such as "0" would be taken by ``redirect`` for
+    # the name of a URL pattern, and another host is never a place to send staff to.
+    is_path = wanted.startswith("/") and not wanted.startswith(("//", "/\\"))
+    if is_path and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
         return wanted
     return reverse(default)
 
