@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 
-.PHONY: run test worker lint bench-availability check-deploy clean
+.PHONY: run test worker lint bench-availability bench check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,17 @@ BENCH_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret \
 bench-availability: $(STAMPS)/dev node_modules/.package-lock.json
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BENCH_ENV) $(BIN)/python manage.py bench_availability
+
+# The load benchmark: gunicorn + whitenoise with DEBUG off, PostgreSQL, wrk. It reuses the
+# seeded data set of bench-availability. Options go through BENCH_ARGS, e.g.
+# make bench BENCH_ARGS="--seconds 20 --workers 3"
+BENCH_LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_bench
+BENCH_LOAD_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret \
+	DJANGO_READ_DOT_ENV=false DATABASE_URL=$(BENCH_LOAD_DATABASE_URL)
+bench: $(STAMPS)/dev node_modules/.package-lock.json
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BENCH_LOAD_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BENCH_LOAD_ENV) $(BIN)/python manage.py bench_load $(BENCH_ARGS)
 
 check-deploy: $(STAMPS)/runtime node_modules/.package-lock.json
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$$(openssl rand -hex 32) $(BIN)/python manage.py check --deploy --fail-level WARNING
