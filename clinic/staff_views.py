@@ -1,4 +1,5 @@
-"""The staff home: today's consultations at every location, for staff signed in with two factors."""
+"""The staff home: a day's consultations at every location (today unless another day is asked
+for), the week view, and the actions on one booking, for staff signed in with two factors."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -6,7 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -15,18 +18,40 @@ from bookings.services import BookingError, booking_cancel, booking_check_in, bo
 from clinic.charts import weekly_figures
 from clinic.staff_auth import StaffRequiredMixin
 
+# How far from today the day and week views go: a year either way.
+DAYS_SHOWN_EITHER_WAY = 366
 
-class StaffHomeView(StaffRequiredMixin, TemplateView):
+
+def chosen_day(request, today: date) -> date:
+    """The day asked for in ``?day=`` (ISO date), within a year of today; else today."""
+    try:
+        wanted = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return today
+    limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
+    return min(max(wanted, today - limit), today + limit)
+
+
+class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Each location's consultations of one day, in the location's own time, with actions."""
+
+    permission_required = "bookings.view_booking"
+    raise_exception = True
     template_name = "clinic/staff/home.html"
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
         locations = list(Location.objects.all())
+        # "Today" is each location's own date: Dubai's day may have begun while London's
+        # has not. Another day, once chosen, is that calendar date at every location.
+        reference = now.astimezone(locations[0].zone).date() if locations else now.date()
+        day = chosen_day(self.request, reference)
+        is_today = day == reference
         days = {}
         for location in locations:
-            today = now.astimezone(location.zone).date()
-            start = datetime.combine(today, time(0), tzinfo=location.zone)
-            days[location.pk] = (today, start, start + timedelta(days=1))
+            local_day = now.astimezone(location.zone).date() if is_today else day
+            start = datetime.combine(local_day, time(0), tzinfo=location.zone)
+            days[location.pk] = (local_day, start, start + timedelta(days=1))
         bookings = []
         if locations:
             earliest = min(start for _, start, _ in days.values())
@@ -42,7 +67,15 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
         schedule = [(loc, days[loc.pk][0], by_location[loc.pk]) for loc in locations]
         can_act = self.request.user.has_perm("bookings.change_booking")
         return super().get_context_data(
-            schedule=schedule, can_act=can_act, now=now, chart=weekly_figures(now), **kwargs
+            schedule=schedule,
+            can_act=can_act,
+            now=now,
+            day=day,
+            is_today=is_today,
+            previous_day=(day - timedelta(days=1)).isoformat(),
+            next_day=(day + timedelta(days=1)).isoformat(),
+            chart=weekly_figures(now),
+            **kwargs,
         )
 
 
@@ -54,7 +87,7 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk, action):
-        booking = get_object_or_404(Booking, pk=pk)
+        booking = get_object_or_404(Booking.objects.select_related("location", "patient"), pk=pk)
         try:
             if action == "check-in":
                 booking_check_in(booking=booking)
@@ -74,7 +107,13 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
             messages.error(request, error.message)
         else:
             messages.success(request, f"{booking.patient.full_name}: {done}.")
-        return redirect("staff_home")
+        # Back to the day the booking is on, so that staff working through another day's
+        # list stay on it.
+        zone = booking.location.zone
+        local_day = booking.starts_at.astimezone(zone).date()
+        if local_day == timezone.now().astimezone(zone).date():
+            return redirect("staff_home")
+        return redirect(reverse("staff_home") + "?" + urlencode({"day": local_day.isoformat()}))
 
 
 class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
@@ -96,7 +135,8 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             chosen = date.fromisoformat(self.request.GET.get("week", ""))
         except ValueError:
             chosen = today
-        chosen = min(max(chosen, today - timedelta(days=366)), today + timedelta(days=366))
+        limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
+        chosen = min(max(chosen, today - limit), today + limit)
         monday = chosen - timedelta(days=chosen.weekday())
         days = [monday + timedelta(days=n) for n in range(7)]
         start = datetime.combine(monday, time(0), tzinfo=location.zone)

@@ -3,6 +3,7 @@
 import pytest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from clinic import roles as role_names
 from tests.browser import look
 from tests.factories import LocationFactory, UserFactory
 
@@ -10,9 +11,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_reception_signs_in_with_a_backup_code_and_sees_today(browser, live_server, width):
+def test_reception_signs_in_with_a_backup_code_and_sees_today(browser, live_server, roles, width):
     LocationFactory(name="Hampstead")
     rosa = UserFactory(username="rosa", password="a-long-staff-password-2026")
+    rosa.groups.add(roles[role_names.RECEPTION])
     StaticToken.objects.create(device=StaticDevice.objects.create(user=rosa), token="code4321")
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}

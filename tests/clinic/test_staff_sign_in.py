@@ -17,8 +17,12 @@ PASSWORD = "a-long-staff-password-2026"
 
 
 @pytest.fixture
-def staff():
-    return UserFactory(username="rosa", password=PASSWORD)
+def staff(roles):
+    from clinic import roles as role_names
+
+    user = UserFactory(username="rosa", password=PASSWORD)
+    user.groups.add(roles[role_names.RECEPTION])
+    return user
 
 
 def sign_in(client, username="rosa", password=PASSWORD, **extra):
