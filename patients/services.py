@@ -124,6 +124,7 @@ def recommendation_record(
     the booking service and its rules. All of it is one transaction: if the follow-up cannot be
     booked, nothing is saved and BookingError says why.
     """
+    from bookings.models import Booking
     from bookings.selectors import available_slots
     from bookings.services import BookingError, booking_create
 
@@ -139,6 +140,26 @@ def recommendation_record(
         follow_up_booking = None
         if follow_up is not None:
             consultation_type, weeks = follow_up
+            # Saving the assessment again with the follow-up still chosen must not book a
+            # second visit: any consultation already booked after this one is the follow-up.
+            booked = (
+                Booking.objects.filter(
+                    patient=booking.patient,
+                    status=Booking.Status.CONFIRMED,
+                    starts_at__gte=booking.ends_at,
+                )
+                .select_related("location")
+                .order_by("starts_at")
+                .first()
+            )
+            if booked is not None:
+                local = booked.starts_at.astimezone(booked.location.zone)
+                raise BookingError(
+                    f"{booking.patient.full_name} already has a consultation booked after this "
+                    f"one, on {local:%A %-d %B %Y at %H:%M}: no second follow-up was booked. "
+                    "Untick the follow-up to save the assessment, or move that booking from "
+                    "the diary."
+                )
             first_day = (
                 (booking.starts_at + timedelta(weeks=weeks))
                 .astimezone(booking.location.zone)

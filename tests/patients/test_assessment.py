@@ -103,6 +103,29 @@ def test_a_follow_up_that_cannot_be_booked_saves_nothing(client, consultation):
     assert Booking.objects.count() == 1
 
 
+def test_saving_again_with_the_follow_up_chosen_books_no_second_visit(client, consultation):
+    url = reverse("assessment", args=[consultation.pk])
+    form = assessment_form(follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6")
+    assert client.post(url, form).status_code == 302
+    follow_up = Booking.objects.exclude(pk=consultation.pk).get()
+
+    edited = {**form, "rationale": "Second look: still androgenetic."}
+    response = client.post(url, edited)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "already has a consultation booked after this one" in page
+    assert "Second look: still androgenetic." in page  # the typing is kept
+    assert list(Booking.objects.exclude(pk=consultation.pk)) == [follow_up]
+    # Nothing of the refused save was written: the assessment is as first saved.
+    assert Assessment.objects.get().rationale == form["rationale"]
+    # Without the follow-up, the edit is saved.
+    del edited["follow_up_type"], edited["follow_up_weeks"]
+    assert client.post(url, edited).status_code == 302
+    assert Assessment.objects.get().rationale == "Second look: still androgenetic."
+    assert Booking.objects.count() == 2
+
+
 def test_opening_a_saved_assessment_is_a_recorded_read(client, consultation):
     client.post(reverse("assessment", args=[consultation.pk]), assessment_form())
     client.get(reverse("assessment", args=[consultation.pk]))
