@@ -189,3 +189,8 @@ class Assessment(models.Model):
 
     def __str__(self):
         return f"Assessment of {self.booking}"
+
+    def recommendation_labels(self) -> list[str]:
+        """The recommended options in words, in the order the practitioner chose them."""
+        names = dict(choices.RECOMMENDATIONS)
+        return [names.get(code, code) for code in self.recommendations]

@@ -1,7 +1,8 @@
 """Practitioners' review of intakes: the queue, the consultation review page, the photos.
 
-Every view here reads clinical data, so each records the read in the audit trail through
-``ClinicalReadMixin``. A practitioner sees the consultations they see; a clinic admin sees all.
+Every view here that reads clinical data records the read in the audit trail through
+``clinic.audit.record_reads``, the one place reads are written. A practitioner sees the
+consultations they see; a clinic admin sees all.
 """
 
 from datetime import timedelta
@@ -22,6 +23,7 @@ from clinic.audit import record_read, record_reads
 from clinic.roles import CLINIC_ADMIN, has_role
 from clinic.staff_auth import StaffRequiredMixin
 from patients.assessment_forms import AssessmentForm
+from patients.choices import PHOTO_VIEWS
 from patients.forms import IntakeForm
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
 from patients.screening import SEVERITY_RANK
@@ -95,21 +97,63 @@ class ReviewView(ClinicalAccessMixin, TemplateView):
             record_read(self.request, "assessment", assessment, booking.patient_id)
         answers = IntakeForm(data=_as_form_data(IntakeForm.initial_from(intake)))
         answers.is_valid()
-        previous = (
-            Booking.objects.filter(patient=booking.patient, starts_at__lt=booking.starts_at)
-            .select_related("consultation_type", "practitioner__user")
-            .order_by("-starts_at")
-        )
+        photos = list(intake.photos.all())
+        previous, earlier_photos = self.earlier_visits(booking)
         return super().get_context_data(
             booking=booking,
             intake=intake,
             flags=sorted_flags(intake.flags.all()),
             answers=answers,
-            photos=list(intake.photos.all()),
+            photos=photos,
+            photo_rows=photos_by_view(photos, earlier_photos),
             previous=previous,
             assessment=assessment,
             **kwargs,
         )
+
+    def earlier_visits(self, booking):
+        """The patient's earlier consultations, each with its assessment where this user may
+        read it, and the photos of the latest earlier visit for each view; reads recorded."""
+        earlier = Booking.objects.filter(patient=booking.patient, starts_at__lt=booking.starts_at)
+        readable = visible_bookings(self.request.user).filter(
+            patient=booking.patient, starts_at__lt=booking.starts_at
+        )
+        assessments = {
+            a.booking_id: a for a in Assessment.objects.filter(booking__in=readable.values("pk"))
+        }
+        record_reads(
+            self.request, "assessment", [(a, booking.patient_id) for a in assessments.values()]
+        )
+        previous = [
+            (visit, assessments.get(visit.pk))
+            for visit in earlier.select_related(
+                "consultation_type", "practitioner__user", "location"
+            )
+            .annotate(has_intake=Exists(HairLossIntake.objects.filter(booking=OuterRef("pk"))))
+            .order_by("-starts_at")
+        ]
+        photos = (
+            IntakePhoto.objects.filter(intake__booking__in=readable.values("pk"))
+            .select_related("intake__booking")
+            .order_by("-intake__booking__starts_at", "uploaded_at")
+        )
+        return previous, list(photos)
+
+
+def photos_by_view(photos, earlier_photos):
+    """Rows of (view label, this visit's photos, the latest earlier visit's photos of that view),
+    in the order of the photo views, so that a view can be compared side by side with the
+    last time it was taken. ``earlier_photos`` come newest visit first."""
+    rows = []
+    for code, label in PHOTO_VIEWS:
+        now = [p for p in photos if p.view == code]
+        before = [p for p in earlier_photos if p.view == code]
+        if before:
+            latest = before[0].intake.booking_id
+            before = [p for p in before if p.intake.booking_id == latest]
+        if now or before:
+            rows.append((label, now, before))
+    return rows
 
 
 def _as_form_data(initial):
@@ -232,7 +276,9 @@ def _parse_birth_date(word):
 
 
 class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """A patient's contact details and bookings; clinical pages are linked where the role allows."""
+    """A patient's contact details and the timeline of their consultations. Staff whose role
+    reads clinical data also see, for the consultations they may review, the screening flags,
+    the photos and the assessment with its recommendation; those reads are recorded."""
 
     permission_required = "patients.view_patient"
     raise_exception = True
@@ -240,19 +286,39 @@ class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         patient = get_object_or_404(Patient, pk=self.kwargs["pk"])
-        bookings = (
+        bookings = list(
             patient.bookings.select_related("consultation_type", "practitioner__user", "location")
             .annotate(has_intake=Exists(HairLossIntake.objects.filter(booking=OuterRef("pk"))))
             .order_by("-starts_at")
         )
-        can_review = self.request.user.has_perm("patients.view_hairlossintake")
-        reviewable = set()
-        if can_review:
-            reviewable = set(
-                visible_bookings(self.request.user)
-                .filter(patient=patient, intake__isnull=False)
-                .values_list("pk", flat=True)
-            )
-        return super().get_context_data(
-            patient=patient, bookings=bookings, reviewable=reviewable, **kwargs
+        clinical = {}
+        if self.request.user.has_perm("patients.view_hairlossintake"):
+            clinical = self.clinical_records(patient)
+        timeline = [(booking, clinical.get(booking.pk)) for booking in bookings]
+        return super().get_context_data(patient=patient, timeline=timeline, **kwargs)
+
+    def clinical_records(self, patient):
+        """Each reviewable consultation's intake (with flags and photos) and assessment, by
+        booking id, in a fixed number of queries; recorded as read."""
+        reviewable = (
+            visible_bookings(self.request.user)
+            .filter(patient=patient, intake__isnull=False)
+            .select_related("intake", "assessment")
+            .prefetch_related("intake__flags", "intake__photos")
         )
+        records, reads = {}, []
+        for booking in reviewable:
+            intake = booking.intake
+            assessment = getattr(booking, "assessment", None)
+            records[booking.pk] = {
+                "intake": intake,
+                "flags": sorted_flags(intake.flags.all()),
+                "photos": list(intake.photos.all()),
+                "assessment": assessment,
+            }
+            reads.append(("screening flags", intake))
+            if assessment is not None:
+                reads.append(("assessment", assessment))
+        for what in ("screening flags", "assessment"):
+            record_reads(self.request, what, [(obj, patient.pk) for w, obj in reads if w == what])
+        return records

@@ -139,7 +139,10 @@ def test_practitioner_opens_the_queue_and_reviews_a_flagged_intake(
     look(page, "staff-5-review")
     assert "caution for PRP" in page.content()
     assert (
-        page.locator("img[alt='Crown (from above and behind)']").evaluate("i => i.naturalWidth") > 0
+        page.locator("img[alt='Crown (from above and behind), this visit']").evaluate(
+            "i => i.naturalWidth"
+        )
+        > 0
     )
 
     page.get_by_role("link", name="Record the assessment").click()

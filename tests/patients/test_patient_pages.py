@@ -60,6 +60,8 @@ def test_reception_sees_the_timeline_but_no_link_into_clinical_pages(
     html = reception.get(reverse("patient", args=[booking.patient_id])).content.decode()
     assert booking.consultation_type.name in html and "Intake received" in html
     assert reverse("review", args=[booking.pk]) not in html
+    photo = booking.intake.photos.get()
+    assert "Screening flags" not in html and reverse("staff_photo", args=[photo.pk]) not in html
     assert not ClinicalRead.objects.exists()
 
 
@@ -72,3 +74,69 @@ def test_the_practitioner_gets_a_link_to_review_their_consultation(client, roles
     sign_in_with_second_factor(client, practitioner.user)
     html = client.get(reverse("patient", args=[booking.patient_id])).content.decode()
     assert reverse("review", args=[booking.pk]) in html
+
+
+@pytest.fixture
+def two_practitioners(roles, screening_rules):
+    from tests.bookings.flow_helpers import bookable_clinic
+
+    location, staff, consultation_type = bookable_clinic(practitioners=2)
+    for practitioner in staff:
+        practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    return location, staff, consultation_type
+
+
+def test_the_practitioner_sees_flags_photos_and_assessment_of_their_consultations_only(
+    client, two_practitioners
+):
+    from tests.patients.test_review import assessed, same_patient
+
+    location, (mine, other), consultation_type = two_practitioners
+    seen = booking_with_intake(location, consultation_type, mine, 2, screen_bleeding_disorder="yes")
+    assessed(seen, mine.user, ["prp", "micro_needling"])
+    theirs = same_patient(booking_with_intake(location, consultation_type, other, 4), seen)
+    assessed(theirs, other.user, ["transplant"])
+    sign_in_with_second_factor(client, mine.user)
+
+    html = client.get(reverse("patient", args=[seen.patient_id])).content.decode()
+
+    assert "PRP is contraindicated" in html  # the flag and its reason
+    assert "Recommended: PRP, Micro-needling" in html
+    assert reverse("staff_photo", args=[seen.intake.photos.get().pk]) in html
+    # The other practitioner's consultation is on the timeline, its clinical content is not.
+    assert theirs.starts_at.astimezone(location.zone).strftime("%-d %b %Y") in html
+    assert "Hair transplant" not in html
+    assert reverse("staff_photo", args=[theirs.intake.photos.get().pk]) not in html
+    reads = ClinicalRead.objects.filter(user=mine.user, patient_id=seen.patient_id)
+    assert sorted(reads.values_list("what", flat=True)) == ["assessment", "screening flags"]
+
+
+def test_the_patient_page_costs_the_same_queries_for_a_longer_history(client, two_practitioners):
+    from tests.patients.test_review import assessed, same_patient
+
+    location, (mine, _), consultation_type = two_practitioners
+    first = booking_with_intake(location, consultation_type, mine, 2)
+    assessed(first, mine.user)
+    sign_in_with_second_factor(client, mine.user)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("patient", args=[first.patient_id])).status_code == 200
+        return len(queries)
+
+    before = count()
+    for days in (3, 4, 5):
+        visit = same_patient(booking_with_intake(location, consultation_type, mine, days), first)
+        assessed(visit, mine.user)
+    assert count() == before
+
+
+def test_hostile_answers_show_escaped_on_the_patient_page(client, two_practitioners):
+    location, (mine, _), consultation_type = two_practitioners
+    booking = booking_with_intake(location, consultation_type, mine, 2)
+    from patients.models import Patient
+
+    Patient.objects.filter(pk=booking.patient_id).update(last_name="<img src=x onerror=alert(1)>")
+    sign_in_with_second_factor(client, mine.user)
+    html = client.get(reverse("patient", args=[booking.patient_id])).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html

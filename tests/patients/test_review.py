@@ -6,10 +6,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.models import Booking
 from bookings.services import booking_create
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
 from patients.forms import IntakeForm
+from patients.models import Assessment
 from patients.services import intake_update
 from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
 from tests.conftest import sign_in_with_second_factor
@@ -145,3 +147,85 @@ def test_reception_reads_no_clinical_data(client, clinic, roles, name):
 def test_anonymous_visitors_are_sent_to_sign_in(client, clinic):
     response = client.get(reverse("review_queue"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def assessed(booking, author, recommendations=("prp", "stem_cell_adipose")):
+    return Assessment.objects.create(
+        booking=booking,
+        author=author,
+        pattern="male_pattern",
+        stage="nh3",
+        likely_cause="androgenetic",
+        recommendations=list(recommendations),
+        rationale="Early loss.",
+        patient_summary="The common kind.",
+    )
+
+
+def same_patient(booking, as_booking):
+    Booking.objects.filter(pk=booking.pk).update(patient=as_booking.patient)
+    booking.refresh_from_db()
+    return booking
+
+
+def test_review_sets_each_photo_beside_the_last_visits_and_shows_earlier_assessments(
+    client, clinic
+):
+    staff, mine, _ = clinic
+    later = same_patient(
+        booking_with_intake(mine.location, mine.consultation_type, staff[0], 10), mine
+    )
+    assessed(mine, staff[0].user)
+    sign_in_with_second_factor(client, staff[0].user)
+
+    page = client.get(reverse("review", args=[later.pk]))
+
+    (label, now, before), *others = page.context["photo_rows"]
+    assert label.startswith("Crown") and not others
+    assert now == list(later.intake.photos.all()) and before == list(mine.intake.photos.all())
+    html = page.content.decode()
+    assert "PRP, Stem cell therapy (adipose-derived)" in html
+    assert reverse("review", args=[mine.pk]) in html
+    read = ClinicalRead.objects.get(what="assessment")
+    assert read.object_id == str(mine.assessment.pk) and read.patient_id == mine.patient_id
+
+
+def test_review_shows_no_earlier_assessment_or_photo_of_another_practitioners_visit(client, clinic):
+    staff, mine, _ = clinic
+    theirs_earlier = booking_with_intake(mine.location, mine.consultation_type, staff[1], 1)
+    same_patient(theirs_earlier, mine)
+    assessed(theirs_earlier, staff[1].user, ["exosomes"])
+    sign_in_with_second_factor(client, staff[0].user)
+
+    page = client.get(reverse("review", args=[mine.pk]))
+
+    [(_, now, before)] = page.context["photo_rows"]
+    assert now and before == []
+    html = page.content.decode()
+    assert "Exosomes" not in html  # the visit is listed, its clinical content is not
+    assert [visit for visit, _ in page.context["previous"]] == [theirs_earlier]
+    assert not ClinicalRead.objects.filter(what="assessment").exists()
+
+
+def test_review_costs_the_same_queries_with_more_earlier_visits(client, clinic):
+    staff, _, _ = clinic
+    last = booking_with_intake(*_place(clinic), staff[0], 20)
+    sign_in_with_second_factor(client, staff[0].user)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("review", args=[last.pk])).status_code == 200
+        return len(queries)
+
+    first = same_patient(booking_with_intake(*_place(clinic), staff[0], 12), last)
+    assessed(first, staff[0].user)
+    before = count()
+    for days in (13, 14, 15):
+        visit = same_patient(booking_with_intake(*_place(clinic), staff[0], days), last)
+        assessed(visit, staff[0].user)
+    assert count() == before
+
+
+def _place(clinic):
+    _, mine, _ = clinic
+    return mine.location, mine.consultation_type
