@@ -1,4 +1,5 @@
-"""The audit trail in the admin: change history of bookings, patients and intakes, read-only.
+"""The audit trail in the admin: change history of bookings, patients, intakes and assessments,
+and staff reads of clinical data; read-only.
 
 Visible to roles with view permission on the history (clinic admins); nobody can add, change or
 delete a record of it through the app.
@@ -8,7 +9,7 @@ from django.contrib import admin
 
 from bookings.models import Booking
 from clinic.models import ClinicalRead
-from patients.models import HairLossIntake, Patient
+from patients.models import Assessment, HairLossIntake, Patient
 
 
 class AuditTrailAdmin(admin.ModelAdmin):
@@ -28,7 +29,7 @@ class AuditTrailAdmin(admin.ModelAdmin):
         return False
 
 
-for audited_model in (Booking, Patient, HairLossIntake):
+for audited_model in (Booking, Patient, HairLossIntake, Assessment):
     admin.site.register(audited_model.history.model, AuditTrailAdmin)
 
 
@@ -38,6 +39,7 @@ class ClinicalReadAdmin(AuditTrailAdmin):
 
     list_display = ["at", "user", "what", "object_id", "patient_id", "ip_address"]
     list_filter = ["what", "at", "user"]
-    search_fields = ["user__username", "object_id", "path", "ip_address"]
+    # "=patient_id" finds every read of one patient's records (the id is on their page).
+    search_fields = ["user__username", "=object_id", "=patient_id", "path", "ip_address"]
     date_hierarchy = "at"
     list_select_related = ["user"]

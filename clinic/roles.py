@@ -1,7 +1,7 @@
 """Staff roles and what each may do: the whole matrix, written down in one place.
 
-Roles are Django groups. A migration creates them from this table, and ``sync_roles`` can be run
-again whenever the table changes (``manage.py sync_roles``).
+Roles are Django groups. A migration creates them from this table; when the table changes, a new
+migration applies it again (``clinic/migrations/_roles.py``), so every database follows it.
 
 - Reception runs the day: schedules, bookings, check-in, patients' contact details. Not the
   clinical answers, the screening flags or the photos.
@@ -50,6 +50,9 @@ ROLE_PERMISSIONS = {
         "bookings.*",
         "patients.*",
         "clinic.view_clinicalread",
+        # Staff who lose their phone or their backup codes get new ones from a clinic admin.
+        "otp_static.*",
+        "otp_totp.*",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

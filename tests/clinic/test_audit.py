@@ -68,3 +68,51 @@ def test_reception_cannot_open_the_audit_trail(client, roles):
     assert (
         client.get(reverse("admin:patients_historicalhairlossintake_changelist")).status_code == 403
     )
+
+
+def test_clinic_admins_find_every_read_of_one_patients_records(client, roles):
+    from clinic.models import ClinicalRead
+
+    reader = UserFactory(username="reader")
+    for patient_id, what in ((7, "intake"), (7, "photo"), (8, "intake")):
+        ClinicalRead.objects.create(user=reader, what=what, object_id="1", patient_id=patient_id)
+    chief = UserFactory(username="chief")
+    chief.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, chief)
+    reads = reverse("admin:clinic_clinicalread_changelist")
+
+    found = client.get(reads, {"q": "7"})
+    assert found.status_code == 200
+    assert sorted(r.what for r in found.context["cl"].result_list) == ["intake", "photo"]
+    # Words that are not an id search the other columns, not a server error.
+    assert client.get(reads, {"q": "reader"}).context["cl"].result_count == 3
+    assert client.get(reads, {"q": "x<y>"}).status_code == 200
+
+
+def test_changes_to_an_assessment_are_in_the_trail_with_who_made_them(client, roles):
+    from patients.models import Assessment
+    from tests.patients.test_review import assessed, booking_with_intake
+
+    location, (practitioner,), consultation_type = bookable_clinic()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    booking = booking_with_intake(location, consultation_type, practitioner, 2)
+    assessed(booking, practitioner.user)
+    sign_in_with_second_factor(client, practitioner.user)
+    form = {
+        "pattern": "male_pattern",
+        "stage": "nh4",
+        "likely_cause": "androgenetic",
+        "recommendations": ["prp"],
+        "rationale": "Revised after the blood tests.",
+        "patient_summary": "The common kind.",
+    }
+    assert client.post(reverse("assessment", args=[booking.pk]), form).status_code == 302
+    latest = Assessment.history.order_by("-history_date").first()
+    assert (latest.history_type, latest.history_user) == ("~", practitioner.user)
+    assert latest.rationale == "Revised after the blood tests."
+    assert latest.history_ip_address == "127.0.0.1"
+    chief = UserFactory(username="chief")
+    chief.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, chief)
+    trail = client.get(reverse("admin:patients_historicalassessment_changelist"))
+    assert trail.status_code == 200 and trail.context["cl"].result_count == 2

@@ -53,6 +53,16 @@ STAFF_PAGES = [
         {"reception": 403, "practitioner": 403, "admin": 200},
     ),
     (
+        "admin:patients_historicalassessment_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
+        "admin:otp_static_staticdevice_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
         "admin:clinic_clinicalread_changelist",
         False,
         {"reception": 403, "practitioner": 403, "admin": 200},
