@@ -34,7 +34,7 @@ class PrivateLinkView(View):
 
     def dispatch(self, request, token, **kwargs):
         if not ratelimit.allow(request, "private-link", settings.PRIVATE_LINK_LOOKUPS_PER_HOUR):
-            return ratelimit.too_many(request)
+            return ratelimit.too_many(request, "bookings/too_many_link.html")
         self.booking = Booking.objects.select_related(
             "patient", "practitioner__user", "location", "consultation_type"
         ).for_private_link(token)

@@ -99,3 +99,25 @@ def test_a_cancelled_booking_link_expires_thirty_days_after_the_cancellation(cli
     assert client.get(reverse("bookings:photo", args=[booking.token, photo.pk])).status_code == 302
     Booking.objects.filter(pk=booking.pk).update(cancelled_at=timezone.now() - timedelta(days=31))
     assert client.get(manage(booking)).status_code == 410
+
+
+def test_too_many_link_lookups_from_one_address_get_a_friendly_page(client, booking, settings):
+    """Guessing tokens costs an address its lookups for the hour, right or wrong ones alike;
+    another address is not affected."""
+    settings.PRIVATE_LINK_LOOKUPS_PER_HOUR = 3
+    guesses = [client.get(manage(booking, "x" * 43)).status_code for _ in range(2)]
+    assert guesses == [404, 404]
+    assert client.get(manage(booking)).status_code == 200  # the third lookup: still allowed
+    refused = client.get(manage(booking))
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "Please try your booking link again later" in page
+    assert "Your booking itself is unchanged" in page
+    assert booking.patient.last_name not in page  # nothing of the booking is shown
+    # Changing the booking through the link counts too, and is refused the same way.
+    cancel = client.post(reverse("bookings:cancel", args=[booking.token]), {"reason": "x"})
+    assert cancel.status_code == 429
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    other = client.get(manage(booking), REMOTE_ADDR="198.51.100.7")
+    assert other.status_code == 200
