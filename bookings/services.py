@@ -140,7 +140,9 @@ def nearest_slots(
     return sorted(closest, key=lambda slot: slot.start)
 
 
-def _blocked_interval(consultation_type: ConsultationType, starts_at: datetime):
+def blocked_interval(consultation_type: ConsultationType, starts_at: datetime):
+    """Return (ends_at, blocked_from, blocked_until) of a consultation starting then: its end,
+    and the stretch its buffers keep the practitioner busy."""
     ends_at = starts_at + consultation_type.duration
     return (
         ends_at,
@@ -188,7 +190,7 @@ def booking_create(
             if slot is None:
                 raise _SlotUnavailable
             chosen = practitioner or day.practitioner_for(slot)
-            ends_at, blocked_from, blocked_until = _blocked_interval(consultation_type, starts_at)
+            ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
             booking = Booking.objects.create(
                 patient=patient,
                 practitioner=chosen,
@@ -298,7 +300,7 @@ def booking_reschedule(
             day = _day_availability(ct, location, starts_at, target, now, exclude=locked.pk)
             if day.slot_at(starts_at) is None:
                 raise _SlotUnavailable
-            ends_at, blocked_from, blocked_until = _blocked_interval(ct, starts_at)
+            ends_at, blocked_from, blocked_until = blocked_interval(ct, starts_at)
             locked.practitioner = target
             locked.starts_at, locked.ends_at = starts_at, ends_at
             locked.blocked_from, locked.blocked_until = blocked_from, blocked_until

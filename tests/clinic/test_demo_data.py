@@ -4,9 +4,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bookings.models import Booking, ConsultationType, Location, Practitioner, WorkingHours
-from patients.models import Patient
+from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
 
-MODELS = [Location, Practitioner, ConsultationType, WorkingHours, Booking, Patient]
+MODELS = [
+    Location,
+    Practitioner,
+    ConsultationType,
+    WorkingHours,
+    Booking,
+    Patient,
+    HairLossIntake,
+    IntakePhoto,
+    Assessment,
+]
 
 
 def counts():
@@ -21,7 +31,17 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     call_command("load_demo_data")
     first = counts()
     assert first["Location"] == 2 and first["Practitioner"] == 3
-    assert first["ConsultationType"] == 4 and first["Booking"] == 3
+    # Three upcoming consultations and one earlier, assessed visit of the same patient.
+    assert first["ConsultationType"] == 4 and first["Booking"] == 4
+    assert first["HairLossIntake"] == 3 and first["IntakePhoto"] == 6
+    assessment = Assessment.objects.get()
+    assert assessment.booking.status == Booking.Status.COMPLETED and assessment.signed_off_at
+    upcoming = Booking.objects.filter(patient=assessment.booking.patient).exclude(
+        pk=assessment.booking_id
+    )
+    assert upcoming.get().intake.photos.count() == 2  # to compare with the earlier ones
+    # The screening rules see the demo answers: a blood thinner raises a caution for PRP.
+    assert ScreeningFlag.objects.filter(treatment="prp", severity="caution").exists()
     assert {loc.time_zone for loc in Location.objects.all()} == {"Europe/London", "Asia/Dubai"}
     assert "admin" in capsys.readouterr().out
     call_command("load_demo_data")

@@ -19,6 +19,7 @@ from bookings import selectors
 from bookings.models import ConsultationType, Location, Practitioner, TimeOff, WorkingHours
 from bookings.services import BookingError, booking_create
 from clinic import roles
+from clinic.demo_history import add_demo_history
 from patients.models import Patient
 
 DEMO_PASSWORD = "clinic-demo-2026"  # noqa: S105 - demo only; the command refuses DEBUG off
@@ -254,7 +255,8 @@ class Command(BaseCommand):
         )
 
     def _demo_bookings(self):
-        """Book a few demo patients into the first free slots, once, so the diary is not empty."""
+        """Book a few demo patients into the first free slots, once, so the diary is not empty,
+        with their answers and photos."""
         if Patient.objects.filter(email__in=[p[2] for p in DEMO_PATIENTS]).exists():
             return
         consultation_type = ConsultationType.objects.get(slug="initial-consultation")
@@ -266,12 +268,13 @@ class Command(BaseCommand):
             first_day=today + timedelta(days=1),
             last_day=today + timedelta(days=14),
         ).slots
+        booked = []
         for (first, last, email, born), slot in zip(DEMO_PATIENTS, slots[5::40], strict=False):
             patient = Patient.objects.create(
                 first_name=first, last_name=last, email=email, date_of_birth=born
             )
             try:
-                booking_create(
+                booking = booking_create(
                     patient=patient,
                     consultation_type=consultation_type,
                     location=location,
@@ -280,6 +283,10 @@ class Command(BaseCommand):
                 )
             except BookingError as error:
                 self.stderr.write(f"Skipped a demo booking: {error.message}")
+            else:
+                booked.append(booking)
+        # Answers, drawn scalp pictures and an earlier assessed visit, for the review pages.
+        add_demo_history(booked)
 
     def _print_logins(self):
         usernames = [s["username"] for s in STAFF] + [s["username"] for s in PRACTITIONERS]
