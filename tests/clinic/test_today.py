@@ -44,10 +44,13 @@ def test_another_day_lists_that_days_consultations_only(reception, clinic_setup)
     page = reception.get(reverse("staff_home"), {"day": day.isoformat()}).content.decode()
 
     assert "Later Patient" in page and "Today Patient" not in page
+    # Check-in is for the day itself; moving and cancelling are offered ahead.
+    assert "Check in" not in page and "Move" in page and "Cancel" in page
     assert f"{day:%A} {day.day} {day:%B %Y}" in page  # the heading names the day
     assert "Previous day" in page and f"?day={day - timedelta(days=1)}" in page
     today = reception.get(reverse("staff_home")).content.decode()
     assert "Today Patient" in today and "Later Patient" not in today
+    assert "Check in" in today
 
 
 @pytest.mark.parametrize("day", ["not-a-date", "2026-02-30", "", "9999-12-31x"])
