@@ -1,4 +1,5 @@
-"""Fuzzing the public booking flow: slot picker, details form, confirming, choosing a new time.
+"""Fuzzing the public booking flow: slot picker, details form, editing a booking in progress,
+confirming, choosing a new time.
 
 Properties, for every generated case: no server error, and nothing half-written. The details
 form keeps what was typed in the patient's draft even when it is refused (by design: a failed
@@ -7,6 +8,7 @@ Confirming either books everything at once or writes nothing and keeps the draft
 """
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.http import QueryDict
@@ -20,12 +22,15 @@ from bookings.models import Booking, BookingDraft
 from bookings.services import booking_create
 from patients import choices
 from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
-from tests.bookings.flow_helpers import bookable_clinic, details_url, valid_form
+from patients.photos import clean_photo
+from patients.services import photos_store
+from tests.bookings.flow_helpers import bookable_clinic, details_url, jpeg_upload, valid_form
 from tests.factories import PatientFactory
 from tests.fuzz.hostile import (
     FUZZ,
     GARBAGE_FILES,
     TOKENS,
+    VALUES,
     FuzzTestCase,
     known_or_wild,
     local_slot,
@@ -181,6 +186,148 @@ class DetailsFormFuzz(PublicFlowFuzz):
             typed.pop("remove_photo", None)
             assert draft.form_data == typed
             assert draft.booking_id is None
+
+
+def stored_photo(draft, view, fmt):
+    """A real photo kept in the draft: a small Pillow image, cleaned as an upload is."""
+    content, width, height = clean_photo(jpeg_upload(f"{view}.{fmt.lower()}", fmt=fmt))
+    photos_store(photos=[(view, content, width, height)], draft=draft)
+    return draft.photos.get(view=view)
+
+
+def photo_rows():
+    """Every photo row, with its owner and file."""
+    return {
+        row["pk"]: row for row in IntakePhoto.objects.values("pk", "draft_id", "intake_id", "image")
+    }
+
+
+def draft_rows():
+    return {
+        row["pk"]: row
+        for row in BookingDraft.objects.values(
+            "pk", "form_data", "booking_id", "starts_at", "practitioner_id"
+        )
+    }
+
+
+class DraftDetailsFuzz(PublicFlowFuzz):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.draft = drafts.draft_create(
+            consultation_type=cls.type,
+            location=cls.location,
+            practitioner=None,
+            starts_at=cls.free,
+        )
+        drafts.draft_save(draft=cls.draft, form_data=as_typed(valid_form()), photos=[])
+        cls.own_photos = [
+            stored_photo(cls.draft, "hairline", "JPEG"),
+            stored_photo(cls.draft, "crown", "PNG"),
+        ]
+        # Another browser's booking in progress, with a photo this one must not remove.
+        cls.other = drafts.draft_create(
+            consultation_type=cls.type,
+            location=cls.location,
+            practitioner=cls.staff[0],
+            starts_at=cls.free,
+        )
+        cls.other_photo = stored_photo(cls.other, "top", "JPEG")
+        # A booking in progress already confirmed: its form only leads to the booking.
+        cls.booked = drafts.draft_create(
+            consultation_type=cls.type,
+            location=cls.location,
+            practitioner=cls.staff[1],
+            starts_at=local_slot(cls.location, 3, 14),
+        )
+        cls.booked.booking = booking_create(
+            patient=PatientFactory(),
+            consultation_type=cls.type,
+            location=cls.location,
+            starts_at=cls.booked.starts_at,
+            practitioner=cls.staff[1],
+            notify=False,
+        )
+        cls.booked.save(update_fields=["booking"])
+        cls.files = {}
+        for photo in [*cls.own_photos, cls.other_photo]:
+            path = Path(photo.image.path)
+            cls.files[photo.pk] = (path, path.read_bytes())
+
+    def restore_photo_files(self):
+        """Removing a photo deletes its file, which no rollback brings back."""
+        for path, content in self.files.values():
+            if not path.exists():
+                path.write_bytes(content)
+
+    @FUZZ
+    @given(st.data())
+    def test_draft_details_keep_the_typing_and_remove_only_this_drafts_photo(self, data):
+        self.restore_photo_files()
+        booked = data.draw(one_of_these((False,) * 5 + (True,)), label="booked")
+        draft = self.booked if booked else self.draft
+        session = self.client.session
+        session["booking_drafts"] = [draft.token]
+        session.save()
+        # This draft's token most of the time: a wrong one always ends in the same 404.
+        token = known_or_wild(data, (draft.token,) * 6 + (self.other.token,), TOKENS, "token")
+        own = [photo.pk for photo in self.own_photos]
+        # No removal about half the time, so that the plain submit is fuzzed as often.
+        known = (None,) * 5 + (*own, self.other_photo.pk, 10**9, "0")
+        remove = known_or_wild(data, known, VALUES, "remove_photo")
+        valid = valid_form() if remove is None else valid_form(remove_photo=remove)
+        form = data.draw(mutated(valid, tamper=DETAILS_EXTRA), label="form")
+        files = data.draw(PHOTO_UPLOADS, label="files")
+        before = row_counts(*BOOKING_RECORDS)
+        photos_before, drafts_before = photo_rows(), draft_rows()
+        url = reverse("bookings:draft_details", args=["TOKEN"]).replace("TOKEN", _path_part(token))
+
+        response = self.send("post", url, {**form, **files})
+
+        status = response.status_code
+        assert status in (200, 302, 400, 404), status
+        photos_after, drafts_after = photo_rows(), draft_rows()
+        if token != draft.token or booked:
+            # Not this browser's booking in progress, or one already booked: nothing changes.
+            assert status == (404 if token != draft.token else 302), status
+            if status == 302:
+                assert response["Location"] == reverse("bookings:done", args=[draft.token])
+            assert row_counts(*BOOKING_RECORDS) == before
+            assert (photos_after, drafts_after) == (photos_before, drafts_before)
+            return
+        posted = response.wsgi_request.POST
+        typed = drafts.typed_answers(posted)
+        typed.pop("remove_photo", None)
+        kept = drafts_after.pop(draft.pk)
+        assert kept["form_data"] == typed
+        assert kept["booking_id"] is None  # and the slot is the draft's, whatever was posted
+        assert (kept["starts_at"], kept["practitioner_id"]) == (draft.starts_at, None)
+        drafts_before.pop(draft.pk)
+        assert drafts_after == drafts_before  # no other draft touched
+        asked = posted.get("remove_photo", "")
+        named = int(asked) if asked.isascii() and asked.isdigit() else None
+        removed = {named} & set(own)
+        if removed:
+            event("photo removed")
+        assert photos_after == {pk: row for pk, row in photos_before.items() if pk not in removed}
+        for pk, (path, _) in self.files.items():
+            assert path.exists() == (pk not in removed), pk
+        assert row_counts(*BOOKING_RECORDS) == {
+            **before,
+            "IntakePhoto": before["IntakePhoto"] - len(removed),
+        }
+        details, intake = drafts.draft_forms(BookingDraft.objects.get(pk=draft.pk))
+        answers_valid = details.is_valid() and intake.is_valid()
+        if asked:
+            assert status == 200, status  # the same form again, the photos as they now are
+        elif answers_valid and not files:
+            event("kept, on to review")
+            assert status == 302, status
+            assert response["Location"] == reverse("bookings:review", args=[draft.token])
+        else:
+            # No garbage upload is a photo: refused, with everything typed kept.
+            assert status == 400, status
 
 
 class ConfirmFuzz(PublicFlowFuzz):

@@ -1,12 +1,12 @@
-"""Fuzzing the staff forms: phone booking, moving a booking, Today's actions, the assessment,
-and the patient search.
+"""Fuzzing the staff forms: phone booking (and its picker), moving a booking, Today's actions,
+the week view, the assessment, the review queue and the patient search.
 
 Properties, for every generated case: no server error; a refused request writes nothing (no
 booking, patient, consent or assessment, and no booking changed); an accepted one does exactly
 what the form asked for, under the booking rules.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -19,14 +19,23 @@ from hypothesis import strategies as st
 
 from bookings import drafts
 from bookings.forms import PhoneBookingForm
-from bookings.models import Booking
+from bookings.models import Booking, BookingDraft
 from clinic import roles as role_names
+from clinic.models import ClinicalRead
 from clinic.roles import sync_roles
 from patients.assessment_forms import AssessmentForm
+from patients.forms import IntakeForm
 from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
-from tests.bookings.flow_helpers import bookable_clinic
+from patients.services import intake_submit
+from tests.bookings.flow_helpers import bookable_clinic, valid_form
 from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import (
+    ConsultationTypeFactory,
+    LocationFactory,
+    PatientFactory,
+    UserFactory,
+    weekly_hours,
+)
 from tests.fuzz.hostile import (
     BIG_INTEGERS,
     FUZZ,
@@ -42,6 +51,10 @@ from tests.fuzz.hostile import (
 from tests.patients.test_review import booking_with_intake
 
 RECORDS = (Booking, Patient, Consent, HairLossIntake, IntakePhoto, Assessment)
+# What a page that only shows must not write either.
+SHOWN_ONLY = (*RECORDS, BookingDraft, ClinicalRead)
+DAYS = st.dates().map(date.isoformat)
+SLUGS = st.from_regex(r"[-a-zA-Z0-9_]{1,40}", fullmatch=True)
 
 
 def staff_session(user, role):
@@ -292,6 +305,69 @@ class BookingActionFuzz(StaffFormFuzz):
         assert new == expected
 
 
+class StaffPickerFuzz(StaffFormFuzz):
+    """Two locations in different zones, and a consultation no longer offered."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.dubai = LocationFactory(name="Dubai", time_zone="Asia/Dubai")
+        cls.staff[1].locations.add(cls.dubai)
+        weekly_hours(cls.staff[1], cls.dubai)
+        ConsultationTypeFactory(practitioners=cls.staff, slug="retired", is_active=False)
+        cls.locations = (cls.location, cls.dubai)
+
+    def draw_day(self, data, location):
+        today = timezone.now().astimezone(location.zone).date()
+        known = [today + timedelta(days=n) for n in (0, 1, 4, -1, -400, 366, 367, 5000)]
+        return known_or_wild(data, [day.isoformat() for day in known], DAYS, "day")
+
+
+WILD_LOCATIONS = st.one_of(BIG_INTEGERS.map(str), TOKENS)
+
+
+class PhoneBookingPickerFuzz(StaffPickerFuzz):
+    @FUZZ
+    @given(st.data())
+    def test_phone_booking_picker_answers_every_query_and_writes_nothing(self, data):
+        self.use_session(self.reception)
+        location = data.draw(one_of_these(self.locations), label="location")
+        practitioner = data.draw(one_of_these([None, *self.staff]), label="practitioner")
+        valid = {
+            "type": known_or_wild(data, ("initial", "initial", "retired"), SLUGS, "type"),
+            "location": known_or_wild(data, (location.pk,) * 3, WILD_LOCATIONS, "location"),
+            "practitioner": practitioner.pk if practitioner else "any",
+            "day": self.draw_day(data, location),
+        }
+        tamper = ["start", "week", "first_name", "consent_care", "page"]
+        query = data.draw(mutated(valid, tamper=tamper), label="query")
+        before = row_counts(*SHOWN_ONLY)
+
+        response = self.send("get", reverse("phone_booking") + "?" + query_string(query))
+
+        assert response.status_code == 200, response.status_code
+        assert row_counts(*SHOWN_ONLY) == before
+
+
+class StaffWeekFuzz(StaffPickerFuzz):
+    @FUZZ
+    @given(st.data())
+    def test_week_view_answers_every_query_and_writes_nothing(self, data):
+        self.use_session(self.reception)
+        location = data.draw(one_of_these(self.locations), label="location")
+        valid = {
+            "location": known_or_wild(data, (location.pk,) * 3, WILD_LOCATIONS, "location"),
+            "week": self.draw_day(data, location),
+        }
+        query = data.draw(mutated(valid, tamper=["day", "practitioner", "page"]), label="query")
+        before = row_counts(*SHOWN_ONLY)
+
+        response = self.send("get", reverse("staff_week") + "?" + query_string(query))
+
+        assert response.status_code == 200, response.status_code
+        assert row_counts(*SHOWN_ONLY) == before
+
+
 class AssessmentFuzz(FuzzTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -357,6 +433,66 @@ class AssessmentFuzz(FuzzTestCase):
             assert booked.patient_id == self.booking.patient_id
             earliest = self.booking.starts_at + timedelta(weeks=follow_up[1])
             assert booked.starts_at.date() >= earliest.date()
+
+
+QUEUE_PAGES = ("1", "2", "2", "3", "0", "-1", "last", "1.0", "2.5", "9" * 30, "")
+
+
+class ReviewQueueFuzz(FuzzTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        sync_roles(Group, Permission)
+        cls.clinic = bookable_clinic(practitioners=2)
+        location, (mine, theirs), _ = cls.clinic
+        answers = IntakeForm(valid_form())
+        assert answers.is_valid(), answers.errors
+        flagged = IntakeForm(valid_form(screen_bleeding_disorder="yes"))
+        assert flagged.is_valid(), flagged.errors
+        now = timezone.now()
+        # 27 consultations with answers and no assessment: a full first page and two more.
+        for n in range(27):
+            booking = make_booking(cls.clinic, mine, local_slot(location, 1 + n // 6, 9 + n % 6))
+            values = (flagged if n % 5 == 0 else answers).intake_values()
+            intake_submit(booking=booking, values=values, now=now)
+        # Not in the queue: another practitioner's, a cancelled one, one long past.
+        for practitioner, start, status in (
+            (theirs, local_slot(location, 2, 10), Booking.Status.CONFIRMED),
+            (mine, local_slot(location, 8, 10), Booking.Status.CANCELLED),
+            (mine, now - timedelta(days=30), Booking.Status.CONFIRMED),
+        ):
+            booking = make_booking(cls.clinic, practitioner, start, status=status)
+            intake_submit(booking=booking, values=answers.intake_values(), now=now)
+        cls.mine = set(
+            Booking.objects.filter(
+                practitioner=mine, status=Booking.Status.CONFIRMED, starts_at__gt=now
+            ).values_list("patient_id", flat=True)
+        )
+        assert len(cls.mine) == 27
+        cls.session = staff_session(mine.user, role_names.PRACTITIONER)
+
+    @FUZZ
+    @given(st.data())
+    def test_review_queue_answers_every_query_and_reads_only_own_patients(self, data):
+        self.use_session(self.session)
+        page = known_or_wild(data, QUEUE_PAGES, TOKENS, "page")
+        tamper = ["page", "practitioner", "status", "flag", "order", "q"]
+        query = data.draw(mutated({"page": page}, tamper=tamper), label="query")
+        before = row_counts(*RECORDS, BookingDraft)
+        reads = ClinicalRead.objects.count()
+
+        response = self.send("get", reverse("review_queue") + "?" + query_string(query))
+
+        assert response.status_code == 200, response.status_code
+        assert row_counts(*RECORDS, BookingDraft) == before
+        # Each consultation shown is a recorded read of its screening flags; only this
+        # practitioner's patients are shown, a page of 25 at most.
+        read = list(ClinicalRead.objects.order_by("pk").values_list("patient_id", flat=True))
+        shown = read[reads:]
+        assert set(shown) <= self.mine and len(shown) == len(set(shown))
+        assert len(shown) in (25, 2), len(shown)  # a page past the last shows the last
+        asked = response.wsgi_request.GET.get("page")
+        if asked in (None, "", "1", "2"):
+            assert len(shown) == (2 if asked == "2" else 25), (asked, len(shown))
 
 
 class PatientSearchFuzz(StaffFormFuzz):
