@@ -89,6 +89,26 @@ class Practitioner(models.Model):
         return self.user.get_full_name() or self.user.get_username()
 
 
+class ScheduleVersion(models.Model):
+    """A counter raised by every change that can move a practitioner's free times: a booking
+    made, moved, cancelled or closed, hours, time off, the practitioner's row, a location.
+
+    The slot picker's cached pages are keyed by it (bookings/picker_cache.py), so a change made
+    by any process makes them stale everywhere at once. It lives in a table of its own, raised
+    as the last write of a transaction, so that it never waits for a lock while holding one:
+    writing it on the practitioner's row would deadlock with booking_create, which locks that
+    row first and may then wait for the very transaction that is raising the counter.
+    """
+
+    practitioner = models.OneToOneField(
+        "Practitioner", on_delete=models.CASCADE, primary_key=True, related_name="schedule"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"Schedule version {self.version} of {self.practitioner_id}"
+
+
 class ConsultationType(models.Model):
     class Mode(models.TextChoices):
         IN_PERSON = "in_person", "In person"

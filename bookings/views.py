@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import ListView
 
-from bookings import drafts, selectors
+from bookings import drafts, picker_cache, selectors
 from bookings.forms import PatientDetailsForm
 from bookings.models import BookingDraft, ConsultationType, Location, Practitioner
 from bookings.services import BookingError, nearest_slots
@@ -90,7 +90,25 @@ class SlotPickerView(View):
     template_name = "bookings/slot_picker.html"
 
     def get(self, request, slug):
+        now = timezone.now()
+        # A first-time visitor's page may come from the shared cache, checked by one query
+        # against everything it depends on (bookings/picker_cache.py).
+        key = None
+        if picker_cache.visitor_can_share(request):
+            key = picker_cache.page_key(request, slug)
+            cached = picker_cache.get(key)
+            if cached is not None:
+                return HttpResponse(cached)
         consultation_type = get_object_or_404(ConsultationType, slug=slug, is_active=True)
+        response = self.draw(request, slug, consultation_type)
+        if key is not None:
+            notice = timedelta(hours=consultation_type.min_notice_hours)
+            zone = response.context_location.zone
+            seconds = picker_cache.expires_in(response.context_week, notice, zone, now)
+            picker_cache.put(key, response.content, seconds)
+        return response
+
+    def draw(self, request, slug, consultation_type):
         locations, location, practitioners, practitioner = _choice(request, consultation_type)
         today = timezone.now().astimezone(location.zone).date()
         horizon_end = today + timedelta(days=consultation_type.horizon_days)
@@ -159,7 +177,10 @@ class SlotPickerView(View):
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
         }
-        return render(request, self.template_name, context)
+        response = render(request, self.template_name, context)
+        # What the cache needs to know of the page it may keep.
+        response.context_location, response.context_week = location, week
+        return response
 
 
 def _remember_draft(request, draft):

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingDraft, new_booking_token, token_digest
+from bookings.picker_cache import schedules_changed
 from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
 
 ERASED_BIRTH_DATE = date(1900, 1, 1)
@@ -177,9 +178,10 @@ def patient_erase(*, patient: Patient, now=None) -> Patient:
     # Keep the coded findings and recommendations for the clinic's figures; drop the words.
     Assessment.objects.filter(booking_id__in=booking_ids).update(rationale="", patient_summary="")
     Assessment.history.filter(booking_id__in=booking_ids).update(rationale="", patient_summary="")
-    bookings.filter(status=Booking.Status.CONFIRMED, starts_at__gt=now).update(
-        status=Booking.Status.CANCELLED, cancelled_at=now
-    )
+    upcoming = bookings.filter(status=Booking.Status.CONFIRMED, starts_at__gt=now)
+    freed = set(upcoming.values_list("practitioner_id", flat=True))
+    upcoming.update(status=Booking.Status.CANCELLED, cancelled_at=now)
+    schedules_changed(freed)  # their times are free again: the slot picker must show them
     bookings.update(cancellation_reason="")
     Booking.history.filter(id__in=booking_ids).update(cancellation_reason="")
     for booking in bookings.only("pk"):  # old private links open nothing

@@ -5,6 +5,8 @@ import json
 
 FLOOR = "floor_health"
 PICKER = "slot_picker"
+# The same pages for a visitor whose browser sends a session cookie: never from the cache.
+PICKER_RETURNING = "slot_picker_returning"
 STAFF_DAY = "staff_day_view"
 REVIEW_QUEUE = "review_queue"
 BOOKING = "booking_confirm_post"

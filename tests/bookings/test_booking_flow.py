@@ -51,12 +51,13 @@ def test_picker_opens_on_the_first_free_day_with_a_fixed_number_of_queries(clien
     assert response.status_code == 200
     html = response.content.decode()
     assert "details/?location=" in html
-    # The type, its locations, its practitioners there, then one slot search of 4 queries.
-    assert len(queries) == 7
+    # The type, the practitioners' schedule versions (the cache key), its locations, its
+    # practitioners there, then one slot search of 4 queries.
+    assert len(queries) == 8
     day = next_slot(days=10).date().isoformat()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, {"location": location.pk, "practitioner": "any", "day": day})
-    assert len(queries) == 7
+    assert len(queries) == 8
     assert response.context["week"][0][0].isoformat() == day
 
 
@@ -137,8 +138,9 @@ def test_confirming_a_booking_runs_a_fixed_number_of_queries(client, clinic, scr
     # Session, draft, then in one transaction (its savepoints included): the locked draft,
     # patient, a check that they do not already hold this time, the booking's lock, re-check
     # and insert, the intake and its flags, photos, consents and the draft's update, and the
-    # audit trail's rows for the new patient, booking and intake.
-    assert len(queries) == 29
+    # audit trail's rows for the new patient, booking and intake, and the practitioner's
+    # schedule version raised for the slot picker's cache.
+    assert len(queries) == 30
 
 
 def test_double_click_on_confirm_makes_one_booking(client, clinic):
