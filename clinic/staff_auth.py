@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
@@ -53,10 +54,26 @@ def _with_next(name, request):
     return reverse(name) + "?" + urlencode({"next": _next_url(request)})
 
 
+class StaffSignInForm(AuthenticationForm):
+    """Django's sign-in form, refusing a username longer than any account's before it is
+    tried: Django only sets the field's ``maxlength`` for the browser, and django-axes would
+    then record the failed attempt with the username in a 255-character column, which
+    PostgreSQL refuses with an error (jazzband/django-axes#1381)."""
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if len(username) > self.username_field.max_length:
+            raise forms.ValidationError(
+                "No account has a username that long. Please check what you typed."
+            )
+        return username
+
+
 class StaffSignInView(auth_views.LoginView):
     """Step one: username and password (django-axes counts the failures)."""
 
     template_name = "registration/login.html"
+    authentication_form = StaffSignInForm
 
     def post(self, request, *args, **kwargs):
         if not _sign_in_attempt_allowed(request):

@@ -243,7 +243,8 @@ class PatientSearchView(StaffRequiredMixin, PermissionRequiredMixin, TemplateVie
     LIMIT = 25
 
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "").strip()[:100]
+        # NUL bytes cannot be sent to PostgreSQL in a query, and no name or e-mail holds one.
+        query = self.request.GET.get("q", "").replace("\x00", "").strip()[:100]
         patients = []
         if query:
             matches = Q()

@@ -526,5 +526,7 @@ def test_a_patient_search_with_a_nul_byte_is_answered(client, roles):
     user = UserFactory(username="rosa")
     user.groups.add(roles[role_names.RECEPTION])
     sign_in_with_second_factor(client, user)
+    PatientFactory(first_name="Ada", last_name="Lovelace")
     response = client.get(reverse("patient_search"), {"q": "Love\x00lace"})
     assert response.status_code == 200
+    assert "Ada Lovelace" in response.content.decode()  # searched for without the NUL

@@ -208,3 +208,9 @@ def test_an_overlong_username_is_refused_not_a_server_error(client):
     response = client.post(reverse("login"), {"username": "0" * 256, "password": PASSWORD})
     assert response.status_code in (200, 400)
     assert "_auth_user_id" not in client.session
+    assert "No account has a username that long" in response.content.decode()
+    # The longest username an account can have is still tried as usual.
+    longest = "r" * 150
+    UserFactory(username=longest, password=PASSWORD)
+    response = client.post(reverse("login"), {"username": longest, "password": PASSWORD})
+    assert response.status_code == 302 and client.session["_auth_user_id"]
