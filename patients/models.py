@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from clinic.audit import audited
 from patients import choices
@@ -25,7 +26,11 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["email", "date_of_birth"], name="patient_email_dob_idx")]
+        indexes = [
+            # A returning patient is matched by e-mail in any case and birth date, on every
+            # booking: the index is on the upper-cased e-mail that lookup compares.
+            models.Index(Upper("email"), F("date_of_birth"), name="patient_email_ci_dob_idx"),
+        ]
         permissions = [
             ("export_patient", "Can export everything held about a patient"),
             ("erase_patient", "Can erase a patient's personal data"),
