@@ -22,10 +22,10 @@ from clinic.staff_auth import StaffRequiredMixin
 DAYS_SHOWN_EITHER_WAY = 366
 
 
-def chosen_day(request, today: date) -> date:
-    """The day asked for in ``?day=`` (ISO date), within a year of today; else today."""
+def chosen_day(request, today: date, parameter: str = "day") -> date:
+    """The day asked for in the query (an ISO date), within a year of today; else today."""
     try:
-        wanted = date.fromisoformat(request.GET.get("day", ""))
+        wanted = date.fromisoformat(request.GET.get(parameter, ""))
     except ValueError:
         return today
     limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
@@ -131,12 +131,7 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         if location is None:
             return super().get_context_data(location=None, **kwargs)
         today = timezone.now().astimezone(location.zone).date()
-        try:
-            chosen = date.fromisoformat(self.request.GET.get("week", ""))
-        except ValueError:
-            chosen = today
-        limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
-        chosen = min(max(chosen, today - limit), today + limit)
+        chosen = chosen_day(self.request, today, parameter="week")
         monday = chosen - timedelta(days=chosen.weekday())
         days = [monday + timedelta(days=n) for n in range(7)]
         start = datetime.combine(monday, time(0), tzinfo=location.zone)

@@ -307,19 +307,16 @@ class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             .select_related("intake", "assessment")
             .prefetch_related("intake__flags", "intake__photos")
         )
-        records, reads = {}, []
+        records = {}
         for booking in reviewable:
-            intake = booking.intake
-            assessment = getattr(booking, "assessment", None)
             records[booking.pk] = {
-                "intake": intake,
-                "flags": sorted_flags(intake.flags.all()),
-                "photos": list(intake.photos.all()),
-                "assessment": assessment,
+                "intake": booking.intake,
+                "flags": sorted_flags(booking.intake.flags.all()),
+                "photos": list(booking.intake.photos.all()),
+                "assessment": getattr(booking, "assessment", None),
             }
-            reads.append(("screening flags", intake))
-            if assessment is not None:
-                reads.append(("assessment", assessment))
-        for what in ("screening flags", "assessment"):
-            record_reads(self.request, what, [(obj, patient.pk) for w, obj in reads if w == what])
+        shown = records.values()
+        record_reads(self.request, "screening flags", [(r["intake"], patient.pk) for r in shown])
+        assessments = [(r["assessment"], patient.pk) for r in shown if r["assessment"]]
+        record_reads(self.request, "assessment", assessments)
         return records

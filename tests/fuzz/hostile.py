@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from patients.choices import PHOTO_VIEWS
+
 # Every form gets at least a thousand cases, the same ones on every run (derandomize), so that
 # a failure in CI is reproduced by running the test again.
 FUZZ = settings(
@@ -206,6 +208,12 @@ GARBAGE_FILES = st.one_of(
     st.just(b""),
     st.just(b"GIF89a" + b"\x00" * 20),
 ).map(lambda content: garbage_upload(content, "scalp.jpg"))
+
+
+# The photo fields of the intake forms, and up to two files in them that claim to be scalp
+# photos and are not.
+PHOTO_FIELDS = [f"photo_{key}" for key, _ in PHOTO_VIEWS]
+PHOTO_UPLOADS = st.dictionaries(st.sampled_from(PHOTO_FIELDS), GARBAGE_FILES, max_size=2)
 
 
 def encodable(data):

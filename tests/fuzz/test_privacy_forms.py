@@ -34,7 +34,7 @@ from patients.models import (
 )
 from patients.photos import clean_photo
 from patients.privacy import patient_erase
-from patients.services import consents_record, photos_store, recommendation_record
+from patients.services import consents_record, photos_store
 from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
 from tests.factories import UserFactory
 from tests.fuzz.hostile import (
@@ -47,6 +47,7 @@ from tests.fuzz.hostile import (
     one_of_these,
 )
 from tests.fuzz.test_staff_forms import staff_session
+from tests.patients.test_privacy import signed_off_recommendation
 from tests.patients.test_review import booking_with_intake
 
 LIVE = ("target", "bystander")  # the patients not yet erased
@@ -72,19 +73,8 @@ def patient_with_records(clinic, days, email):
     patient.email = email
     patient.save()  # a history row holding the personal data
     consents_record(patient=patient, booking=booking, photos_beyond_care=True, now=timezone.now())
-    recommendation_record(
-        booking=booking,
-        author=practitioner.user,
-        values={
-            "pattern": "male_pattern",
-            "stage": "nh3",
-            "likely_cause": "androgenetic",
-            "recommendations": ["prp"],
-            "rationale": "Early loss.",
-            "patient_summary": "The common inherited kind.",
-        },
-        sign_off=True,
-        now=timezone.now(),
+    signed_off_recommendation(
+        booking, practitioner.user, "Early loss.", "The common inherited kind."
     )
     booking_create(
         patient=patient,

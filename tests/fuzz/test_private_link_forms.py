@@ -17,7 +17,6 @@ from bookings import drafts
 from bookings.forms import CancelForm
 from bookings.models import Booking
 from bookings.services import booking_create
-from patients import choices
 from patients.forms import INTAKE_MODEL_FIELDS, IntakeForm
 from patients.models import Consent, HairLossIntake, IntakePhoto, Patient
 from patients.services import intake_update
@@ -25,7 +24,8 @@ from tests.bookings.flow_helpers import bookable_clinic, valid_form
 from tests.factories import PatientFactory
 from tests.fuzz.hostile import (
     FUZZ,
-    GARBAGE_FILES,
+    PHOTO_FIELDS,
+    PHOTO_UPLOADS,
     TOKENS,
     FuzzTestCase,
     known_or_wild,
@@ -36,9 +36,6 @@ from tests.fuzz.hostile import (
     row_counts,
 )
 
-PHOTO_FIELDS = [f"photo_{key}" for key, _ in choices.PHOTO_VIEWS]
-# Up to two files that claim to be scalp photos and are not.
-PHOTO_UPLOADS = st.dictionaries(st.sampled_from(PHOTO_FIELDS), GARBAGE_FILES, max_size=2)
 STATES = ("ahead", "ahead", "ahead", "inside_cutoff", "cancelled", "over", "long_over")
 
 

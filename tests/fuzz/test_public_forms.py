@@ -28,7 +28,8 @@ from tests.bookings.flow_helpers import bookable_clinic, details_url, jpeg_uploa
 from tests.factories import PatientFactory
 from tests.fuzz.hostile import (
     FUZZ,
-    GARBAGE_FILES,
+    PHOTO_FIELDS,
+    PHOTO_UPLOADS,
     TOKENS,
     VALUES,
     FuzzTestCase,
@@ -42,9 +43,6 @@ from tests.fuzz.hostile import (
 
 # What confirming writes; nothing else in the public flow may write any of it.
 BOOKING_RECORDS = (Booking, Patient, HairLossIntake, Consent, IntakePhoto, Assessment)
-PHOTO_FIELDS = [f"photo_{key}" for key, _ in choices.PHOTO_VIEWS]
-# Up to two files that claim to be scalp photos and are not.
-PHOTO_UPLOADS = st.dictionaries(st.sampled_from(PHOTO_FIELDS), GARBAGE_FILES, max_size=2)
 DETAILS_EXTRA = [
     *PHOTO_FIELDS,
     "consent_photos",

@@ -47,6 +47,24 @@ def chief(client, roles):
     return sign_in_with_second_factor(client, user)
 
 
+def signed_off_recommendation(booking, author, rationale, summary):
+    """Record a signed-off assessment recommending PRP, through the service."""
+    return recommendation_record(
+        booking=booking,
+        author=author,
+        values={
+            "pattern": "male_pattern",
+            "stage": "nh3",
+            "likely_cause": "androgenetic",
+            "recommendations": ["prp"],
+            "rationale": rationale,
+            "patient_summary": summary,
+        },
+        sign_off=True,
+        now=timezone.now(),
+    )
+
+
 @pytest.fixture
 def zebulon(roles, screening_rules):
     """A patient with every kind of record: bookings past, cancelled and ahead, an intake with
@@ -71,20 +89,7 @@ def zebulon(roles, screening_rules):
     patient = Patient.objects.get(pk=booking.patient_id)
     patient.save()  # a history row holding the personal data
     consents_record(patient=patient, booking=booking, photos_beyond_care=True, now=timezone.now())
-    recommendation_record(
-        booking=booking,
-        author=practitioner.user,
-        values={
-            "pattern": "male_pattern",
-            "stage": "nh3",
-            "likely_cause": "androgenetic",
-            "recommendations": ["prp"],
-            "rationale": "MARKER-RATIONALE",
-            "patient_summary": "MARKER-SUMMARY",
-        },
-        sign_off=True,
-        now=timezone.now(),
-    )
+    signed_off_recommendation(booking, practitioner.user, "MARKER-RATIONALE", "MARKER-SUMMARY")
     # The consultation took place last week: erasure keeps it, and the figures count it.
     shift = timedelta(days=9)
     Booking.objects.filter(pk=booking.pk).update(
