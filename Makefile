@@ -39,6 +39,7 @@ test: $(STAMPS)/dev node_modules/.package-lock.json
 lint: $(STAMPS)/dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Seeds its own database: SQLite by default, or PostgreSQL with
 # make bench-availability BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic_bench

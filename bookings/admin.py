@@ -19,6 +19,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from clinic.admin import AuditTrailAdmin
 
 
 @admin.register(Location)
@@ -160,3 +161,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The change history of bookings, in the audit trail.
+admin.site.register(Booking.history.model, AuditTrailAdmin)

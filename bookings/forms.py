@@ -69,20 +69,3 @@ class CancelForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-class PhoneBookingForm(PatientDetailsForm):
-    """Reception books for a patient on the phone: the same details, consent given by phone."""
-
-    consent_care = forms.BooleanField(
-        label="The patient agreed on the phone to the clinic using their information for care.",
-        required=True,
-        error_messages={"required": "Ask the patient for their agreement first."},
-    )
-    consent_photos = None
-    start = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["email"].help_text = "The confirmation and private link go to this address."
-        self.fields["phone"].help_text = ""

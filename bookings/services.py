@@ -18,6 +18,7 @@ from django.utils import timezone
 from bookings import selectors, tasks
 from bookings.availability import Slot
 from bookings.models import Booking, ConsultationType, Location, Practitioner
+from patients.services import consents_record, patient_match_or_create, recommendation_record
 
 TAKEN_MESSAGE = "Sorry, that time has just been taken. Please choose another time."
 
@@ -351,3 +352,117 @@ def booking_close(*, booking: Booking, status: str, now: datetime | None = None)
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
     return locked
+
+
+def phone_booking_create(
+    *,
+    details: dict,
+    consultation_type: ConsultationType,
+    location: Location,
+    starts_at: datetime,
+    practitioner: Practitioner | None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a consultation for a patient who phones, in one transaction: find the returning
+    patient or add them, book under the staff rules, and record the care consent they gave on
+    the phone. ``details`` are the patient's names, e-mail, phone and date of birth."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        patient = patient_match_or_create(
+            first_name=details["first_name"],
+            last_name=details["last_name"],
+            email=details["email"],
+            phone=details["phone"],
+            date_of_birth=details["date_of_birth"],
+        )
+        booking = booking_create(
+            patient=patient,
+            consultation_type=consultation_type,
+            location=location,
+            starts_at=starts_at,
+            practitioner=practitioner,
+            now=now,
+            by_staff=True,
+        )
+        consents_record(patient=patient, booking=booking, photos_beyond_care=False, now=now)
+    return booking
+
+
+# A follow-up is booked at the first free time in this many days from the weeks asked for.
+FOLLOW_UP_SEARCH_DAYS = 28
+
+
+def follow_up_book(
+    *, booking: Booking, consultation_type: ConsultationType, weeks: int, now: datetime
+) -> Booking:
+    """Book the next visit after ``booking`` with the same practitioner and location, at the
+    first free time from ``weeks`` weeks after it, under the staff rules.
+
+    Refused when the patient already has a consultation booked after this one: saving an
+    assessment again with the follow-up still chosen must not book a second visit.
+    """
+    with transaction.atomic():
+        booked = (
+            Booking.objects.filter(
+                patient=booking.patient,
+                status=Booking.Status.CONFIRMED,
+                starts_at__gte=booking.ends_at,
+            )
+            .select_related("location")
+            .order_by("starts_at")
+            .first()
+        )
+        if booked is not None:
+            local = booked.starts_at.astimezone(booked.location.zone)
+            raise BookingError(
+                f"{booking.patient.full_name} already has a consultation booked after this "
+                f"one, on {local:%A %-d %B %Y at %H:%M}: no second follow-up was booked. "
+                "Untick the follow-up to save the assessment, or move that booking from "
+                "the diary."
+            )
+        first_day = (
+            (booking.starts_at + timedelta(weeks=weeks)).astimezone(booking.location.zone).date()
+        )
+        slots = selectors.available_slots(
+            consultation_type=consultation_type,
+            location=booking.location,
+            first_day=first_day,
+            last_day=first_day + timedelta(days=FOLLOW_UP_SEARCH_DAYS - 1),
+            practitioner=booking.practitioner,
+            now=now,
+            by_staff=True,
+        ).slots
+        if not slots:
+            raise BookingError(
+                "No free time for that follow-up in the four weeks from then. Choose "
+                "another time frame, or book it from the diary."
+            )
+        return booking_create(
+            patient=booking.patient,
+            consultation_type=consultation_type,
+            location=booking.location,
+            starts_at=slots[0].start,
+            practitioner=booking.practitioner,
+            now=now,
+            by_staff=True,
+        )
+
+
+def assessment_record(
+    *, booking: Booking, author, values: dict, sign_off: bool, follow_up=None, now: datetime
+):
+    """Record a consultation's assessment and, if ``follow_up`` is ``(consultation_type,
+    weeks)``, book the follow-up, all in one transaction: if the follow-up cannot be booked,
+    nothing is saved and BookingError says why. Return (assessment, follow-up booking or None).
+    """
+    with transaction.atomic():
+        assessment = recommendation_record(
+            booking=booking, author=author, values=values, sign_off=sign_off, now=now
+        )
+        follow_up_booking = None
+        if follow_up is not None:
+            consultation_type, weeks = follow_up
+            follow_up_booking = follow_up_book(
+                booking=booking, consultation_type=consultation_type, weeks=weeks, now=now
+            )
+    return assessment, follow_up_booking

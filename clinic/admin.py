@@ -1,5 +1,6 @@
-"""The audit trail in the admin: change history of bookings, patients, intakes and assessments,
-and staff reads of clinical data; read-only.
+"""The audit trail in the admin: staff reads of clinical data here, and the base every app's
+change-history admin uses (bookings, patients, intakes and assessments register theirs in their
+own admin.py); read-only.
 
 Visible to roles with view permission on the history (clinic admins); nobody can add, change or
 delete a record of it through the app.
@@ -7,9 +8,7 @@ delete a record of it through the app.
 
 from django.contrib import admin
 
-from bookings.models import Booking
 from clinic.models import ClinicalRead
-from patients.models import Assessment, HairLossIntake, Patient
 
 
 class AuditTrailAdmin(admin.ModelAdmin):
@@ -27,10 +26,6 @@ class AuditTrailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-for audited_model in (Booking, Patient, HairLossIntake, Assessment):
-    admin.site.register(audited_model.history.model, AuditTrailAdmin)
 
 
 @admin.register(ClinicalRead)

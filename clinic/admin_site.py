@@ -14,7 +14,7 @@ class ClinicAdminSite(AdminSite):
     def login(self, request, extra_context=None):
         # One way in for staff: the clinic's sign-in with its second factor.
         next_url = request.GET.get("next", reverse("admin:index"))
-        return redirect(reverse("login") + "?" + urlencode({"next": next_url}))
+        return redirect(reverse("staff:sign_in") + "?" + urlencode({"next": next_url}))
 
 
 class ClinicAdminConfig(AdminConfig):

@@ -29,7 +29,7 @@ class StaffIdleSignOutMiddleware:
                     f"You were signed out after {settings.STAFF_IDLE_MINUTES} minutes without "
                     "activity. Please sign in again.",
                 )
-                return redirect("login")
+                return redirect("staff:sign_in")
             request.session[LAST_SEEN] = now
         return self.get_response(request)
 

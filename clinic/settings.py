@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "clinic",
     "bookings",
     "patients",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -96,7 +97,7 @@ AXES_FAILURE_LIMIT = env.int("STAFF_SIGN_IN_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "clinic/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 # Besides the per-account lockout, one address may try this many passwords and codes an hour,
 # whatever the usernames, against password spraying.
 STAFF_SIGN_IN_ATTEMPTS_PER_HOUR = env.int("STAFF_SIGN_IN_ATTEMPTS_PER_HOUR", default=30)
@@ -150,8 +151,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "staff_home"
+LOGIN_URL = "staff:sign_in"
+LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"

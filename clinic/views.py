@@ -1,3 +1,4 @@
+from django.db import connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -5,7 +6,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from bookings.models import Location
 from clinic.treatments import TREATMENTS
 
 
@@ -27,8 +27,10 @@ class TreatmentsView(TemplateView):
 @require_safe
 def health(request):
     """For a load balancer's health check: the app answers and reaches its database, with one
-    indexed query. The load benchmark also uses it as its floor."""
-    Location.objects.order_by("pk").values_list("pk", flat=True).first()
+    query that reads no table. The load benchmark also uses it as its floor."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
     return HttpResponse("ok", content_type="text/plain")
 
 

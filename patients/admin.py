@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from patients.models import Patient, ScreeningRule
+from clinic.admin import AuditTrailAdmin
+from patients.models import Assessment, HairLossIntake, Patient, ScreeningRule
 
 
 @admin.register(Patient)
@@ -18,3 +19,8 @@ class ScreeningRuleAdmin(admin.ModelAdmin):
     list_filter = ["severity", "treatment", "question", "is_active"]
     search_fields = ["reason"]
     list_editable = ["is_active"]
+
+
+# The change history of patients, intakes and assessments, in the audit trail.
+for audited_model in (Patient, HairLossIntake, Assessment):
+    admin.site.register(audited_model.history.model, AuditTrailAdmin)

@@ -1,6 +1,6 @@
 """Writes for patients: matching returning patients, the intake and its flags, consents."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -114,20 +114,13 @@ def intake_update(*, booking, values: dict, photos, now: datetime) -> HairLossIn
     return intake
 
 
-def recommendation_record(
-    *, booking, author, values: dict, sign_off: bool, follow_up=None, now: datetime
-):
+def recommendation_record(*, booking, author, values: dict, sign_off: bool, now: datetime):
     """Record (or update) the assessment and recommendation of a consultation.
 
-    ``follow_up`` is ``(consultation_type, weeks)``: the next visit is booked with the same
-    practitioner, at the first free time from that many weeks after this consultation, through
-    the booking service and its rules. All of it is one transaction: if the follow-up cannot be
-    booked, nothing is saved and BookingError says why.
+    Signing off stamps the time once: the patient may read the summary from then on. A
+    follow-up booked with it is the booking layer's service
+    (``bookings.services.assessment_record``), which calls this one.
     """
-    from bookings.models import Booking
-    from bookings.selectors import available_slots
-    from bookings.services import BookingError, booking_create
-
     with transaction.atomic():
         assessment = Assessment.objects.filter(booking=booking).first() or Assessment(
             booking=booking, author=author
@@ -137,55 +130,4 @@ def recommendation_record(
         if sign_off and assessment.signed_off_at is None:
             assessment.signed_off_at = now
         assessment.save()
-        follow_up_booking = None
-        if follow_up is not None:
-            consultation_type, weeks = follow_up
-            # Saving the assessment again with the follow-up still chosen must not book a
-            # second visit: any consultation already booked after this one is the follow-up.
-            booked = (
-                Booking.objects.filter(
-                    patient=booking.patient,
-                    status=Booking.Status.CONFIRMED,
-                    starts_at__gte=booking.ends_at,
-                )
-                .select_related("location")
-                .order_by("starts_at")
-                .first()
-            )
-            if booked is not None:
-                local = booked.starts_at.astimezone(booked.location.zone)
-                raise BookingError(
-                    f"{booking.patient.full_name} already has a consultation booked after this "
-                    f"one, on {local:%A %-d %B %Y at %H:%M}: no second follow-up was booked. "
-                    "Untick the follow-up to save the assessment, or move that booking from "
-                    "the diary."
-                )
-            first_day = (
-                (booking.starts_at + timedelta(weeks=weeks))
-                .astimezone(booking.location.zone)
-                .date()
-            )
-            slots = available_slots(
-                consultation_type=consultation_type,
-                location=booking.location,
-                first_day=first_day,
-                last_day=first_day + timedelta(days=27),
-                practitioner=booking.practitioner,
-                now=now,
-                by_staff=True,
-            ).slots
-            if not slots:
-                raise BookingError(
-                    "No free time for that follow-up in the four weeks from then. Choose "
-                    "another time frame, or book it from the diary."
-                )
-            follow_up_booking = booking_create(
-                patient=booking.patient,
-                consultation_type=consultation_type,
-                location=booking.location,
-                starts_at=slots[0].start,
-                practitioner=booking.practitioner,
-                now=now,
-                by_staff=True,
-            )
-    return assessment, follow_up_booking
+    return assessment

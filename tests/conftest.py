@@ -79,7 +79,7 @@ def sign_in_with_second_factor(client, user):
     device, _ = StaticDevice.objects.get_or_create(user=user, name="Test codes")
     StaticToken.objects.create(device=device, token="testcode1")
     client.force_login(user)
-    response = client.post(reverse("staff_verify"), {"code": "testcode1"})
+    response = client.post(reverse("staff:verify"), {"code": "testcode1"})
     assert response.status_code == 302, response
     return client
 

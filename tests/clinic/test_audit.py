@@ -91,7 +91,7 @@ def test_clinic_admins_find_every_read_of_one_patients_records(client, roles):
 
 def test_changes_to_an_assessment_are_in_the_trail_with_who_made_them(client, roles):
     from patients.models import Assessment
-    from tests.patients.test_review import assessed, booking_with_intake
+    from tests.staff.test_review import assessed, booking_with_intake
 
     location, (practitioner,), consultation_type = bookable_clinic()
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])
@@ -106,7 +106,7 @@ def test_changes_to_an_assessment_are_in_the_trail_with_who_made_them(client, ro
         "rationale": "Revised after the blood tests.",
         "patient_summary": "The common kind.",
     }
-    assert client.post(reverse("assessment", args=[booking.pk]), form).status_code == 302
+    assert client.post(reverse("staff:assessment", args=[booking.pk]), form).status_code == 302
     latest = Assessment.history.order_by("-history_date").first()
     assert (latest.history_type, latest.history_user) == ("~", practitioner.user)
     assert latest.rationale == "Revised after the blood tests."

@@ -38,7 +38,7 @@ def test_unknown_page_gets_the_friendly_404(client):
 @pytest.mark.django_db
 def test_csrf_failure_gets_the_friendly_page():
     client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse("login"), {"username": "x", "password": "y"})
+    response = client.post(reverse("staff:sign_in"), {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert "This form expired" in response.content.decode()
 

@@ -12,7 +12,7 @@ from clinic import roles as role_names
 from tests.bookings.flow_helpers import bookable_clinic, details_url, next_slot, valid_form
 from tests.conftest import sign_in_with_second_factor
 from tests.factories import UserFactory
-from tests.patients.test_review import booking_with_intake
+from tests.staff.test_review import booking_with_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -68,26 +68,26 @@ def pages(roles, screening_rules):
         "bookings:reschedule": reverse("bookings:reschedule", args=[token]),
         "bookings:intake": reverse("bookings:intake", args=[token]),
         "bookings:photo": reverse("bookings:photo", args=[token, photo.pk]),
-        "login": reverse("login"),
-        "staff_verify": reverse("staff_verify"),
-        "staff_enrol": reverse("staff_enrol"),
-        "logout": reverse("logout"),
+        "staff:sign_in": reverse("staff:sign_in"),
+        "staff:verify": reverse("staff:verify"),
+        "staff:enrol": reverse("staff:enrol"),
+        "staff:sign_out": reverse("staff:sign_out"),
     }
     staff = {
-        "staff_home": reverse("staff_home"),
-        "staff_week": reverse("staff_week"),
-        "phone_booking": reverse("phone_booking"),
-        "review_queue": reverse("review_queue"),
-        "review": reverse("review", args=[booking.pk]),
-        "assessment": reverse("assessment", args=[booking.pk]),
-        "staff_photo": reverse("staff_photo", args=[photo.pk]),
-        "patient_search": reverse("patient_search"),
-        "patient": reverse("patient", args=[booking.patient_id]),
-        "patient_export": reverse("patient_export", args=[booking.patient_id]),
-        "patient_erase": reverse("patient_erase", args=[booking.patient_id]),
-        "staff_reschedule": reverse("staff_reschedule", args=[booking.pk]),
-        "staff_booking_action": reverse("staff_booking_action", args=[booking.pk, "check-in"]),
-        "staff_backup_codes": reverse("staff_backup_codes"),
+        "staff:home": reverse("staff:home"),
+        "staff:week": reverse("staff:week"),
+        "staff:phone_booking": reverse("staff:phone_booking"),
+        "staff:review_queue": reverse("staff:review_queue"),
+        "staff:review": reverse("staff:review", args=[booking.pk]),
+        "staff:assessment": reverse("staff:assessment", args=[booking.pk]),
+        "staff:photo": reverse("staff:photo", args=[photo.pk]),
+        "staff:patient_search": reverse("staff:patient_search"),
+        "staff:patient": reverse("staff:patient", args=[booking.patient_id]),
+        "staff:patient_export": reverse("staff:patient_export", args=[booking.patient_id]),
+        "staff:patient_erase": reverse("staff:patient_erase", args=[booking.patient_id]),
+        "staff:reschedule": reverse("staff:reschedule", args=[booking.pk]),
+        "staff:booking_action": reverse("staff:booking_action", args=[booking.pk, "check-in"]),
+        "staff:backup_codes": reverse("staff:backup_codes"),
     }
     chief = UserFactory(username="chief")
     chief.groups.add(roles[role_names.CLINIC_ADMIN])
@@ -132,7 +132,7 @@ def test_every_page_sends_the_security_headers(pages):
             assert_secure_headers(chief.get(address, secure=True), address)
         # Signing in sets the session and CSRF cookies: both Secure and HttpOnly.
         visitor = Client()
-        page = visitor.get(reverse("login"), secure=True)
+        page = visitor.get(reverse("staff:sign_in"), secure=True)
         assert_secure_headers(page, "login")
         assert page.cookies["csrftoken"]["secure"] and page.cookies["csrftoken"]["httponly"]
 

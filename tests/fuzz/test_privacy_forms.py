@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from bookings import drafts
 from bookings.models import Booking, BookingDraft
+from bookings.privacy import patient_erase
 from bookings.services import booking_create
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
@@ -33,9 +34,9 @@ from patients.models import (
     ScreeningFlag,
 )
 from patients.photos import clean_photo
-from patients.privacy import patient_erase
 from patients.services import consents_record, photos_store
 from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
+from tests.bookings.test_privacy import signed_off_recommendation
 from tests.factories import UserFactory
 from tests.fuzz.hostile import (
     BIG_INTEGERS,
@@ -47,8 +48,7 @@ from tests.fuzz.hostile import (
     one_of_these,
 )
 from tests.fuzz.test_staff_forms import staff_session
-from tests.patients.test_privacy import signed_off_recommendation
-from tests.patients.test_review import booking_with_intake
+from tests.staff.test_review import booking_with_intake
 
 LIVE = ("target", "bystander")  # the patients not yet erased
 WILD_PKS = st.one_of(BIG_INTEGERS.map(str), TOKENS)
@@ -198,7 +198,7 @@ class PrivacyFuzz(FuzzTestCase):
         else:
             assert status == (302 if confirmed else 400), (status, form)
         if status == 302:
-            assert response["Location"] == reverse("patient", args=[ids[named]])
+            assert response["Location"] == reverse("staff:patient", args=[ids[named]])
         exported = what == "export" and status == 200
         assert ClinicalRead.objects.count() == reads + exported
         if exported:

@@ -18,15 +18,14 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from bookings import drafts
-from bookings.forms import PhoneBookingForm
 from bookings.models import Booking, BookingDraft
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
 from clinic.roles import sync_roles
-from patients.assessment_forms import AssessmentForm
 from patients.forms import IntakeForm
 from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
 from patients.services import intake_submit
+from staff.forms import AssessmentForm, PhoneBookingForm
 from tests.bookings.flow_helpers import bookable_clinic, valid_form
 from tests.conftest import sign_in_with_second_factor
 from tests.factories import (
@@ -48,7 +47,7 @@ from tests.fuzz.hostile import (
     query_string,
     row_counts,
 )
-from tests.patients.test_review import booking_with_intake
+from tests.staff.test_review import booking_with_intake
 
 RECORDS = (Booking, Patient, Consent, HairLossIntake, IntakePhoto, Assessment)
 # What a page that only shows must not write either.
@@ -140,7 +139,7 @@ class PhoneBookingFuzz(StaffFormFuzz):
         form = data.draw(mutated(valid, tamper=["consent_photos", "patient", "status"]))
         before = row_counts(*RECORDS)
 
-        response = self.send("post", reverse("phone_booking"), form)
+        response = self.send("post", reverse("staff:phone_booking"), form)
 
         status = response.status_code
         assert status in (302, 400, 409), status
@@ -150,7 +149,7 @@ class PhoneBookingFuzz(StaffFormFuzz):
         details = PhoneBookingForm(posted)
         if status == 302:
             event("booked")
-            assert response["Location"] == reverse("staff_home")
+            assert response["Location"] == reverse("staff:home")
             assert details.is_valid() and posted.get("type") == self.type.slug
             booking = Booking.objects.latest("pk")
             assert booking.starts_at == wanted and kind in ("free", "far_ahead")
@@ -195,7 +194,7 @@ class StaffRescheduleFuzz(StaffFormFuzz):
         pk = known_or_wild(data, known, st.integers(min_value=0, max_value=2**63), "pk")
         method = data.draw(one_of_these(["get", "post", "post"]), label="method")
         before, counts = booking_rows(), row_counts(*RECORDS)
-        url = reverse("staff_reschedule", args=[pk])
+        url = reverse("staff:reschedule", args=[pk])
 
         if method == "get":
             response = self.send("get", url + "?" + query_string(form))
@@ -221,7 +220,7 @@ class StaffRescheduleFuzz(StaffFormFuzz):
         # The booking named in the address, which need not be the one prepared: any
         # confirmed booking can be moved.
         assert changed == {pk} and method == "post" and status == 302
-        assert response["Location"] == reverse("staff_home")
+        assert response["Location"] == reverse("staff:home")
         moved = after[pk]
         if pk != self.booking.pk:
             chosen = posted.get("practitioner", str(before[pk]["practitioner_id"]))
@@ -343,7 +342,7 @@ class PhoneBookingPickerFuzz(StaffPickerFuzz):
         query = data.draw(mutated(valid, tamper=tamper), label="query")
         before = row_counts(*SHOWN_ONLY)
 
-        response = self.send("get", reverse("phone_booking") + "?" + query_string(query))
+        response = self.send("get", reverse("staff:phone_booking") + "?" + query_string(query))
 
         assert response.status_code == 200, response.status_code
         assert row_counts(*SHOWN_ONLY) == before
@@ -362,7 +361,7 @@ class StaffWeekFuzz(StaffPickerFuzz):
         query = data.draw(mutated(valid, tamper=["day", "practitioner", "page"]), label="query")
         before = row_counts(*SHOWN_ONLY)
 
-        response = self.send("get", reverse("staff_week") + "?" + query_string(query))
+        response = self.send("get", reverse("staff:week") + "?" + query_string(query))
 
         assert response.status_code == 200, response.status_code
         assert row_counts(*SHOWN_ONLY) == before
@@ -400,7 +399,7 @@ class AssessmentFuzz(FuzzTestCase):
         )
         before = row_counts(*RECORDS)
 
-        response = self.send("post", reverse("assessment", args=[pk]), form)
+        response = self.send("post", reverse("staff:assessment", args=[pk]), form)
 
         status = response.status_code
         assert status in (302, 400, 404), status
@@ -416,7 +415,7 @@ class AssessmentFuzz(FuzzTestCase):
             return
         event("assessment saved")
         assert pk == self.booking.pk and valid_answers
-        assert response["Location"] == reverse("review", args=[pk])
+        assert response["Location"] == reverse("staff:review", args=[pk])
         saved = Assessment.objects.get(booking=self.booking)
         assert {name: getattr(saved, name) for name in AssessmentForm.MODEL_FIELDS} == (
             answers.values()
@@ -480,7 +479,7 @@ class ReviewQueueFuzz(FuzzTestCase):
         before = row_counts(*RECORDS, BookingDraft)
         reads = ClinicalRead.objects.count()
 
-        response = self.send("get", reverse("review_queue") + "?" + query_string(query))
+        response = self.send("get", reverse("staff:review_queue") + "?" + query_string(query))
 
         assert response.status_code == 200, response.status_code
         assert row_counts(*RECORDS, BookingDraft) == before
@@ -510,7 +509,7 @@ class PatientSearchFuzz(StaffFormFuzz):
         query = data.draw(mutated({"q": "Lovelace 1985-06-01"}, tamper=["page"]), label="query")
         before = row_counts(*RECORDS)
 
-        response = self.send("get", reverse("patient_search") + "?" + query_string(query))
+        response = self.send("get", reverse("staff:patient_search") + "?" + query_string(query))
 
         assert response.status_code == 200
         assert row_counts(*RECORDS) == before
@@ -527,6 +526,6 @@ def test_a_patient_search_with_a_nul_byte_is_answered(client, roles):
     user.groups.add(roles[role_names.RECEPTION])
     sign_in_with_second_factor(client, user)
     PatientFactory(first_name="Ada", last_name="Lovelace")
-    response = client.get(reverse("patient_search"), {"q": "Love\x00lace"})
+    response = client.get(reverse("staff:patient_search"), {"q": "Love\x00lace"})
     assert response.status_code == 200
     assert "Ada Lovelace" in response.content.decode()  # searched for without the NUL

@@ -48,7 +48,7 @@ def session_key_for(user, verify_with=None):
     browser = Client()
     browser.force_login(user)
     if verify_with:
-        response = browser.post(reverse("staff_verify"), {"code": verify_with})
+        response = browser.post(reverse("staff:verify"), {"code": verify_with})
         assert response.status_code == 302
     return browser.cookies["sessionid"].value
 
@@ -69,7 +69,7 @@ class StaffSignInFuzz(FuzzTestCase):
         counts = row_counts(*ACCOUNT_RECORDS)
         password_hash = get_user_model().objects.get(pk=self.rosa.pk).password
 
-        response = self.send("post", reverse("login"), form, urlencoded=urlencoded)
+        response = self.send("post", reverse("staff:sign_in"), form, urlencoded=urlencoded)
 
         status = response.status_code
         assert status in (200, 302, 403, 429), status
@@ -83,7 +83,7 @@ class StaffSignInFuzz(FuzzTestCase):
         if status == 302:
             event("signed in")
             assert right
-            assert response["Location"].startswith(reverse("staff_verify") + "?next=")
+            assert response["Location"].startswith(reverse("staff:verify") + "?next=")
             assert_stays_on_site(response["Location"])
             assert VERIFIED not in self.client.session  # the code is still to come
         elif right:
@@ -112,7 +112,7 @@ class SecondFactorFuzz(FuzzTestCase):
         form = data.draw(mutated(valid, tamper=["username", "password"]), label="form")
         counts = row_counts(*ACCOUNT_RECORDS)
 
-        response = self.send("post", reverse("staff_verify"), form)
+        response = self.send("post", reverse("staff:verify"), form)
 
         status = response.status_code
         assert status in (302, 400), status
@@ -153,7 +153,7 @@ class EnrolmentFuzz(FuzzTestCase):
         form = data.draw(mutated({"code": code, "next": "/staff/"}), label="form")
         counts = row_counts(*ACCOUNT_RECORDS)
 
-        response = self.send("post", reverse("staff_enrol"), form)
+        response = self.send("post", reverse("staff:enrol"), form)
 
         status = response.status_code
         assert status in (302, 400), status
@@ -166,7 +166,7 @@ class EnrolmentFuzz(FuzzTestCase):
             assert StaticToken.objects.filter(device__user=self.newcomer).count() == 10
             assert after["TOTPDevice"] == counts["TOTPDevice"]
             assert VERIFIED in self.client.session
-            assert response["Location"].startswith(reverse("staff_backup_codes"))
+            assert response["Location"].startswith(reverse("staff:backup_codes"))
             assert_stays_on_site(response["Location"])
         else:
             assert status == 400, status
@@ -185,16 +185,16 @@ def test_a_next_address_that_is_not_a_path_is_not_a_server_error_after_the_code(
     device = StaticDevice.objects.create(user=rosa, name="Backup codes")
     StaticToken.objects.create(device=device, token="right123")
     client.force_login(rosa)
-    response = client.post(reverse("staff_verify"), {"code": "right123", "next": "0"})
-    assert response.status_code == 302 and response.url == reverse("staff_home")
-    again = client.get(reverse("staff_verify"), {"next": "staff"})  # already verified
-    assert again.status_code == 302 and again.url == reverse("staff_home")
+    response = client.post(reverse("staff:verify"), {"code": "right123", "next": "0"})
+    assert response.status_code == 302 and response.url == reverse("staff:home")
+    again = client.get(reverse("staff:verify"), {"next": "staff"})  # already verified
+    assert again.status_code == 302 and again.url == reverse("staff:home")
     # A path on this site is still honoured.
     client.logout()
     client.force_login(rosa)
     StaticToken.objects.create(device=device, token="right456")
-    wanted = reverse("review_queue")
-    response = client.post(reverse("staff_verify"), {"code": "right456", "next": wanted})
+    wanted = reverse("staff:review_queue")
+    response = client.post(reverse("staff:verify"), {"code": "right456", "next": wanted})
     assert response.status_code == 302 and response.url == wanted
 
 
@@ -205,12 +205,12 @@ def test_an_overlong_username_is_refused_not_a_server_error(client):
     insert (DataError), a server error. Upstream: jazzband/django-axes#1381. Found by the
     fuzzing of the password step above."""
     UserFactory(username="rosa", password=PASSWORD)
-    response = client.post(reverse("login"), {"username": "0" * 256, "password": PASSWORD})
+    response = client.post(reverse("staff:sign_in"), {"username": "0" * 256, "password": PASSWORD})
     assert response.status_code in (200, 400)
     assert "_auth_user_id" not in client.session
     assert "No account has a username that long" in response.content.decode()
     # The longest username an account can have is still tried as usual.
     longest = "r" * 150
     UserFactory(username=longest, password=PASSWORD)
-    response = client.post(reverse("login"), {"username": longest, "password": PASSWORD})
+    response = client.post(reverse("staff:sign_in"), {"username": longest, "password": PASSWORD})
     assert response.status_code == 302 and client.session["_auth_user_id"]

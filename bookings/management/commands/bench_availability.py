@@ -235,7 +235,7 @@ class Command(BaseCommand):
         StaticToken.objects.create(device=device, token="benchcode")  # noqa: S106 - bench only
         client = client_class()
         client.force_login(user)
-        response = client.post(reverse("staff_verify"), {"code": "benchcode"}, secure=True)
+        response = client.post(reverse("staff:verify"), {"code": "benchcode"}, secure=True)
         if response.status_code != 302:
             raise CommandError("The benchmark's staff sign-in failed.")
         return client

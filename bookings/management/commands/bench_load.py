@@ -203,8 +203,8 @@ class Command(BaseCommand):
             report.FLOOR: ([reverse("health")], None),
             report.PICKER: (browsing, None),
             report.PICKER_RETURNING: (browsing, None),
-            report.STAFF_DAY: ([reverse("staff_home")], staff),
-            report.REVIEW_QUEUE: ([reverse("review_queue")], staff),
+            report.STAFF_DAY: ([reverse("staff:home")], staff),
+            report.REVIEW_QUEUE: ([reverse("staff:review_queue")], staff),
         }
         pages = {k: v for k, v in pages.items() if k == report.FLOOR or k in self.chosen}
         # Each page must answer 200 before it is timed: a staff page bounced to the sign-in

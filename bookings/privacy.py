@@ -1,0 +1,139 @@
+"""Everything the clinic holds about one patient: exported as one download, or erased.
+
+Export gathers the patient's details, consents, bookings, intakes (with flags and photos) and
+assessments into one JSON document, zipped with the photo files.
+
+Erasure removes what identifies the patient or describes their health in their own words
+(``patients.privacy`` for the patient's own records, here for their bookings and booking forms in
+progress), and keeps each booking's time, practitioner, type and status for the clinic's
+figures. Booking changes are saved like any other, so they leave history rows and free the
+cancelled times in the slot picker.
+"""
+
+import io
+import json
+import zipfile
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import Booking, BookingDraft, new_booking_token, token_digest
+from patients.models import IntakePhoto, Patient
+from patients.privacy import (
+    ERASURE_REASON,
+    assessment_document,
+    delete_photo_files,
+    intake_document,
+    patient_document,
+    patient_records_erase,
+    photo_files,
+    photo_path,
+)
+
+
+def patient_export(*, patient: Patient) -> tuple[str, bytes]:
+    """Return (file name, zip bytes): ``patient.json`` and every photo, for one patient."""
+    bookings = list(
+        patient.bookings.select_related(
+            "consultation_type", "location", "practitioner__user", "intake", "assessment"
+        )
+        .prefetch_related("intake__flags", "intake__photos__intake")
+        .order_by("starts_at")
+    )
+    document = {
+        "exported_at": timezone.now(),
+        "clinic": settings.CLINIC["name"],
+        **patient_document(patient),
+        "bookings": [],
+    }
+    photos = []
+    for booking in bookings:
+        entry = {
+            "reference": booking.pk,
+            "consultation": booking.consultation_type.name,
+            "location": booking.location.name,
+            "practitioner": booking.practitioner.display_name,
+            "starts_at": booking.starts_at,
+            "ends_at": booking.ends_at,
+            "status": booking.get_status_display(),
+            "checked_in_at": booking.checked_in_at,
+            "cancelled_at": booking.cancelled_at,
+            "cancellation_reason": booking.cancellation_reason,
+            "booked_at": booking.created_at,
+            "intake": None,
+            "assessment": None,
+        }
+        intake = getattr(booking, "intake", None)
+        if intake is not None:
+            entry["intake"] = intake_document(intake)
+            photos.extend(intake.photos.all())
+        assessment = getattr(booking, "assessment", None)
+        if assessment is not None:
+            entry["assessment"] = assessment_document(assessment)
+        document["bookings"].append(entry)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "patient.json",
+            json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        )
+        for photo in photos:
+            with photo.image.open("rb") as image:
+                archive.writestr(photo_path(photo), image.read())
+    return f"patient-{patient.pk}-export.zip", buffer.getvalue()
+
+
+def _drafts_of(email: str):
+    """Booking forms in progress under this e-mail (drafts are few: they expire in a day)."""
+    email = email.lower()
+    return BookingDraft.objects.filter(
+        pk__in=[
+            draft.pk
+            for draft in BookingDraft.objects.only("pk", "form_data")
+            if email in (value.lower() for value in draft.form_data.get("email", []))
+        ]
+    )
+
+
+def _bookings_anonymise(*, patient: Patient, now) -> None:
+    """Cancel the patient's future bookings without e-mail (there is no one left to write to),
+    drop the words of every cancellation, and give each booking a new private-link token so that
+    old links open nothing. Each booking is saved, so the change is in its history and a freed
+    time is free again in the slot picker."""
+    booking_ids = []
+    for booking in Booking.objects.filter(patient=patient).order_by("pk"):
+        booking_ids.append(booking.pk)
+        if booking.status == Booking.Status.CONFIRMED and booking.starts_at > now:
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = now
+        booking.cancellation_reason = ""
+        booking.token = new_booking_token()
+        booking.token_digest = token_digest(booking.token)
+        booking._change_reason = ERASURE_REASON
+        booking.save()
+    # Earlier history rows hold the words of a cancellation too.
+    Booking.history.filter(id__in=booking_ids).update(cancellation_reason="")
+
+
+@transaction.atomic
+def patient_erase(*, patient: Patient, now=None) -> Patient:
+    """Erase one patient's personal data, keeping the anonymous facts of their bookings.
+
+    Photo files are deleted from storage once the transaction has committed.
+    """
+    now = now or timezone.now()
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.erased_at is not None:
+        return patient
+    drafts = _drafts_of(patient.email)
+    draft_photos = IntakePhoto.objects.filter(draft__in=drafts)
+    files = photo_files(draft_photos)
+    draft_photos.delete()
+    drafts.delete()
+    _bookings_anonymise(patient=patient, now=now)
+    files += patient_records_erase(patient=patient, now=now)
+    transaction.on_commit(lambda: delete_photo_files(files))
+    return patient

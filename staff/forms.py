@@ -1,0 +1,162 @@
+"""Staff forms: the assessment, phone booking, and the query-string filters of the staff pages.
+
+A filter form never refuses a page: a value that does not parse, or lies out of range, falls back
+to its default, so that a hand-edited or stale link still opens something sensible.
+"""
+
+from datetime import date, datetime, timedelta
+
+from django import forms
+
+from bookings.forms import PatientDetailsForm
+from bookings.models import ConsultationType
+from patients import choices
+
+# How far from today the day and week views go: a year either way.
+DAYS_SHOWN_EITHER_WAY = 366
+PATIENT_QUERY_LENGTH = 100
+
+
+class AssessmentForm(forms.Form):
+    pattern = forms.ChoiceField(label="Pattern", choices=choices.PATTERNS)
+    stage = forms.ChoiceField(label="Stage", choices=choices.STAGES)
+    likely_cause = forms.ChoiceField(label="Likely cause", choices=choices.LIKELY_CAUSES)
+    recommendations = forms.MultipleChoiceField(
+        label="Recommended options",
+        choices=choices.RECOMMENDATIONS,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    rationale = forms.CharField(
+        label="Rationale (for the clinical record)",
+        max_length=5000,
+        widget=forms.Textarea({"rows": 4}),
+    )
+    patient_summary = forms.CharField(
+        label="Summary for the patient",
+        help_text="Plain words. The patient reads this through their booking link once signed off.",
+        max_length=5000,
+        widget=forms.Textarea({"rows": 4}),
+    )
+    follow_up_type = forms.ModelChoiceField(
+        label="Book a follow-up",
+        queryset=ConsultationType.objects.filter(is_active=True),
+        required=False,
+        empty_label="No follow-up now",
+    )
+    follow_up_weeks = forms.IntegerField(
+        label="In how many weeks", min_value=1, max_value=52, required=False
+    )
+    sign_off = forms.BooleanField(
+        label="Sign off: the patient can read the summary", required=False
+    )
+
+    MODEL_FIELDS = [
+        "pattern",
+        "stage",
+        "likely_cause",
+        "recommendations",
+        "rationale",
+        "patient_summary",
+    ]
+
+    def clean(self):
+        cleaned = super().clean()
+        options = cleaned.get("recommendations") or []
+        if "no_treatment" in options and len(options) > 1:
+            self.add_error("recommendations", "“No treatment” cannot be chosen with other options.")
+        if cleaned.get("likely_cause") == "scarring" and "referral" not in options:
+            self.add_error("recommendations", "Scarring alopecia needs a specialist referral.")
+        if bool(cleaned.get("follow_up_type")) != bool(cleaned.get("follow_up_weeks")):
+            self.add_error("follow_up_weeks", "Choose both the follow-up and when it should be.")
+        return cleaned
+
+    def values(self):
+        return {name: self.cleaned_data[name] for name in self.MODEL_FIELDS}
+
+    def follow_up(self):
+        if self.cleaned_data.get("follow_up_type"):
+            return self.cleaned_data["follow_up_type"], self.cleaned_data["follow_up_weeks"]
+        return None
+
+
+class PhoneBookingForm(PatientDetailsForm):
+    """Reception books for a patient on the phone: the same details, consent given by phone."""
+
+    consent_care = forms.BooleanField(
+        label="The patient agreed on the phone to the clinic using their information for care.",
+        required=True,
+        error_messages={"required": "Ask the patient for their agreement first."},
+    )
+    consent_photos = None
+    start = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = "The confirmation and private link go to this address."
+        self.fields["phone"].help_text = ""
+
+
+class DayForm(forms.Form):
+    """``?day=YYYY-MM-DD`` (or ``?week=``): a day within a year of today; else today."""
+
+    day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def __init__(self, data, *, today: date, field: str = "day"):
+        self.today = today
+        self.field = field
+        super().__init__({"day": data.get(field, "")})
+
+    def chosen(self) -> date:
+        if not self.is_valid() or self.cleaned_data["day"] is None:
+            return self.today
+        limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
+        return min(max(self.cleaned_data["day"], self.today - limit), self.today + limit)
+
+
+class BookableDayForm(DayForm):
+    """A day staff may book on: from today to ``horizon`` ahead; else ``default``."""
+
+    def __init__(self, data, *, today: date, horizon: timedelta, default: date | None = None):
+        self.horizon = horizon
+        self.default = default or today
+        super().__init__(data, today=today)
+
+    def chosen(self) -> date:
+        wanted = self.default
+        if self.is_valid() and self.cleaned_data["day"] is not None:
+            wanted = self.cleaned_data["day"]
+        return min(max(wanted, self.today), self.today + self.horizon)
+
+
+class PatientSearchForm(forms.Form):
+    """``?q=``: words of a name, e-mail or phone, and dates of birth."""
+
+    q = forms.CharField(required=False, strip=True)
+
+    BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+
+    def query(self) -> str:
+        if not self.is_valid():
+            return ""
+        # NUL bytes cannot be sent to PostgreSQL in a query, and no name or e-mail holds one.
+        return self.cleaned_data["q"].replace("\x00", "").strip()[:PATIENT_QUERY_LENGTH]
+
+    @classmethod
+    def birth_date(cls, word: str) -> date | None:
+        for pattern in cls.BIRTH_DATE_FORMATS:
+            try:
+                return datetime.strptime(word, pattern).date()
+            except ValueError:
+                continue
+        return None
+
+
+class PageForm(forms.Form):
+    """``?page=``: a page number from 1; else the first page."""
+
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def number(self) -> int:
+        if not self.is_valid() or self.cleaned_data["page"] is None:
+            return 1
+        return self.cleaned_data["page"]

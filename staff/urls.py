@@ -1,0 +1,34 @@
+"""Every staff page, under /staff/ and the ``staff:`` namespace."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from staff import auth
+from staff.views import phone, records, reviews, today
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", today.StaffHomeView.as_view(), name="home"),
+    path("week/", today.WeekView.as_view(), name="week"),
+    path("book/", phone.PhoneBookingView.as_view(), name="phone_booking"),
+    path("bookings/<int:pk>/move/", today.StaffRescheduleView.as_view(), name="reschedule"),
+    path(
+        "bookings/<int:pk>/<slug:action>/",
+        today.BookingActionView.as_view(),
+        name="booking_action",
+    ),
+    path("patients/", records.PatientSearchView.as_view(), name="patient_search"),
+    path("patients/<int:pk>/", records.PatientView.as_view(), name="patient"),
+    path("patients/<int:pk>/export/", records.PatientExportView.as_view(), name="patient_export"),
+    path("patients/<int:pk>/erase/", records.PatientEraseView.as_view(), name="patient_erase"),
+    path("reviews/", reviews.ReviewQueueView.as_view(), name="review_queue"),
+    path("reviews/<int:pk>/", reviews.ReviewView.as_view(), name="review"),
+    path("reviews/<int:pk>/assessment/", reviews.AssessmentView.as_view(), name="assessment"),
+    path("photos/<int:pk>/", reviews.StaffPhotoView.as_view(), name="photo"),
+    path("sign-in/", auth.StaffSignInView.as_view(), name="sign_in"),
+    path("sign-in/code/", auth.VerifyView.as_view(), name="verify"),
+    path("sign-in/set-up/", auth.EnrolView.as_view(), name="enrol"),
+    path("backup-codes/", auth.BackupCodesView.as_view(), name="backup_codes"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
+]

@@ -1,0 +1,165 @@
+"""Practitioners' review of intakes: the queue, the consultation review page, the photos, and
+the assessment.
+
+Every view here that reads clinical data records the read in the audit trail through
+``clinic.audit``, the one place reads are written. A practitioner sees the consultations they
+see; a clinic admin sees all (``staff.selectors.visible_bookings``).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from bookings.models import Booking
+from bookings.services import BookingError, assessment_record
+from clinic.audit import record_read, record_reads
+from patients.forms import IntakeForm
+from patients.models import Assessment, IntakePhoto
+from staff import selectors
+from staff.auth import StaffRequiredMixin
+from staff.forms import AssessmentForm, PageForm
+
+QUEUE_PAGE_SIZE = 25
+
+
+class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
+    permission_required = "patients.view_hairlossintake"
+    raise_exception = True
+
+
+class ReviewQueueView(ClinicalAccessMixin, TemplateView):
+    """Upcoming and recent consultations with an intake and no assessment yet, soonest first,
+    flags shown."""
+
+    template_name = "staff/review_queue.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        bookings = selectors.review_queue(user=self.request.user, now=now)
+        # A page at a time, so that a full diary costs the same as a quiet one.
+        number = PageForm(self.request.GET).number()
+        page = Paginator(bookings, QUEUE_PAGE_SIZE).get_page(number)
+        rows = [(booking, selectors.sorted_flags(booking.intake.flags.all())) for booking in page]
+        record_reads(self.request, "screening flags", [(b.intake, b.patient_id) for b, _ in rows])
+        return super().get_context_data(rows=rows, page=page, now=now, **kwargs)
+
+
+def reviewable_or_404(request, pk):
+    try:
+        return selectors.reviewable_booking(user=request.user, pk=pk)
+    except Booking.DoesNotExist:
+        raise Http404("No consultation with answers that you review.") from None
+
+
+class ReviewView(ClinicalAccessMixin, TemplateView):
+    """One consultation's intake, laid out for a clinician: flags first, photos by view."""
+
+    template_name = "staff/review.html"
+
+    def get_context_data(self, **kwargs):
+        booking = reviewable_or_404(self.request, self.kwargs["pk"])
+        intake = booking.intake
+        record_read(self.request, "intake", intake, booking.patient_id)
+        assessment = Assessment.objects.filter(booking=booking).first()
+        if assessment:
+            record_read(self.request, "assessment", assessment, booking.patient_id)
+        answers = IntakeForm(data=_as_form_data(IntakeForm.initial_from(intake)))
+        answers.is_valid()
+        photos = list(intake.photos.all())
+        earlier = selectors.earlier_visits(user=self.request.user, booking=booking)
+        record_reads(
+            self.request, "assessment", [(a, booking.patient_id) for a in earlier.assessments]
+        )
+        return super().get_context_data(
+            booking=booking,
+            intake=intake,
+            flags=selectors.sorted_flags(intake.flags.all()),
+            answers=answers,
+            photos=photos,
+            photo_rows=selectors.photos_by_view(photos, earlier.photos),
+            previous=earlier.visits,
+            assessment=assessment,
+            **kwargs,
+        )
+
+
+def _as_form_data(initial):
+    """Turn saved answers back into the shape a bound form expects (lists for lists)."""
+    data = QueryDict(mutable=True)
+    for key, value in initial.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    return data
+
+
+class StaffPhotoView(ClinicalAccessMixin, View):
+    """Serve one scalp photo to staff allowed to see that consultation, and record it."""
+
+    def get(self, request, pk):
+        try:
+            photo = selectors.visible_photo(user=request.user, pk=pk)
+        except IntakePhoto.DoesNotExist:
+            raise Http404("No such photo.") from None
+        record_read(request, "photo", photo, photo.intake.booking.patient_id)
+        response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class AssessmentView(ClinicalAccessMixin, View):
+    """Record the assessment and recommendation; optionally book the follow-up."""
+
+    permission_required = ("patients.view_hairlossintake", "patients.add_assessment")
+    template_name = "staff/assessment.html"
+
+    def booking(self):
+        try:
+            return (
+                selectors.visible_bookings(self.request.user)
+                .select_related("patient", "practitioner__user", "location", "consultation_type")
+                .get(pk=self.kwargs["pk"])
+            )
+        except Booking.DoesNotExist:
+            raise Http404("No consultation that you review.") from None
+
+    def get(self, request, pk):
+        booking = self.booking()
+        existing = Assessment.objects.filter(booking=booking).first()
+        initial = {}
+        if existing:
+            record_read(request, "assessment", existing, booking.patient_id)
+            initial = {name: getattr(existing, name) for name in AssessmentForm.MODEL_FIELDS}
+        form = AssessmentForm(initial=initial)
+        return render(
+            request, self.template_name, {"booking": booking, "form": form, "existing": existing}
+        )
+
+    def post(self, request, pk):
+        booking = self.booking()
+        form = AssessmentForm(request.POST)
+        if form.is_valid():
+            try:
+                _, follow_up = assessment_record(
+                    booking=booking,
+                    author=request.user,
+                    values=form.values(),
+                    sign_off=form.cleaned_data["sign_off"],
+                    follow_up=form.follow_up(),
+                    now=timezone.now(),
+                )
+            except BookingError as error:
+                form.add_error(None, error.message)
+            else:
+                done = "Assessment saved."
+                if follow_up:
+                    local = timezone.localtime(follow_up.starts_at, booking.location.zone)
+                    done += f" Follow-up booked for {local:%A %-d %B, %H:%M}."
+                messages.success(request, done)
+                return redirect("staff:review", pk=booking.pk)
+        existing = Assessment.objects.filter(booking=booking).first()
+        context = {"booking": booking, "form": form, "existing": existing}
+        return render(request, self.template_name, context, status=400)

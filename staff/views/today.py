@@ -1,0 +1,226 @@
+"""The diary: a day's consultations at every location (today unless another day is asked for),
+a location's week, and what staff do to one booking from them: check in, complete, mark a
+no-show, cancel, move."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views import View
+from django.views.generic import TemplateView
+
+from bookings import drafts, selectors
+from bookings.models import Booking, Location
+from bookings.services import (
+    BookingError,
+    booking_cancel,
+    booking_check_in,
+    booking_close,
+    booking_reschedule,
+)
+from staff.auth import StaffRequiredMixin
+from staff.charts import weekly_figures
+from staff.forms import BookableDayForm, DayForm
+from staff.selectors import day_schedule, week_grid
+
+
+class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Each location's consultations of one day, in the location's own time, with actions."""
+
+    permission_required = "bookings.view_booking"
+    raise_exception = True
+    template_name = "staff/home.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        locations = list(Location.objects.all())
+        # "Today" is each location's own date; another day, once chosen, is that calendar
+        # date at every location.
+        reference = now.astimezone(locations[0].zone).date() if locations else now.date()
+        day = DayForm(self.request.GET, today=reference).chosen()
+        is_today = day == reference
+        schedule = day_schedule(locations=locations, day=None if is_today else day, now=now)
+        return super().get_context_data(
+            schedule=[(entry.location, entry.day, entry.bookings) for entry in schedule],
+            can_act=self.request.user.has_perm("bookings.change_booking"),
+            now=now,
+            day=day,
+            is_today=is_today,
+            previous_day=(day - timedelta(days=1)).isoformat(),
+            next_day=(day + timedelta(days=1)).isoformat(),
+            chart=weekly_figures(now),
+            **kwargs,
+        )
+
+
+def back_to_day(booking):
+    """Back to the day the booking is on, so that staff working through another day's list
+    stay on it."""
+    zone = booking.location.zone
+    local_day = booking.starts_at.astimezone(zone).date()
+    if local_day == timezone.now().astimezone(zone).date():
+        return redirect("staff:home")
+    return redirect(reverse("staff:home") + "?" + urlencode({"day": local_day.isoformat()}))
+
+
+class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
+    """Check in, complete, mark a no-show or cancel one booking, from the Today page."""
+
+    permission_required = "bookings.change_booking"
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def post(self, request, pk, action):
+        booking = get_object_or_404(Booking.objects.select_related("location", "patient"), pk=pk)
+        try:
+            if action == "check-in":
+                booking_check_in(booking=booking)
+                done = "checked in"
+            elif action == "complete":
+                booking_close(booking=booking, status=Booking.Status.COMPLETED)
+                done = "marked completed"
+            elif action == "no-show":
+                booking_close(booking=booking, status=Booking.Status.NO_SHOW)
+                done = "marked as a no-show"
+            elif action == "cancel":
+                booking_cancel(booking=booking, by_staff=True, reason="Cancelled by the clinic")
+                done = "cancelled; the patient is e-mailed"
+            else:
+                raise Http404("No such action.")
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{booking.patient.full_name}: {done}.")
+        return back_to_day(booking)
+
+
+class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """A location's week: one row per practitioner, one column per day, with each booking."""
+
+    permission_required = "bookings.view_booking"
+    raise_exception = True
+    template_name = "staff/week.html"
+
+    def get_context_data(self, **kwargs):
+        locations = list(Location.objects.all())
+        wanted = self.request.GET.get("location", "")
+        location = next((loc for loc in locations if str(loc.pk) == wanted), None)
+        location = location or (locations[0] if locations else None)
+        if location is None:
+            return super().get_context_data(location=None, **kwargs)
+        today = timezone.now().astimezone(location.zone).date()
+        chosen = DayForm(self.request.GET, today=today, field="week").chosen()
+        monday = chosen - timedelta(days=chosen.weekday())
+        days, rows = week_grid(location=location, monday=monday)
+        return super().get_context_data(
+            location=location,
+            locations=locations,
+            days=days,
+            rows=rows,
+            now=timezone.now(),
+            can_move=self.request.user.has_perm("bookings.change_booking"),
+            previous_week=(monday - timedelta(days=7)).isoformat(),
+            next_week=(monday + timedelta(days=7)).isoformat(),
+            **kwargs,
+        )
+
+
+class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
+    """Move a confirmed booking to another free time, with the same or another practitioner.
+
+    Staff are held to the booking rules but not to the online notice, horizon or late-change
+    cutoff; the patient is e-mailed the new time and keeps their private link.
+    """
+
+    permission_required = "bookings.change_booking"
+    raise_exception = True
+    template_name = "staff/reschedule.html"
+
+    def choice(self, booking, params):
+        location = booking.location
+        practitioners = list(
+            selectors.eligible_practitioners(booking.consultation_type, location).select_related(
+                "user"
+            )
+        )
+        wanted = params.get("practitioner", str(booking.practitioner_id))
+        practitioner = next((p for p in practitioners if str(p.pk) == wanted), None)
+        day = BookableDayForm(
+            params,
+            today=timezone.now().astimezone(location.zone).date(),
+            horizon=selectors.STAFF_HORIZON,
+            default=booking.starts_at.astimezone(location.zone).date(),
+        ).chosen()
+        return {"practitioners": practitioners, "practitioner": practitioner, "day": day}
+
+    def render_page(self, request, booking, choice, status=200, error="", alternatives=()):
+        slots = []
+        if choice["practitioner"] is not None:
+            slots = selectors.available_slots(
+                consultation_type=booking.consultation_type,
+                location=booking.location,
+                first_day=choice["day"],
+                last_day=choice["day"],
+                practitioner=choice["practitioner"],
+                exclude_booking_id=booking.pk,
+                by_staff=True,
+            ).slots
+        context = {
+            **choice,
+            "booking": booking,
+            "started": booking.starts_at <= timezone.now(),
+            "slots": slots,
+            "error": error,
+            "alternatives": alternatives,
+            "previous_day": choice["day"] - timedelta(days=1),
+            "next_day": choice["day"] + timedelta(days=1),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get_booking(self, pk):
+        return get_object_or_404(
+            Booking.objects.select_related(
+                "patient", "practitioner__user", "consultation_type", "location"
+            ),
+            pk=pk,
+        )
+
+    def get(self, request, pk):
+        booking = self.get_booking(pk)
+        return self.render_page(request, booking, self.choice(booking, request.GET))
+
+    def post(self, request, pk):
+        booking = self.get_booking(pk)
+        choice = self.choice(booking, request.POST)
+        starts_at = drafts.parse_start(request.POST.get("start", ""))
+        if choice["practitioner"] is None or starts_at is None:
+            error = "Choose a practitioner and a free time to move the booking to."
+            return self.render_page(request, booking, choice, status=400, error=error)
+        try:
+            moved = booking_reschedule(
+                booking=booking,
+                starts_at=starts_at,
+                practitioner=choice["practitioner"],
+                by_staff=True,
+            )
+        except BookingError as error:
+            return self.render_page(
+                request,
+                booking,
+                choice,
+                status=409,
+                error=error.message,
+                alternatives=error.alternatives,
+            )
+        local = moved.starts_at.astimezone(moved.location.zone)
+        messages.success(
+            request,
+            f"{booking.patient.full_name} moved to {local:%A %-d %B, %H:%M} with "
+            f"{choice['practitioner'].display_name}. The patient is e-mailed the new time.",
+        )
+        return redirect("staff:home")

@@ -1,0 +1,55 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bookings.models import Booking
+from patients.models import Assessment
+from staff.charts import WEEKS, weekly_figures
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def add(setup, start, status="confirmed"):
+    return Booking.objects.create(
+        patient=PatientFactory(),
+        practitioner=setup["practitioners"][0],
+        consultation_type=setup["type"],
+        location=setup["location"],
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        blocked_from=start,
+        blocked_until=start + timedelta(minutes=30),
+        status=status,
+    )
+
+
+def test_weekly_counts_and_recommendations(clinic_setup):
+    now = timezone.now()
+    local = timezone.localtime(now)
+    # Monday noon of this week, whatever day and hour the test runs.
+    monday_noon = (local - timedelta(days=local.weekday())).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    add(clinic_setup, monday_noon)
+    add(clinic_setup, monday_noon + timedelta(hours=1), status="no_show")
+    add(clinic_setup, monday_noon + timedelta(hours=2), status="cancelled")
+    last_week = add(clinic_setup, monday_noon - timedelta(days=7))
+    Assessment.objects.create(
+        booking=last_week,
+        author=UserFactory(),
+        pattern="male_pattern",
+        stage="nh3",
+        likely_cause="androgenetic",
+        recommendations=["prp", "medication"],
+        rationale="r",
+        patient_summary="s",
+    )
+    figures = weekly_figures(now)
+    weeks = figures["weeks"]
+    assert len(weeks) == WEEKS
+    assert (weeks[-1]["bookings"], weeks[-1]["no_shows"]) == (2, 1)  # cancelled not counted
+    assert weeks[-2]["bookings"] == 1
+    assert weeks[-1]["bookings_height"] == figures["height"]  # the tallest bar fills the chart
+    assert {t["name"]: t["count"] for t in figures["treatments"]} == {"PRP": 1, "Medication": 1}

@@ -1,0 +1,142 @@
+"""Staff find patients and see their consultations; clinical pages only where the role allows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clinic import roles as role_names
+from clinic.models import ClinicalRead
+from tests.conftest import sign_in_with_second_factor
+from tests.factories import PatientFactory, UserFactory
+from tests.staff.test_review import booking_with_intake
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reception(client, roles):
+    rosa = UserFactory(username="rosa")
+    rosa.groups.add(roles[role_names.RECEPTION])
+    return sign_in_with_second_factor(client, rosa)
+
+
+@pytest.mark.parametrize(
+    "query", ["Lovelace", "ada@ex", "0770", "1985-06-01", "01/06/1985", "ada lovelace"]
+)
+def test_search_by_name_email_phone_or_birth_date(reception, query):
+    PatientFactory(
+        first_name="Ada", last_name="Lovelace", email="ada@example.com", phone="07700 900123"
+    )
+    PatientFactory(first_name="Grace", last_name="Hopper", date_of_birth="1970-01-01", phone="")
+    html = reception.get(reverse("staff:patient_search"), {"q": query}).content.decode()
+    assert "Ada Lovelace" in html and "Grace Hopper" not in html
+
+
+def test_search_costs_the_same_for_many_matches(reception):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            reception.get(reverse("staff:patient_search"), {"q": "Smith"})
+        return len(queries)
+
+    PatientFactory(last_name="Smith")
+    before = count()
+    PatientFactory.create_batch(30, last_name="Smith")
+    assert count() == before
+
+
+def test_hostile_search_text_is_shown_escaped(reception):
+    html = reception.get(reverse("staff:patient_search"), {"q": "<b>x</b>" * 30}).content.decode()
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+def test_reception_sees_the_timeline_but_no_link_into_clinical_pages(
+    reception, roles, screening_rules
+):
+    from tests.bookings.flow_helpers import bookable_clinic
+
+    location, (practitioner,), consultation_type = bookable_clinic()
+    booking = booking_with_intake(location, consultation_type, practitioner, 2)
+    html = reception.get(reverse("staff:patient", args=[booking.patient_id])).content.decode()
+    assert booking.consultation_type.name in html and "Intake received" in html
+    assert reverse("staff:review", args=[booking.pk]) not in html
+    photo = booking.intake.photos.get()
+    assert "Screening flags" not in html and reverse("staff:photo", args=[photo.pk]) not in html
+    assert not ClinicalRead.objects.exists()
+
+
+def test_the_practitioner_gets_a_link_to_review_their_consultation(client, roles, screening_rules):
+    from tests.bookings.flow_helpers import bookable_clinic
+
+    location, (practitioner,), consultation_type = bookable_clinic()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    booking = booking_with_intake(location, consultation_type, practitioner, 2)
+    sign_in_with_second_factor(client, practitioner.user)
+    html = client.get(reverse("staff:patient", args=[booking.patient_id])).content.decode()
+    assert reverse("staff:review", args=[booking.pk]) in html
+
+
+@pytest.fixture
+def two_practitioners(roles, screening_rules):
+    from tests.bookings.flow_helpers import bookable_clinic
+
+    location, staff, consultation_type = bookable_clinic(practitioners=2)
+    for practitioner in staff:
+        practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    return location, staff, consultation_type
+
+
+def test_the_practitioner_sees_flags_photos_and_assessment_of_their_consultations_only(
+    client, two_practitioners
+):
+    from tests.staff.test_review import assessed, same_patient
+
+    location, (mine, other), consultation_type = two_practitioners
+    seen = booking_with_intake(location, consultation_type, mine, 2, screen_bleeding_disorder="yes")
+    assessed(seen, mine.user, ["prp", "micro_needling"])
+    theirs = same_patient(booking_with_intake(location, consultation_type, other, 4), seen)
+    assessed(theirs, other.user, ["transplant"])
+    sign_in_with_second_factor(client, mine.user)
+
+    html = client.get(reverse("staff:patient", args=[seen.patient_id])).content.decode()
+
+    assert "PRP is contraindicated" in html  # the flag and its reason
+    assert "Recommended: PRP, Micro-needling" in html
+    assert reverse("staff:photo", args=[seen.intake.photos.get().pk]) in html
+    # The other practitioner's consultation is on the timeline, its clinical content is not.
+    assert theirs.starts_at.astimezone(location.zone).strftime("%-d %b %Y") in html
+    assert "Hair transplant" not in html
+    assert reverse("staff:photo", args=[theirs.intake.photos.get().pk]) not in html
+    reads = ClinicalRead.objects.filter(user=mine.user, patient_id=seen.patient_id)
+    assert sorted(reads.values_list("what", flat=True)) == ["assessment", "screening flags"]
+
+
+def test_the_patient_page_costs_the_same_queries_for_a_longer_history(client, two_practitioners):
+    from tests.staff.test_review import assessed, same_patient
+
+    location, (mine, _), consultation_type = two_practitioners
+    first = booking_with_intake(location, consultation_type, mine, 2)
+    assessed(first, mine.user)
+    sign_in_with_second_factor(client, mine.user)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("staff:patient", args=[first.patient_id])).status_code == 200
+        return len(queries)
+
+    before = count()
+    for days in (3, 4, 5):
+        visit = same_patient(booking_with_intake(location, consultation_type, mine, days), first)
+        assessed(visit, mine.user)
+    assert count() == before
+
+
+def test_hostile_answers_show_escaped_on_the_patient_page(client, two_practitioners):
+    location, (mine, _), consultation_type = two_practitioners
+    booking = booking_with_intake(location, consultation_type, mine, 2)
+    from patients.models import Patient
+
+    Patient.objects.filter(pk=booking.patient_id).update(last_name="<img src=x onerror=alert(1)>")
+    sign_in_with_second_factor(client, mine.user)
+    html = client.get(reverse("staff:patient", args=[booking.patient_id])).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html

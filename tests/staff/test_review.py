@@ -1,0 +1,231 @@
+"""Practitioners' review: who may read which intake, and every read in the audit trail."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services import booking_create
+from clinic import roles as role_names
+from clinic.models import ClinicalRead
+from patients.forms import IntakeForm
+from patients.models import Assessment
+from patients.services import intake_update
+from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
+from tests.conftest import sign_in_with_second_factor
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def booking_with_intake(location, consultation_type, practitioner, days, **answers):
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=days),
+        practitioner=practitioner,
+        notify=False,
+    )
+    form = IntakeForm(valid_form(**answers))
+    assert form.is_valid(), form.errors
+    from patients.photos import clean_photo
+
+    photo = [("crown", *clean_photo(jpeg_upload()))]
+    intake_update(booking=booking, values=form.intake_values(), photos=photo, now=timezone.now())
+    return booking
+
+
+@pytest.fixture
+def clinic(roles, screening_rules):
+    location, staff, consultation_type = bookable_clinic(practitioners=2)
+    for practitioner in staff:
+        practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    mine = booking_with_intake(
+        location,
+        consultation_type,
+        staff[0],
+        3,
+        screen_bleeding_disorder="yes",
+        goals="<script>alert('x')</script> ∑ long unicode text " * 20,
+    )
+    theirs = booking_with_intake(location, consultation_type, staff[1], 4)
+    return staff, mine, theirs
+
+
+def test_queue_shows_own_consultations_soonest_first_with_flags(client, clinic):
+    staff, mine, theirs = clinic
+    sign_in_with_second_factor(client, staff[0].user)
+    page = client.get(reverse("staff:review_queue"))
+    html = page.content.decode()
+    assert mine.patient.full_name in html and theirs.patient.full_name not in html
+    assert "PRP is contraindicated" in html
+    assert ClinicalRead.objects.filter(user=staff[0].user, what="screening flags").count() == 1
+
+
+def test_queue_costs_the_same_queries_for_more_rows(client, clinic, roles):
+    staff, mine, _ = clinic
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, boss)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("staff:review_queue")).status_code == 200
+        return len(queries)
+
+    before = count()
+    booking_with_intake(mine.location, mine.consultation_type, staff[0], 6)
+    booking_with_intake(mine.location, mine.consultation_type, staff[1], 7)
+    assert count() == before
+
+
+def test_a_long_queue_comes_a_page_at_a_time_and_only_shown_rows_are_read(
+    client, clinic, roles, monkeypatch
+):
+    from staff.views import reviews
+
+    monkeypatch.setattr(reviews, "QUEUE_PAGE_SIZE", 2)
+    staff, mine, theirs = clinic
+    later = booking_with_intake(mine.location, mine.consultation_type, staff[1], 9)
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, boss)
+    first = client.get(reverse("staff:review_queue"))
+    assert [b for b, _ in first.context["rows"]] == sorted(
+        [mine, theirs, later], key=lambda b: b.starts_at
+    )[:2]
+    assert "Page 1 of 2 (3 intakes)" in first.content.decode()
+    second = client.get(reverse("staff:review_queue"), {"page": "2"})
+    assert [b for b, _ in second.context["rows"]] == [later]
+    assert client.get(reverse("staff:review_queue"), {"page": "junk"}).status_code == 200
+    assert ClinicalRead.objects.filter(user=boss, what="screening flags").count() == 2 + 1 + 2
+
+
+def test_review_page_shows_answers_escaped_and_records_the_read(client, clinic):
+    staff, mine, theirs = clinic
+    sign_in_with_second_factor(client, staff[0].user)
+    page = client.get(reverse("staff:review", args=[mine.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    assert "∑ long unicode text" in html
+    read = ClinicalRead.objects.get(what="intake")
+    assert (read.user, read.patient_id) == (staff[0].user, mine.patient_id)
+    assert client.get(reverse("staff:review", args=[theirs.pk])).status_code == 404
+
+
+def test_photos_open_for_the_consultation_practitioner_only_and_are_recorded(client, clinic):
+    staff, mine, theirs = clinic
+    sign_in_with_second_factor(client, staff[0].user)
+    photo = mine.intake.photos.get()
+    response = client.get(reverse("staff:photo", args=[photo.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert ClinicalRead.objects.filter(what="photo", object_id=str(photo.pk)).count() == 1
+    other = theirs.intake.photos.get()
+    assert client.get(reverse("staff:photo", args=[other.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["staff:review_queue", "staff:review", "staff:photo"])
+def test_reception_reads_no_clinical_data(client, clinic, roles, name):
+    _, mine, _ = clinic
+    rosa = UserFactory(username="rosa")
+    rosa.groups.add(roles[role_names.RECEPTION])
+    sign_in_with_second_factor(client, rosa)
+    args = (
+        []
+        if name == "staff:review_queue"
+        else [mine.pk if name == "staff:review" else mine.intake.photos.get().pk]
+    )
+    assert client.get(reverse(name, args=args)).status_code == 403
+    assert not ClinicalRead.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, clinic):
+    response = client.get(reverse("staff:review_queue"))
+    assert response.status_code == 302 and response.url.startswith(reverse("staff:sign_in"))
+
+
+def assessed(booking, author, recommendations=("prp", "stem_cell_adipose")):
+    return Assessment.objects.create(
+        booking=booking,
+        author=author,
+        pattern="male_pattern",
+        stage="nh3",
+        likely_cause="androgenetic",
+        recommendations=list(recommendations),
+        rationale="Early loss.",
+        patient_summary="The common kind.",
+    )
+
+
+def same_patient(booking, as_booking):
+    Booking.objects.filter(pk=booking.pk).update(patient=as_booking.patient)
+    booking.refresh_from_db()
+    return booking
+
+
+def test_review_sets_each_photo_beside_the_last_visits_and_shows_earlier_assessments(
+    client, clinic
+):
+    staff, mine, _ = clinic
+    later = same_patient(
+        booking_with_intake(mine.location, mine.consultation_type, staff[0], 10), mine
+    )
+    assessed(mine, staff[0].user)
+    sign_in_with_second_factor(client, staff[0].user)
+
+    page = client.get(reverse("staff:review", args=[later.pk]))
+
+    (label, now, before), *others = page.context["photo_rows"]
+    assert label.startswith("Crown") and not others
+    assert now == list(later.intake.photos.all()) and before == list(mine.intake.photos.all())
+    html = page.content.decode()
+    assert "PRP, Stem cell therapy (adipose-derived)" in html
+    assert reverse("staff:review", args=[mine.pk]) in html
+    read = ClinicalRead.objects.get(what="assessment")
+    assert read.object_id == str(mine.assessment.pk) and read.patient_id == mine.patient_id
+
+
+def test_review_shows_no_earlier_assessment_or_photo_of_another_practitioners_visit(client, clinic):
+    staff, mine, _ = clinic
+    theirs_earlier = booking_with_intake(mine.location, mine.consultation_type, staff[1], 1)
+    same_patient(theirs_earlier, mine)
+    assessed(theirs_earlier, staff[1].user, ["exosomes"])
+    sign_in_with_second_factor(client, staff[0].user)
+
+    page = client.get(reverse("staff:review", args=[mine.pk]))
+
+    [(_, now, before)] = page.context["photo_rows"]
+    assert now and before == []
+    html = page.content.decode()
+    assert "Exosomes" not in html  # the visit is listed, its clinical content is not
+    assert [visit for visit, _ in page.context["previous"]] == [theirs_earlier]
+    assert not ClinicalRead.objects.filter(what="assessment").exists()
+
+
+def test_review_costs_the_same_queries_with_more_earlier_visits(client, clinic):
+    staff, _, _ = clinic
+    last = booking_with_intake(*_place(clinic), staff[0], 20)
+    sign_in_with_second_factor(client, staff[0].user)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("staff:review", args=[last.pk])).status_code == 200
+        return len(queries)
+
+    first = same_patient(booking_with_intake(*_place(clinic), staff[0], 12), last)
+    assessed(first, staff[0].user)
+    before = count()
+    for days in (13, 14, 15):
+        visit = same_patient(booking_with_intake(*_place(clinic), staff[0], days), last)
+        assessed(visit, staff[0].user)
+    assert count() == before
+
+
+def _place(clinic):
+    _, mine, _ = clinic
+    return mine.location, mine.consultation_type

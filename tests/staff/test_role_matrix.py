@@ -1,0 +1,226 @@
+"""Every staff URL against every role, a staff member with no role, an anonymous visitor and
+a patient's private link; reads (GET) and changes (POST)."""
+
+import pytest
+from django.db.models import F
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+from clinic import roles as role_names
+from patients.models import Assessment, Patient
+from tests.conftest import sign_in_with_second_factor
+from tests.factories import UserFactory
+from tests.staff.test_review import booking_with_intake
+
+pytestmark = pytest.mark.django_db
+
+# (url name, needs a booking id, what each role gets: 200 allowed, 403 refused)
+STAFF_PAGES = [
+    ("staff:home", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:review_queue", False, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:review", True, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:assessment", True, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:photo", "photo", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:patient_search", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:phone_booking", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:week", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:reschedule", True, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:patient", "patient", {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:patient_erase", "patient", {"reception": 403, "practitioner": 403, "admin": 200}),
+    # Export is a POST (a download that is recorded); a GET is refused by method.
+    ("staff:patient_export", "patient", {"reception": 403, "practitioner": 403, "admin": 405}),
+    ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    (
+        "admin:bookings_consultationtype_changelist",
+        False,
+        {"reception": 200, "practitioner": 200, "admin": 200},
+    ),
+    (
+        "admin:bookings_consultationtype_add",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
+        "admin:patients_screeningrule_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
+        "admin:bookings_historicalbooking_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
+        "admin:patients_historicalassessment_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
+        "admin:otp_static_staticdevice_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
+        "admin:clinic_clinicalread_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+]
+
+
+@pytest.fixture
+def world(roles, screening_rules):
+    from tests.bookings.flow_helpers import bookable_clinic
+
+    location, (practitioner,), consultation_type = bookable_clinic()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    booking = booking_with_intake(location, consultation_type, practitioner, 2)
+    reception = UserFactory(username="rosa")
+    reception.groups.add(roles[role_names.RECEPTION])
+    admin = UserFactory(username="chief")
+    admin.groups.add(roles[role_names.CLINIC_ADMIN])
+    # Staff (is_staff) with a second factor but in no role group: may open nothing.
+    nobody = UserFactory(username="newcomer")
+    users = {
+        "reception": reception,
+        "practitioner": practitioner.user,
+        "admin": admin,
+        "none": nobody,
+    }
+    return booking, users
+
+
+def url_for(name, needs, booking):
+    if needs == "photo":
+        return reverse(name, args=[booking.intake.photos.get().pk])
+    if needs == "patient":
+        return reverse(name, args=[booking.patient_id])
+    return reverse(name, args=[booking.pk]) if needs else reverse(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "needs", "expected"), STAFF_PAGES, ids=[p[0] for p in STAFF_PAGES]
+)
+def test_each_role_gets_what_the_matrix_says(world, name, needs, expected):
+    booking, users = world
+    address = url_for(name, needs, booking)
+    # Django's admin shows staff without any permission an empty index; every other page
+    # refuses them.
+    expected = {**expected, "none": 200 if name == "admin:index" else 403}
+    for role, user in users.items():
+        client = sign_in_with_second_factor(Client(), user)
+        assert client.get(address).status_code == expected[role], (role, name)
+
+
+def test_every_staff_url_is_in_the_matrix():
+    """A new staff page must be added to the matrix above (the admin's own pages excepted)."""
+    covered = {page[0] for page in STAFF_PAGES} | {change[0] for change in STAFF_CHANGES}
+    sign_in_steps = {
+        "staff:sign_in",
+        "staff:verify",
+        "staff:enrol",
+        "staff:backup_codes",
+        "staff:sign_out",
+    }
+    found = set()
+    for entry in get_resolver().url_patterns:
+        # Every staff page sits in the staff app's namespace; bookings' public pages and the
+        # admin are other resolvers, and the site's own pages are not staff pages.
+        if isinstance(entry, URLResolver) and entry.namespace == "staff":
+            found |= {f"staff:{p.name}" for p in entry.url_patterns if isinstance(p, URLPattern)}
+    assert {
+        "staff:home",
+        "staff:review",
+        "staff:patient_erase",
+    } <= found  # the walk found the staff URLs
+    assert found - sign_in_steps <= covered, sorted(found - sign_in_steps - covered)
+
+
+# Changes: (url name, what the URL needs, the form, what each role gets). 302 is "done, and
+# sent on"; 400 is "let in, the form refused" (the permission check comes first); 403 refused.
+STAFF_CHANGES = [
+    ("staff:booking_action", "check-in", {}, {"reception": 302, "practitioner": 302, "admin": 302}),
+    ("staff:assessment", True, "assessment", {"reception": 403, "practitioner": 302, "admin": 302}),
+    (
+        "staff:patient_erase",
+        "patient",
+        "erase",
+        {"reception": 403, "practitioner": 403, "admin": 302},
+    ),
+    ("staff:patient_export", "patient", {}, {"reception": 403, "practitioner": 403, "admin": 200}),
+    ("staff:reschedule", True, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
+    ("staff:phone_booking", False, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
+]
+ASSESSMENT_FORM = {
+    "pattern": "male_pattern",
+    "stage": "nh3",
+    "likely_cause": "androgenetic",
+    "recommendations": ["prp"],
+    "rationale": "Early androgenetic loss.",
+    "patient_summary": "The common inherited kind.",
+}
+
+
+def change_url(name, needs, booking):
+    if needs == "check-in":
+        return reverse(name, args=[booking.pk, "check-in"])
+    return url_for(name, needs, booking)
+
+
+def change_form(form, booking):
+    if form == "assessment":
+        return ASSESSMENT_FORM
+    if form == "erase":
+        return {"confirm": "yes"}
+    return form
+
+
+def what_changed(booking):
+    """The rows a change could touch, as they stand."""
+    booking.refresh_from_db()
+    return (
+        booking.checked_in_at,
+        Assessment.objects.filter(booking=booking).exists(),
+        Patient.objects.filter(pk=booking.patient_id, erased_at__isnull=True).exists(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "needs", "form", "expected"), STAFF_CHANGES, ids=[c[0] for c in STAFF_CHANGES]
+)
+def test_each_role_may_change_only_what_the_matrix_says(world, name, needs, form, expected):
+    booking, users = world
+    # On the day of the consultation, so that check-in is allowed.
+    shift = timezone.now() - booking.starts_at
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=F("starts_at") + shift,
+        ends_at=F("ends_at") + shift,
+        blocked_from=F("blocked_from") + shift,
+        blocked_until=F("blocked_until") + shift,
+    )
+    address = change_url(name, needs, booking)
+    # Refused roles first: their attempts must leave everything as it was.
+    order = sorted(users, key=lambda role: expected.get(role, 403) != 403)
+    for role in order:
+        wanted = expected.get(role, 403)
+        before = what_changed(booking)
+        client = sign_in_with_second_factor(Client(), users[role])
+        response = client.post(address, change_form(form, booking))
+        assert response.status_code == wanted, (role, name, response.status_code)
+        if wanted == 403:
+            assert what_changed(booking) == before, (role, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "needs", "expected"), STAFF_PAGES, ids=[p[0] for p in STAFF_PAGES]
+)
+def test_anonymous_visitors_and_private_links_open_no_staff_page(world, name, needs, expected):
+    booking, _ = world
+    address = url_for(name, needs, booking)
+    visitor = Client()
+    visitor.get(reverse("bookings:manage", args=[booking.token]))  # holding a private link
+    response = visitor.get(address, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain and response.request["PATH_INFO"] == reverse("staff:sign_in")

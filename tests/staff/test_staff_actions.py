@@ -1,0 +1,97 @@
+"""Today's actions: check in, completed, no-show, cancel; each with its refusals."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+from clinic import roles as role_names
+from tests.conftest import sign_in_with_second_factor
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def make_booking(setup, start):
+    return Booking.objects.create(
+        patient=PatientFactory(),
+        practitioner=setup["practitioners"][0],
+        consultation_type=setup["type"],
+        location=setup["location"],
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        blocked_from=start,
+        blocked_until=start + timedelta(minutes=30),
+    )
+
+
+@pytest.fixture
+def reception(client, roles):
+    user = UserFactory(username="rosa")
+    user.groups.add(roles[role_names.RECEPTION])
+    return sign_in_with_second_factor(client, user)
+
+
+def act(client, booking, action):
+    url = reverse("staff:booking_action", args=[booking.pk, action])
+    return client.post(url, follow=True)
+
+
+def test_reception_checks_a_patient_in_then_marks_the_consultation_completed(
+    reception, clinic_setup
+):
+    booking = make_booking(clinic_setup, timezone.now() - timedelta(seconds=1))
+    page = act(reception, booking, "check-in")
+    assert "checked in" in page.content.decode()
+    booking.refresh_from_db()
+    assert booking.checked_in_at is not None
+    assert "already checked in" in act(reception, booking, "check-in").content.decode()
+    assert "not a no-show" in act(reception, booking, "no-show").content.decode()
+    act(reception, booking, "complete")
+    booking.refresh_from_db()
+    assert booking.status == "completed"
+    assert booking.history.count() == 3  # created, checked in, completed
+
+
+def test_no_show_only_once_the_consultation_has_begun(reception, clinic_setup):
+    later = make_booking(clinic_setup, timezone.now() + timedelta(hours=2))
+    assert "not started yet" in act(reception, later, "no-show").content.decode()
+    started = make_booking(clinic_setup, timezone.now() - timedelta(minutes=20))
+    act(reception, started, "no-show")
+    started.refresh_from_db()
+    assert started.status == "no_show"
+
+
+def test_check_in_is_for_the_day_of_the_consultation(reception, clinic_setup):
+    tomorrow = make_booking(clinic_setup, timezone.now() + timedelta(days=1, hours=1))
+    assert "on the day" in act(reception, tomorrow, "check-in").content.decode()
+    tomorrow.refresh_from_db()
+    assert tomorrow.checked_in_at is None
+
+
+def test_staff_cancel_even_inside_the_patient_cutoff(reception, clinic_setup):
+    soon = make_booking(clinic_setup, timezone.now() + timedelta(hours=1))
+    act(reception, soon, "cancel")
+    soon.refresh_from_db()
+    assert soon.status == "cancelled"
+
+
+def test_actions_need_the_permission_to_change_bookings(client, clinic_setup):
+    staff_without_role = UserFactory(username="temp")
+    sign_in_with_second_factor(client, staff_without_role)
+    booking = make_booking(clinic_setup, timezone.now())
+    response = client.post(reverse("staff:booking_action", args=[booking.pk, "check-in"]))
+    assert response.status_code == 403
+    assert client.get(
+        reverse("staff:booking_action", args=[booking.pk, "check-in"])
+    ).status_code in (403, 405)
+    booking.refresh_from_db()
+    assert booking.checked_in_at is None
+
+
+def test_an_unknown_action_is_a_404(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now())
+    response = reception.post(reverse("staff:booking_action", args=[booking.pk, "explode"]))
+    assert response.status_code == 404

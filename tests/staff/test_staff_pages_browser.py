@@ -1,0 +1,74 @@
+"""Every other staff page in Chromium, as a clinic admin, at phone and desktop width: each is
+screenshotted and checked with axe-core (no serious or critical violation, no CSP violation)."""
+
+import pytest
+
+from clinic import roles as role_names
+from tests.browser import look
+from tests.factories import UserFactory
+from tests.staff.test_staff_browser import sign_in, staff_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_clinic_admin_goes_through_every_staff_page(
+    browser, live_server, width, roles, screening_rules
+):
+    from tests.bookings.flow_helpers import bookable_clinic
+    from tests.staff.test_review import assessed, booking_with_intake, same_patient
+
+    location, (practitioner,), consultation_type = bookable_clinic()
+    first = booking_with_intake(location, consultation_type, practitioner, 2)
+    assessed(first, practitioner.user)
+    later = same_patient(booking_with_intake(location, consultation_type, practitioner, 5), first)
+    chief = staff_user(UserFactory(username="chief"), roles, role_names.CLINIC_ADMIN, "code2468")
+    day = later.starts_at.astimezone(location.zone).date().isoformat()
+    name = first.patient.full_name
+
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    page.goto("/staff/")
+    sign_in(page, chief, "code2468")
+    page.wait_for_url("**/staff/")
+
+    page.goto(f"/staff/?day={day}")
+    look(page, "staff-10-another-day")
+    assert name in page.content()
+
+    page.get_by_role("link", name="Week view").click()
+    page.wait_for_url("**/staff/week/**")
+    look(page, "staff-11-week")
+    assert name in page.content()
+
+    page.goto("/staff/patients/")
+    page.get_by_label("Name, e-mail, phone or date of birth").fill(first.patient.last_name)
+    page.get_by_role("button", name="Search").click()
+    look(page, "staff-12-patient-search")
+    page.get_by_role("link", name=name).first.click()
+    page.wait_for_url(f"**/staff/patients/{first.patient_id}/")
+    look(page, "staff-13-patient")
+    assert "Recommended: PRP, Stem cell therapy (adipose-derived)" in page.content()
+    # The photos of both visits load, through the recorded staff photo view.
+    images = page.locator(".patient-timeline img")
+    assert images.count() == 2
+    assert all(images.nth(n).evaluate("i => i.naturalWidth") > 0 for n in range(2))
+
+    page.get_by_role("link", name="Intake and review").first.click()
+    page.wait_for_url(f"**/staff/reviews/{later.pk}/")
+    look(page, "staff-14-review-with-history")
+    compared = page.locator(".photo-compare img")  # this visit beside the last
+    assert compared.count() == 2
+    assert all(compared.nth(n).evaluate("i => i.complete && i.naturalWidth > 0") for n in (0, 1))
+
+    page.goto(f"/staff/patients/{first.patient_id}/erase/")
+    look(page, "staff-15-erase")
+
+    page.goto("/staff/book/")
+    look(page, "staff-16-phone-booking")
+
+    page.goto("/staff/backup-codes/")
+    look(page, "staff-17-backup-codes")
+    context.close()

@@ -1,0 +1,116 @@
+"""Reception moves a booking from the dashboard: same rules, not the online cutoff."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.drafts import format_start
+from bookings.models import Booking
+from clinic import roles as role_names
+from tests.bookings.flow_helpers import bookable_clinic, next_slot
+from tests.conftest import sign_in_with_second_factor
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reception(client, roles):
+    rosa = UserFactory(username="rosa")
+    rosa.groups.add(roles[role_names.RECEPTION])
+    return sign_in_with_second_factor(client, rosa)
+
+
+def book(clinic, start, practitioner=None):
+    location, practitioners, consultation_type = clinic
+    return Booking.objects.create(
+        patient=PatientFactory(first_name="Ada", last_name="Moss"),
+        practitioner=practitioner or practitioners[0],
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        blocked_from=start,
+        blocked_until=start + timedelta(minutes=30),
+    )
+
+
+def move(client, booking, start, practitioner=None):
+    return client.post(
+        reverse("staff:reschedule", args=[booking.pk]),
+        {
+            "practitioner": (practitioner or booking.practitioner).pk,
+            "start": format_start(start),
+            "day": start.date().isoformat(),
+        },
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reception_moves_a_booking_inside_the_patients_cutoff_and_the_patient_is_told(reception):
+    from tests.bookings.test_booking_flow import run_worker
+
+    clinic = bookable_clinic()
+    clinic[2].late_cancel_hours = 96  # patients could no longer move it online
+    clinic[2].save()
+    soon = next_slot(days=2)
+    booking = book(clinic, soon)
+    page = reception.get(reverse("staff:reschedule", args=[booking.pk]))
+    assert page.status_code == 200
+    offered = [slot.start for slot in page.context["slots"]]
+    assert soon in offered  # the booking's own time is not counted as busy
+    later = soon + timedelta(hours=2)
+    response = move(reception, booking, later)
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.starts_at == later and booking.sequence == 1
+    run_worker()
+    assert any(message.subject.startswith("Moved:") for message in mail.outbox)
+    assert booking.history.first().history_user.username == "rosa"
+
+
+def test_moving_to_another_practitioner(reception):
+    clinic = bookable_clinic(practitioners=2)
+    booking = book(clinic, next_slot(days=4))
+    other = clinic[1][1]
+    response = move(reception, booking, booking.starts_at, practitioner=other)
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.practitioner == other
+
+
+def test_a_taken_time_is_refused_with_the_nearest_free_times(reception):
+    clinic = bookable_clinic()
+    booking = book(clinic, next_slot(days=3))
+    taken = book(clinic, booking.starts_at + timedelta(hours=1))
+    response = move(reception, booking, taken.starts_at)
+    assert response.status_code == 409
+    assert "taken" in response.content.decode() or "not free" in response.content.decode()
+    assert response.context["alternatives"]
+    booking.refresh_from_db()
+    assert booking.starts_at != taken.starts_at and booking.sequence == 0
+
+
+@pytest.mark.parametrize("field", ["start", "practitioner"])
+def test_a_missing_or_tampered_choice_is_refused_plainly(reception, field):
+    clinic = bookable_clinic()
+    booking = book(clinic, next_slot(days=3))
+    data = {"practitioner": booking.practitioner.pk, "start": format_start(booking.starts_at)}
+    data[field] = "nonsense"
+    response = reception.post(reverse("staff:reschedule", args=[booking.pk]), data)
+    assert response.status_code == 400
+    assert "Choose a practitioner and a free time" in response.content.decode()
+
+
+def test_a_past_or_cancelled_booking_cannot_be_moved(reception):
+    clinic = bookable_clinic()
+    past = book(clinic, timezone.now() - timedelta(hours=1))
+    page = reception.get(reverse("staff:reschedule", args=[past.pk]))
+    assert "can no longer be moved" in page.content.decode()
+    response = move(reception, past, next_slot(days=2))
+    assert response.status_code == 409
+    past.refresh_from_db()
+    assert past.starts_at < timezone.now()

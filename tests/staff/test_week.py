@@ -1,0 +1,63 @@
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+from clinic import roles as role_names
+from tests.conftest import sign_in_with_second_factor
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reception(client, roles):
+    rosa = UserFactory(username="rosa")
+    rosa.groups.add(roles[role_names.RECEPTION])
+    return sign_in_with_second_factor(client, rosa)
+
+
+def add(setup, practitioner, start, status="confirmed"):
+    return Booking.objects.create(
+        patient=PatientFactory(first_name="Wendy", last_name=f"Week{start:%H%M}"),
+        practitioner=practitioner,
+        consultation_type=setup["type"],
+        location=setup["location"],
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        blocked_from=start,
+        blocked_until=start + timedelta(minutes=30),
+        status=status,
+    )
+
+
+def test_week_puts_each_booking_in_its_practitioner_and_day(reception, clinic_setup):
+    zone = clinic_setup["location"].zone
+    today = timezone.now().astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    wednesday_ten = datetime.combine(monday + timedelta(days=2), time(10), tzinfo=zone)
+    first, second = clinic_setup["practitioners"]
+    add(clinic_setup, first, wednesday_ten)
+    add(clinic_setup, second, wednesday_ten + timedelta(hours=1), status="cancelled")
+
+    def fetch():
+        with CaptureQueriesContext(connection) as queries:
+            page = reception.get(reverse("staff:week"), {"week": monday.isoformat()})
+        return page, len(queries)
+
+    page, count = fetch()
+    rows = dict(page.context["rows"])
+    assert [b.patient.last_name for b in rows[first][2]] == ["Week1000"]
+    assert rows[second][2] == []  # cancelled bookings are not shown
+    for n in range(5):
+        add(clinic_setup, second, wednesday_ten + timedelta(days=1, hours=n))
+    assert fetch()[1] == count  # more bookings, same queries
+
+
+def test_week_survives_odd_parameters(reception, clinic_setup):
+    for query in ({"week": "9999-12-31"}, {"week": "nope"}, {"location": "x"}):
+        assert reception.get(reverse("staff:week"), query).status_code == 200
