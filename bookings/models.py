@@ -321,7 +321,7 @@ class Booking(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_booking_token, editable=False)
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     sequence = models.PositiveIntegerField(
-        default=0, help_text="Raised on every change, for calendar updates."
+        default=0, help_text="Raised when the patient's calendar entry changes: moved or cancelled."
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

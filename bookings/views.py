@@ -1,7 +1,8 @@
 """The public booking flow: consultation → practitioner and time → details and intake → review.
 
-Views stay thin: they parse the request, call a selector or a service, and render or redirect.
-Every step works without JavaScript; htmx only swaps the slot picker in place.
+Views parse the request, call selectors and the draft and booking services, and render or
+redirect; the rules live in those services. Every step works without JavaScript; htmx only swaps
+the slot picker in place.
 """
 
 from datetime import date, timedelta

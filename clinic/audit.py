@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from clinic.models import ClinicalRead
 from clinic.ratelimit import client_address
 
 
@@ -39,8 +40,6 @@ def record_reads(request, what: str, items) -> None:
     """Record that the signed-in staff member read clinical data: one row per
     ``(object, patient_id)`` in ``items``, in one query. Every clinical view calls this; it is
     the one place reads are written down."""
-    from clinic.models import ClinicalRead
-
     address = client_address(request)
     ClinicalRead.objects.bulk_create(
         ClinicalRead(

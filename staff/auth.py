@@ -5,6 +5,7 @@ member without an app is taken through enrolment first: a QR code, a code to pro
 then ten backup codes shown once.
 """
 
+import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -168,8 +169,6 @@ class EnrolView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def render_page(self, request, form, status=200):
-        import segno
-
         secret = self.device.config_url.split("secret=")[1].split("&")[0]
         context = {
             "form": form,
