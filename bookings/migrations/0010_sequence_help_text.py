@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0009_schedule_version'),
+        ("bookings", "0009_schedule_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='booking',
-            name='sequence',
-            field=models.PositiveIntegerField(default=0, help_text="Raised when the patient's calendar entry changes: moved or cancelled."),
+            model_name="booking",
+            name="sequence",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Raised when the patient's calendar entry changes: moved or cancelled.",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalbooking',
-            name='sequence',
-            field=models.PositiveIntegerField(default=0, help_text="Raised when the patient's calendar entry changes: moved or cancelled."),
+            model_name="historicalbooking",
+            name="sequence",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Raised when the patient's calendar entry changes: moved or cancelled.",
+            ),
         ),
     ]
