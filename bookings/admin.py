@@ -19,7 +19,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from clinic.admin import AuditTrailAdmin
+from clinic.admin import AuditTrailAdmin, ReadOnlyAdmin
 
 
 @admin.register(Location)
@@ -138,7 +138,7 @@ class TimeOffAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     list_display = [
         "starts_at",
         "patient",
@@ -152,15 +152,6 @@ class BookingAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     list_select_related = ["patient", "practitioner__user", "consultation_type", "location"]
     exclude = ["token"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # The change history of bookings, in the audit trail.

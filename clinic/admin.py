@@ -11,12 +11,8 @@ from django.contrib import admin
 from clinic.models import ClinicalRead
 
 
-class AuditTrailAdmin(admin.ModelAdmin):
-    list_display = ["history_date", "history_user", "history_type", "history_ip_address", "id"]
-    list_filter = ["history_type", "history_date", "history_user"]
-    search_fields = ["id", "history_user__username", "history_ip_address"]
-    date_hierarchy = "history_date"
-    list_select_related = ["history_user"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown in the admin, changed only through the app's services (or never)."""
 
     def has_add_permission(self, request):
         return False
@@ -26,6 +22,14 @@ class AuditTrailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AuditTrailAdmin(ReadOnlyAdmin):
+    list_display = ["history_date", "history_user", "history_type", "history_ip_address", "id"]
+    list_filter = ["history_type", "history_date", "history_user"]
+    search_fields = ["id", "history_user__username", "history_ip_address"]
+    date_hierarchy = "history_date"
+    list_select_related = ["history_user"]
 
 
 @admin.register(ClinicalRead)
