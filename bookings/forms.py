@@ -1,4 +1,5 @@
-"""Booking forms: the patient's contact details and consents, and cancelling."""
+"""Booking forms: the patient's contact details and consents, cancelling, and the day a page
+shows."""
 
 from datetime import date
 
@@ -69,3 +70,25 @@ class CancelForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class DayForm(forms.Form):
+    """A day asked for in the query string (``?day=YYYY-MM-DD`` or another parameter), kept
+    between ``first`` and ``last``; a missing or unreadable day gives ``default``.
+
+    It never refuses a page: a hand-edited or stale link still opens something sensible.
+    """
+
+    day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+    def __init__(self, data, *, first: date, last: date, default=None, field: str = "day"):
+        super().__init__({"day": data.get(field, "")})
+        self.first, self.last, self.default = first, last, default
+
+    def chosen(self) -> date | None:
+        wanted = self.default
+        if self.is_valid() and self.cleaned_data["day"] is not None:
+            wanted = self.cleaned_data["day"]
+        if wanted is None:
+            return None
+        return min(max(wanted, self.first), self.last)

@@ -4,7 +4,7 @@ The link's token opens that booking alone, and no database id appears in any pat
 cancelled or past booking can still be viewed, but its link no longer changes anything.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.views import View
 
 from bookings import drafts, notifications, selectors
-from bookings.forms import CancelForm
+from bookings.forms import CancelForm, DayForm
 from bookings.models import Booking
 from bookings.services import BookingError, booking_cancel, booking_reschedule
 from clinic import ratelimit
@@ -137,11 +137,12 @@ class RescheduleView(PrivateLinkView):
         zone = booking.location.zone
         today = timezone.now().astimezone(zone).date()
         horizon_end = today + timedelta(days=booking.consultation_type.horizon_days)
-        try:
-            first = date.fromisoformat(request.GET.get("day", ""))
-        except ValueError:
-            first = booking.starts_at.astimezone(zone).date() - timedelta(days=3)
-        first = min(max(first, today), horizon_end)
+        first = DayForm(
+            request.GET,
+            first=today,
+            last=horizon_end,
+            default=booking.starts_at.astimezone(zone).date() - timedelta(days=3),
+        ).chosen()
         result = selectors.available_slots(
             consultation_type=booking.consultation_type,
             location=booking.location,

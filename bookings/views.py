@@ -5,7 +5,7 @@ redirect; the rules live in those services. Every step works without JavaScript;
 the slot picker in place.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from bookings import drafts, picker_cache, selectors
-from bookings.forms import PatientDetailsForm
+from bookings.forms import DayForm, PatientDetailsForm
 from bookings.models import BookingDraft, ConsultationType, Location, Practitioner
 from bookings.services import BookingError, nearest_slots
 from clinic import ratelimit
@@ -74,11 +74,7 @@ def _choice(request, consultation_type):
 
 def _first_day(request, today, horizon_end):
     """Return the day asked for, kept between today and the booking horizon, or None."""
-    try:
-        day = date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        return None
-    return min(max(day, today), horizon_end)
+    return DayForm(request.GET, first=today, last=horizon_end).chosen()
 
 
 class SlotPickerView(View):

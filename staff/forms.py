@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django import forms
 
-from bookings.forms import PatientDetailsForm
+from bookings.forms import DayForm, PatientDetailsForm
 from bookings.models import ConsultationType
 from patients import choices
 
@@ -96,36 +96,17 @@ class PhoneBookingForm(PatientDetailsForm):
         self.fields["phone"].help_text = ""
 
 
-class DayForm(forms.Form):
-    """``?day=YYYY-MM-DD`` (or ``?week=``): a day within a year of today; else today."""
-
-    day = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-
-    def __init__(self, data, *, today: date, field: str = "day"):
-        self.today = today
-        self.field = field
-        super().__init__({"day": data.get(field, "")})
-
-    def chosen(self) -> date:
-        if not self.is_valid() or self.cleaned_data["day"] is None:
-            return self.today
-        limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
-        return min(max(self.cleaned_data["day"], self.today - limit), self.today + limit)
+def diary_day(data, *, today: date, field: str = "day") -> date:
+    """The day a diary page shows: the one asked for, within a year of today; else today."""
+    limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
+    return DayForm(
+        data, first=today - limit, last=today + limit, default=today, field=field
+    ).chosen()
 
 
-class BookableDayForm(DayForm):
-    """A day staff may book on: from today to ``horizon`` ahead; else ``default``."""
-
-    def __init__(self, data, *, today: date, horizon: timedelta, default: date | None = None):
-        self.horizon = horizon
-        self.default = default or today
-        super().__init__(data, today=today)
-
-    def chosen(self) -> date:
-        wanted = self.default
-        if self.is_valid() and self.cleaned_data["day"] is not None:
-            wanted = self.cleaned_data["day"]
-        return min(max(wanted, self.today), self.today + self.horizon)
+def bookable_day(data, *, today: date, horizon: timedelta, default: date | None = None) -> date:
+    """The day staff book or move to: the one asked for, from today to ``horizon`` ahead."""
+    return DayForm(data, first=today, last=today + horizon, default=default or today).chosen()
 
 
 class PatientSearchForm(forms.Form):

@@ -13,7 +13,7 @@ from bookings import drafts, selectors
 from bookings.models import ConsultationType, Location
 from bookings.services import BookingError, phone_booking_create
 from staff.auth import StaffRequiredMixin
-from staff.forms import BookableDayForm, PhoneBookingForm
+from staff.forms import PhoneBookingForm, bookable_day
 
 
 def _choice(params):
@@ -34,7 +34,7 @@ def _choice(params):
     )
     practitioner = next((p for p in practitioners if str(p.pk) == params.get("practitioner")), None)
     today = timezone.now().astimezone(location.zone).date() if location else date.today()
-    day = BookableDayForm(params, today=today, horizon=selectors.STAFF_HORIZON).chosen()
+    day = bookable_day(params, today=today, horizon=selectors.STAFF_HORIZON)
     return {
         "types": types,
         "consultation_type": consultation_type,

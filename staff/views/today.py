@@ -25,7 +25,7 @@ from bookings.services import (
 )
 from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
-from staff.forms import BookableDayForm, DayForm
+from staff.forms import bookable_day, diary_day
 from staff.selectors import day_schedule, week_grid
 
 
@@ -42,7 +42,7 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         # "Today" is each location's own date; another day, once chosen, is that calendar
         # date at every location.
         reference = now.astimezone(locations[0].zone).date() if locations else now.date()
-        day = DayForm(self.request.GET, today=reference).chosen()
+        day = diary_day(self.request.GET, today=reference)
         is_today = day == reference
         schedule = day_schedule(locations=locations, day=None if is_today else day, now=now)
         return super().get_context_data(
@@ -114,7 +114,7 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         if location is None:
             return super().get_context_data(location=None, **kwargs)
         today = timezone.now().astimezone(location.zone).date()
-        chosen = DayForm(self.request.GET, today=today, field="week").chosen()
+        chosen = diary_day(self.request.GET, today=today, field="week")
         monday = chosen - timedelta(days=chosen.weekday())
         days, rows = week_grid(location=location, monday=monday)
         return super().get_context_data(
@@ -150,12 +150,12 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         )
         wanted = params.get("practitioner", str(booking.practitioner_id))
         practitioner = next((p for p in practitioners if str(p.pk) == wanted), None)
-        day = BookableDayForm(
+        day = bookable_day(
             params,
             today=timezone.now().astimezone(location.zone).date(),
             horizon=selectors.STAFF_HORIZON,
             default=booking.starts_at.astimezone(location.zone).date(),
-        ).chosen()
+        )
         return {"practitioners": practitioners, "practitioner": practitioner, "day": day}
 
     def render_page(self, request, booking, choice, status=200, error="", alternatives=()):
