@@ -40,7 +40,8 @@ lint: $(STAMPS)/dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Seeds its own database: SQLite by default, or PostgreSQL with
+# The benchmarks live in the dev-only app (devtools/management/commands/bench_*.py).
+# bench-availability seeds its own database: SQLite by default, or PostgreSQL with
 # make bench-availability BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic_bench
 BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/.bench.sqlite3
 BENCH_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret \

@@ -68,6 +68,12 @@ INSTALLED_APPS = [
     "bookings",
     "patients",
 ]
+# The development tools (benchmarks, load harness, demo data) join only when their folder is
+# there: a deployment may leave devtools/ out, and nothing in the product imports it. The
+# folder is checked rather than the import path, since an unrelated PyPI package is also
+# called "devtools".
+if (BASE_DIR / "devtools" / "apps.py").is_file():
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from bookings import availability, selectors
 from bookings.models import Booking, ConsultationType, Location, Practitioner, WorkingHours
+from devtools.sample_answers import booking_form
 from patients.models import Patient
 
 PRACTITIONERS = 20
@@ -154,10 +155,6 @@ class Command(BaseCommand):
 
         from bookings.drafts import format_start
 
-        # The benchmark is a development tool run from the repository, so it borrows the
-        # tests' valid booking form rather than keeping a second copy of it.
-        from tests.bookings.flow_helpers import valid_form
-
         with override_settings(ALLOWED_HOSTS=["*"], BOOKING_SUBMISSIONS_PER_HOUR=10**9):
             # Production settings redirect plain HTTP, so the client speaks HTTPS.
             client = Client()
@@ -185,7 +182,7 @@ class Command(BaseCommand):
                 patient = Client()
                 start = format_start(next(free).start)
                 # A new person each time: the same person at the same time is one booking.
-                form = valid_form(email=f"visitor-{secrets.token_hex(6)}@bench.example")
+                form = booking_form(email=f"visitor-{secrets.token_hex(6)}@bench.example")
                 response = patient.post(details + query + start, form, secure=True)
                 reviews.append((patient, response["Location"]))
 

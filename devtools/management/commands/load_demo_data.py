@@ -19,7 +19,7 @@ from bookings import selectors
 from bookings.models import ConsultationType, Location, Practitioner, TimeOff, WorkingHours
 from bookings.services import BookingError, booking_create
 from clinic import roles
-from clinic.demo_history import add_demo_history
+from devtools.demo_history import add_demo_history
 from patients.models import Patient
 
 DEMO_PASSWORD = "clinic-demo-2026"  # noqa: S105 - demo only; the command refuses DEBUG off
