@@ -50,3 +50,19 @@ def test_check_deploy_reports_nothing_in_production_mode():
 def test_development_mode_runs_without_a_secret_key():
     result = manage("check", DJANGO_DEBUG="true")
     assert result.returncode == 0, result.stderr
+
+
+def test_each_log_record_is_written_once():
+    emit = (
+        "import logging; "
+        "logging.getLogger('django.request').warning('django-record'); "
+        "logging.getLogger('django_tasks').warning('tasks-record'); "
+        "logging.getLogger('bookings').warning('app-record')"
+    )
+    for debug in ("true", "false"):
+        result = manage(
+            "shell", "-v", "0", "-c", emit, DJANGO_DEBUG=debug, DJANGO_SECRET_KEY="log-test-key"
+        )
+        assert result.returncode == 0, result.stderr
+        for record in ("django-record", "tasks-record", "app-record"):
+            assert result.stderr.count(record) == 1, (debug, result.stderr)
