@@ -1,6 +1,7 @@
 """Production settings: refuse to start without a secret key; `check --deploy` is clean."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,11 @@ def test_each_log_record_is_written_once():
         assert result.returncode == 0, result.stderr
         for record in ("django-record", "tasks-record", "app-record"):
             assert result.stderr.count(record) == 1, (debug, result.stderr)
+
+
+def test_env_example_lists_every_setting_read():
+    settings_source = (ROOT / "clinic" / "settings.py").read_text()
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z0-9_]+)"', settings_source))
+    listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "no env(...) call found in clinic/settings.py"
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
