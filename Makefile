@@ -33,8 +33,10 @@ run: $(STAMPS)/runtime node_modules/.package-lock.json
 worker: $(STAMPS)/runtime
 	DJANGO_DEBUG=true $(BIN)/python manage.py db_worker
 
+# The browser tests need Chromium: scripts/ensure_chromium.sh finds it, or installs it where it can.
 test: $(STAMPS)/dev node_modules/.package-lock.json
-	$(BIN)/pytest
+	CHROMIUM_PATH="$$(VENV_BIN=$(BIN) bash scripts/ensure_chromium.sh)" && export CHROMIUM_PATH && \
+		$(BIN)/pytest
 
 lint: $(STAMPS)/dev
 	$(BIN)/ruff check .
