@@ -28,7 +28,7 @@ HAIR = (58, 42, 32)
 
 
 def scalp_picture(seed: int, strands: int) -> SimpleUploadedFile:
-    """A drawn scalp: ``strands`` short dark strokes on skin, the same for the same seed."""
+    """Draw a scalp: ``strands`` short dark strokes on skin, the same for the same seed."""
     rng = random.Random(seed)  # noqa: S311 - a drawing, not a secret
     image = Image.new("RGB", (480, 360), SKIN)
     draw = ImageDraw.Draw(image)
@@ -101,8 +101,8 @@ def add_demo_history(bookings) -> None:
 
 
 def _earlier_visit(upcoming, spec, now) -> None:
-    """Twelve weeks before: the first consultation, completed, with denser hair in its photos
-    and a signed-off assessment recommending blood tests, then PRP."""
+    """Add the first consultation, twelve weeks before: completed, with denser hair in its
+    photos and a signed-off assessment recommending blood tests, then PRP."""
     # Twelve weeks earlier at the same clock time in the clinic, daylight saving or not.
     zone = upcoming.location.zone
     local = upcoming.starts_at.astimezone(zone)

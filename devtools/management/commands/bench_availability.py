@@ -217,7 +217,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def staff_client(client_class):
-        """A clinic admin signed in with both factors, as the staff pages require."""
+        """Return a clinic admin signed in with both factors, as the staff pages require."""
         from django.contrib.auth.models import Group, Permission
         from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
@@ -403,7 +403,7 @@ def create_postgres_database_if_missing():
 
 
 def synthetic_engine_input(booking_count):
-    """One practitioner, 30 days of split-day hours, ``booking_count`` random busy intervals."""
+    """Make one practitioner's 30 days of split-day hours and ``booking_count`` busy intervals."""
     rng = random.Random(booking_count)  # noqa: S311 - reproducible data, not security
     zone = ZoneInfo("Europe/London")
     first = datetime(2026, 3, 16).date()

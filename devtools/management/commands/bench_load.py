@@ -274,8 +274,8 @@ class Command(BaseCommand):
         return {"scenarios": results, "preparation": preparation, "run": self.run_tag}
 
     def picker_browsing(self) -> list[str]:
-        """What patients browsing the slot picker ask for, in a fixed random order: half open
-        its first page, as most arrive; the others move on a week or more, or choose one of
+        """List what patients browsing the slot picker ask for, in a fixed random order: half
+        open its first page, as most arrive; the others move on a week or more, or choose one of
         the practitioners."""
         picker = reverse("bookings:times", args=[self.consultation_type.slug])
         today = timezone.now().astimezone(self.location.zone).date()
@@ -334,9 +334,10 @@ class Command(BaseCommand):
         }
 
     def check_database(self, scenarios: dict) -> dict:
-        """No two active bookings of a practitioner overlap, and the confirms booked what they
-        should: one booking for each confirm answered with the redirect to the done page, and
-        none beyond those sent (wrk stops with a few still in flight, which may complete)."""
+        """Check that no two active bookings of a practitioner overlap, and that the confirms
+        booked what they should: one booking for each confirm answered with the redirect to the
+        done page, and none beyond those sent (wrk stops with a few still in flight, which may
+        complete)."""
         checks = {"overlapping_active_bookings": data.overlapping_active_bookings()}
         runs = [scenarios[name] for name in BOOKINGS if name in scenarios]
         if runs:
