@@ -33,15 +33,18 @@ run: $(STAMPS)/runtime node_modules/.package-lock.json
 worker: $(STAMPS)/runtime
 	DJANGO_DEBUG=true $(BIN)/python manage.py db_worker
 
+# The browser tests need Chromium: scripts/ensure_chromium.sh finds it, or installs it where it can.
 test: $(STAMPS)/dev node_modules/.package-lock.json
-	$(BIN)/pytest
+	CHROMIUM_PATH="$$(VENV_BIN=$(BIN) bash scripts/ensure_chromium.sh)" && export CHROMIUM_PATH && \
+		$(BIN)/pytest
 
 lint: $(STAMPS)/dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-# Seeds its own database: SQLite by default, or PostgreSQL with
+# The benchmarks live in the dev-only app (devtools/management/commands/bench_*.py).
+# bench-availability seeds its own database: SQLite by default, or PostgreSQL with
 # make bench-availability BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic_bench
 BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/.bench.sqlite3
 BENCH_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret \

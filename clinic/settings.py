@@ -69,6 +69,12 @@ INSTALLED_APPS = [
     "patients",
     "staff",
 ]
+# The development tools (benchmarks, load harness, demo data) join only when their folder is
+# there: a deployment may leave devtools/ out, and nothing in the product imports it. The
+# folder is checked rather than the import path, since an unrelated PyPI package is also
+# called "devtools".
+if (BASE_DIR / "devtools" / "apps.py").is_file():
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -278,9 +284,28 @@ CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
 # patient, and one cookie fewer is one fewer to secure.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Every record is written once, by the root logger's handler. Django's default configuration
+# gives the "django" logger a console handler of its own (active with DEBUG on) that also passes
+# each record up to the root: every line twice under runserver and the task worker. Here it keeps
+# Django's INFO level with no handler of its own. Naming "django" resets its children, so the
+# development server's request lines ("django.server") get back Django's own format and handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from PIL import Image
 
 from bookings.drafts import format_start
-from patients import choices
+from devtools.sample_answers import booking_form
 from tests.factories import (
     ConsultationTypeFactory,
     LocationFactory,
@@ -19,30 +19,8 @@ from tests.factories import (
 
 
 def valid_form(**overrides):
-    data = {
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "email": "Ada@Example.com",
-        "phone": "07700 900123",
-        "date_of_birth": "1985-12-10",
-        "consent_care": "on",
-        "main_concern": "receding",
-        "areas": ["hairline", "temples"],
-        "onset": "1to3y",
-        "progression": "slow",
-        "stage": "nh3",
-        "family_history": ["father_side"],
-        "triggers": ["stress"],
-        "tried_minoxidil": "3to12m",
-        "outcome_minoxidil": "helped",
-        "current_medicines": "None",
-        "goals": "Keep what I have.",
-        "treatments_of_interest": ["prp", "medication"],
-    }
-    for key, _, _ in choices.SCREENING_QUESTIONS:
-        data[f"screen_{key}"] = "no"
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+    """Return the details page's sample answers, with ``overrides`` (None drops a field)."""
+    return booking_form(**overrides)
 
 
 def jpeg_upload(name="hairline.jpg", size=(64, 48), gps=True, fmt="JPEG"):

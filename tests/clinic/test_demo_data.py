@@ -1,9 +1,19 @@
+import io
+
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bookings.models import Booking, ConsultationType, Location, Practitioner, WorkingHours
+from bookings.models import (
+    Booking,
+    ConsultationType,
+    Location,
+    Practitioner,
+    ScheduleVersion,
+    WorkingHours,
+)
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
 
 MODELS = [
@@ -46,6 +56,18 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     assert "admin" in capsys.readouterr().out
     call_command("load_demo_data")
     assert counts() == first
+
+
+@pytest.mark.django_db
+def test_demo_data_second_run_changes_nothing(settings):
+    settings.DEBUG = True
+    call_command("load_demo_data", stdout=io.StringIO())
+    rows = {model._meta.label: model.objects.count() for model in apps.get_models()}
+    versions = dict(ScheduleVersion.objects.values_list("practitioner_id", "version"))
+    call_command("load_demo_data", stdout=io.StringIO())
+    # No row anywhere, history included, and no practitioner's cached slot pages made stale.
+    assert {model._meta.label: model.objects.count() for model in apps.get_models()} == rows
+    assert dict(ScheduleVersion.objects.values_list("practitioner_id", "version")) == versions
 
 
 @pytest.mark.django_db

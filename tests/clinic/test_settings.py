@@ -1,6 +1,7 @@
 """Production settings: refuse to start without a secret key; `check --deploy` is clean."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,27 @@ def test_check_deploy_reports_nothing_in_production_mode():
 def test_development_mode_runs_without_a_secret_key():
     result = manage("check", DJANGO_DEBUG="true")
     assert result.returncode == 0, result.stderr
+
+
+def test_each_log_record_is_written_once():
+    emit = (
+        "import logging; "
+        "logging.getLogger('django.request').warning('django-record'); "
+        "logging.getLogger('django_tasks').warning('tasks-record'); "
+        "logging.getLogger('bookings').warning('app-record')"
+    )
+    for debug in ("true", "false"):
+        result = manage(
+            "shell", "-v", "0", "-c", emit, DJANGO_DEBUG=debug, DJANGO_SECRET_KEY="log-test-key"
+        )
+        assert result.returncode == 0, result.stderr
+        for record in ("django-record", "tasks-record", "app-record"):
+            assert result.stderr.count(record) == 1, (debug, result.stderr)
+
+
+def test_env_example_lists_every_setting_read():
+    settings_source = (ROOT / "clinic" / "settings.py").read_text()
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z0-9_]+)"', settings_source))
+    listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "no env(...) call found in clinic/settings.py"
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"

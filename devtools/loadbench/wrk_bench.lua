@@ -1,4 +1,4 @@
--- The clinic's load benchmark, driven by wrk (bookings/loadbench/wrk.py runs it).
+-- The clinic's load benchmark, driven by wrk (devtools/loadbench/wrk.py runs it).
 --
 -- wrk -s wrk_bench.lua <url> -- <expected status> [<request file> <threads> <once|cycle>]
 --

@@ -1,7 +1,8 @@
 """Load a believable demo clinic: locations, practitioners, hours, consultation types, staff.
 
 Running it again changes nothing and duplicates nothing: every row is found by a natural key
-before it is created. It refuses to run with DEBUG off, since the demo logins share one password.
+before it is created, and a relation is added to only when it lacks something. It refuses to run
+with DEBUG off, since the demo logins share one password.
 """
 
 from datetime import date, time, timedelta
@@ -19,7 +20,7 @@ from bookings import selectors
 from bookings.models import ConsultationType, Location, Practitioner, TimeOff, WorkingHours
 from bookings.services import BookingError, booking_create
 from clinic import roles
-from clinic.demo_history import add_demo_history
+from devtools.demo_history import add_demo_history
 from patients.models import Patient
 
 DEMO_PASSWORD = "clinic-demo-2026"  # noqa: S105 - demo only; the command refuses DEBUG off
@@ -151,6 +152,16 @@ DEMO_PATIENTS = [
 ]
 
 
+def add_missing(related, objects) -> None:
+    """Add to a many-to-many relation only the ``objects`` it does not hold yet."""
+    # add() sends m2m_changed even when every object is already there, and the slot picker's
+    # receiver then raises the practitioner's schedule version: a second run would change it.
+    held = set(related.values_list("pk", flat=True))
+    missing = [obj for obj in objects if obj.pk not in held]
+    if missing:
+        related.add(*missing)
+
+
 class Command(BaseCommand):
     help = "Load the demo clinic (idempotent) and print the demo staff logins."
 
@@ -199,7 +210,7 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        user.groups.add(group)
+        add_missing(user.groups, [group])
         # The demo's second factor: a few one-time backup codes, printed below. Topped up only
         # when all are used, so that a second run changes nothing.
         device, _ = StaticDevice.objects.get_or_create(user=user, name="Demo backup codes")
@@ -219,7 +230,7 @@ class Command(BaseCommand):
         practitioner, created = Practitioner.objects.get_or_create(
             user=user, defaults={"title": spec["title"], "bio": spec["bio"]}
         )
-        practitioner.locations.add(*(locations[name] for name in spec["locations"]))
+        add_missing(practitioner.locations, [locations[name] for name in spec["locations"]])
         if created:
             for weekday, (location_name, spans) in spec["hours"].items():
                 for start, end in spans:
@@ -238,7 +249,7 @@ class Command(BaseCommand):
         consultation_type, _ = ConsultationType.objects.get_or_create(
             slug=spec["slug"], defaults=spec
         )
-        consultation_type.practitioners.add(*(practitioners[name] for name in names))
+        add_missing(consultation_type.practitioners, [practitioners[name] for name in names])
 
     def _time_off(self, practitioner):
         if practitioner.time_off.exists():

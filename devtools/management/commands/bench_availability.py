@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from bookings import availability, selectors
 from bookings.models import Booking, ConsultationType, Location, Practitioner, WorkingHours
+from devtools.sample_answers import booking_form
 from patients.models import Patient
 
 PRACTITIONERS = 20
@@ -154,10 +155,6 @@ class Command(BaseCommand):
 
         from bookings.drafts import format_start
 
-        # The benchmark is a development tool run from the repository, so it borrows the
-        # tests' valid booking form rather than keeping a second copy of it.
-        from tests.bookings.flow_helpers import valid_form
-
         with override_settings(ALLOWED_HOSTS=["*"], BOOKING_SUBMISSIONS_PER_HOUR=10**9):
             # Production settings redirect plain HTTP, so the client speaks HTTPS.
             client = Client()
@@ -185,7 +182,7 @@ class Command(BaseCommand):
                 patient = Client()
                 start = format_start(next(free).start)
                 # A new person each time: the same person at the same time is one booking.
-                form = valid_form(email=f"visitor-{secrets.token_hex(6)}@bench.example")
+                form = booking_form(email=f"visitor-{secrets.token_hex(6)}@bench.example")
                 response = patient.post(details + query + start, form, secure=True)
                 reviews.append((patient, response["Location"]))
 
@@ -207,8 +204,8 @@ class Command(BaseCommand):
 
             staff = self.staff_client(Client)
             for label, name in (
-                ("http_staff_today", "staff_home"),
-                ("http_review_queue", "review_queue"),
+                ("http_staff_today", "staff:home"),
+                ("http_review_queue", "staff:review_queue"),
             ):
                 page = reverse(name)
                 median, p95, queries, _ = measure(lambda p=page: staff.get(p, secure=True), repeats)
@@ -220,7 +217,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def staff_client(client_class):
-        """A clinic admin signed in with both factors, as the staff pages require."""
+        """Return a clinic admin signed in with both factors, as the staff pages require."""
         from django.contrib.auth.models import Group, Permission
         from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
@@ -406,7 +403,7 @@ def create_postgres_database_if_missing():
 
 
 def synthetic_engine_input(booking_count):
-    """One practitioner, 30 days of split-day hours, ``booking_count`` random busy intervals."""
+    """Make one practitioner's 30 days of split-day hours and ``booking_count`` busy intervals."""
     rng = random.Random(booking_count)  # noqa: S311 - reproducible data, not security
     zone = ZoneInfo("Europe/London")
     first = datetime(2026, 3, 16).date()

@@ -151,7 +151,7 @@ class PreparedPatient:
     session_key: str
 
     def line(self) -> str:
-        """One line of the file the wrk script reads: path, cookie and body, tab-separated."""
+        """Return this patient's line for the wrk script: path, cookie, body, tab-separated."""
         return f"{self.review_path}\t{self.cookie}\t{self.body}\n"
 
 

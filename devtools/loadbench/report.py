@@ -30,7 +30,7 @@ def add_floor_ratios(scenarios: dict) -> None:
 
 
 def targets(figures: dict) -> dict:
-    """Each target with the measured value and whether it was met (None: not run)."""
+    """Return each target with the measured value and whether it was met (None: not run)."""
     scenarios = figures["scenarios"]
     picker, booking = scenarios.get(PICKER), scenarios.get(BOOKING)
     workers = figures["memory"]["worker_peak_mb"]

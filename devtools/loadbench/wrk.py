@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from bookings.loadbench.client import PROXY_HEADERS
+from devtools.loadbench.client import PROXY_HEADERS
 
 SCRIPT = Path(__file__).with_name("wrk_bench.lua")
 MARKER = "CLINIC-BENCH-JSON "

@@ -39,10 +39,11 @@ from django.utils.http import urlencode
 
 from bookings import selectors
 from bookings.drafts import format_start
-from bookings.loadbench import client, data, report, wrk
-from bookings.loadbench.server import HOST, Gunicorn, kib_field
-from bookings.management.commands import bench_availability
 from bookings.models import Booking, ConsultationType, Location
+from devtools.loadbench import client, data, report, wrk
+from devtools.loadbench.server import HOST, Gunicorn, kib_field
+from devtools.management.commands import bench_availability
+from devtools.sample_answers import booking_form
 
 SCENARIOS = (
     report.PICKER,
@@ -273,8 +274,8 @@ class Command(BaseCommand):
         return {"scenarios": results, "preparation": preparation, "run": self.run_tag}
 
     def picker_browsing(self) -> list[str]:
-        """What patients browsing the slot picker ask for, in a fixed random order: half open
-        its first page, as most arrive; the others move on a week or more, or choose one of
+        """List what patients browsing the slot picker ask for, in a fixed random order: half
+        open its first page, as most arrive; the others move on a week or more, or choose one of
         the practitioners."""
         picker = reverse("bookings:times", args=[self.consultation_type.slug])
         today = timezone.now().astimezone(self.location.zone).date()
@@ -296,10 +297,6 @@ class Command(BaseCommand):
     def prepare_patients(self):
         """Take each virtual patient through the details page to the review step, a few at a
         time: a new person (their own e-mail) in a slot of their own, in a browser of their own."""
-        # The benchmark is a development tool run from the repository, so it borrows the
-        # tests' valid booking form rather than keeping a second copy of it.
-        from tests.bookings.flow_helpers import valid_form
-
         details = reverse("bookings:details", args=[self.consultation_type.slug])
         port = self.server.port
 
@@ -310,7 +307,7 @@ class Command(BaseCommand):
                 "practitioner": "any",
                 "start": format_start(start),
             }
-            form = valid_form(email=data.patient_email(self.run_tag, number))
+            form = booking_form(email=data.patient_email(self.run_tag, number))
             try:
                 return client.prepare_patient(HOST, port, f"{details}?{urlencode(query)}", form)
             except (CommandError, OSError) as error:
@@ -337,9 +334,10 @@ class Command(BaseCommand):
         }
 
     def check_database(self, scenarios: dict) -> dict:
-        """No two active bookings of a practitioner overlap, and the confirms booked what they
-        should: one booking for each confirm answered with the redirect to the done page, and
-        none beyond those sent (wrk stops with a few still in flight, which may complete)."""
+        """Check that no two active bookings of a practitioner overlap, and that the confirms
+        booked what they should: one booking for each confirm answered with the redirect to the
+        done page, and none beyond those sent (wrk stops with a few still in flight, which may
+        complete)."""
         checks = {"overlapping_active_bookings": data.overlapping_active_bookings()}
         runs = [scenarios[name] for name in BOOKINGS if name in scenarios]
         if runs:

@@ -120,7 +120,7 @@ class Gunicorn:
             raise CommandError("gunicorn stopped during the benchmark; see its log.")
 
     def peak_memory_kib(self) -> dict[int, int]:
-        """Each worker's peak resident size so far (VmHWM), in KiB, by process id."""
+        """Return each worker's peak resident size so far (VmHWM), in KiB, by process id."""
         return {pid: kib_field(pid, "VmHWM") for pid in self.worker_pids()}
 
     def stop(self) -> None:
