@@ -5,11 +5,15 @@ from pathlib import Path
 
 import pytest
 
+from clinic import roles as role_names
 from tests.factories import (
+    STAFF_PASSWORD,
     ConsultationTypeFactory,
     LocationFactory,
     PatientFactory,
     PractitionerFactory,
+    UserFactory,
+    sign_in_with_second_factor,
     weekly_hours,
 )
 
@@ -71,16 +75,30 @@ def roles(db):
     return {group.name: group for group in Group.objects.all()}
 
 
-def sign_in_with_second_factor(client, user):
-    """Sign a staff user in as the sign-in pages do, with a one-time backup code."""
-    from django.urls import reverse
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+@pytest.fixture
+def reception(client, roles):
+    """The test client, signed in as Rosa from reception, with both factors."""
+    rosa = UserFactory(username="rosa")
+    rosa.groups.add(roles[role_names.RECEPTION])
+    return sign_in_with_second_factor(client, rosa)
 
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Test codes")
-    StaticToken.objects.create(device=device, token="testcode1")
-    client.force_login(user)
-    response = client.post(reverse("staff:verify"), {"code": "testcode1"})
-    assert response.status_code == 302, response
+
+@pytest.fixture
+def clinic_admin(client, roles):
+    """The test client, signed in as the clinic admin "chief", with both factors."""
+    chief = UserFactory(username="chief")
+    chief.groups.add(roles[role_names.CLINIC_ADMIN])
+    return sign_in_with_second_factor(client, chief)
+
+
+@pytest.fixture
+def practitioner_client(client, roles):
+    """The test client, signed in as a practitioner (``client.practitioner``) with both
+    factors; they work at no location until a test gives them one."""
+    practitioner = PractitionerFactory()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    sign_in_with_second_factor(client, practitioner.user)
+    client.practitioner = practitioner
     return client
 
 
@@ -141,6 +159,9 @@ class WatchedBrowser:
         self._browser = browser
 
     def new_context(self, **options):
+        # Bootstrap's fades and slides stop under reduced motion, so that a screenshot or an
+        # axe check never catches an element half-way through a transition on a busy machine.
+        options.setdefault("reduced_motion", "reduce")
         context = self._browser.new_context(**options)
         context.add_init_script(CSP_WATCH)
         return context
@@ -169,3 +190,41 @@ def pytest_report_header(config):
 
     database = settings.DATABASES["default"]
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database['NAME']})"
+
+
+@pytest.fixture
+def look():
+    """Screenshot a page and check it with axe-core: no serious or critical violation, and no
+    Content-Security-Policy violation. Call it as ``look(page, "step-name")``."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    def check(page, step):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        width = page.viewport_size["width"]
+        page.screenshot(path=SCREENSHOTS / f"{step}-{width}.png", full_page=True)
+        violations = page.evaluate("window.__cspViolations || []")
+        assert not violations, f"{step}: Content-Security-Policy violations {violations}"
+        results = Axe().run(page)
+        serious = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not serious, f"{step}: {serious}"
+
+    return check
+
+
+@pytest.fixture
+def staff_sign_in():
+    """Sign a staff user in through the browser's sign-in pages: ``staff_sign_in(page, user,
+    code)``, the user made with ``tests.factories.staff_user``."""
+
+    def sign_in(page, user, code):
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_label("Code").fill(code)
+        page.get_by_role("button", name="Continue").click()
+
+    return sign_in

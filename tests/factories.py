@@ -1,10 +1,38 @@
-from datetime import date, time
+"""Shared test setup: factories for the models, and builders of the states tests start from
+(a bookable clinic, a booking with answers and a photo, an assessment, a signed-in client).
+
+Tests import what they need from here; fixtures that wrap these live in conftest.py. No test
+module imports another.
+"""
+
+import io
+import struct
+import zlib
+from datetime import UTC, date, datetime, time, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from PIL import Image
 
-from bookings.models import ConsultationType, Location, Practitioner, WorkingHours
-from patients.models import Patient
+from bookings.drafts import format_start
+from bookings.models import Booking, ConsultationType, Location, Practitioner, WorkingHours
+from bookings.services import booking_create
+from devtools.sample_answers import booking_form
+from patients.forms import IntakeForm
+from patients.models import Assessment, Patient
+from patients.photos import clean_photo
+from patients.services import intake_update, recommendation_record
+
+# The password every staff user made here signs in with, in the browser tests too.
+STAFF_PASSWORD = "a-long-staff-password-2026"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,7 +46,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@clinic.example")
     is_staff = True
-    password = factory.django.Password("test-password")
+    password = factory.django.Password(STAFF_PASSWORD)
 
 
 class LocationFactory(factory.django.DjangoModelFactory):
@@ -93,3 +121,186 @@ def weekly_hours(practitioner, location, start=time(9), end=time(17), weekdays=r
             start_time=start,
             end_time=end,
         )
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking written straight to the table, without the booking rules: for tests that need
+    a booking in a state the services would refuse to make now (in the past, say). Tests of the
+    rules themselves book through ``booking_create``."""
+
+    class Meta:
+        model = Booking
+
+    patient = factory.SubFactory(PatientFactory)
+    practitioner = factory.SubFactory(PractitionerFactory)
+    consultation_type = factory.SubFactory(ConsultationTypeFactory)
+    location = factory.SubFactory(LocationFactory)
+    starts_at = factory.LazyFunction(lambda: next_slot(days=3))
+    ends_at = factory.LazyAttribute(
+        lambda b: b.starts_at + timedelta(minutes=b.consultation_type.duration_minutes)
+    )
+    blocked_from = factory.SelfAttribute("starts_at")
+    blocked_until = factory.SelfAttribute("ends_at")
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    """A practitioner's assessment of a consultation, as the assessment form would save it."""
+
+    class Meta:
+        model = Assessment
+
+    booking = factory.SubFactory(BookingFactory)
+    author = factory.LazyAttribute(lambda a: a.booking.practitioner.user)
+    pattern = "male_pattern"
+    stage = "nh3"
+    likely_cause = "androgenetic"
+    recommendations = factory.LazyFunction(lambda: ["prp", "stem_cell_adipose"])
+    rationale = "Early loss."
+    patient_summary = "The common kind."
+
+
+def valid_form(**overrides):
+    """A complete, valid booking form: details, consents and the hair-loss answers."""
+    return booking_form(**overrides)
+
+
+def jpeg_upload(name="hairline.jpg", size=(64, 48), gps=True, fmt="JPEG"):
+    """A small photo upload; a JPEG carries a camera make and a GPS position to be removed."""
+    image = Image.new("RGB", size, (180, 140, 120))
+    out = io.BytesIO()
+    if gps and fmt == "JPEG":
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # camera make
+        exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}  # GPS info
+        image.save(out, format=fmt, exif=exif)
+    else:
+        image.save(out, format=fmt)
+    content_type = "image/jpeg" if fmt == "JPEG" else "image/png"
+    return SimpleUploadedFile(name, out.getvalue(), content_type=content_type)
+
+
+def png_bomb(width, height):
+    """A tiny PNG whose header claims an enormous image (a decompression bomb)."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def bookable_clinic(practitioners=1):
+    """Hampstead (London time), practitioners working 09:00–17:00 every day, one type."""
+    location = LocationFactory(name="Hampstead", time_zone="Europe/London")
+    staff = PractitionerFactory.create_batch(practitioners, locations=[location])
+    for practitioner in staff:
+        weekly_hours(practitioner, location, start=time(9), end=time(17))
+    consultation_type = ConsultationTypeFactory(
+        practitioners=staff, slug="initial", min_notice_hours=2, late_cancel_hours=24
+    )
+    return location, staff, consultation_type
+
+
+def next_slot(days=3, hour=10):
+    """``hour`` o'clock UTC, ``days`` from today."""
+    day = (datetime.now(UTC) + timedelta(days=days)).date()
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def details_url(consultation_type, location, start, practitioner="any"):
+    """The booking form's address for one time, as the slot picker links to it."""
+    query = {"location": location.pk, "practitioner": practitioner, "start": format_start(start)}
+    return reverse("bookings:details", args=[consultation_type.slug]) + "?" + urlencode(query)
+
+
+def make_booking(setup, start):
+    """A 30-minute booking with the first practitioner of ``clinic_setup``, rules bypassed."""
+    return BookingFactory(
+        practitioner=setup["practitioners"][0],
+        consultation_type=setup["type"],
+        location=setup["location"],
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+    )
+
+
+def booking_with_intake(location, consultation_type, practitioner, days, **answers):
+    """A consultation booked through the service, ``days`` ahead, with the patient's answers
+    (the valid ones, changed by ``answers``) and a crown photo, as the booking flow saves them."""
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=days),
+        practitioner=practitioner,
+        notify=False,
+    )
+    form = IntakeForm(valid_form(**answers))
+    assert form.is_valid(), form.errors
+    photo = [("crown", *clean_photo(jpeg_upload()))]
+    intake_update(booking=booking, values=form.intake_values(), photos=photo, now=timezone.now())
+    return booking
+
+
+def assessed(booking, author, recommendations=("prp", "stem_cell_adipose")):
+    """An assessment of ``booking`` by ``author``, not signed off."""
+    return AssessmentFactory(booking=booking, author=author, recommendations=list(recommendations))
+
+
+def signed_off_recommendation(booking, author, rationale, summary):
+    """Record a signed-off assessment recommending PRP, through the service."""
+    return recommendation_record(
+        booking=booking,
+        author=author,
+        values={
+            "pattern": "male_pattern",
+            "stage": "nh3",
+            "likely_cause": "androgenetic",
+            "recommendations": ["prp"],
+            "rationale": rationale,
+            "patient_summary": summary,
+        },
+        sign_off=True,
+        now=timezone.now(),
+    )
+
+
+def same_patient(booking, as_booking):
+    """Make ``booking`` belong to ``as_booking``'s patient: one patient's second visit."""
+    Booking.objects.filter(pk=booking.pk).update(patient=as_booking.patient)
+    booking.refresh_from_db()
+    return booking
+
+
+def sign_in_with_second_factor(client, user):
+    """Sign a staff user in as the sign-in pages do, with a one-time backup code."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Test codes")
+    StaticToken.objects.create(device=device, token="testcode1")
+    client.force_login(user)
+    response = client.post(reverse("staff:verify"), {"code": "testcode1"})
+    assert response.status_code == 302, response
+    return client
+
+
+def staff_session(user, role):
+    """A session of ``user`` in ``role``, signed in with both factors: its cookie's value."""
+    user.groups.add(Group.objects.get(name=role))
+    return sign_in_with_second_factor(Client(), user).cookies["sessionid"].value
+
+
+def staff_user(user, roles, role, code):
+    """Give ``user`` the staff password, a role and one backup code, for a browser sign-in."""
+    user.set_password(STAFF_PASSWORD)
+    user.save()
+    user.groups.add(roles[role])
+    StaticToken.objects.create(device=StaticDevice.objects.create(user=user), token=code)
+    return user
+
+
+def run_worker():
+    """Run the real task worker over what is due, as `manage.py db_worker` does."""
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)

@@ -10,9 +10,7 @@ from django.core.management import call_command
 from bookings.models import Booking
 from bookings.services import booking_create
 from patients.models import IntakePhoto
-from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload
-from tests.browser import look
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, bookable_clinic, jpeg_upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 812}
@@ -65,7 +63,7 @@ def fill_details(page, photo_file=None):
     page.locator("input[name=consent_care]").check()
 
 
-def test_patient_books_then_moves_updates_and_cancels(phone, photo_file, screening_rules):
+def test_patient_books_then_moves_updates_and_cancels(look, phone, photo_file, screening_rules):
     bookable_clinic()
     phone.goto("/book/")
     look(phone, "booking-1-types")
@@ -126,7 +124,7 @@ def test_patient_books_then_moves_updates_and_cancels(phone, photo_file, screeni
     assert booking.status == "cancelled"
 
 
-def test_slot_taken_while_typing_keeps_every_answer(phone, photo_file, screening_rules):
+def test_slot_taken_while_typing_keeps_every_answer(look, phone, photo_file, screening_rules):
     location, _, consultation_type = bookable_clinic()
     phone.goto(f"/book/{consultation_type.slug}/")
     phone.locator(".slot-button").first.click()

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,14 +12,15 @@ from PIL import Image
 from bookings.models import Booking, BookingDraft
 from bookings.services import booking_create
 from patients.models import Consent, HairLossIntake, IntakePhoto, Patient
-from tests.bookings.flow_helpers import (
+from tests.factories import (
+    PatientFactory,
     bookable_clinic,
     details_url,
     jpeg_upload,
     next_slot,
+    run_worker,
     valid_form,
 )
-from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +36,6 @@ def start_booking(client, clinic, start=None, **form):
     url = details_url(consultation_type, location, start)
     response = client.post(url, valid_form(**form))
     return response, start
-
-
-def run_worker():
-    """Run the real task worker over what is due, as `manage.py db_worker` does."""
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
 def test_picker_opens_on_the_first_free_day_with_a_fixed_number_of_queries(client, clinic):

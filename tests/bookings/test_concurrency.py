@@ -152,7 +152,7 @@ def test_two_confirms_of_one_form_at_the_same_moment_make_one_booking(transactio
     from django.test import Client
 
     from bookings.models import BookingDraft
-    from tests.bookings.flow_helpers import bookable_clinic, details_url, next_slot, valid_form
+    from tests.factories import bookable_clinic, details_url, next_slot, valid_form
 
     location, _, consultation_type = bookable_clinic()
     for round_number in range(ROUNDS // 4):

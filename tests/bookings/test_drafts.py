@@ -6,13 +6,7 @@ from django.utils import timezone
 
 from bookings.models import BookingDraft
 from patients.models import IntakePhoto
-from tests.bookings.flow_helpers import (
-    bookable_clinic,
-    details_url,
-    jpeg_upload,
-    next_slot,
-    valid_form,
-)
+from tests.factories import bookable_clinic, details_url, jpeg_upload, next_slot, valid_form
 
 pytestmark = pytest.mark.django_db
 

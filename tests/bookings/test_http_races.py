@@ -22,7 +22,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingDraft
 from bookings.services import TAKEN_MESSAGE
 from patients.models import Consent, HairLossIntake, Patient
-from tests.bookings.flow_helpers import bookable_clinic, details_url, valid_form
+from tests.factories import bookable_clinic, details_url, valid_form
 
 PATIENTS = 50
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

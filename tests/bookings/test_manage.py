@@ -14,8 +14,7 @@ from bookings.drafts import format_start
 from bookings.models import Booking
 from bookings.services import booking_create
 from patients.models import HairLossIntake, IntakePhoto
-from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, bookable_clinic, jpeg_upload, next_slot, valid_form
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from bookings.models import Location, TimeOff, WorkingHours
-from tests.conftest import sign_in_with_second_factor
 from tests.factories import (
     ConsultationTypeFactory,
     LocationFactory,
     PractitionerFactory,
     UserFactory,
+    sign_in_with_second_factor,
 )
 
 

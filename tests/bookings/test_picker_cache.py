@@ -15,8 +15,7 @@ from bookings.availability import Slot
 from bookings.drafts import format_start
 from bookings.models import Booking, ConsultationType, ScheduleVersion, TimeOff, WorkingHours
 from bookings.services import booking_cancel, booking_create
-from tests.bookings.flow_helpers import bookable_clinic, next_slot
-from tests.factories import PatientFactory, PractitionerFactory
+from tests.factories import PatientFactory, PractitionerFactory, bookable_clinic, next_slot
 
 pytestmark = pytest.mark.django_db
 

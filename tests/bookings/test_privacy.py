@@ -18,12 +18,19 @@ from bookings.services import booking_cancel, booking_create
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
 from patients.models import Assessment, IntakePhoto, Patient
-from patients.services import consents_record, recommendation_record
+from patients.services import consents_record
 from staff.charts import weekly_figures
-from tests.bookings.flow_helpers import bookable_clinic, details_url, next_slot, valid_form
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
-from tests.staff.test_review import booking_with_intake
+from tests.factories import (
+    PatientFactory,
+    UserFactory,
+    bookable_clinic,
+    booking_with_intake,
+    details_url,
+    next_slot,
+    sign_in_with_second_factor,
+    signed_off_recommendation,
+    valid_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,31 +46,6 @@ MARKERS = [
     "MARKER-SUMMARY",
     "MARKER-CANCEL",
 ]
-
-
-@pytest.fixture
-def chief(client, roles):
-    user = UserFactory(username="chief")
-    user.groups.add(roles[role_names.CLINIC_ADMIN])
-    return sign_in_with_second_factor(client, user)
-
-
-def signed_off_recommendation(booking, author, rationale, summary):
-    """Record a signed-off assessment recommending PRP, through the service."""
-    return recommendation_record(
-        booking=booking,
-        author=author,
-        values={
-            "pattern": "male_pattern",
-            "stage": "nh3",
-            "likely_cause": "androgenetic",
-            "recommendations": ["prp"],
-            "rationale": rationale,
-            "patient_summary": summary,
-        },
-        sign_off=True,
-        now=timezone.now(),
-    )
 
 
 @pytest.fixture
@@ -136,9 +118,9 @@ def every_stored_value():
                     yield model._meta.label, str(value)
 
 
-def test_the_export_holds_everything_and_is_a_recorded_read(chief, zebulon):
+def test_the_export_holds_everything_and_is_a_recorded_read(clinic_admin, zebulon):
     patient, booking, _ = zebulon
-    response = chief.post(reverse("staff:patient_export", args=[patient.pk]))
+    response = clinic_admin.post(reverse("staff:patient_export", args=[patient.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert response["Cache-Control"] == "private, no-store"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -157,7 +139,7 @@ def test_the_export_holds_everything_and_is_a_recorded_read(chief, zebulon):
 
 
 def test_erasure_leaves_no_personal_data_in_any_table(
-    chief, zebulon, django_capture_on_commit_callbacks
+    clinic_admin, zebulon, django_capture_on_commit_callbacks
 ):
     patient, booking, later = zebulon
     files = list(IntakePhoto.objects.values_list("image", flat=True))
@@ -174,7 +156,7 @@ def test_erasure_leaves_no_personal_data_in_any_table(
 
     with django_capture_on_commit_callbacks(execute=True):
         erase = reverse("staff:patient_erase", args=[patient.pk])
-        page = chief.post(erase, {"confirm": "yes"}, follow=True)
+        page = clinic_admin.post(erase, {"confirm": "yes"}, follow=True)
 
     assert "personal data, answers and photos erased" in page.content.decode()
     left = [
@@ -216,10 +198,10 @@ def test_erasure_saves_each_booking_change_with_history_and_frees_the_time(zebul
     assert ScheduleVersion.objects.get(practitioner=later.practitioner).version > version_before
 
 
-def test_erasure_asks_first_and_changes_nothing_unconfirmed(chief, zebulon):
+def test_erasure_asks_first_and_changes_nothing_unconfirmed(clinic_admin, zebulon):
     patient, _, _ = zebulon
-    assert chief.get(reverse("staff:patient_erase", args=[patient.pk])).status_code == 200
-    refused = chief.post(reverse("staff:patient_erase", args=[patient.pk]), {})
+    assert clinic_admin.get(reverse("staff:patient_erase", args=[patient.pk])).status_code == 200
+    refused = clinic_admin.post(reverse("staff:patient_erase", args=[patient.pk]), {})
     assert refused.status_code == 400
     assert "Tick the box" in refused.content.decode()
     patient.refresh_from_db()
@@ -240,13 +222,13 @@ def test_only_clinic_admins_export_or_erase(client, roles):
     assert Client().post(reverse("staff:patient_erase", args=[patient.pk])).status_code == 302
 
 
-def test_an_erased_patient_is_not_matched_when_they_book_again(chief, zebulon):
+def test_an_erased_patient_is_not_matched_when_they_book_again(clinic_admin, zebulon):
     patient, _, _ = zebulon
-    chief.post(reverse("staff:patient_erase", args=[patient.pk]), {"confirm": "yes"})
+    clinic_admin.post(reverse("staff:patient_erase", args=[patient.pk]), {"confirm": "yes"})
     again = Patient.objects.filter(email__iexact="zeb.quixotic@example.org")
     assert not again.exists()
     assert (
-        chief.post(
+        clinic_admin.post(
             reverse("staff:patient_erase", args=[patient.pk]), {"confirm": "yes"}
         ).status_code
         == 302

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services import booking_cancel
-from tests.bookings.flow_helpers import bookable_clinic
-from tests.staff.test_review import booking_with_intake
+from tests.factories import bookable_clinic, booking_with_intake
 
 pytestmark = pytest.mark.django_db
 

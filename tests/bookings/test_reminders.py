@@ -11,8 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from bookings.services import booking_cancel, booking_create, booking_reschedule
 from bookings.tasks import send_reminder
-from tests.bookings.flow_helpers import bookable_clinic, next_slot
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, bookable_clinic, next_slot
 
 
 def make_booking(days=5, notify=True):

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from bookings.models import Booking, TimeOff
 from bookings.selectors import available_slots
 from tests.factories import (
+    BookingFactory,
     ConsultationTypeFactory,
     LocationFactory,
     PatientFactory,
@@ -35,15 +36,12 @@ def build_clinic(practitioner_count, bookings_each):
         for n in range(bookings_each):
             start = datetime(2026, 3, 3, 9, tzinfo=UTC) + timedelta(days=n // 4, hours=2 * (n % 4))
             rows.append(
-                Booking(
+                BookingFactory.build(
                     patient=patient,
                     practitioner=practitioner,
                     consultation_type=consultation_type,
                     location=location,
                     starts_at=start,
-                    ends_at=start + timedelta(minutes=30),
-                    blocked_from=start,
-                    blocked_until=start + timedelta(minutes=30),
                 )
             )
     Booking.objects.bulk_create(rows)
@@ -98,15 +96,12 @@ def test_bookings_at_another_location_make_the_practitioner_busy(db):
     consultation_type = ConsultationTypeFactory(practitioners=[practitioner])
     # Booked at Chelsea from 11:30 (an admin's phone booking outside the usual hours).
     start = datetime(2026, 3, 3, 11, 30, tzinfo=UTC)
-    Booking.objects.create(
+    BookingFactory(
         patient=PatientFactory(),
         practitioner=practitioner,
         consultation_type=consultation_type,
         location=chelsea,
         starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        blocked_from=start,
-        blocked_until=start + timedelta(minutes=30),
     )
     hampstead_slots = available_slots(
         consultation_type=consultation_type,

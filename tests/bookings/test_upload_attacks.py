@@ -6,14 +6,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bookings.models import Booking, BookingDraft
 from patients.models import IntakePhoto
-from tests.bookings.flow_helpers import (
+from tests.factories import (
     bookable_clinic,
     details_url,
     jpeg_upload,
     next_slot,
+    png_bomb,
     valid_form,
 )
-from tests.patients.test_photos import png_bomb
 
 pytestmark = pytest.mark.django_db
 

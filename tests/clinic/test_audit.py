@@ -7,9 +7,13 @@ from bookings.drafts import format_start
 from bookings.models import Booking
 from bookings.services import booking_create
 from clinic import roles as role_names
-from tests.bookings.flow_helpers import bookable_clinic, next_slot
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import (
+    PatientFactory,
+    UserFactory,
+    bookable_clinic,
+    next_slot,
+    sign_in_with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +95,7 @@ def test_clinic_admins_find_every_read_of_one_patients_records(client, roles):
 
 def test_changes_to_an_assessment_are_in_the_trail_with_who_made_them(client, roles):
     from patients.models import Assessment
-    from tests.staff.test_review import assessed, booking_with_intake
+    from tests.factories import assessed, booking_with_intake
 
     location, (practitioner,), consultation_type = bookable_clinic()
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])

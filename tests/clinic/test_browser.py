@@ -5,8 +5,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-from tests.browser import look
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -17,7 +15,7 @@ def demo_clinic(settings):
     settings.DEBUG = False
 
 
-def test_visitor_reads_treatments_and_reaches_booking(page, demo_clinic):
+def test_visitor_reads_treatments_and_reaches_booking(look, page, demo_clinic):
     page.goto("/")
     look(page, "home")
     assert page.locator("h1").inner_text().startswith("Losing hair?")
@@ -41,7 +39,7 @@ def test_visitor_reads_treatments_and_reaches_booking(page, demo_clinic):
     assert page.locator(".slot-list a.slot-button").count() > 10
 
 
-def test_phone_visitor_uses_the_collapsed_menu(browser, live_server, demo_clinic):
+def test_phone_visitor_uses_the_collapsed_menu(look, browser, live_server, demo_clinic):
     context = browser.new_context(viewport={"width": 375, "height": 800})
     phone = context.new_page()
     phone.goto(live_server.url + "/")

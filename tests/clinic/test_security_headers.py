@@ -9,10 +9,15 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clinic import roles as role_names
-from tests.bookings.flow_helpers import bookable_clinic, details_url, next_slot, valid_form
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import UserFactory
-from tests.staff.test_review import booking_with_intake
+from tests.factories import (
+    UserFactory,
+    bookable_clinic,
+    booking_with_intake,
+    details_url,
+    next_slot,
+    sign_in_with_second_factor,
+    valid_form,
+)
 
 pytestmark = pytest.mark.django_db
 

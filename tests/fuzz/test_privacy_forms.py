@@ -35,9 +35,16 @@ from patients.models import (
 )
 from patients.photos import clean_photo
 from patients.services import consents_record, photos_store
-from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
-from tests.bookings.test_privacy import signed_off_recommendation
-from tests.factories import UserFactory
+from tests.factories import (
+    UserFactory,
+    bookable_clinic,
+    booking_with_intake,
+    jpeg_upload,
+    next_slot,
+    signed_off_recommendation,
+    staff_session,
+    valid_form,
+)
 from tests.fuzz.hostile import (
     BIG_INTEGERS,
     FUZZ,
@@ -47,8 +54,6 @@ from tests.fuzz.hostile import (
     mutated,
     one_of_these,
 )
-from tests.fuzz.test_staff_forms import staff_session
-from tests.staff.test_review import booking_with_intake
 
 LIVE = ("target", "bystander")  # the patients not yet erased
 WILD_PKS = st.one_of(BIG_INTEGERS.map(str), TOKENS)

@@ -20,8 +20,7 @@ from bookings.services import booking_create
 from patients.forms import INTAKE_MODEL_FIELDS, IntakeForm
 from patients.models import Consent, HairLossIntake, IntakePhoto, Patient
 from patients.services import intake_update
-from tests.bookings.flow_helpers import bookable_clinic, valid_form
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, bookable_clinic, valid_form
 from tests.fuzz.hostile import (
     FUZZ,
     PHOTO_FIELDS,

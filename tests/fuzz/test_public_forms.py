@@ -24,8 +24,7 @@ from patients import choices
 from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
 from patients.photos import clean_photo
 from patients.services import photos_store
-from tests.bookings.flow_helpers import bookable_clinic, details_url, jpeg_upload, valid_form
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, bookable_clinic, details_url, jpeg_upload, valid_form
 from tests.fuzz.hostile import (
     FUZZ,
     PHOTO_FIELDS,

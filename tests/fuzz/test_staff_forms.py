@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import event, given
@@ -26,13 +25,17 @@ from patients.forms import IntakeForm
 from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
 from patients.services import intake_submit
 from staff.forms import AssessmentForm, PhoneBookingForm
-from tests.bookings.flow_helpers import bookable_clinic, valid_form
-from tests.conftest import sign_in_with_second_factor
 from tests.factories import (
+    BookingFactory,
     ConsultationTypeFactory,
     LocationFactory,
     PatientFactory,
     UserFactory,
+    bookable_clinic,
+    booking_with_intake,
+    sign_in_with_second_factor,
+    staff_session,
+    valid_form,
     weekly_hours,
 )
 from tests.fuzz.hostile import (
@@ -47,19 +50,12 @@ from tests.fuzz.hostile import (
     query_string,
     row_counts,
 )
-from tests.staff.test_review import booking_with_intake
 
 RECORDS = (Booking, Patient, Consent, HairLossIntake, IntakePhoto, Assessment)
 # What a page that only shows must not write either.
 SHOWN_ONLY = (*RECORDS, BookingDraft, ClinicalRead)
 DAYS = st.dates().map(date.isoformat)
 SLUGS = st.from_regex(r"[-a-zA-Z0-9_]{1,40}", fullmatch=True)
-
-
-def staff_session(user, role):
-    """A session of ``user`` in ``role``, signed in with both factors."""
-    user.groups.add(Group.objects.get(name=role))
-    return sign_in_with_second_factor(Client(), user).cookies["sessionid"].value
 
 
 def booking_rows():
@@ -74,15 +70,12 @@ def booking_rows():
 
 def make_booking(clinic, practitioner, start, **fields):
     location, _, consultation_type = clinic
-    return Booking.objects.create(
+    return BookingFactory(
         patient=PatientFactory(),
         practitioner=practitioner,
         consultation_type=consultation_type,
         location=location,
         starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        blocked_from=start,
-        blocked_until=start + timedelta(minutes=30),
         **fields,
     )
 

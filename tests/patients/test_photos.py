@@ -1,8 +1,6 @@
 """Uploads that are not honest photos are refused with a message; honest ones are cleaned."""
 
 import io
-import struct
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,7 +8,7 @@ from PIL import Image
 
 from patients.forms import PhotoForm
 from patients.photos import PhotoError, clean_photo
-from tests.bookings.flow_helpers import jpeg_upload
+from tests.factories import jpeg_upload, png_bomb
 
 
 def test_jpeg_with_gps_is_reencoded_without_metadata():
@@ -37,20 +35,6 @@ def test_gif_is_refused_even_though_it_is_an_image():
     Image.new("RGB", (10, 10)).save(out, format="GIF")
     with pytest.raises(PhotoError, match="not a JPEG or PNG"):
         clean_photo(SimpleUploadedFile("a.gif", out.getvalue(), "image/gif"))
-
-
-def png_bomb(width, height):
-    """A tiny PNG whose header claims an enormous image (a decompression bomb)."""
-
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00" * 1024)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def test_decompression_bomb_is_refused_before_decoding():

@@ -9,10 +9,12 @@ from bookings.models import Booking
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
 from patients.models import Assessment
-from tests.bookings.flow_helpers import bookable_clinic
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import UserFactory
-from tests.staff.test_review import booking_with_intake
+from tests.factories import (
+    UserFactory,
+    bookable_clinic,
+    booking_with_intake,
+    sign_in_with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,13 @@ from django.utils.html import escape
 from bookings.models import Booking
 from clinic import roles as role_names
 from patients.models import Assessment, Patient
-from tests.bookings.flow_helpers import bookable_clinic
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import UserFactory
-from tests.staff.test_review import assessed, booking_with_intake
+from tests.factories import (
+    UserFactory,
+    assessed,
+    bookable_clinic,
+    booking_with_intake,
+    sign_in_with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
 

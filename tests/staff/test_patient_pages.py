@@ -7,18 +7,13 @@ from django.urls import reverse
 
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
-from tests.staff.test_review import booking_with_intake
+from tests.factories import (
+    PatientFactory,
+    booking_with_intake,
+    sign_in_with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reception(client, roles):
-    rosa = UserFactory(username="rosa")
-    rosa.groups.add(roles[role_names.RECEPTION])
-    return sign_in_with_second_factor(client, rosa)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +48,7 @@ def test_hostile_search_text_is_shown_escaped(reception):
 def test_reception_sees_the_timeline_but_no_link_into_clinical_pages(
     reception, roles, screening_rules
 ):
-    from tests.bookings.flow_helpers import bookable_clinic
+    from tests.factories import bookable_clinic
 
     location, (practitioner,), consultation_type = bookable_clinic()
     booking = booking_with_intake(location, consultation_type, practitioner, 2)
@@ -66,7 +61,7 @@ def test_reception_sees_the_timeline_but_no_link_into_clinical_pages(
 
 
 def test_the_practitioner_gets_a_link_to_review_their_consultation(client, roles, screening_rules):
-    from tests.bookings.flow_helpers import bookable_clinic
+    from tests.factories import bookable_clinic
 
     location, (practitioner,), consultation_type = bookable_clinic()
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])
@@ -78,7 +73,7 @@ def test_the_practitioner_gets_a_link_to_review_their_consultation(client, roles
 
 @pytest.fixture
 def two_practitioners(roles, screening_rules):
-    from tests.bookings.flow_helpers import bookable_clinic
+    from tests.factories import bookable_clinic
 
     location, staff, consultation_type = bookable_clinic(practitioners=2)
     for practitioner in staff:
@@ -89,7 +84,7 @@ def two_practitioners(roles, screening_rules):
 def test_the_practitioner_sees_flags_photos_and_assessment_of_their_consultations_only(
     client, two_practitioners
 ):
-    from tests.staff.test_review import assessed, same_patient
+    from tests.factories import assessed, same_patient
 
     location, (mine, other), consultation_type = two_practitioners
     seen = booking_with_intake(location, consultation_type, mine, 2, screen_bleeding_disorder="yes")
@@ -112,7 +107,7 @@ def test_the_practitioner_sees_flags_photos_and_assessment_of_their_consultation
 
 
 def test_the_patient_page_costs_the_same_queries_for_a_longer_history(client, two_practitioners):
-    from tests.staff.test_review import assessed, same_patient
+    from tests.factories import assessed, same_patient
 
     location, (mine, _), consultation_type = two_practitioners
     first = booking_with_intake(location, consultation_type, mine, 2)

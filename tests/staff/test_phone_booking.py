@@ -10,18 +10,16 @@ from bookings.drafts import format_start
 from bookings.models import Booking
 from clinic import roles as role_names
 from patients.models import Consent
-from tests.bookings.flow_helpers import bookable_clinic, next_slot
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import (
+    BookingFactory,
+    PatientFactory,
+    UserFactory,
+    bookable_clinic,
+    next_slot,
+    sign_in_with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reception(client, roles):
-    rosa = UserFactory(username="rosa")
-    rosa.groups.add(roles[role_names.RECEPTION])
-    return sign_in_with_second_factor(client, rosa)
 
 
 def phone_form(clinic, when, **overrides):
@@ -61,15 +59,12 @@ def test_a_taken_time_is_refused_with_the_typing_kept_and_nearest_times(receptio
     clinic = bookable_clinic()
     location, _, consultation_type = clinic
     start = next_slot(days=3)
-    Booking.objects.create(
+    BookingFactory(
         patient=PatientFactory(),
         practitioner=clinic[1][0],
         consultation_type=consultation_type,
         location=location,
         starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        blocked_from=start,
-        blocked_until=start + timedelta(minutes=30),
     )
     response = reception.post(reverse("staff:phone_booking"), phone_form(clinic, start))
     assert response.status_code == 409

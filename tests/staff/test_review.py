@@ -4,38 +4,19 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from bookings.models import Booking
-from bookings.services import booking_create
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
-from patients.forms import IntakeForm
-from patients.models import Assessment
-from patients.services import intake_update
-from tests.bookings.flow_helpers import bookable_clinic, jpeg_upload, next_slot, valid_form
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import (
+    UserFactory,
+    assessed,
+    bookable_clinic,
+    booking_with_intake,
+    same_patient,
+    sign_in_with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def booking_with_intake(location, consultation_type, practitioner, days, **answers):
-    booking = booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(days=days),
-        practitioner=practitioner,
-        notify=False,
-    )
-    form = IntakeForm(valid_form(**answers))
-    assert form.is_valid(), form.errors
-    from patients.photos import clean_photo
-
-    photo = [("crown", *clean_photo(jpeg_upload()))]
-    intake_update(booking=booking, values=form.intake_values(), photos=photo, now=timezone.now())
-    return booking
 
 
 @pytest.fixture
@@ -147,25 +128,6 @@ def test_reception_reads_no_clinical_data(client, clinic, roles, name):
 def test_anonymous_visitors_are_sent_to_sign_in(client, clinic):
     response = client.get(reverse("staff:review_queue"))
     assert response.status_code == 302 and response.url.startswith(reverse("staff:sign_in"))
-
-
-def assessed(booking, author, recommendations=("prp", "stem_cell_adipose")):
-    return Assessment.objects.create(
-        booking=booking,
-        author=author,
-        pattern="male_pattern",
-        stage="nh3",
-        likely_cause="androgenetic",
-        recommendations=list(recommendations),
-        rationale="Early loss.",
-        patient_summary="The common kind.",
-    )
-
-
-def same_patient(booking, as_booking):
-    Booking.objects.filter(pk=booking.pk).update(patient=as_booking.patient)
-    booking.refresh_from_db()
-    return booking
 
 
 def test_review_sets_each_photo_beside_the_last_visits_and_shows_earlier_assessments(

@@ -10,9 +10,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from clinic import roles as role_names
 from patients.models import Assessment, Patient
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import UserFactory
-from tests.staff.test_review import booking_with_intake
+from tests.factories import UserFactory, booking_with_intake, sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +70,7 @@ STAFF_PAGES = [
 
 @pytest.fixture
 def world(roles, screening_rules):
-    from tests.bookings.flow_helpers import bookable_clinic
+    from tests.factories import bookable_clinic
 
     location, (practitioner,), consultation_type = bookable_clinic()
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])

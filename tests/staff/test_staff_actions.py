@@ -6,32 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Booking
-from clinic import roles as role_names
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import UserFactory, make_booking, sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
-
-
-def make_booking(setup, start):
-    return Booking.objects.create(
-        patient=PatientFactory(),
-        practitioner=setup["practitioners"][0],
-        consultation_type=setup["type"],
-        location=setup["location"],
-        starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        blocked_from=start,
-        blocked_until=start + timedelta(minutes=30),
-    )
-
-
-@pytest.fixture
-def reception(client, roles):
-    user = UserFactory(username="rosa")
-    user.groups.add(roles[role_names.RECEPTION])
-    return sign_in_with_second_factor(client, user)
 
 
 def act(client, booking, action):

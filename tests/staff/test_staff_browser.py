@@ -4,14 +4,15 @@ import pytest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from clinic import roles as role_names
-from tests.browser import look
-from tests.factories import LocationFactory, UserFactory
+from tests.factories import BookingFactory, LocationFactory, UserFactory, staff_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_reception_signs_in_with_a_backup_code_and_sees_today(browser, live_server, roles, width):
+def test_reception_signs_in_with_a_backup_code_and_sees_today(
+    look, browser, live_server, roles, width
+):
     LocationFactory(name="Hampstead")
     rosa = UserFactory(username="rosa", password="a-long-staff-password-2026")
     rosa.groups.add(roles[role_names.RECEPTION])
@@ -35,52 +36,33 @@ def test_reception_signs_in_with_a_backup_code_and_sees_today(browser, live_serv
     context.close()
 
 
-def sign_in(page, user, code):
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("a-long-staff-password-2026")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Continue").click()
-
-
-def staff_user(user, roles, role, code):
-    user.set_password("a-long-staff-password-2026")
-    user.save()
-    user.groups.add(roles[role])
-    StaticToken.objects.create(device=StaticDevice.objects.create(user=user), token=code)
-    return user
-
-
 @pytest.mark.parametrize("width", [375, 1280])
-def test_reception_checks_a_patient_in_from_today(browser, live_server, width, roles):
+def test_reception_checks_a_patient_in_from_today(
+    staff_sign_in, look, browser, live_server, width, roles
+):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from bookings.models import Booking
     from clinic import roles as role_names
-    from tests.bookings.flow_helpers import bookable_clinic
-    from tests.factories import PatientFactory
+    from tests.factories import PatientFactory, bookable_clinic
 
     location, (practitioner,), consultation_type = bookable_clinic()
     rosa = staff_user(UserFactory(username="rosa"), roles, role_names.RECEPTION, "code4321")
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=20)
-    booking = Booking.objects.create(
+    booking = BookingFactory(
         patient=PatientFactory(first_name="Ada", last_name="Moss"),
         practitioner=practitioner,
         consultation_type=consultation_type,
         location=location,
         starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        blocked_from=start,
-        blocked_until=start + timedelta(minutes=30),
     )
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}
     )
     page = context.new_page()
     page.goto("/staff/")
-    sign_in(page, rosa, "code4321")
+    staff_sign_in(page, rosa, "code4321")
     page.wait_for_url("**/staff/")
     page.get_by_role("button", name="Check in Ada Moss").click()
     page.wait_for_url("**/staff/")
@@ -106,11 +88,10 @@ def test_reception_checks_a_patient_in_from_today(browser, live_server, width, r
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_practitioner_opens_the_queue_and_reviews_a_flagged_intake(
-    browser, live_server, width, roles, screening_rules
+    look, browser, live_server, width, roles, screening_rules
 ):
     from clinic import roles as role_names
-    from tests.bookings.flow_helpers import bookable_clinic
-    from tests.staff.test_review import booking_with_intake
+    from tests.factories import bookable_clinic, booking_with_intake
 
     location, (practitioner,), consultation_type = bookable_clinic()
     practitioner.user.set_password("a-long-staff-password-2026")

@@ -4,19 +4,16 @@ screenshotted and checked with axe-core (no serious or critical violation, no CS
 import pytest
 
 from clinic import roles as role_names
-from tests.browser import look
-from tests.factories import UserFactory
-from tests.staff.test_staff_browser import sign_in, staff_user
+from tests.factories import UserFactory, staff_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_a_clinic_admin_goes_through_every_staff_page(
-    browser, live_server, width, roles, screening_rules
+    staff_sign_in, look, browser, live_server, width, roles, screening_rules
 ):
-    from tests.bookings.flow_helpers import bookable_clinic
-    from tests.staff.test_review import assessed, booking_with_intake, same_patient
+    from tests.factories import assessed, bookable_clinic, booking_with_intake, same_patient
 
     location, (practitioner,), consultation_type = bookable_clinic()
     first = booking_with_intake(location, consultation_type, practitioner, 2)
@@ -31,7 +28,7 @@ def test_a_clinic_admin_goes_through_every_staff_page(
     )
     page = context.new_page()
     page.goto("/staff/")
-    sign_in(page, chief, "code2468")
+    staff_sign_in(page, chief, "code2468")
     page.wait_for_url("**/staff/")
 
     page.goto(f"/staff/?day={day}")

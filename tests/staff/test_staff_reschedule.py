@@ -8,33 +8,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.drafts import format_start
-from bookings.models import Booking
-from clinic import roles as role_names
-from tests.bookings.flow_helpers import bookable_clinic, next_slot
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import (
+    BookingFactory,
+    PatientFactory,
+    bookable_clinic,
+    next_slot,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def reception(client, roles):
-    rosa = UserFactory(username="rosa")
-    rosa.groups.add(roles[role_names.RECEPTION])
-    return sign_in_with_second_factor(client, rosa)
-
-
 def book(clinic, start, practitioner=None):
     location, practitioners, consultation_type = clinic
-    return Booking.objects.create(
+    return BookingFactory(
         patient=PatientFactory(first_name="Ada", last_name="Moss"),
         practitioner=practitioner or practitioners[0],
         consultation_type=consultation_type,
         location=location,
         starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        blocked_from=start,
-        blocked_until=start + timedelta(minutes=30),
     )
 
 
@@ -51,7 +42,7 @@ def move(client, booking, start, practitioner=None):
 
 @pytest.mark.django_db(transaction=True)
 def test_reception_moves_a_booking_inside_the_patients_cutoff_and_the_patient_is_told(reception):
-    from tests.bookings.test_booking_flow import run_worker
+    from tests.factories import run_worker
 
     clinic = bookable_clinic()
     clinic[2].late_cancel_hours = 96  # patients could no longer move it online

@@ -9,8 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.middleware import LAST_SEEN
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import UserFactory
+from tests.factories import BookingFactory, UserFactory, sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-staff-password-2026"
@@ -153,7 +152,6 @@ def test_today_lists_each_location_with_a_fixed_number_of_queries(client, staff,
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from bookings.models import Booking
     from tests.factories import LocationFactory, PatientFactory
 
     sign_in_with_second_factor(client, staff)
@@ -171,15 +169,12 @@ def test_today_lists_each_location_with_a_fixed_number_of_queries(client, staff,
     )
     for n, practitioner in enumerate(clinic_setup["practitioners"] * 2):
         start = noon + timedelta(hours=n)
-        Booking.objects.create(
+        BookingFactory(
             patient=PatientFactory(),
             practitioner=practitioner,
             consultation_type=clinic_setup["type"],
             location=clinic_setup["location"],
             starts_at=start,
-            ends_at=start + timedelta(minutes=30),
-            blocked_from=start,
-            blocked_until=start + timedelta(minutes=30),
         )
     assert "12:00" in client.get(reverse("staff:home")).content.decode()
     # Session, user, OTP device, session save, the user's two permission lookups, locations,

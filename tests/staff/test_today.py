@@ -6,19 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic import roles as role_names
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
-from tests.staff.test_staff_actions import make_booking
+from tests.factories import PatientFactory, UserFactory, make_booking, sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reception(client, roles):
-    user = UserFactory(username="rosa")
-    user.groups.add(roles[role_names.RECEPTION])
-    return sign_in_with_second_factor(client, user)
 
 
 def local_noon(setup, days_ahead):

@@ -7,18 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking
-from clinic import roles as role_names
-from tests.conftest import sign_in_with_second_factor
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reception(client, roles):
-    rosa = UserFactory(username="rosa")
-    rosa.groups.add(roles[role_names.RECEPTION])
-    return sign_in_with_second_factor(client, rosa)
 
 
 def add(setup, practitioner, start, status="confirmed"):
