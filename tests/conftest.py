@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import (
     ConsultationTypeFactory,
@@ -24,6 +26,26 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+# How many examples every Hypothesis property runs is chosen here, for the whole suite, never in a
+# test: `dev` keeps the everyday `make test` fast, CI's PostgreSQL pass runs `ci`, and `make fuzz`
+# runs `deep`. The examples are the same on every run (derandomize), so that a failure in CI is
+# reproduced by running the test again with the same profile. An example through Django's test
+# client can take longer than Hypothesis expects, so neither deadlines nor slowness fail a test.
+HYPOTHESIS_EXAMPLES = {"dev": 50, "ci": 200, "deep": 1000}
+for _name, _examples in HYPOTHESIS_EXAMPLES.items():
+    hypothesis_settings.register_profile(
+        _name,
+        max_examples=_examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,6 @@ from patients.services import intake_update
 from tests.bookings.flow_helpers import bookable_clinic, valid_form
 from tests.factories import PatientFactory
 from tests.fuzz.hostile import (
-    FUZZ,
     PHOTO_FIELDS,
     PHOTO_UPLOADS,
     TOKENS,
@@ -118,7 +117,6 @@ def intake_snapshot(booking):
 
 
 class CancelFuzz(PrivateLinkFuzz):
-    @FUZZ
     @given(st.data())
     def test_cancel_form_cancels_only_a_changeable_booking_with_a_clean_reason(self, data):
         state = data.draw(one_of_these(STATES), label="state")
@@ -150,7 +148,6 @@ class CancelFuzz(PrivateLinkFuzz):
 
 
 class RescheduleFuzz(PrivateLinkFuzz):
-    @FUZZ
     @given(st.data())
     def test_move_choose_and_confirm_move_only_to_an_offered_time(self, data):
         state = data.draw(one_of_these(STATES), label="state")
@@ -201,7 +198,6 @@ class RescheduleFuzz(PrivateLinkFuzz):
 
 
 class IntakeEditFuzz(PrivateLinkFuzz):
-    @FUZZ
     @given(st.data())
     def test_intake_edit_saves_valid_answers_or_changes_nothing(self, data):
         state = data.draw(one_of_these(STATES), label="state")

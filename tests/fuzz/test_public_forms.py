@@ -27,7 +27,6 @@ from patients.services import photos_store
 from tests.bookings.flow_helpers import bookable_clinic, details_url, jpeg_upload, valid_form
 from tests.factories import PatientFactory
 from tests.fuzz.hostile import (
-    FUZZ,
     PHOTO_FIELDS,
     PHOTO_UPLOADS,
     TOKENS,
@@ -122,7 +121,6 @@ def as_typed(form):
 
 
 class SlotPickerFuzz(PublicFlowFuzz):
-    @FUZZ
     @given(st.data())
     def test_slot_picker_query_never_fails_and_writes_nothing(self, data):
         slug = data.draw(SLUGS, label="slug")
@@ -142,7 +140,6 @@ class SlotPickerFuzz(PublicFlowFuzz):
 
 
 class DetailsFormFuzz(PublicFlowFuzz):
-    @FUZZ
     @given(st.data())
     def test_details_form_keeps_the_typing_and_writes_nothing_else(self, data):
         query = data.draw(mutated(self.valid_query(data), tamper=["day", "draft"]), label="query")
@@ -259,7 +256,6 @@ class DraftDetailsFuzz(PublicFlowFuzz):
             if not path.exists():
                 path.write_bytes(content)
 
-    @FUZZ
     @given(st.data())
     def test_draft_details_keep_the_typing_and_remove_only_this_drafts_photo(self, data):
         self.restore_photo_files()
@@ -329,7 +325,6 @@ class DraftDetailsFuzz(PublicFlowFuzz):
 
 
 class ConfirmFuzz(PublicFlowFuzz):
-    @FUZZ
     @given(st.data())
     def test_confirming_books_everything_or_writes_nothing(self, data):
         form = data.draw(mutated(valid_form(), tamper=DETAILS_EXTRA), label="answers")
@@ -378,7 +373,6 @@ class ConfirmFuzz(PublicFlowFuzz):
 
 
 class DraftTimeFuzz(PublicFlowFuzz):
-    @FUZZ
     @given(st.data())
     def test_choosing_another_time_moves_only_the_draft(self, data):
         draft = self.draft_in_session(as_typed(valid_form()), self.free)
