@@ -142,6 +142,7 @@ def test_a_practitioner_made_by_a_bulk_insert_still_gets_a_version(clinic):
     assert ScheduleVersion.objects.get(practitioner=practitioner).version >= 1
 
 
+@pytest.mark.race
 @pytest.mark.django_db(transaction=True)
 def test_a_booking_made_by_another_process_is_seen_on_the_next_request():
     """Another app server books through its own database connection, with its own cache: the
