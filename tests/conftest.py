@@ -186,6 +186,18 @@ def page(browser, live_server, request):
     assert not errors, f"Browser console errors: {errors}"
 
 
+def pytest_sessionfinish(session):
+    """Remove the throwaway photo folder that this process's test settings made.
+
+    Under xdist every worker, and the process that leads them, loads the settings and so has a
+    folder of its own: each removes only its own.
+    """
+    from django.conf import settings
+
+    if settings.configured and getattr(settings, "TEST_PHOTOS_ROOT", None):
+        shutil.rmtree(settings.TEST_PHOTOS_ROOT, ignore_errors=True)
+
+
 def pytest_report_header(config):
     from django.conf import settings
 
