@@ -33,8 +33,12 @@ run: $(STAMPS)/runtime node_modules/.package-lock.json
 worker: $(STAMPS)/runtime
 	DJANGO_DEBUG=true $(BIN)/python manage.py db_worker
 
+# Tests run on one pytest-xdist worker per core (the race tests all on one of them, see
+# tests/conftest.py). Hypothesis examples per property come from HYPOTHESIS_PROFILE: dev (50, the
+# default), ci (200), deep (1,000), e.g. HYPOTHESIS_PROFILE=ci make test.
+TEST_WORKERS ?= auto
 test: $(STAMPS)/dev node_modules/.package-lock.json
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMPS)/dev
 	$(BIN)/ruff check .

@@ -48,6 +48,16 @@ for _name, _examples in HYPOTHESIS_EXAMPLES.items():
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+# Under xdist (`--dist loadgroup`) the race tests all run on one worker, one after another: two
+# races at once would share two cores among a hundred threads, and fifty live-server
+# connections each could exhaust PostgreSQL's connection limit.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("race"):
+            item.add_marker(pytest.mark.xdist_group("race"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
