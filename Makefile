@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 
-.PHONY: run test worker lint bench-availability bench check-deploy clean
+.PHONY: run test fuzz worker lint bench-availability bench check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ worker: $(STAMPS)/runtime
 TEST_WORKERS ?= auto
 test: $(STAMPS)/dev node_modules/.package-lock.json
 	$(BIN)/pytest -n $(TEST_WORKERS)
+
+# The fuzz tests alone at 1,000 examples per property: about 20 minutes on two cores, so not
+# part of make test. Worth a run after changing a form or a view that takes input.
+fuzz: $(STAMPS)/dev node_modules/.package-lock.json
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -n $(TEST_WORKERS) -m fuzz
 
 lint: $(STAMPS)/dev
 	$(BIN)/ruff check .
