@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -141,6 +142,23 @@ def patient(db):
 def monday_morning():
     """A fixed "now": Monday 2 March 2026, 06:00 UTC (06:00 in London, before opening)."""
     return datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+
+
+# A Wednesday in January at noon: Greenwich time in London (no summer hour), mid-week, mid-month,
+# twelve hours from either midnight.
+WINTER_NOON = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def winter_noon():
+    """Run the test at WINTER_NOON, with the clock ticking on from there.
+
+    For tests whose outcome would otherwise depend on the real date or time of day. Ask for it
+    with ``@pytest.mark.usefixtures("winter_noon")`` so that it starts before the test's other
+    fixtures, and the sessions and rows they make are dated by the same clock.
+    """
+    with time_machine.travel(WINTER_NOON, tick=True):
+        yield WINTER_NOON
 
 
 @pytest.fixture(scope="session")
