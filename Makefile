@@ -40,8 +40,8 @@ TEST_WORKERS ?= auto
 test: $(STAMPS)/dev node_modules/.package-lock.json
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
-# The fuzz tests alone at 1,000 examples per property: about 20 minutes on two cores, so not
-# part of make test. Worth a run after changing a form or a view that takes input.
+# The fuzz tests alone at 1,000 examples per property: long (about 18 minutes in a single
+# process), so not part of make test. Worth a run after changing a form or a view that takes input.
 fuzz: $(STAMPS)/dev node_modules/.package-lock.json
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -n $(TEST_WORKERS) -m fuzz
 
