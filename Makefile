@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 
-.PHONY: run test worker lint bench-availability bench check-deploy clean
+.PHONY: run test fuzz worker lint bench-availability bench check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,19 @@ run: $(STAMPS)/runtime node_modules/.package-lock.json
 worker: $(STAMPS)/runtime
 	DJANGO_DEBUG=true $(BIN)/python manage.py db_worker
 
+# Tests run on one pytest-xdist worker per core (the race tests all on one of them, see
+# tests/conftest.py). Hypothesis examples per property come from HYPOTHESIS_PROFILE: dev (50, the
+# default), ci (200), deep (1,000), e.g. HYPOTHESIS_PROFILE=ci make test.
+TEST_WORKERS ?= auto
 # The browser tests need Chromium: scripts/ensure_chromium.sh finds it, or installs it where it can.
 test: $(STAMPS)/dev node_modules/.package-lock.json
 	CHROMIUM_PATH="$$(VENV_BIN=$(BIN) bash scripts/ensure_chromium.sh)" && export CHROMIUM_PATH && \
-		$(BIN)/pytest
+		$(BIN)/pytest -n $(TEST_WORKERS)
+
+# The fuzz tests alone at 1,000 examples per property: long (about 18 minutes in a single
+# process), so not part of make test. Worth a run after changing a form or a view that takes input.
+fuzz: $(STAMPS)/dev node_modules/.package-lock.json
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest -n $(TEST_WORKERS) -m fuzz
 
 lint: $(STAMPS)/dev
 	$(BIN)/ruff check .

@@ -4,6 +4,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from clinic import roles as role_names
 from tests.factories import (
@@ -28,6 +31,36 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+# How many examples every Hypothesis property runs is chosen here, for the whole suite, never in a
+# test: `dev` keeps the everyday `make test` fast, CI's PostgreSQL pass runs `ci`, and `make fuzz`
+# runs `deep`. The examples are the same on every run (derandomize), so that a failure in CI is
+# reproduced by running the test again with the same profile. An example through Django's test
+# client can take longer than Hypothesis expects, so neither deadlines nor slowness fail a test.
+HYPOTHESIS_EXAMPLES = {"dev": 50, "ci": 200, "deep": 1000}
+for _name, _examples in HYPOTHESIS_EXAMPLES.items():
+    hypothesis_settings.register_profile(
+        _name,
+        max_examples=_examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+# Under xdist (`--dist loadgroup`) the race tests all run on one worker, one after another: two
+# races at once would share two cores among a hundred threads, and fifty live-server
+# connections each could exhaust PostgreSQL's connection limit.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("race"):
+            item.add_marker(pytest.mark.xdist_group("race"))
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +162,23 @@ def monday_morning():
     return datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 
+# A Wednesday in January at noon: Greenwich time in London (no summer hour), mid-week, mid-month,
+# twelve hours from either midnight.
+WINTER_NOON = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def winter_noon():
+    """Run the test at WINTER_NOON, with the clock ticking on from there.
+
+    For tests whose outcome would otherwise depend on the real date or time of day. Ask for it
+    with ``@pytest.mark.usefixtures("winter_noon")`` so that it starts before the test's other
+    fixtures, and the sessions and rows they make are dated by the same clock.
+    """
+    with time_machine.travel(WINTER_NOON, tick=True):
+        yield WINTER_NOON
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium (Debian's build) driven by Playwright, shared by the browser tests."""
@@ -142,7 +192,7 @@ def browser():
         chromium.close()
 
 
-# Recorded from the first script of every page, so that `tests.browser.look` can fail a step
+# Recorded from the first script of every page, so that the `look` fixture can fail a step
 # whose page broke its own Content-Security-Policy (an inline script or style, a foreign host).
 CSP_WATCH = """
 window.__cspViolations = [];
@@ -183,6 +233,18 @@ def page(browser, live_server, request):
     page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
     context.close()
     assert not errors, f"Browser console errors: {errors}"
+
+
+def pytest_sessionfinish(session):
+    """Remove the throwaway photo folder that this process's test settings made.
+
+    Under xdist every worker, and the process that leads them, loads the settings and so has a
+    folder of its own: each removes only its own.
+    """
+    from django.conf import settings
+
+    if settings.configured and getattr(settings, "TEST_PHOTOS_ROOT", None):
+        shutil.rmtree(settings.TEST_PHOTOS_ROOT, ignore_errors=True)
 
 
 def pytest_report_header(config):

@@ -18,6 +18,10 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+# Test photos go to a throwaway folder, never the developer's private-media. Each process that
+# loads these settings (each xdist worker too) makes its own, and tests/conftest.py removes it
+# when that process's test session ends.
+TEST_PHOTOS_ROOT = tempfile.mkdtemp(prefix="clinic-test-photos-")
 # Fast hashing: password strength is not what these tests measure.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -25,10 +29,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     **base.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    # Test photos go to a throwaway folder, never the developer's private-media.
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tempfile.mkdtemp(prefix="clinic-test-photos-"), "base_url": None},
+        "OPTIONS": {"location": TEST_PHOTOS_ROOT, "base_url": None},
     },
 }
 WHITENOISE_USE_FINDERS = True

@@ -6,7 +6,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bookings.availability import (
@@ -313,7 +313,6 @@ def oracle_slots(zone, first_day, last_day, rules, schedule, now):
     return sorted(found)
 
 
-@settings(max_examples=150, deadline=None)
 @given(scenarios())
 def test_engine_offers_exactly_the_bookable_grid_points(scenario):
     zone, first_day, last_day, rules, schedule, now = scenario
@@ -321,7 +320,6 @@ def test_engine_offers_exactly_the_bookable_grid_points(scenario):
     assert slots == oracle_slots(*scenario)
 
 
-@settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_no_offered_slot_touches_a_busy_interval_or_time_off(scenario):
     zone, first_day, last_day, rules, schedule, now = scenario
@@ -333,7 +331,6 @@ def test_no_offered_slot_touches_a_busy_interval_or_time_off(scenario):
         assert now + rules.min_notice <= start <= now + rules.horizon
 
 
-@settings(max_examples=300, deadline=None)
 @given(scenarios())
 def test_every_free_gap_long_enough_yields_a_slot(scenario):
     """A gap in a working span, clear of time off and of busy times with their buffers, that is

@@ -22,6 +22,8 @@ SLOT = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
 PATIENTS = 10
 ROUNDS = 20
 
+pytestmark = pytest.mark.race
+
 
 def race(target, arguments):
     """Run ``target`` once per argument, all threads released at the same instant."""

@@ -29,6 +29,7 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REVIEW_PATH = re.compile(r"^/book/in-progress/[^/]+/review/$")
 
 pytestmark = [
+    pytest.mark.race,
     pytest.mark.django_db(transaction=True),
     # Fifty submissions from one address in a few seconds: far over the hourly limits.
     pytest.mark.usefixtures("_no_rate_limits"),

@@ -64,6 +64,7 @@ def test_no_reminder_for_a_cancelled_or_moved_booking():
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.race
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_send_one_reminder():
     booking = make_booking(notify=False)

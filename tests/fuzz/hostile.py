@@ -4,7 +4,8 @@ A fuzz case starts from a valid submission and mutates it: values replaced by ra
 very long text, HTML and script, NUL bytes, impossible dates, numbers, lists; fields dropped,
 duplicated or invented; hidden fields (start, location, practitioner, type) tampered with.
 Each example runs in its own transaction (``hypothesis.extra.django.TestCase``), so that what
-one example writes never changes what the next one sees.
+one example writes never changes what the next one sees. How many examples a property runs comes
+from the Hypothesis profile chosen in tests/conftest.py (``HYPOTHESIS_PROFILE``), never from a test.
 """
 
 from http.cookies import SimpleCookie
@@ -14,24 +15,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.base import Template
 from django.test import Client
 from django.test.utils import _TestState
-from hypothesis import HealthCheck, event, settings
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from patients.choices import PHOTO_VIEWS
-
-# Every form gets at least a thousand cases, the same ones on every run (derandomize), so that
-# a failure in CI is reproduced by running the test again.
-FUZZ = settings(
-    max_examples=1000,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
 
 SCRIPT_AND_MARKUP = [
     "<script>alert(1)</script>",

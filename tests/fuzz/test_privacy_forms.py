@@ -47,7 +47,6 @@ from tests.factories import (
 )
 from tests.fuzz.hostile import (
     BIG_INTEGERS,
-    FUZZ,
     TOKENS,
     FuzzTestCase,
     known_or_wild,
@@ -165,7 +164,6 @@ class PrivacyFuzz(FuzzTestCase):
         cls.admin = staff_session(UserFactory(username="chief"), role_names.CLINIC_ADMIN)
         cls.reception = staff_session(UserFactory(username="rosa"), role_names.RECEPTION)
 
-    @FUZZ
     @given(st.data())
     def test_only_a_confirmed_admin_erasure_changes_a_patient(self, data):
         admin = data.draw(one_of_these((True, True, True, False)), label="admin")

@@ -22,7 +22,6 @@ from patients.models import Consent, HairLossIntake, IntakePhoto, Patient
 from patients.services import intake_update
 from tests.factories import PatientFactory, bookable_clinic, valid_form
 from tests.fuzz.hostile import (
-    FUZZ,
     PHOTO_FIELDS,
     PHOTO_UPLOADS,
     TOKENS,
@@ -117,7 +116,6 @@ def intake_snapshot(booking):
 
 
 class CancelFuzz(PrivateLinkFuzz):
-    @FUZZ
     @given(st.data())
     def test_cancel_form_cancels_only_a_changeable_booking_with_a_clean_reason(self, data):
         state = data.draw(one_of_these(STATES), label="state")
@@ -149,7 +147,6 @@ class CancelFuzz(PrivateLinkFuzz):
 
 
 class RescheduleFuzz(PrivateLinkFuzz):
-    @FUZZ
     @given(st.data())
     def test_move_choose_and_confirm_move_only_to_an_offered_time(self, data):
         state = data.draw(one_of_these(STATES), label="state")
@@ -200,7 +197,6 @@ class RescheduleFuzz(PrivateLinkFuzz):
 
 
 class IntakeEditFuzz(PrivateLinkFuzz):
-    @FUZZ
     @given(st.data())
     def test_intake_edit_saves_valid_answers_or_changes_nothing(self, data):
         state = data.draw(one_of_these(STATES), label="state")

@@ -26,7 +26,6 @@ from patients.photos import clean_photo
 from patients.services import photos_store
 from tests.factories import PatientFactory, bookable_clinic, details_url, jpeg_upload, valid_form
 from tests.fuzz.hostile import (
-    FUZZ,
     PHOTO_FIELDS,
     PHOTO_UPLOADS,
     TOKENS,
@@ -121,7 +120,6 @@ def as_typed(form):
 
 
 class SlotPickerFuzz(PublicFlowFuzz):
-    @FUZZ
     @given(st.data())
     def test_slot_picker_query_never_fails_and_writes_nothing(self, data):
         slug = data.draw(SLUGS, label="slug")
@@ -141,7 +139,6 @@ class SlotPickerFuzz(PublicFlowFuzz):
 
 
 class DetailsFormFuzz(PublicFlowFuzz):
-    @FUZZ
     @given(st.data())
     def test_details_form_keeps_the_typing_and_writes_nothing_else(self, data):
         query = data.draw(mutated(self.valid_query(data), tamper=["day", "draft"]), label="query")
@@ -258,7 +255,6 @@ class DraftDetailsFuzz(PublicFlowFuzz):
             if not path.exists():
                 path.write_bytes(content)
 
-    @FUZZ
     @given(st.data())
     def test_draft_details_keep_the_typing_and_remove_only_this_drafts_photo(self, data):
         self.restore_photo_files()
@@ -328,7 +324,6 @@ class DraftDetailsFuzz(PublicFlowFuzz):
 
 
 class ConfirmFuzz(PublicFlowFuzz):
-    @FUZZ
     @given(st.data())
     def test_confirming_books_everything_or_writes_nothing(self, data):
         form = data.draw(mutated(valid_form(), tamper=DETAILS_EXTRA), label="answers")
@@ -377,7 +372,6 @@ class ConfirmFuzz(PublicFlowFuzz):
 
 
 class DraftTimeFuzz(PublicFlowFuzz):
-    @FUZZ
     @given(st.data())
     def test_choosing_another_time_moves_only_the_draft(self, data):
         draft = self.draft_in_session(as_typed(valid_form()), self.free)

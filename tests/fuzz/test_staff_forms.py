@@ -40,7 +40,6 @@ from tests.factories import (
 )
 from tests.fuzz.hostile import (
     BIG_INTEGERS,
-    FUZZ,
     TOKENS,
     FuzzTestCase,
     known_or_wild,
@@ -110,7 +109,6 @@ class StaffFormFuzz(FuzzTestCase):
 
 
 class PhoneBookingFuzz(StaffFormFuzz):
-    @FUZZ
     @given(st.data())
     def test_phone_booking_books_only_a_valid_form_at_a_bookable_time(self, data):
         self.use_session(self.reception)
@@ -171,7 +169,6 @@ class StaffRescheduleFuzz(StaffFormFuzz):
             cancelled_at=timezone.now(),
         )
 
-    @FUZZ
     @given(st.data())
     def test_staff_move_moves_only_the_booking_to_a_free_time(self, data):
         self.use_session(self.reception)
@@ -252,7 +249,6 @@ class BookingActionFuzz(StaffFormFuzz):
             ),
         }
 
-    @FUZZ
     @given(st.data())
     def test_booking_actions_change_one_booking_as_named_or_nothing(self, data):
         self.use_session(self.reception)
@@ -319,7 +315,6 @@ WILD_LOCATIONS = st.one_of(BIG_INTEGERS.map(str), TOKENS)
 
 
 class PhoneBookingPickerFuzz(StaffPickerFuzz):
-    @FUZZ
     @given(st.data())
     def test_phone_booking_picker_answers_every_query_and_writes_nothing(self, data):
         self.use_session(self.reception)
@@ -342,7 +337,6 @@ class PhoneBookingPickerFuzz(StaffPickerFuzz):
 
 
 class StaffWeekFuzz(StaffPickerFuzz):
-    @FUZZ
     @given(st.data())
     def test_week_view_answers_every_query_and_writes_nothing(self, data):
         self.use_session(self.reception)
@@ -370,7 +364,6 @@ class AssessmentFuzz(FuzzTestCase):
         cls.theirs = booking_with_intake(cls.location, cls.type, theirs, 3)
         cls.session = staff_session(mine.user, role_names.PRACTITIONER)
 
-    @FUZZ
     @given(st.data())
     def test_assessment_saves_a_valid_form_or_writes_nothing(self, data):
         self.use_session(self.session)
@@ -462,7 +455,6 @@ class ReviewQueueFuzz(FuzzTestCase):
         assert len(cls.mine) == 27
         cls.session = staff_session(mine.user, role_names.PRACTITIONER)
 
-    @FUZZ
     @given(st.data())
     def test_review_queue_answers_every_query_and_reads_only_own_patients(self, data):
         self.use_session(self.session)
@@ -495,7 +487,6 @@ class PatientSearchFuzz(StaffFormFuzz):
         PatientFactory(first_name="<script>alert(1)</script>", last_name="Lovelace")
         PatientFactory(first_name="Ada", last_name="Lovelace", email="ada@example.com")
 
-    @FUZZ
     @given(st.data())
     def test_patient_search_answers_every_query_and_writes_nothing(self, data):
         self.use_session(self.reception)

@@ -20,7 +20,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from tests.factories import UserFactory
-from tests.fuzz.hostile import FUZZ, FuzzTestCase, mutated, row_counts
+from tests.fuzz.hostile import FuzzTestCase, mutated, row_counts
 
 PASSWORD = "a-long-staff-password-2026"
 ACCOUNT_RECORDS = (get_user_model(), StaticDevice, StaticToken, TOTPDevice)
@@ -60,7 +60,6 @@ class StaffSignInFuzz(FuzzTestCase):
         device = StaticDevice.objects.create(user=cls.rosa, name="Backup codes")
         StaticToken.objects.create(device=device, token="right123")
 
-    @FUZZ
     @given(st.data())
     def test_password_step_signs_in_only_with_the_right_password(self, data):
         valid = {"username": "rosa", "password": PASSWORD, "next": "/staff/"}
@@ -104,7 +103,6 @@ class SecondFactorFuzz(FuzzTestCase):
     def app_codes(self):
         return {current_code(self.app, drift) for drift in (-1, 0, 1)}
 
-    @FUZZ
     @given(st.data())
     def test_code_step_verifies_only_with_an_unused_code(self, data):
         self.use_session(self.session)
@@ -145,7 +143,6 @@ class EnrolmentFuzz(FuzzTestCase):
         )
         cls.session = session_key_for(cls.newcomer)
 
-    @FUZZ
     @given(st.data())
     def test_enrolment_confirms_the_app_only_with_its_current_code(self, data):
         self.use_session(self.session)
