@@ -116,11 +116,15 @@ class PatientSearchForm(forms.Form):
 
     BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
+    def __init__(self, data):
+        # NUL bytes cannot be sent to PostgreSQL in a query, and no name or e-mail holds one:
+        # they are dropped before the field's own check would refuse the whole search.
+        super().__init__({"q": data.get("q", "").replace("\x00", "")})
+
     def query(self) -> str:
         if not self.is_valid():
             return ""
-        # NUL bytes cannot be sent to PostgreSQL in a query, and no name or e-mail holds one.
-        return self.cleaned_data["q"].replace("\x00", "").strip()[:PATIENT_QUERY_LENGTH]
+        return self.cleaned_data["q"][:PATIENT_QUERY_LENGTH]
 
     @classmethod
     def birth_date(cls, word: str) -> date | None:
