@@ -102,6 +102,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("STAFF_SIGN_IN_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the client's as the app's own limits see it (TRUSTED_PROXY_COUNT): behind a
+# proxy REMOTE_ADDR is the proxy's, and one client's failures would lock every client out.
+AXES_CLIENT_IP_CALLABLE = "clinic.ratelimit.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 # Besides the per-account lockout, one address may try this many passwords and codes an hour,
