@@ -215,6 +215,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{CLINIC['name']} <b
 CLINIC_INBOX_EMAIL = env.str("CLINIC_INBOX_EMAIL", default="reception@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Sessions stay in the database, not the cache: every app server reads the same table, and a
+# Redis restart (it keeps nothing on disk) must not sign staff out or lose a patient's booking in
+# progress. "cached_db" would save one indexed read per request at the price of a second copy
+# to keep in step; not worth it at a clinic's traffic.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Background work (confirmation and reminder e-mails) through Django's tasks API, stored in the
@@ -222,7 +226,11 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
 
-# Counters for rate limits live in Django's cache: local memory here, Redis when REDIS_URL is set.
+# The shared cache: rate-limit counters and the slot picker's pages. Local memory (one per
+# process) for development; Redis through Django's own backend when REDIS_URL is set, which
+# production needs: with a per-process cache every limit is multiplied by the number of worker
+# processes and reset by each restart, so `check --deploy` refuses one (clinic/checks.py).
+# CACHE_KEY_PREFIX lets several deployments (or test runs) share one Redis without meeting.
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
@@ -230,6 +238,7 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+    | {"KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="")}
 }
 BOOKING_SUBMISSIONS_PER_HOUR = env.int("BOOKING_SUBMISSIONS_PER_HOUR", default=30)
 PRIVATE_LINK_LOOKUPS_PER_HOUR = env.int("PRIVATE_LINK_LOOKUPS_PER_HOUR", default=300)

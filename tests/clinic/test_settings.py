@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -43,9 +45,46 @@ def test_check_deploy_reports_nothing_in_production_mode():
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="a-production-like-secret-key-of-enough-length-and-variety-0123456789",
         DJANGO_ALLOWED_HOSTS="clinic.example",
+        # Only named: the checks do not connect to it.
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_refuses_a_cache_each_process_keeps_for_itself():
+    result = manage(
+        "check",
+        "--deploy",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="a-production-like-secret-key-of-enough-length-and-variety-0123456789",
+        DJANGO_ALLOWED_HOSTS="clinic.example",
+    )
+    assert result.returncode != 0
+    assert "clinic.E001" in result.stderr
+    assert "not shared between processes" in result.stderr and "REDIS_URL" in result.stderr
+
+
+def test_redis_url_alone_puts_the_shared_cache_on_redis(redis_server, redis_key_prefix):
+    count = (
+        "from django.core.cache import cache; "
+        "cache.add('hits', 0, 60); cache.incr('hits'); print(cache.incr('hits'))"
+    )
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        count,
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="shared-cache-test-key",
+        REDIS_URL=redis_server,
+        CACHE_KEY_PREFIX=redis_key_prefix,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2"
+    stored = redis.Redis.from_url(redis_server).get(f"{redis_key_prefix}:1:hits")
+    assert stored == b"2"
 
 
 def test_development_mode_runs_without_a_secret_key():

@@ -1,0 +1,47 @@
+"""Checks of a production configuration, run by `manage.py check --deploy`."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+# Backends whose counters every process on every app server shares, with an atomic increment.
+SHARED_CACHES = {
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+}
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+
+
+@register(Tags.caches, deploy=True)
+def shared_cache_check(app_configs, **kwargs):
+    """Refuse a production cache that each process keeps for itself.
+
+    Rate limits and the slot picker live in the default cache: in local memory, with N worker
+    processes every limit lets N times as many attempts through and a restart resets them.
+    """
+    if settings.DEBUG:
+        return []
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend not in SHARED_CACHES:
+        return [
+            Error(
+                f"The cache ({backend}) is not shared between processes: each worker would keep "
+                "its own rate-limit counts, letting as many times more staff sign-in attempts "
+                "and booking submissions through as there are workers.",
+                hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to use Redis.",
+                id="clinic.E001",
+            )
+        ]
+    if backend == REDIS_CACHE:
+        try:
+            import redis  # noqa: F401 - only whether it is installed
+        except ImportError:
+            return [
+                Error(
+                    "REDIS_URL is set but the redis client package is not installed, so the "
+                    "first request that counts an attempt would fail.",
+                    hint="pip install -r requirements.txt",
+                    id="clinic.E002",
+                )
+            ]
+    return []
