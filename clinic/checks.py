@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.files.storage import storages
 
 # Backends whose counters every process on every app server shares, with an atomic increment.
 SHARED_CACHES = {
@@ -45,3 +46,34 @@ def shared_cache_check(app_configs, **kwargs):
                 )
             ]
     return []
+
+
+@register(deploy=True)
+def private_storage_check(app_configs, **kwargs):
+    """Refuse a photo storage that would overwrite one patient's photo with another's, or
+    publish them.
+
+    Photos are saved under names such as ``scalp-photos/front.jpg``: the local storage gives a
+    second file of that name a name of its own, but django-storages' S3 backend overwrites it
+    unless told not to.
+    """
+    storage = storages["private"]
+    errors = []
+    if getattr(storage, "file_overwrite", False):
+        errors.append(
+            Error(
+                "The private photo storage overwrites a file saved under a name already used, "
+                "so one patient's photo would replace another's.",
+                hint='Add "file_overwrite": false to PRIVATE_STORAGE_OPTIONS.',
+                id="clinic.E003",
+            )
+        )
+    if str(getattr(storage, "default_acl", None) or "").startswith("public"):
+        errors.append(
+            Error(
+                "The private photo storage makes every photo public (default_acl).",
+                hint='Set "default_acl": "private" in PRIVATE_STORAGE_OPTIONS.',
+                id="clinic.E004",
+            )
+        )
+    return errors

@@ -180,15 +180,26 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
-# Scalp photos: never under a public URL. Local files outside the static and media folders by
-# default; PRIVATE_STORAGE_ROOT moves them (an S3-compatible bucket can replace this entry).
+# Scalp photos: never under a public URL, and only ever reached through Django's storage API
+# (saved, opened and deleted by name), so that where they live is configuration alone. Local
+# files outside the static and media folders by default (PRIVATE_STORAGE_ROOT); on several app
+# servers, an S3-compatible bucket through django-storages, e.g.
+# PRIVATE_STORAGE_BACKEND=storages.backends.s3.S3Storage and PRIVATE_STORAGE_OPTIONS (JSON, the
+# backend's own options; see the README).
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private-media")
+PRIVATE_STORAGE_BACKEND = env.str(
+    "PRIVATE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+PRIVATE_STORAGE_OPTIONS = env.json("PRIVATE_STORAGE_OPTIONS", default={})
+if PRIVATE_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    PRIVATE_STORAGE_OPTIONS = {
+        "location": PRIVATE_STORAGE_ROOT,
+        "base_url": None,
+        **PRIVATE_STORAGE_OPTIONS,
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
-    },
+    "private": {"BACKEND": PRIVATE_STORAGE_BACKEND, "OPTIONS": PRIVATE_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import redis
+from django.conf import settings as django_settings
+from django.core.files.storage import InMemoryStorage
+from django.test import override_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,3 +117,42 @@ def test_env_example_lists_every_setting_read():
     listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "no env(...) call found in clinic/settings.py"
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def test_the_photo_storage_is_chosen_by_configuration_alone():
+    round_trip = (
+        "from django.core.files.base import ContentFile; "
+        "from patients.models import IntakePhoto; "
+        "storage = IntakePhoto._meta.get_field('image').storage; "
+        "name = storage.save('scalp-photos/front.jpg', ContentFile(b'scalp')); "
+        "print(type(storage).__name__, storage.open(name).read().decode()); "
+        "storage.delete(name); print(storage.exists(name))"
+    )
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        round_trip,
+        DJANGO_DEBUG="true",
+        PRIVATE_STORAGE_BACKEND="django.core.files.storage.InMemoryStorage",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["InMemoryStorage", "scalp", "False"]
+
+
+class OverwritingStorage(InMemoryStorage):
+    """A storage that, like django-storages' S3 backend by default, overwrites by name."""
+
+    file_overwrite = True
+    default_acl = "public-read"
+
+
+def test_check_deploy_refuses_a_photo_storage_that_overwrites_or_publishes():
+    from clinic.checks import private_storage_check
+
+    overwriting = {"BACKEND": f"{__name__}.OverwritingStorage"}
+    with override_settings(STORAGES={**django_settings.STORAGES, "private": overwriting}):
+        errors = {error.id for error in private_storage_check(None)}
+    assert errors == {"clinic.E003", "clinic.E004"}
+    assert private_storage_check(None) == []
