@@ -197,6 +197,8 @@ if PRIVATE_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
         "base_url": None,
         **PRIVATE_STORAGE_OPTIONS,
     }
+# `manage.py backup` writes its dated folders here (README, "Backups").
+BACKUP_ROOT = env.path("BACKUP_ROOT", default=BASE_DIR / "backups")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {"BACKEND": PRIVATE_STORAGE_BACKEND, "OPTIONS": PRIVATE_STORAGE_OPTIONS},
