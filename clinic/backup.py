@@ -182,7 +182,8 @@ def _read_manifest(folder: Path) -> dict:
         raise BackupError(f"{folder} is not a complete backup: {error}") from error
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{folder} was written in a format this version cannot read.")
-    for file_name, expected in manifest["sha256"].items():
+    for file_name in (DATABASE_FILE, FILES_ARCHIVE):
+        expected = manifest.get("sha256", {}).get(file_name)
         if not (folder / file_name).is_file() or _sha256(folder / file_name) != expected:
             raise BackupError(f"{folder / file_name} is missing or damaged (checksum differs).")
     return manifest
@@ -196,7 +197,8 @@ def _archived_files(folder: Path):
             if not entry.isfile():
                 continue
             label, _, name = entry.name.partition("/")
-            if label not in fields or not name or ".." in Path(name).parts:
+            path = Path(name)
+            if label not in fields or not name or path.is_absolute() or ".." in path.parts:
                 raise BackupError(f"Unexpected file in the backup: {entry.name}")
             yield fields[label][1], name, archive.extractfile(entry).read()
 

@@ -181,6 +181,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(tmp_path, fresh
     result = restore(folder, fresh_database, tmp_path / "photos")
     assert result.returncode != 0
     assert "damaged" in result.stderr
+    assert not (tmp_path / "photos").exists()
 
 
 @pytest.mark.skipif(ON_POSTGRESQL, reason="the SQLite refusal")
