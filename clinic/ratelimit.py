@@ -1,5 +1,12 @@
-"""A small fixed-window rate limit on Django's cache, shared by every app server using it."""
+"""A small fixed-window rate limit, counted in Django's default cache.
 
+The counts are shared by every process and app server only if the cache is: Redis in
+production (``REDIS_URL``), which `check --deploy` insists on. The local-memory cache used in
+development counts in each process alone, so with N worker processes a limit lets N times as
+many requests through, and a restart forgets every count.
+"""
+
+import ipaddress
 import time
 
 from django.conf import settings
@@ -7,32 +14,70 @@ from django.core.cache import cache
 from django.shortcuts import render
 
 
-def client_address(request) -> str:
-    """Return the client's address, as seen by the first proxy we trust.
+def _address_or_none(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
+    """Return the client's IP address, as seen by the first proxy we trust; None if unknown.
 
     Behind N trusted proxies (``TRUSTED_PROXY_COUNT``), the client is the N-th address from the
     right of X-Forwarded-For: entries further left were written by the client and can be forged.
+    When that entry is missing or is not an address (a request that did not come through the
+    proxy), the connection's own address is used, so that made-up text never becomes a fresh
+    identity, nor reaches an IP-address column. django-axes reads the address here too
+    (``AXES_CLIENT_IP_CALLABLE``), so that its lockout and these limits count the same client.
     """
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "unknown")
+        if len(forwarded) >= proxies and (address := _address_or_none(forwarded[-proxies])):
+            return address
+    return _address_or_none(request.META.get("REMOTE_ADDR") or "")
+
+
+def client_address(request) -> str:
+    """Return the client's address (see ``client_ip``), or "unknown"."""
+    return client_ip(request) or "unknown"
+
+
+def hit(key: str, seconds: int) -> int:
+    """Count one hit on ``key``, kept ``seconds``; return the count so far.
+
+    On Redis ``add`` is one SET NX and ``incr`` one INCR, each atomic on the server, so hits
+    counted at the same moment by any process on any app server are never lost.
+    """
+    if cache.add(key, 1, timeout=seconds):
+        return 1
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The key expired between the two calls: its window is over, so this hit is a first.
+        return 1
+    if count == 1:
+        # Django's Redis incr checks that the key exists, then increments it: a key expiring
+        # between the two comes back as a new key with no expiry. Give it one.
+        cache.touch(key, seconds)
+    return count
 
 
 def allow(request, scope: str, limit: int, window_seconds: int = 3600) -> bool:
-    """Count one request of ``scope`` from this address; False once over ``limit`` per window."""
-    bucket = int(time.time() // window_seconds)
+    """Count one request of ``scope`` from this address; False once over ``limit`` per window.
+
+    Windows are fixed (each hour from the top of the hour, for the default), and a window's
+    counter is kept until that window ends, not a whole window from its first request.
+    """
+    now = time.time()
+    bucket = int(now // window_seconds)
     key = f"ratelimit:{scope}:{client_address(request)}:{bucket}"
-    cache.add(key, 0, timeout=window_seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window_seconds)
-        count = 1
-    return count <= limit
+    # One second more than what is left of the window, so that it never rounds down to 0
+    # (which the cache takes for "expire at once").
+    seconds_left = int((bucket + 1) * window_seconds - now) + 1
+    return hit(key, seconds_left) <= limit
 
 
 def too_many(request, template="clinic/too_many.html"):

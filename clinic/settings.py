@@ -102,6 +102,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("STAFF_SIGN_IN_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the client's as the app's own limits see it (TRUSTED_PROXY_COUNT): behind a
+# proxy REMOTE_ADDR is the proxy's, and one client's failures would lock every client out.
+AXES_CLIENT_IP_CALLABLE = "clinic.ratelimit.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 # Besides the per-account lockout, one address may try this many passwords and codes an hour,
@@ -177,15 +180,28 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
-# Scalp photos: never under a public URL. Local files outside the static and media folders by
-# default; PRIVATE_STORAGE_ROOT moves them (an S3-compatible bucket can replace this entry).
+# Scalp photos: never under a public URL, and only ever reached through Django's storage API
+# (saved, opened and deleted by name), so that where they live is configuration alone. Local
+# files outside the static and media folders by default (PRIVATE_STORAGE_ROOT); on several app
+# servers, an S3-compatible bucket through django-storages, e.g.
+# PRIVATE_STORAGE_BACKEND=storages.backends.s3.S3Storage and PRIVATE_STORAGE_OPTIONS (JSON, the
+# backend's own options; see the README).
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private-media")
+PRIVATE_STORAGE_BACKEND = env.str(
+    "PRIVATE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+PRIVATE_STORAGE_OPTIONS = env.json("PRIVATE_STORAGE_OPTIONS", default={})
+if PRIVATE_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    PRIVATE_STORAGE_OPTIONS = {
+        "location": PRIVATE_STORAGE_ROOT,
+        "base_url": None,
+        **PRIVATE_STORAGE_OPTIONS,
+    }
+# `manage.py backup` writes its dated folders here (README, "Backups").
+BACKUP_ROOT = env.path("BACKUP_ROOT", default=BASE_DIR / "backups")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
-    },
+    "private": {"BACKEND": PRIVATE_STORAGE_BACKEND, "OPTIONS": PRIVATE_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -212,6 +228,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{CLINIC['name']} <b
 CLINIC_INBOX_EMAIL = env.str("CLINIC_INBOX_EMAIL", default="reception@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Sessions stay in the database, not the cache: every app server reads the same table, and a
+# Redis restart (it keeps nothing on disk) must not sign staff out or lose a patient's booking in
+# progress. "cached_db" would save one indexed read per request at the price of a second copy
+# to keep in step; not worth it at a clinic's traffic.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Background work (confirmation and reminder e-mails) through Django's tasks API, stored in the
@@ -219,7 +239,11 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
 
-# Counters for rate limits live in Django's cache: local memory here, Redis when REDIS_URL is set.
+# The shared cache: rate-limit counters and the slot picker's pages. Local memory (one per
+# process) for development; Redis through Django's own backend when REDIS_URL is set, which
+# production needs: with a per-process cache every limit is multiplied by the number of worker
+# processes and reset by each restart, so `check --deploy` refuses one (clinic/checks.py).
+# CACHE_KEY_PREFIX lets several deployments (or test runs) share one Redis without meeting.
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
@@ -227,6 +251,7 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+    | {"KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="")}
 }
 BOOKING_SUBMISSIONS_PER_HOUR = env.int("BOOKING_SUBMISSIONS_PER_HOUR", default=30)
 PRIVATE_LINK_LOOKUPS_PER_HOUR = env.int("PRIVATE_LINK_LOOKUPS_PER_HOUR", default=300)

@@ -290,3 +290,69 @@ def staff_sign_in():
         page.get_by_role("button", name="Continue").click()
 
     return sign_in
+
+
+# Redis for the tests of the shared cache. DB 15 and a key prefix of each test's own keep them
+# apart from a development Redis and from other test runs on the same server; keys are deleted
+# by prefix, never by flushing a database someone else may use.
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The URL of a running Redis: started here when down, and a clear failure if it cannot be.
+
+    Never a skip: a test of the shared cache that quietly did not run would prove nothing.
+    """
+    import subprocess
+    import time
+    from urllib.parse import urlsplit
+
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+        return REDIS_TEST_URL
+    except redis.ConnectionError:
+        pass
+    address = urlsplit(REDIS_TEST_URL)
+    if address.hostname not in ("127.0.0.1", "localhost") or not shutil.which("redis-server"):
+        pytest.fail(
+            f"Redis is not answering at {REDIS_TEST_URL} and cannot be started here: "
+            "apt-get install -y redis-server, or set TEST_REDIS_URL."
+        )
+    # As on the project's machines: loopback only, and nothing kept on disk.
+    port = str(address.port or 6379)
+    subprocess.run(
+        [
+            *("redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port),
+            *("--save", "", "--appendonly", "no"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            return REDIS_TEST_URL
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"redis-server was started but does not answer at {REDIS_TEST_URL}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def redis_key_prefix(redis_server):
+    """A cache key prefix of this test's own; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"clinic-test-{uuid.uuid4().hex}"
+    yield prefix
+    client = redis.Redis.from_url(redis_server)
+    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        client.delete(key)

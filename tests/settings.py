@@ -37,3 +37,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 # No collectstatic in tests: whitenoise serves straight from the finders.
 STATIC_ROOT = None
+# In-process tests keep the cache in local memory whatever REDIS_URL the shell has: they clear
+# it between tests, which on Redis would flush a database other runs may be using. The tests of
+# the shared cache point their own servers at Redis, under a key prefix of their own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
