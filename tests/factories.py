@@ -7,6 +7,7 @@ module imports another.
 
 import io
 import struct
+import threading
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -15,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -304,3 +306,30 @@ def staff_user(user, roles, role, code):
 def run_worker():
     """Run the real task worker over what is due, as `manage.py db_worker` does."""
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+def all_at_once(count, fire, *, prepare=None, timeout=120):
+    """Run ``fire(index, prepared)`` in ``count`` threads released at the same instant, each
+    after its own ``prepare(index)`` (opening a connection, say), so that the calls really
+    race. Each thread closes its database connections. Return what each call returned, or the
+    exception it raised, in order; a thread that hangs fails the test."""
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def run(index):
+        try:
+            prepared = prepare(index) if prepare else None
+            barrier.wait(timeout=timeout)
+            outcomes[index] = fire(index, prepared)
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a racing call hung"
+    return outcomes

@@ -1,11 +1,9 @@
 """Real threads, each with its own database connection, submitting bookings at the same moment."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from django.db import connections
 
 from bookings.models import Booking
 from bookings.services import BookingError, booking_create
@@ -14,6 +12,7 @@ from tests.factories import (
     LocationFactory,
     PatientFactory,
     PractitionerFactory,
+    all_at_once,
     weekly_hours,
 )
 
@@ -27,27 +26,7 @@ pytestmark = pytest.mark.race
 
 def race(target, arguments):
     """Run ``target`` once per argument, all threads released at the same instant."""
-    barrier = threading.Barrier(len(arguments))
-    outcomes = [None] * len(arguments)
-
-    def worker(index, argument):
-        try:
-            barrier.wait()
-            outcomes[index] = target(argument)
-        except BookingError as error:
-            outcomes[index] = error
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(arguments)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
-    return outcomes
+    return all_at_once(len(arguments), lambda index, _: target(arguments[index]))
 
 
 @pytest.fixture

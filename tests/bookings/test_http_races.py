@@ -9,7 +9,6 @@ import html
 import http.client
 import logging
 import re
-import threading
 from datetime import datetime, time, timedelta
 from http.cookies import SimpleCookie
 from itertools import pairwise
@@ -22,7 +21,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingDraft
 from bookings.services import TAKEN_MESSAGE
 from patients.models import Consent, HairLossIntake, Patient
-from tests.factories import bookable_clinic, details_url, valid_form
+from tests.factories import all_at_once, bookable_clinic, details_url, valid_form
 
 PATIENTS = 50
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -122,26 +121,14 @@ class Browser:
 
 def confirm_all_at_once(browsers, reviews):
     """Release every browser's confirm POST at the same instant; return each (status, ...)."""
-    barrier = threading.Barrier(len(browsers))
-    outcomes = [None] * len(browsers)
-
-    def confirm(index):
-        browser = browsers[index]
-        try:
-            # Connected before the barrier: the server has accepted every connection, so no
-            # request waits in the listen queue while the others are served.
-            connection = browser.connect()
-            barrier.wait(timeout=60)
-            outcomes[index] = browser.send(connection, "POST", reviews[index], {})
-        except Exception as error:
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=confirm, args=(i,)) for i in range(len(browsers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads), "a confirm request hung"
+    # Each browser connects before the barrier: the server has accepted every connection, so
+    # no request waits in the listen queue while the others are served.
+    outcomes = all_at_once(
+        len(browsers),
+        lambda index, connection: browsers[index].send(connection, "POST", reviews[index], {}),
+        prepare=lambda index: browsers[index].connect(),
+        timeout=180,
+    )
     failed = [o for o in outcomes if isinstance(o, Exception)]
     assert not failed, f"requests failed without a response: {failed!r}"
     return outcomes

@@ -16,7 +16,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -36,7 +35,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from bookings.drafts import format_start
 from bookings.models import Booking, BookingDraft
 from bookings.services import TAKEN_MESSAGE
-from tests.factories import UserFactory, bookable_clinic, details_url, valid_form
+from tests.factories import UserFactory, all_at_once, bookable_clinic, details_url, valid_form
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 pytestmark = [
@@ -335,24 +334,12 @@ def test_a_slot_booked_on_one_server_is_gone_from_the_others_picker_at_once(serv
 
 def confirm_all_at_once(browsers, reviews, servers):
     """Send every confirm at the same instant, alternately to each server; return outcomes."""
-    barrier = threading.Barrier(len(browsers))
-    outcomes = [None] * len(browsers)
-
-    def confirm(index):
-        try:
-            # Connected before the barrier, so no request waits in a listen queue.
-            connection = browsers[index].connect(servers[index % 2])
-            barrier.wait(timeout=60)
-            outcomes[index] = browsers[index].send(connection, "POST", reviews[index], {})
-        except Exception as error:
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=confirm, args=(i,)) for i in range(len(browsers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a confirm request hung"
+    # Connected before the barrier, so no request waits in a listen queue.
+    outcomes = all_at_once(
+        len(browsers),
+        lambda index, connection: browsers[index].send(connection, "POST", reviews[index], {}),
+        prepare=lambda index: browsers[index].connect(servers[index % 2]),
+    )
     failed = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     assert not failed, f"requests failed without a response: {failed!r}"
     return outcomes
