@@ -15,6 +15,11 @@ from bookings.forms import PatientDetailsForm
 from bookings.models import Booking, BookingDraft
 from bookings.services import BookingError, booking_create
 from patients.forms import IntakeForm
+from patients.photo_files import (
+    photo_file_names,
+    photo_files_delete_after_commit,
+    photo_transaction,
+)
 from patients.services import (
     consents_record,
     intake_submit,
@@ -80,7 +85,7 @@ def draft_create(*, consultation_type, location, practitioner, starts_at) -> Boo
 
 def draft_save(*, draft: BookingDraft, form_data: dict, photos) -> None:
     """Keep what the patient typed (valid or not) and their accepted photos, one per view."""
-    with transaction.atomic():
+    with photo_transaction():
         draft.form_data = form_data
         # Each save gives the patient another day to confirm.
         draft.expires_at = timezone.now() + timedelta(hours=24)
@@ -89,10 +94,12 @@ def draft_save(*, draft: BookingDraft, form_data: dict, photos) -> None:
 
 
 def draft_remove_photo(*, draft: BookingDraft, photo_id: int) -> None:
-    photo = draft.photos.filter(pk=photo_id).first()
-    if photo:
-        photo.image.delete(save=False)
-        photo.delete()
+    """Remove one photo from a draft; its file goes once the removal has committed."""
+    with transaction.atomic():
+        photos = draft.photos.filter(pk=photo_id)
+        files = photo_file_names(photos)
+        photos.delete()
+        photo_files_delete_after_commit(files)
 
 
 def answers_data(form_data: dict) -> QueryDict:

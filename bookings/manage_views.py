@@ -20,8 +20,10 @@ from bookings.forms import CancelForm, DayForm
 from bookings.models import Booking
 from bookings.services import BookingError, booking_cancel, booking_reschedule
 from clinic import ratelimit
+from clinic.views import error_page
 from patients.forms import IntakeForm, PhotoForm
 from patients.models import Assessment, HairLossIntake, IntakePhoto
+from patients.photo_files import photo_open
 from patients.services import intake_update
 
 DAYS_SHOWN = 7
@@ -225,7 +227,7 @@ class PhotoView(PrivateLinkView):
 
     def get(self, request, token, photo_id):
         photo = get_object_or_404(IntakePhoto, pk=photo_id, intake__booking=self.booking)
-        return _photo_response(photo)
+        return _photo_response(request, photo)
 
 
 class DraftPhotoView(View):
@@ -235,10 +237,19 @@ class DraftPhotoView(View):
         if token not in request.session.get("booking_drafts", []):
             raise Http404
         photo = get_object_or_404(IntakePhoto, pk=photo_id, draft__token=token)
-        return _photo_response(photo)
+        return _photo_response(request, photo)
 
 
-def _photo_response(photo):
-    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+def _photo_response(request, photo):
+    image = photo_open(photo)
+    if image is None:
+        return error_page(
+            request,
+            404,
+            "This photo is not available",
+            "We could not find this photo's file. Your other answers and photos are kept; "
+            "you can send this photo again with your answers.",
+        )
+    response = FileResponse(image, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -21,14 +21,13 @@ from django.utils import timezone
 
 from bookings.models import Booking, BookingDraft, new_booking_token, token_digest
 from patients.models import IntakePhoto, Patient
+from patients.photo_files import photo_file_names, photo_files_delete_after_commit, photo_open
 from patients.privacy import (
     ERASURE_REASON,
     assessment_document,
-    delete_photo_files,
     intake_document,
     patient_document,
     patient_records_erase,
-    photo_files,
     photo_path,
 )
 
@@ -74,15 +73,30 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
             entry["assessment"] = assessment_document(assessment)
         document["bookings"].append(entry)
 
+    files, missing = [], []
+    for photo in photos:
+        image = photo_open(photo)
+        if image is None:
+            missing.append(photo_path(photo))
+            continue
+        with image:
+            files.append((photo_path(photo), image.read()))
+    if missing:
+        # A photo whose file is lost is named, not left out silently, and the rest still goes.
+        document["missing_photos"] = {
+            "note": "These photos are listed above, but their files could not be found, so "
+            "they are not in this download. Please ask the clinic about them.",
+            "files": missing,
+        }
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
             "patient.json",
             json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         )
-        for photo in photos:
-            with photo.image.open("rb") as image:
-                archive.writestr(photo_path(photo), image.read())
+        for path, content in files:
+            archive.writestr(path, content)
     return f"patient-{patient.pk}-export.zip", buffer.getvalue()
 
 
@@ -130,10 +144,10 @@ def patient_erase(*, patient: Patient, now=None) -> Patient:
         return patient
     drafts = _drafts_of(patient.email)
     draft_photos = IntakePhoto.objects.filter(draft__in=drafts)
-    files = photo_files(draft_photos)
+    files = photo_file_names(draft_photos)
     draft_photos.delete()
     drafts.delete()
     _bookings_anonymise(patient=patient, now=now)
     files += patient_records_erase(patient=patient, now=now)
-    transaction.on_commit(lambda: delete_photo_files(files))
+    photo_files_delete_after_commit(files)
     return patient

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 
+from clinic.views import error_page
+
 LAST_SEEN = "staff_last_seen"
 
 
@@ -41,5 +43,45 @@ def permissions_policy(get_response):
         response = get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+    return middleware
+
+
+def request_size_limit(get_response):
+    """Refuse a request whose body is over MAX_REQUEST_BYTES before any of it is read.
+
+    Django reads an upload (spooling it to disk) as soon as a view touches ``request.POST`` or
+    ``request.FILES``, whatever its size, so the photo form's own limits came after a 150 MB
+    body had been received. The declared length is known from the headers alone. A chunked body
+    declares none; Django would not read it (it reads CONTENT_LENGTH bytes, so none), and no
+    browser sends a form that way, so it is refused as well rather than silently dropped.
+    """
+
+    def middleware(request):
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not declared:
+            return error_page(
+                request,
+                411,
+                "This request could not be read",
+                "Your browser sent the form in a way we do not accept. Please go back and send "
+                "it again, or try another browser.",
+            )
+        try:
+            length = int(declared or 0)
+        except ValueError:
+            length = 0  # Django reads nothing of a body whose length it cannot read either
+        if length > settings.MAX_REQUEST_BYTES:
+            megabytes = settings.MAX_REQUEST_BYTES // (1024 * 1024)
+            return error_page(
+                request,
+                413,
+                "That was too much to send at once",
+                f"A form with its photos can be at most {megabytes} MB, and each photo at most "
+                "10 MB. Please go back and send fewer or smaller photos; your answers are still "
+                "in the form.",
+            )
+        return get_response(request)
 
     return middleware

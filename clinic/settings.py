@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that reads the body (sessions do not; CSRF and the views do).
+    "clinic.middleware.request_size_limit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -261,10 +263,14 @@ PRIVATE_LINK_DAYS_AFTER = env.int("PRIVATE_LINK_DAYS_AFTER", default=30)
 # How many proxies in front of the app append to X-Forwarded-For (0: use the socket's address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-# Uploads: the photo rules (6 images of at most 10 MB) are checked in the form; these caps stop
-# anything far larger before it reaches it.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads: the photo rules (6 images of at most 10 MB) are checked in the form. A request whose
+# declared size is over MAX_REQUEST_BYTES (six photos and the form's fields, with room to spare)
+# is refused before its body is read (clinic.middleware.request_size_limit).
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=62 * 1024 * 1024)
+# The form's fields alone (no files) are a few kilobytes; Django refuses far more with a 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# An uploaded file larger than this waits on disk rather than in the worker's memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Security. Production defaults are strict; each can be relaxed by its variable (for example
 # behind a proxy that already redirects to HTTPS).

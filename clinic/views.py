@@ -45,19 +45,20 @@ def favicon(request):
 # so that it still works when the database is the thing that failed.
 
 
-def _error_page(request, status, title, message):
+def error_page(request, status, title, message):
+    """Render the clinic's error page with a title and a message for a person."""
     context = {"status": status, "title": title, "message": message}
     return render(request, "clinic/error.html", context, status=status)
 
 
 def bad_request(request, exception=None):
-    return _error_page(
+    return error_page(
         request, 400, "That request could not be understood", "Please go back and try again."
     )
 
 
 def permission_denied(request, exception=None):
-    return _error_page(
+    return error_page(
         request,
         403,
         "You do not have access to this page",
@@ -66,7 +67,7 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return _error_page(
+    return error_page(
         request,
         404,
         "We could not find that page",
@@ -75,7 +76,7 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _error_page(
+    return error_page(
         request,
         500,
         "Something went wrong on our side",
@@ -85,7 +86,7 @@ def server_error(request):
 
 
 def csrf_failure(request, reason=""):
-    return _error_page(
+    return error_page(
         request,
         403,
         "This form expired",

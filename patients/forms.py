@@ -3,7 +3,7 @@
 from django import forms
 
 from patients import choices
-from patients.photos import MAX_BYTES, MAX_PHOTOS, PhotoError, clean_photo
+from patients.photos import MAX_BYTES, MAX_PHOTOS, PhotoError, PixelBudget, clean_photo
 
 INTAKE_MODEL_FIELDS = [
     "main_concern",
@@ -177,7 +177,11 @@ class IntakeForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    """Optional scalp photos, one per view; each is checked and cleaned by Pillow."""
+    """Optional scalp photos, one per view; each is checked and cleaned by Pillow.
+
+    The photos of one submit share one pixel budget, checked from each image's header before it
+    is decoded: those that fit are kept, the others are refused with a message of their own.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,6 +200,7 @@ class PhotoForm(forms.Form):
                 f"Please send at most {MAX_PHOTOS} photos, one for each view."
             )
         self.cleaned_photos = []
+        budget = PixelBudget()
         for key, _ in choices.PHOTO_VIEWS:
             field = f"photo_{key}"
             if len(self.files.getlist(field)) > 1:
@@ -208,7 +213,7 @@ class PhotoForm(forms.Form):
                 self.add_error(field, "This photo is larger than 10 MB.")
                 continue
             try:
-                content, width, height = clean_photo(upload)
+                content, width, height = clean_photo(upload, budget)
             except PhotoError as error:
                 self.add_error(field, str(error))
                 continue

@@ -13,6 +13,7 @@ history, with who did it and from where.
 from datetime import date, datetime
 
 from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
+from patients.photo_files import photo_file_names
 
 ERASED_BIRTH_DATE = date(1900, 1, 1)
 ERASURE_REASON = "Personal data erased at the patient's request"
@@ -84,18 +85,6 @@ def patient_document(patient: Patient) -> dict:
     }
 
 
-def photo_files(photos) -> list[str]:
-    """The storage names of these photos' files, to delete once the rows are gone for good."""
-    return [name for name in photos.values_list("image", flat=True) if name]
-
-
-def delete_photo_files(names) -> None:
-    """Delete photo files from storage (after the transaction that removed their rows)."""
-    storage = IntakePhoto._meta.get_field("image").storage
-    for name in names:
-        storage.delete(name)
-
-
 def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
     """Erase the patient's answers (with flags and photos), consents, the words of their
     assessments and their identity, in the caller's transaction, with the patient's row locked
@@ -103,7 +92,7 @@ def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
     intakes = HairLossIntake.objects.filter(booking__patient=patient)
     intake_ids = list(intakes.values_list("pk", flat=True))
     photos = IntakePhoto.objects.filter(intake_id__in=intake_ids)
-    files = photo_files(photos)
+    files = photo_file_names(photos)
     photos.delete()
     HairLossIntake.objects.filter(pk__in=intake_ids).delete()  # and its screening flags
     HairLossIntake.history.filter(id__in=intake_ids).delete()

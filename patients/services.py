@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from patients import consent as consent_texts
@@ -15,6 +14,12 @@ from patients.models import (
     Patient,
     ScreeningFlag,
     ScreeningRule,
+)
+from patients.photo_files import (
+    photo_file_names,
+    photo_file_write,
+    photo_files_delete_after_commit,
+    photo_transaction,
 )
 
 
@@ -95,20 +100,32 @@ def consents_record(*, patient, booking, photos_beyond_care: bool, now: datetime
 
 
 def photos_store(*, photos, draft=None, intake=None) -> None:
-    """Save cleaned photos for a draft or an intake, one per view, replacing older ones."""
+    """Save cleaned photos for a draft or an intake, one per view, replacing older ones.
+
+    Each new file is written before its row and the transaction commit; a replaced photo's file
+    is deleted only once the transaction has committed (``patients.photo_files``). A crash at
+    any point leaves every row with its file.
+    """
     owner = {"draft": draft} if draft is not None else {"intake": intake}
-    for view, content, width, height in photos:
-        for old in IntakePhoto.objects.filter(**owner, view=view):
-            old.image.delete(save=False)
+    with photo_transaction():
+        replaced = []
+        for view, content, width, height in photos:
+            old = IntakePhoto.objects.filter(**owner, view=view)
+            replaced += photo_file_names(old)
             old.delete()
-        photo = IntakePhoto(**owner, view=view, width=width, height=height)
-        photo.image.save(f"{view}.jpg", ContentFile(content), save=False)
-        photo.save()
+            IntakePhoto.objects.create(
+                **owner,
+                view=view,
+                width=width,
+                height=height,
+                image=photo_file_write(view, content),
+            )
+        photo_files_delete_after_commit(replaced)
 
 
 def intake_update(*, booking, values: dict, photos, now: datetime) -> HairLossIntake:
     """Save a patient's changed answers and new photos together, in one transaction."""
-    with transaction.atomic():
+    with photo_transaction():
         intake = intake_submit(booking=booking, values=values, now=now)
         photos_store(photos=photos, intake=intake)
     return intake

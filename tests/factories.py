@@ -195,6 +195,36 @@ def png_bomb(width, height):
     )
 
 
+def crafted_png(width, height, grey=0x80):
+    """Return a flat grey RGB PNG, built without Pillow.
+
+    Its rows compress to almost nothing, so even a 49-megapixel one is made in a moment and sent
+    in a few hundred kilobytes, as an attacker's would be.
+    """
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes([grey]) * (width * 3)  # filter byte, then the pixels
+    per_block = max(1, (1 << 20) // len(row))
+    block = row * per_block
+    full, rest = divmod(height, per_block)
+    # After a full flush the compressor starts afresh, so one compressed block can be repeated.
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block_deflated = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    tail = deflate.compress(row * rest) + deflate.flush()
+    checksum = 1
+    for _ in range(full):
+        checksum = zlib.adler32(block, checksum)
+    checksum = zlib.adler32(row * rest, checksum)
+    pixels = b"\x78\xda" + block_deflated * full + tail + struct.pack(">I", checksum)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 def bookable_clinic(practitioners=1):
     """Hampstead (London time), practitioners working 09:00–17:00 every day, one type."""
     location = LocationFactory(name="Hampstead", time_zone="Europe/London")

@@ -18,8 +18,10 @@ from django.views.generic import TemplateView
 from bookings.models import Booking
 from bookings.services import BookingError, assessment_record
 from clinic.audit import record_read, record_reads
+from clinic.views import error_page
 from patients.forms import IntakeForm
 from patients.models import Assessment, IntakePhoto
+from patients.photo_files import photo_open
 from staff import selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import AssessmentForm, PageForm
@@ -105,7 +107,16 @@ class StaffPhotoView(ClinicalAccessMixin, View):
         except IntakePhoto.DoesNotExist:
             raise Http404("No such photo.") from None
         record_read(request, "photo", photo, photo.intake.booking.patient_id)
-        response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+        image = photo_open(photo)
+        if image is None:
+            return error_page(
+                request,
+                404,
+                "This photo's file is missing",
+                "The photo is listed, but its file could not be found; the problem has been "
+                "logged. The other photos and the answers are not affected.",
+            )
+        response = FileResponse(image, content_type="image/jpeg")
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -11,7 +11,9 @@ from tests.factories import bookable_clinic, details_url, jpeg_upload, next_slot
 pytestmark = pytest.mark.django_db
 
 
-def test_purge_deletes_expired_drafts_and_their_photo_files(client):
+def test_purge_deletes_expired_drafts_and_their_photo_files(
+    client, django_capture_on_commit_callbacks
+):
     location, _, consultation_type = bookable_clinic()
     client.post(
         details_url(consultation_type, location, next_slot()), valid_form(photo_top=jpeg_upload())
@@ -22,7 +24,11 @@ def test_purge_deletes_expired_drafts_and_their_photo_files(client):
     storage, name = photo.image.storage, photo.image.name
     assert storage.exists(name)
     BookingDraft.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    call_command("purge_booking_drafts", verbosity=0)
+    with django_capture_on_commit_callbacks(execute=True) as deletions:
+        call_command("purge_booking_drafts", verbosity=0)
+        # The rows go first; the file only once that has committed.
+        assert not IntakePhoto.objects.exists()
+        assert storage.exists(name)
+    assert len(deletions) == 1
     assert list(BookingDraft.objects.all()) == [fresh]
-    assert not IntakePhoto.objects.exists()
     assert not storage.exists(name)

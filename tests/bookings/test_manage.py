@@ -14,7 +14,14 @@ from bookings.drafts import format_start
 from bookings.models import Booking
 from bookings.services import booking_create
 from patients.models import HairLossIntake, IntakePhoto
-from tests.factories import PatientFactory, bookable_clinic, jpeg_upload, next_slot, valid_form
+from tests.factories import (
+    PatientFactory,
+    bookable_clinic,
+    details_url,
+    jpeg_upload,
+    next_slot,
+    valid_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +176,27 @@ def test_patient_cannot_move_inside_the_cutoff(client, booking):
 
 def test_reschedule_with_a_far_day_gets_a_page(client, booking):
     assert client.get(url("reschedule", booking), {"day": "9999-12-31"}).status_code == 200
+
+
+def test_a_photo_whose_file_is_lost_is_a_friendly_page_not_an_error(client, booking):
+    client.post(url("intake", booking), valid_form(photo_top=jpeg_upload("top.jpg")))
+    photo = IntakePhoto.objects.get(intake__booking=booking)
+    photo.image.storage.delete(photo.image.name)
+    response = client.get(url("photo", booking, photo.pk))
+    assert response.status_code == 404
+    assert "This photo is not available" in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_draft_photo_whose_file_is_lost_is_a_friendly_page_not_an_error(client):
+    location, _, consultation_type = bookable_clinic()
+    page = details_url(consultation_type, location, next_slot())
+    client.post(page, valid_form(photo_top=jpeg_upload("top.jpg")))
+    photo = IntakePhoto.objects.get()
+    photo.image.storage.delete(photo.image.name)
+    response = client.get(reverse("bookings:draft_photo", args=[photo.draft.token, photo.pk]))
+    assert response.status_code == 404
+    assert "This photo is not available" in response.content.decode()
+    # The review page that shows the photo still opens.
+    review = client.get(reverse("bookings:review", args=[photo.draft.token]))
+    assert review.status_code == 200 and "Ada" in review.content.decode()

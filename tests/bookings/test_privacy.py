@@ -233,3 +233,26 @@ def test_an_erased_patient_is_not_matched_when_they_book_again(clinic_admin, zeb
         ).status_code
         == 302
     )
+
+
+def test_the_export_names_a_photo_whose_file_is_lost_and_still_holds_the_rest(
+    clinic_admin, zebulon
+):
+    patient, booking, _ = zebulon
+    lost = IntakePhoto.objects.get(intake__booking=booking)
+    kept = IntakePhoto.objects.create(
+        intake=lost.intake, view="top", width=1, height=1, image=lost.image.name
+    )
+    # The kept row needs a file of its own: copy the bytes under a new name.
+    content = lost.image.read()
+    lost.image.close()
+    kept.image.save("kept.jpg", io.BytesIO(content))
+    lost.image.storage.delete(lost.image.name)
+    response = clinic_admin.post(reverse("staff:patient_export", args=[patient.pk]))
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    document = json.loads(archive.read("patient.json"))
+    assert document["missing_photos"]["files"] == [f"photos/{booking.pk}-crown-{lost.pk}.jpg"]
+    assert "could not be found" in document["missing_photos"]["note"]
+    assert archive.read(f"photos/{booking.pk}-top-{kept.pk}.jpg")[:2] == b"\xff\xd8"
+    assert f"photos/{booking.pk}-crown-{lost.pk}.jpg" not in archive.namelist()

@@ -250,7 +250,7 @@ class DraftDetailsFuzz(PublicFlowFuzz):
             cls.files[photo.pk] = (path, path.read_bytes())
 
     def restore_photo_files(self):
-        """Removing a photo deletes its file, which no rollback brings back."""
+        """Removing a photo deletes its file after the commit, which no rollback brings back."""
         for path, content in self.files.values():
             if not path.exists():
                 path.write_bytes(content)
@@ -276,7 +276,9 @@ class DraftDetailsFuzz(PublicFlowFuzz):
         photos_before, drafts_before = photo_rows(), draft_rows()
         url = reverse("bookings:draft_details", args=["TOKEN"]).replace("TOKEN", _path_part(token))
 
-        response = self.send("post", url, {**form, **files})
+        # A removed photo's file goes once the removal commits: run what waits for the commit.
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.send("post", url, {**form, **files})
 
         status = response.status_code
         assert status in (200, 302, 400, 404), status

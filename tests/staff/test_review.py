@@ -191,3 +191,15 @@ def test_review_costs_the_same_queries_with_more_earlier_visits(client, clinic):
 def _place(clinic):
     _, mine, _ = clinic
     return mine.location, mine.consultation_type
+
+
+def test_a_photo_whose_file_is_lost_is_a_friendly_page_for_staff(client, clinic):
+    staff, mine, _ = clinic
+    sign_in_with_second_factor(client, staff[0].user)
+    photo = mine.intake.photos.get()
+    photo.image.storage.delete(photo.image.name)
+    response = client.get(reverse("staff:photo", args=[photo.pk]))
+    assert response.status_code == 404
+    assert "This photo&#x27;s file is missing" in response.content.decode()
+    # The review page around it still opens.
+    assert client.get(reverse("staff:review", args=[mine.pk])).status_code == 200
