@@ -4,6 +4,8 @@ Wording is discreet by default: "Consultation at <clinic>", with no diagnosis an
 name in any subject, body or calendar entry, since e-mail and calendars are often shared.
 """
 
+from datetime import UTC
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -11,6 +13,7 @@ from django.urls import reverse
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from bookings.models import Booking
+from clinic.times import format_local
 
 SUBJECTS = {
     "confirmed": "Booked: {title}, {when}",
@@ -42,8 +45,11 @@ def calendar_file(booking: Booking) -> bytes:
     event.add("uid", f"booking-{booking.pk}-{booking.created_at:%Y%m%d%H%M%S}@clinic")
     event.add("sequence", booking.sequence)
     event.add("dtstamp", booking.updated_at)
-    event.add("dtstart", booking.starts_at.astimezone(booking.location.zone))
-    event.add("dtend", booking.ends_at.astimezone(booking.location.zone))
+    # In UTC, the exact instant. A local time with a TZID cannot name the second 01:30 of the
+    # night clocks go back (RFC 5545 reads it as the first), so such a booking would show an
+    # hour early; calendar programs show a UTC time in their own user's zone.
+    event.add("dtstart", booking.starts_at.astimezone(UTC))
+    event.add("dtend", booking.ends_at.astimezone(UTC))
     event.add("summary", consultation_title())
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if booking.consultation_type.mode == booking.consultation_type.Mode.VIDEO:
@@ -65,13 +71,11 @@ def calendar_file(booking: Booking) -> bytes:
         f"or call {settings.CLINIC['phone']}.",
     )
     calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
 def _local_when(booking: Booking) -> str:
-    local = booking.starts_at.astimezone(booking.location.zone)
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
+    return format_local(booking.starts_at, booking.location.zone, "l j F Y, H:i")
 
 
 def send_patient_email(booking: Booking, kind: str) -> None:

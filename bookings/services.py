@@ -23,6 +23,7 @@ from django.utils import timezone
 from bookings import selectors, tasks
 from bookings.availability import Slot
 from bookings.models import Booking, ConsultationType, Location, Practitioner
+from clinic.times import format_local
 from patients.models import Patient
 from patients.services import consents_record, patient_match_or_create, recommendation_record
 
@@ -475,10 +476,10 @@ def follow_up_book(
             .first()
         )
         if booked is not None:
-            local = booked.starts_at.astimezone(booked.location.zone)
+            when = format_local(booked.starts_at, booked.location.zone, r"l j F Y \a\t H:i")
             raise BookingError(
                 f"{booking.patient.full_name} already has a consultation booked after this "
-                f"one, on {local:%A %-d %B %Y at %H:%M}: no second follow-up was booked. "
+                f"one, on {when}: no second follow-up was booked. "
                 "Untick the follow-up to save the assessment, or move that booking from "
                 "the diary."
             )
