@@ -13,6 +13,7 @@ from django.urls import reverse
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from bookings.models import Booking
+from clinic.text import header_safe
 from clinic.times import format_local
 
 SUBJECTS = {
@@ -60,7 +61,7 @@ def calendar_file(booking: Booking) -> bytes:
     organizer.params["cn"] = vText(settings.CLINIC["name"])
     event.add("organizer", organizer)
     attendee = vCalAddress(f"mailto:{booking.patient.email}")
-    attendee.params["cn"] = vText(booking.patient.full_name)
+    attendee.params["cn"] = vText(header_safe(booking.patient.full_name))
     attendee.params["partstat"] = vText("ACCEPTED")
     event.add("attendee", attendee)
     # No private link here: calendars are shared and synced more widely than e-mail, and the
@@ -88,7 +89,7 @@ def send_patient_email(booking: Booking, kind: str) -> None:
         "link": private_link(booking),
         "clinic": settings.CLINIC,
     }
-    subject = SUBJECTS[kind].format(title=consultation_title(), when=context["when"])
+    subject = header_safe(SUBJECTS[kind].format(title=consultation_title(), when=context["when"]))
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("bookings/email/patient.txt", context),
@@ -111,7 +112,8 @@ def send_clinic_email(booking: Booking, kind: str) -> None:
         "admin_link": settings.SITE_URL
         + reverse("admin:bookings_booking_change", args=[booking.pk]),
     }
-    subject = f"{kind.capitalize()}: {booking.patient.full_name}, {context['when']}"
+    # A name stored before line breaks were refused must not stop the e-mail (BadHeaderError).
+    subject = header_safe(f"{kind.capitalize()}: {booking.patient.full_name}, {context['when']}")
     EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("bookings/email/clinic.txt", context),
