@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import QueryDict
 from django.shortcuts import redirect
 
 LAST_SEEN = "staff_last_seen"
@@ -41,5 +42,33 @@ def permissions_policy(get_response):
         response = get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+    return middleware
+
+
+def _without_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
+def drop_nul_from_query(get_response):
+    """Drop NUL bytes from the query string before any view reads it.
+
+    No search, filter, date or page number holds one, and PostgreSQL refuses text that does
+    (psycopg2 raises ValueError before the query is sent): every admin changelist searched or
+    filtered with ``%00`` answered a server error. Dropped rather than refused with a 400, so
+    that a pasted search still finds what it meant, as the staff patient search did already.
+    """
+
+    def middleware(request):
+        pairs = [(key, value) for key, values in request.GET.lists() for value in values]
+        if any("\x00" in key or "\x00" in value for key, value in pairs):
+            cleaned = QueryDict(mutable=True)
+            for key, value in pairs:
+                cleaned.appendlist(_without_nul(key), _without_nul(value))
+            cleaned._mutable = False
+            request.GET = cleaned
+            # The same for everything that reads the raw query (links back, redirects).
+            request.META["QUERY_STRING"] = cleaned.urlencode()
+        return get_response(request)
 
     return middleware

@@ -78,6 +78,7 @@ if (BASE_DIR / "devtools" / "apps.py").is_file():
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.middleware.drop_nul_from_query",
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
