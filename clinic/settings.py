@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "clinic.middleware.drop_nul_from_query",
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.permissions_policy",
+    "clinic.middleware.no_store_for_personal_pages",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
