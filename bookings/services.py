@@ -36,8 +36,8 @@ PATIENT_BUSY_MESSAGE_FOR_STAFF = (
     "This patient already has a consultation at that time. Choose another time, or move that "
     "booking from the diary."
 )
-# The PostgreSQL exclusion constraints (migrations 0002 and 0011) and what each refusal means.
-PRACTITIONER_OVERLAP = "booking_no_overlap"
+# PostgreSQL's exclusion constraint on a patient's bookings (migration 0011); the other one,
+# on a practitioner's, means the time has been taken.
 PATIENT_OVERLAP = "booking_patient_no_overlap"
 
 
