@@ -127,8 +127,11 @@ def draft_set_time(*, draft: BookingDraft, starts_at: datetime, practitioner=Non
 def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Booking:
     """Book the draft's slot with its answers. Return the booking, even if already booked.
 
-    Raise BookingError (with the nearest free times) when the slot has been taken meanwhile;
-    the draft then keeps everything for another try.
+    Raise BookingError (with the nearest free times) when the slot has been taken meanwhile,
+    or when this person already holds a consultation at that time (a second browser, or Back
+    and another draft): the draft then keeps everything for another try. A second draft never
+    leads to the booking already held, since its page shows that booking's private link, and
+    knowing someone's name, e-mail and birth date must not open their booking.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -152,22 +155,6 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
             phone=contact["phone"],
             date_of_birth=contact["date_of_birth"],
         )
-        duplicate = (
-            Booking.objects.active()
-            .filter(
-                patient=patient,
-                starts_at__lt=locked.starts_at + locked.consultation_type.duration,
-                ends_at__gt=locked.starts_at,
-            )
-            .first()
-        )
-        if duplicate is not None:
-            # The same person booking the same time again (Back, then submit once more): they
-            # already hold that booking, so this draft leads to it rather than to a second one.
-            locked.booking = duplicate
-            locked.form_data = {}
-            locked.save(update_fields=["booking", "form_data"])
-            return duplicate
         booking = booking_create(
             patient=patient,
             consultation_type=locked.consultation_type,

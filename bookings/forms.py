@@ -5,17 +5,25 @@ from datetime import date
 
 from django import forms
 
+from clinic.text import validate_single_line
 from patients.consent import CARE, PHOTOS_BEYOND_CARE
 
 MINIMUM_AGE = 18
 
 
 class PatientDetailsForm(forms.Form):
+    # Names go into the clinic's e-mail subjects: a line break there would stop the e-mail.
     first_name = forms.CharField(
-        max_length=100, label="First name", widget=forms.TextInput({"autocomplete": "given-name"})
+        max_length=100,
+        label="First name",
+        widget=forms.TextInput({"autocomplete": "given-name"}),
+        validators=[validate_single_line],
     )
     last_name = forms.CharField(
-        max_length=100, label="Last name", widget=forms.TextInput({"autocomplete": "family-name"})
+        max_length=100,
+        label="Last name",
+        widget=forms.TextInput({"autocomplete": "family-name"}),
+        validators=[validate_single_line],
     )
     email = forms.EmailField(
         max_length=254,

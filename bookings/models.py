@@ -1,7 +1,8 @@
 """Locations, practitioners, consultation types, schedules and bookings.
 
-Hard rules live in the database: check constraints here, and on PostgreSQL an exclusion
-constraint (migration 0002) so that two active bookings of one practitioner never overlap.
+Hard rules live in the database: check constraints here, and on PostgreSQL exclusion
+constraints so that two active bookings of one practitioner (migration 0002), or of one patient
+(migration 0011), never overlap.
 """
 
 import hashlib
@@ -294,7 +295,8 @@ class Booking(models.Model):
 
     ``blocked_from``/``blocked_until`` widen the consultation by the type's buffers, copied at
     booking time so that a later change to the type does not move existing bookings. Two active
-    bookings of one practitioner may not overlap on those blocked intervals.
+    bookings of one practitioner may not overlap on those blocked intervals, and two active
+    bookings of one patient may not overlap at all.
     """
 
     class Status(models.TextChoices):
@@ -393,8 +395,8 @@ class BookingDraft(models.Model):
     )
     starts_at = models.DateTimeField()
     form_data = models.JSONField(default=dict)
-    # A foreign key, not one-to-one: a second draft for a time the patient already holds
-    # (Back, then submit again) leads to that same booking.
+    # A foreign key, not one-to-one, as it has been: drafts confirmed before a patient's second
+    # draft for a time they already held was refused may lead to one booking.
     booking = models.ForeignKey(
         Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="drafts"
     )

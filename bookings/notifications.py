@@ -4,6 +4,8 @@ Wording is discreet by default: "Consultation at <clinic>", with no diagnosis an
 name in any subject, body or calendar entry, since e-mail and calendars are often shared.
 """
 
+from datetime import UTC
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -11,6 +13,8 @@ from django.urls import reverse
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from bookings.models import Booking
+from clinic.text import header_safe
+from clinic.times import format_local
 
 SUBJECTS = {
     "confirmed": "Booked: {title}, {when}",
@@ -42,8 +46,11 @@ def calendar_file(booking: Booking) -> bytes:
     event.add("uid", f"booking-{booking.pk}-{booking.created_at:%Y%m%d%H%M%S}@clinic")
     event.add("sequence", booking.sequence)
     event.add("dtstamp", booking.updated_at)
-    event.add("dtstart", booking.starts_at.astimezone(booking.location.zone))
-    event.add("dtend", booking.ends_at.astimezone(booking.location.zone))
+    # In UTC, the exact instant. A local time with a TZID cannot name the second 01:30 of the
+    # night clocks go back (RFC 5545 reads it as the first), so such a booking would show an
+    # hour early; calendar programs show a UTC time in their own user's zone.
+    event.add("dtstart", booking.starts_at.astimezone(UTC))
+    event.add("dtend", booking.ends_at.astimezone(UTC))
     event.add("summary", consultation_title())
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if booking.consultation_type.mode == booking.consultation_type.Mode.VIDEO:
@@ -54,7 +61,7 @@ def calendar_file(booking: Booking) -> bytes:
     organizer.params["cn"] = vText(settings.CLINIC["name"])
     event.add("organizer", organizer)
     attendee = vCalAddress(f"mailto:{booking.patient.email}")
-    attendee.params["cn"] = vText(booking.patient.full_name)
+    attendee.params["cn"] = vText(header_safe(booking.patient.full_name))
     attendee.params["partstat"] = vText("ACCEPTED")
     event.add("attendee", attendee)
     # No private link here: calendars are shared and synced more widely than e-mail, and the
@@ -65,13 +72,11 @@ def calendar_file(booking: Booking) -> bytes:
         f"or call {settings.CLINIC['phone']}.",
     )
     calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
 def _local_when(booking: Booking) -> str:
-    local = booking.starts_at.astimezone(booking.location.zone)
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
+    return format_local(booking.starts_at, booking.location.zone, "l j F Y, H:i")
 
 
 def send_patient_email(booking: Booking, kind: str) -> None:
@@ -84,7 +89,7 @@ def send_patient_email(booking: Booking, kind: str) -> None:
         "link": private_link(booking),
         "clinic": settings.CLINIC,
     }
-    subject = SUBJECTS[kind].format(title=consultation_title(), when=context["when"])
+    subject = header_safe(SUBJECTS[kind].format(title=consultation_title(), when=context["when"]))
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("bookings/email/patient.txt", context),
@@ -107,7 +112,8 @@ def send_clinic_email(booking: Booking, kind: str) -> None:
         "admin_link": settings.SITE_URL
         + reverse("admin:bookings_booking_change", args=[booking.pk]),
     }
-    subject = f"{kind.capitalize()}: {booking.patient.full_name}, {context['when']}"
+    # A name stored before line breaks were refused must not stop the e-mail (BadHeaderError).
+    subject = header_safe(f"{kind.capitalize()}: {booking.patient.full_name}, {context['when']}")
     EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("bookings/email/clinic.txt", context),

@@ -2,10 +2,15 @@
 
 Whatever a browser sent, each write re-checks the slot against every rule by asking the slot
 engine whether the requested start is offered right now. Races are settled in the database: the
-practitioners concerned are locked (``SELECT … FOR UPDATE``) before the re-check, so two requests
-for one practitioner are checked one after the other; on SQLite, where that lock does not exist,
-every transaction takes the database's write lock at BEGIN (``transaction_mode`` IMMEDIATE). On
-PostgreSQL an exclusion constraint also makes an overlapping insert impossible, whatever the code.
+patient and the practitioners concerned are locked (``SELECT … FOR UPDATE``) before the re-check,
+so two requests for one practitioner, or for one patient, are checked one after the other; on
+SQLite, where that lock does not exist, every transaction takes the database's write lock at BEGIN
+(``transaction_mode`` IMMEDIATE). On PostgreSQL exclusion constraints also make an overlapping
+insert impossible, whatever the code: two active bookings of one practitioner, or of one patient,
+never overlap.
+
+Locks are always taken in the same order, the patient first, then the booking being changed, then
+the practitioners (in id order), so that two writes can never wait for each other.
 """
 
 from __future__ import annotations
@@ -18,18 +23,45 @@ from django.utils import timezone
 from bookings import selectors, tasks
 from bookings.availability import Slot
 from bookings.models import Booking, ConsultationType, Location, Practitioner
+from clinic.times import format_local
+from patients.models import Patient
 from patients.services import consents_record, patient_match_or_create, recommendation_record
 
 TAKEN_MESSAGE = "Sorry, that time has just been taken. Please choose another time."
+PATIENT_BUSY_MESSAGE = (
+    "You already have a consultation at that time. Your confirmation e-mail has the link to "
+    "view or move it; or choose another time for this one."
+)
+PATIENT_BUSY_MESSAGE_FOR_STAFF = (
+    "This patient already has a consultation at that time. Choose another time, or move that "
+    "booking from the diary."
+)
+# PostgreSQL's exclusion constraint on a patient's bookings (migration 0011); the other one,
+# on a practitioner's, means the time has been taken.
+PATIENT_OVERLAP = "booking_patient_no_overlap"
 
 
 class _SlotUnavailable(Exception):
     """Raised inside a transaction to roll it back before the refusal is explained."""
 
 
-def _is_overlap_violation(error: IntegrityError) -> bool:
-    """Tell PostgreSQL's exclusion-constraint refusal apart from any other integrity error."""
-    return getattr(error.__cause__, "pgcode", None) == "23P01"
+class _PatientBusy(Exception):
+    """Raised inside a transaction when the patient already holds an overlapping booking."""
+
+
+def _patient_busy(by_staff: bool) -> BookingError:
+    return BookingError(PATIENT_BUSY_MESSAGE_FOR_STAFF if by_staff else PATIENT_BUSY_MESSAGE)
+
+
+def _overlap_refusal(error: IntegrityError, by_staff: bool) -> BookingError | None:
+    """Explain PostgreSQL's exclusion-constraint refusal, or return None for any other error."""
+    cause = error.__cause__
+    if getattr(cause, "pgcode", None) != "23P01":
+        return None
+    diag = getattr(cause, "diag", None)
+    if getattr(diag, "constraint_name", None) == PATIENT_OVERLAP:
+        return _patient_busy(by_staff)
+    return BookingError(TAKEN_MESSAGE)
 
 
 class BookingError(Exception):
@@ -39,6 +71,23 @@ class BookingError(Exception):
         super().__init__(message)
         self.message = message
         self.alternatives = alternatives or []
+
+
+def _lock_patient(patient_id: int) -> None:
+    # Serialises every booking write for one patient, so that the overlap check below sees
+    # the other's booking, and PostgreSQL's constraint never has to choose between two
+    # inserts waiting for each other (which it reports as a deadlock, not a refusal).
+    list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+
+
+def _holds_overlapping_booking(patient_id, starts_at, ends_at, exclude=None) -> bool:
+    """Tell whether the patient holds an active booking overlapping ``[starts_at, ends_at)``."""
+    held = Booking.objects.active().filter(
+        patient_id=patient_id, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if exclude is not None:
+        held = held.exclude(pk=exclude)
+    return held.exists()
 
 
 def _lock_practitioners(practitioner_ids) -> None:
@@ -170,8 +219,9 @@ def booking_create(
 ) -> Booking:
     """Book a consultation, with ``practitioner`` or, when None, the first available one.
 
-    Raise BookingError if the slot breaks any rule or has just been taken. With ``notify``, the
-    confirmation e-mails and the reminder are queued for when the transaction commits.
+    Raise BookingError if the slot breaks any rule or has just been taken, or if the patient
+    already holds a booking at an overlapping time. With ``notify``, the confirmation e-mails and
+    the reminder are queued for when the transaction commits.
     """
     now = now or timezone.now()
     _check_time(starts_at)
@@ -179,6 +229,10 @@ def booking_create(
         raise BookingError("This consultation is no longer offered online. Please call the clinic.")
     try:
         with transaction.atomic():
+            _lock_patient(patient.pk)
+            ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
+            if _holds_overlapping_booking(patient.pk, starts_at, ends_at):
+                raise _PatientBusy
             if practitioner is not None:
                 _lock_practitioners([practitioner.pk])
             else:
@@ -191,7 +245,6 @@ def booking_create(
             if slot is None:
                 raise _SlotUnavailable
             chosen = practitioner or day.practitioner_for(slot)
-            ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
             booking = Booking.objects.create(
                 patient=patient,
                 practitioner=chosen,
@@ -211,11 +264,14 @@ def booking_create(
         raise _refusal(
             consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
         ) from None
+    except _PatientBusy:
+        raise _patient_busy(by_staff) from None
     except IntegrityError as error:
-        # Only reachable if a writer bypassed the lock; the exclusion constraint still held.
-        if _is_overlap_violation(error):
-            raise BookingError(TAKEN_MESSAGE) from error
-        raise
+        # Only reachable if a writer bypassed the locks; the exclusion constraints still held.
+        refusal = _overlap_refusal(error, by_staff)
+        if refusal is None:
+            raise
+        raise refusal from error
 
 
 def _check_changeable(booking: Booking, *, by_staff: bool, now: datetime, action: str) -> None:
@@ -289,8 +345,10 @@ def booking_reschedule(
     _check_time(starts_at)
     try:
         with transaction.atomic():
-            # The booking first, so that "the same practitioner" is read from the locked row;
-            # then the practitioner. No other write takes these two locks the other way round.
+            # The patient (a booking never changes patient), then the booking, so that "the
+            # same practitioner" is read from the locked row; then the practitioner. No other
+            # write takes these locks in another order.
+            _lock_patient(booking.patient_id)
             locked = _lock_booking(booking)
             target = practitioner or locked.practitioner
             _lock_practitioners([target.pk])
@@ -298,10 +356,12 @@ def booking_reschedule(
             if starts_at == locked.starts_at and target.pk == locked.practitioner_id:
                 return locked
             ct, location = locked.consultation_type, locked.location
+            ends_at, blocked_from, blocked_until = blocked_interval(ct, starts_at)
+            if _holds_overlapping_booking(locked.patient_id, starts_at, ends_at, locked.pk):
+                raise _PatientBusy
             day = _day_availability(ct, location, starts_at, target, now, exclude=locked.pk)
             if day.slot_at(starts_at) is None:
                 raise _SlotUnavailable
-            ends_at, blocked_from, blocked_until = blocked_interval(ct, starts_at)
             locked.practitioner = target
             locked.starts_at, locked.ends_at = starts_at, ends_at
             locked.blocked_from, locked.blocked_until = blocked_from, blocked_until
@@ -312,10 +372,13 @@ def booking_reschedule(
                 tasks.schedule_reminder(locked)
     except _SlotUnavailable:
         raise _refusal(ct, location, starts_at, target, now, exclude=locked.pk) from None
+    except _PatientBusy:
+        raise _patient_busy(by_staff) from None
     except IntegrityError as error:
-        if _is_overlap_violation(error):
-            raise BookingError(TAKEN_MESSAGE) from error
-        raise
+        refusal = _overlap_refusal(error, by_staff)
+        if refusal is None:
+            raise
+        raise refusal from error
     return locked
 
 
@@ -413,10 +476,10 @@ def follow_up_book(
             .first()
         )
         if booked is not None:
-            local = booked.starts_at.astimezone(booked.location.zone)
+            when = format_local(booked.starts_at, booked.location.zone, r"l j F Y \a\t H:i")
             raise BookingError(
                 f"{booking.patient.full_name} already has a consultation booked after this "
-                f"one, on {local:%A %-d %B %Y at %H:%M}: no second follow-up was booked. "
+                f"one, on {when}: no second follow-up was booked. "
                 "Untick the follow-up to save the assessment, or move that booking from "
                 "the diary."
             )

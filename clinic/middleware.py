@@ -3,7 +3,9 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import QueryDict
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 
 from clinic.views import error_page
 
@@ -83,5 +85,62 @@ def request_size_limit(get_response):
                 "in the form.",
             )
         return get_response(request)
+
+    return middleware
+
+
+def _without_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
+def drop_nul_from_query(get_response):
+    """Drop NUL bytes from the query string before any view reads it.
+
+    No search, filter, date or page number holds one, and PostgreSQL refuses text that does
+    (psycopg2 raises ValueError before the query is sent): every admin changelist searched or
+    filtered with ``%00`` answered a server error. Dropped rather than refused with a 400, so
+    that a pasted search still finds what it meant, as the staff patient search did already.
+    """
+
+    def middleware(request):
+        pairs = [(key, value) for key, values in request.GET.lists() for value in values]
+        if any("\x00" in key or "\x00" in value for key, value in pairs):
+            cleaned = QueryDict(mutable=True)
+            for key, value in pairs:
+                cleaned.appendlist(_without_nul(key), _without_nul(value))
+            cleaned._mutable = False
+            request.GET = cleaned
+            # The same for everything that reads the raw query (links back, redirects).
+            request.META["QUERY_STRING"] = cleaned.urlencode()
+        return get_response(request)
+
+    return middleware
+
+
+# The patient's public booking pages, which show nothing of anyone; every other page of the
+# booking flow shows a booking in progress or a private link's booking.
+PUBLIC_BOOKING_PAGES = {"start", "times"}
+
+
+def _shows_personal_data(match) -> bool:
+    if match.namespace in ("staff", "admin"):
+        return True
+    return match.namespace == "bookings" and match.url_name not in PUBLIC_BOOKING_PAGES
+
+
+def no_store_for_personal_pages(get_response):
+    """Tell browsers and proxies to keep no copy of a page with personal or clinical data.
+
+    Every staff page, and the patient's private-link and booking-in-progress pages, are sent
+    with ``Cache-Control: private, no-store``: otherwise the browser's history or disk cache,
+    or a shared proxy, could show a patient's answers to the next person at that computer.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and _shows_personal_data(match):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
     return middleware

@@ -78,8 +78,10 @@ if (BASE_DIR / "devtools" / "apps.py").is_file():
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.middleware.drop_nul_from_query",
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.permissions_policy",
+    "clinic.middleware.no_store_for_personal_pages",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that reads the body (sessions do not; CSRF and the views do).
     "clinic.middleware.request_size_limit",

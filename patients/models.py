@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 
 from clinic.audit import audited
+from clinic.text import validate_single_line
 from patients import choices
 from patients.storage import private_storage
 
@@ -13,10 +14,11 @@ from patients.storage import private_storage
 class Patient(models.Model):
     """A person who books consultations; one patient, many bookings. No account, no password."""
 
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
+    # One line each: names go into e-mail subjects and calendar files (clinic.text).
+    first_name = models.CharField(max_length=100, validators=[validate_single_line])
+    last_name = models.CharField(max_length=100, validators=[validate_single_line])
     email = models.EmailField()
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
     date_of_birth = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
     erased_at = models.DateTimeField(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from patients import consent as consent_texts
 from patients import screening
@@ -22,6 +22,33 @@ from patients.photo_files import (
     photo_transaction,
 )
 
+# The first number of the two-number key of PostgreSQL's advisory locks: this lock's own space,
+# so that it never meets another use of advisory locks.
+PERSON_LOCK_SPACE = 0x50617469  # "Pati"
+
+
+def _lock_person(email: str, date_of_birth) -> None:
+    """Make finding or adding one person wait for any other transaction doing the same.
+
+    Two confirms of a new patient's details at the same moment would otherwise both find no
+    patient and both add one: a row lock cannot be taken on a row that does not exist yet. On
+    PostgreSQL a transaction-level advisory lock, keyed on the e-mail as the database compares
+    it (upper-cased, as the ``iexact`` lookup does) and the birth date, is held until the
+    caller's transaction ends, so the second finds the patient the first added. On SQLite every
+    transaction already takes the database's write lock at BEGIN.
+
+    A lock rather than a unique constraint on the patient's identity: that index could not be
+    built on a database that already holds the duplicates this race made without merging their
+    records, and the lock needs no retry in the middle of the caller's transaction.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(UPPER(%s) || ' ' || %s))",
+            [PERSON_LOCK_SPACE, email, date_of_birth.isoformat()],
+        )
+
 
 def patient_match_or_create(
     *, first_name: str, last_name: str, email: str, phone: str, date_of_birth
@@ -30,7 +57,22 @@ def patient_match_or_create(
 
     All must match, and the caller shows the same pages either way, so booking never reveals
     whether an e-mail is known. A returning patient's record is only completed, not overwritten.
+    Two calls for one person at the same moment return one patient: the second waits for the
+    transaction of the first to end (``_lock_person``).
     """
+    # No savepoint of its own: the lock lasts as long as the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        _lock_person(email, date_of_birth)
+        return _patient_match_or_create(
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            date_of_birth=date_of_birth,
+        )
+
+
+def _patient_match_or_create(*, first_name, last_name, email, phone, date_of_birth) -> Patient:
     # The name must match too, so that two people sharing an e-mail and a birthday (twins
     # with a family address) never have their answers filed under each other.
     patient = (

@@ -110,6 +110,17 @@ def _failures_key(user):
     return f"staff-code-failures:{user.pk}"
 
 
+def _second_factor_passed(request, device) -> None:
+    """Mark the session verified, under a new session key.
+
+    The key was last changed at the password step; changing it again here means that a key
+    seen or planted before the second factor (a fixed session) never becomes a verified one.
+    The session's data is kept.
+    """
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 class VerifyView(View):
     """Step two: a code from the app, or a backup code (each works once)."""
 
@@ -134,7 +145,7 @@ class VerifyView(View):
         device = form.is_valid() and match_token(request.user, form.cleaned_data["code"].strip())
         if device:
             cache.delete(_failures_key(request.user))
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             if isinstance(device, StaticDevice):
                 left = StaticToken.objects.filter(device=device).count()
                 advice = " Ask a clinic admin for new ones soon." if left <= 2 else ""
@@ -193,7 +204,7 @@ class EnrolView(View):
         backup = StaticDevice.objects.create(user=request.user, name="Backup codes")
         codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
         StaticToken.objects.bulk_create(StaticToken(device=backup, token=code) for code in codes)
-        otp_login(request, self.device)
+        _second_factor_passed(request, self.device)
         request.session["backup_codes_once"] = codes
         return redirect(_with_next("staff:backup_codes", request))
 

@@ -1,6 +1,10 @@
+from datetime import datetime
+
 from django import template
+from django.utils import formats, timezone
 
 from bookings.drafts import format_start
+from clinic.times import label_local
 
 register = template.Library()
 
@@ -14,3 +18,14 @@ def start_param(moment):
 @register.filter
 def iso_utc(moment):
     return moment.isoformat()
+
+
+@register.filter(expects_localtime=True)
+def clinic_time(moment, pattern="H:i"):
+    """Write a moment in the page's time zone (``{% timezone %}``) with a date ``pattern`` that
+    ends with the time of day; a time in the hour that happens twice when clocks go back gets
+    its zone, "01:30 BST" and "01:30 GMT" (clinic.times)."""
+    if not isinstance(moment, datetime):
+        return ""
+    text = formats.date_format(moment, pattern)
+    return text if timezone.is_naive(moment) else label_local(moment, text)

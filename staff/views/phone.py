@@ -12,6 +12,7 @@ from django.views import View
 from bookings import drafts, selectors
 from bookings.models import ConsultationType, Location
 from bookings.services import BookingError, phone_booking_create
+from clinic.times import format_local
 from staff.auth import StaffRequiredMixin
 from staff.forms import PhoneBookingForm, bookable_day
 
@@ -94,10 +95,10 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             return self.render_page(
                 request, choice, form, status=409, alternatives=error.alternatives
             )
-        local = booking.starts_at.astimezone(booking.location.zone)
+        when = format_local(booking.starts_at, booking.location.zone, "l j F, H:i")
         messages.success(
             request,
             f"Booked {booking.patient.full_name} with {booking.practitioner.display_name}, "
-            f"{local:%A %-d %B, %H:%M}. Their confirmation e-mail and private link are on the way.",
+            f"{when}. Their confirmation e-mail and private link are on the way.",
         )
         return redirect("staff:home")

@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from bookings.models import Booking
 from bookings.services import BookingError, assessment_record
 from clinic.audit import record_read, record_reads
+from clinic.times import format_local
 from clinic.views import error_page
 from patients.forms import IntakeForm
 from patients.models import Assessment, IntakePhoto
@@ -167,8 +168,8 @@ class AssessmentView(ClinicalAccessMixin, View):
             else:
                 done = "Assessment saved."
                 if follow_up:
-                    local = timezone.localtime(follow_up.starts_at, booking.location.zone)
-                    done += f" Follow-up booked for {local:%A %-d %B, %H:%M}."
+                    when = format_local(follow_up.starts_at, booking.location.zone, "l j F, H:i")
+                    done += f" Follow-up booked for {when}."
                 messages.success(request, done)
                 return redirect("staff:review", pk=booking.pk)
         existing = Assessment.objects.filter(booking=booking).first()

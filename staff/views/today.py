@@ -23,6 +23,7 @@ from bookings.services import (
     booking_close,
     booking_reschedule,
 )
+from clinic.times import format_local
 from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
 from staff.forms import bookable_day, diary_day
@@ -217,10 +218,10 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 error=error.message,
                 alternatives=error.alternatives,
             )
-        local = moved.starts_at.astimezone(moved.location.zone)
+        when = format_local(moved.starts_at, moved.location.zone, "l j F, H:i")
         messages.success(
             request,
-            f"{booking.patient.full_name} moved to {local:%A %-d %B, %H:%M} with "
+            f"{booking.patient.full_name} moved to {when} with "
             f"{choice['practitioner'].display_name}. The patient is e-mailed the new time.",
         )
         return redirect("staff:home")

@@ -1,6 +1,6 @@
 """Real threads, each with its own database connection, submitting bookings at the same moment."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
@@ -136,7 +136,8 @@ def test_two_confirms_of_one_form_at_the_same_moment_make_one_booking(transactio
     from tests.factories import bookable_clinic, details_url, next_slot, valid_form
 
     location, _, consultation_type = bookable_clinic()
-    for round_number in range(ROUNDS // 4):
+    rounds = 6
+    for round_number in range(rounds):
         browser = Client()
         start = next_slot(days=2 + round_number)
         review = browser.post(details_url(consultation_type, location, start), valid_form()).url
@@ -151,3 +152,56 @@ def test_two_confirms_of_one_form_at_the_same_moment_make_one_booking(transactio
         assert outcomes == [302, 302], outcomes
         assert Booking.objects.filter(starts_at=start).count() == 1
     assert BookingDraft.objects.filter(booking__isnull=True).count() == 0
+
+
+def test_one_persons_details_confirmed_from_two_browsers_at_once_make_one_booking(
+    transactional_db,
+):
+    """Two browsers with one person's details confirm a "first available" time at the same
+    moment, with two practitioners free: one booking and one patient, the other browser told
+    that they already have a consultation then, with their answers kept. New patients and
+    returning ones alike."""
+    from django.test import Client
+
+    from patients.models import Patient
+    from tests.factories import bookable_clinic, details_url, next_slot, valid_form
+
+    location, _, consultation_type = bookable_clinic(practitioners=2)
+    returning = PatientFactory(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        date_of_birth=date(1985, 6, 1),
+    )
+    rounds = 6
+    for round_number in range(rounds):
+        if round_number % 2:
+            person = {"email": "ada@example.com", "date_of_birth": "1985-06-01"}
+        else:
+            person = {"email": f"new-{round_number}@example.com"}
+        start = next_slot(days=2 + round_number)
+        reviews = []
+        for _ in range(2):
+            browser = Client()
+            form = valid_form(**person)
+            review = browser.post(details_url(consultation_type, location, start), form).url
+            reviews.append((browser.cookies, review))
+
+        def confirm(index, reviews=reviews):
+            cookies, review = reviews[index]
+            click = Client()
+            click.cookies = cookies
+            response = click.post(review)
+            return response.status_code, response.content.decode()
+
+        outcomes = race(confirm, [0, 1])
+        other = [o for o in outcomes if not isinstance(o, tuple)]
+        assert not other, f"round {round_number}: unexpected errors {other!r}"
+        assert sorted(status for status, _ in outcomes) == [302, 409], round_number
+        refused = next(page for status, page in outcomes if status == 409)
+        assert "You already have a consultation at that time" in refused
+        assert "Lovelace" in refused  # the answers are kept for another try
+        patients = Patient.objects.filter(email__iexact=person["email"])
+        assert patients.count() == 1, round_number
+        assert Booking.objects.filter(starts_at=start).count() == 1, round_number
+    assert returning.bookings.count() == rounds // 2

@@ -62,9 +62,10 @@ def test_private_link_shows_the_booking_and_nothing_else(client, booking):
     assert url("manage", booking) == f"/my-booking/{booking.token}/"  # no database id
 
 
-def test_calendar_file_has_a_stable_uid_and_the_clinic_time_zone(client, booking):
+def test_calendar_file_has_a_stable_uid_and_the_exact_instant(client, booking):
     first = Calendar.from_ical(client.get(url("calendar", booking)).content).walk("VEVENT")[0]
-    assert first["DTSTART"].params["TZID"] == "Europe/London"
+    assert first["DTSTART"].to_ical().endswith(b"Z")  # in UTC: no local time to misread
+    assert first["DTSTART"].dt == booking.starts_at
     assert int(first["SEQUENCE"]) == 0
     client.post(
         url("reschedule", booking), {"start": format_start(booking.starts_at + timedelta(hours=1))}

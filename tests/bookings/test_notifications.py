@@ -40,13 +40,15 @@ def dubai_booking(db):
     )
 
 
-def test_email_and_calendar_use_the_location_time_zone(dubai_booking):
+def test_email_uses_the_location_time_zone_and_the_calendar_the_exact_instant(dubai_booking):
     notifications.send_patient_email(dubai_booking, "confirmed")
     message = mail.outbox[0]
     assert "09:00" in message.subject and "(Dubai time)" in message.body
+    # The calendar file names the instant in UTC, which calendar programs show in their own
+    # user's zone: 09:00 in Dubai is 05:00 UTC.
     event = Calendar.from_ical(message.attachments[0][1]).walk("VEVENT")[0]
-    assert event["DTSTART"].params["TZID"] == "Asia/Dubai"
-    assert event["DTSTART"].dt.hour == 9
+    assert event["DTSTART"].dt == dubai_booking.starts_at
+    assert event["DTSTART"].dt.utcoffset() == timedelta(0) and event["DTSTART"].dt.hour == 5
 
 
 def test_no_treatment_words_in_the_html_body_or_the_calendar_file(dubai_booking):

@@ -22,10 +22,11 @@ FIRST_DAY = date(2026, 3, 2)
 def build_clinic(practitioner_count, bookings_each):
     location = LocationFactory(time_zone="Europe/London")
     practitioners = PractitionerFactory.create_batch(practitioner_count, locations=[location])
-    patient = PatientFactory()
     consultation_type = ConsultationTypeFactory(practitioners=practitioners)
     rows = []
     for practitioner in practitioners:
+        # One patient per practitioner: a patient is never in two consultations at once.
+        patient = PatientFactory()
         weekly_hours(practitioner, location, start=time(9), end=time(12, 30))
         weekly_hours(practitioner, location, start=time(13, 30), end=time(17))
         TimeOff.objects.create(

@@ -118,9 +118,9 @@ def test_first_available_goes_to_the_practitioner_with_the_lighter_day(clinic_se
 def test_first_available_skips_a_busy_practitioner(clinic_setup, patient):
     first, second = clinic_setup["practitioners"]
     book(clinic_setup, patient, at(10), practitioner=first)
-    assert book(clinic_setup, patient, at(10)).practitioner == second
+    assert book(clinic_setup, PatientFactory(), at(10)).practitioner == second
     with pytest.raises(BookingError, match="just been taken"):
-        book(clinic_setup, patient, at(10))
+        book(clinic_setup, PatientFactory(), at(10))
 
 
 def test_cancel_frees_the_slot_and_raises_the_sequence(clinic_setup, patient):

@@ -146,3 +146,27 @@ def test_every_page_sends_the_security_headers(pages):
 def test_plain_http_is_sent_to_https():
     response = Client().get(reverse("home"))
     assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
+# The pages anyone may see: they show nothing of any patient, so browsers may keep them.
+PUBLIC_PAGES = {"home", "treatments", "health", "bookings:start", "bookings:times"}
+
+
+def test_pages_with_personal_data_tell_browsers_to_keep_no_copy(pages):
+    """Every staff page, and the patient's private-link and booking-in-progress pages, send
+    ``Cache-Control: private, no-store``, so that neither a shared computer's browser cache
+    nor a proxy keeps a patient's answers."""
+    patient, addresses, chief, staff = pages
+    personal = {name: address for name, address in addresses.items() if name not in PUBLIC_PAGES}
+    assert {"bookings:manage", "bookings:review", "bookings:done", "staff:sign_in"} <= set(personal)
+    checked = [(patient, name, address) for name, address in personal.items()]
+    checked += [(chief, name, address) for name, address in staff.items()]
+    checked += [(chief, "admin", reverse("admin:index"))]
+    for client, name, address in checked:
+        response = client.get(address)
+        directives = {part.strip() for part in response.headers.get("Cache-Control", "").split(",")}
+        assert {"private", "no-store"} <= directives, (name, response.status_code)
+    # (The health check is never cached either way: it must say how the app is now.)
+    for name in PUBLIC_PAGES - {"health"}:
+        response = patient.get(addresses[name])
+        assert "no-store" not in response.headers.get("Cache-Control", ""), name

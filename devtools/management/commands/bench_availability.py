@@ -353,11 +353,18 @@ class Command(BaseCommand):
         day = today - timedelta(days=PAST_DAYS)
         while day <= today + timedelta(days=FUTURE_DAYS):
             if day.weekday() < 6:
+                # A patient is in one consultation at a time (a database constraint on
+                # PostgreSQL): the patients already seen at each start of the day.
+                seen_at = {start_time: set() for start_time in DAY_STARTS}
                 for practitioner in practitioners:
                     for start_time in DAY_STARTS:
                         if rng.random() > FILL_RATE:
                             continue
                         start = datetime.combine(day, start_time, tzinfo=zone).astimezone(UTC)
+                        patient_id = rng.choice(patient_ids)
+                        while patient_id in seen_at[start_time]:
+                            patient_id = rng.choice(patient_ids)
+                        seen_at[start_time].add(patient_id)
                         if start < now:
                             status = rng.choices(
                                 ["completed", "no_show", "cancelled"], weights=[90, 5, 5]
@@ -365,7 +372,7 @@ class Command(BaseCommand):
                         else:
                             status = "cancelled" if rng.random() < 0.05 else "confirmed"
                         yield Booking(
-                            patient_id=rng.choice(patient_ids),
+                            patient_id=patient_id,
                             practitioner=practitioner,
                             consultation_type=consultation_type,
                             location=location,
