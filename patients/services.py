@@ -178,7 +178,7 @@ def recommendation_record(*, booking, author, values: dict, sign_off: bool, now:
 
     Signing off stamps the time once: the patient may read the summary from then on. A
     follow-up booked with it is the booking layer's service
-    (``bookings.services.assessment_record``), which calls this one.
+    (``bookings.follow_up.assessment_record``), which calls this one.
     """
     with transaction.atomic():
         assessment = Assessment.objects.filter(booking=booking).first() or Assessment(

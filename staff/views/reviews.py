@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from bookings.follow_up import assessment_record
 from bookings.models import Booking
-from bookings.services import BookingError, assessment_record
+from bookings.services import BookingError
 from clinic.audit import record_read, record_reads
 from clinic.times import format_local
 from clinic.views import error_page
