@@ -6,17 +6,24 @@ module imports another.
 """
 
 import io
+import os
+import random
+import signal
 import struct
+import subprocess
+import sys
 import threading
+import time as clock
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -30,8 +37,10 @@ from bookings.services import booking_create
 from devtools.sample_answers import booking_form
 from patients.forms import IntakeForm
 from patients.models import Assessment, Patient
+from patients.photo_files import PHOTO_FOLDER
 from patients.photos import clean_photo
 from patients.services import intake_update, recommendation_record
+from patients.storage import private_storage
 
 # The password every staff user made here signs in with, in the browser tests too.
 STAFF_PASSWORD = "a-long-staff-password-2026"
@@ -363,3 +372,60 @@ def all_at_once(count, fire, *, prepare=None, timeout=120):
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a racing call hung"
     return outcomes
+
+
+def database_url():
+    """The URL of the database this test runs against (the test database, not the real one)."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{os.path.abspath(db['NAME'])}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+
+
+def start_django_process(script, args, log):
+    """Start ``python -c script *args`` set up like an app server: the real settings, this
+    test's database and photo folder. It prints progress on stdout; errors go to ``log``."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        "DJANGO_READ_DOT_ENV": "false",
+        "DJANGO_DEBUG": "true",
+        "DJANGO_SECRET_KEY": "crash-test-only",
+        "DATABASE_URL": database_url(),
+        "PRIVATE_STORAGE_ROOT": private_storage().location,
+        "PYTHONPATH": str(settings.BASE_DIR),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+
+
+def kill_mid_way(worker, rounds, log_path):
+    """Let a worker started by ``start_django_process`` report ``rounds`` rounds done, then
+    SIGKILL it at an unplanned moment."""
+    deadline = clock.monotonic() + 60
+    seen = 0
+    while seen < rounds:
+        line = worker.stdout.readline()
+        assert line, f"the worker stopped early:\n{log_path.read_text()[-3000:]}"
+        seen = int(line)
+        assert clock.monotonic() < deadline, "the worker is far too slow"
+    clock.sleep(random.uniform(0, 0.05))  # any moment will do; none is chosen
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    assert worker.returncode == -signal.SIGKILL
+
+
+def stored_photo_files():
+    """The names of every photo file in the private storage."""
+    storage = private_storage()
+    return {f"{PHOTO_FOLDER}/{name}" for name in storage.listdir(PHOTO_FOLDER)[1]}

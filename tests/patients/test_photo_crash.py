@@ -7,28 +7,28 @@ photo row must find its file, and ``photos_check`` must find and remove every fi
 with no row.
 """
 
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from bookings.services import booking_create
 from patients.choices import PHOTO_VIEWS
 from patients.models import HairLossIntake, IntakePhoto
-from patients.photo_files import PHOTO_FOLDER
 from patients.photos import clean_photo
 from patients.services import photos_store
 from patients.storage import private_storage
-from tests.factories import PatientFactory, bookable_clinic, jpeg_upload, next_slot
+from tests.factories import (
+    PatientFactory,
+    bookable_clinic,
+    jpeg_upload,
+    kill_mid_way,
+    next_slot,
+    start_django_process,
+    stored_photo_files,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,59 +62,6 @@ while True:
 """
 
 
-def database_url():
-    """The URL of the database this test runs against (the test database, not the real one)."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{os.path.abspath(db['NAME'])}"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
-
-
-def start_worker(intake, photo_path, log):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
-        "DJANGO_READ_DOT_ENV": "false",
-        "DJANGO_DEBUG": "true",
-        "DJANGO_SECRET_KEY": "crash-test-only",
-        "DATABASE_URL": database_url(),
-        "PRIVATE_STORAGE_ROOT": private_storage().location,
-        "PYTHONPATH": str(settings.BASE_DIR),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(intake.pk), str(photo_path), ",".join(VIEWS)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-
-
-def kill_mid_way(worker, rounds, log_path):
-    """Let the worker finish some rounds, then SIGKILL it at an unplanned moment."""
-    deadline = time.monotonic() + 60
-    seen = 0
-    while seen < rounds:
-        line = worker.stdout.readline()
-        assert line, f"the worker stopped early:\n{log_path.read_text()[-3000:]}"
-        seen = int(line)
-        assert time.monotonic() < deadline, "the worker is far too slow"
-    time.sleep(random.uniform(0, 0.05))  # any moment will do; none is chosen
-    worker.send_signal(signal.SIGKILL)
-    worker.wait(timeout=30)
-    assert worker.returncode == -signal.SIGKILL
-
-
-def stored_files():
-    storage = private_storage()
-    return {f"{PHOTO_FOLDER}/{name}" for name in storage.listdir(PHOTO_FOLDER)[1]}
-
-
 def test_killing_a_worker_while_it_replaces_photos_loses_no_photo(tmp_path):
     location, _, consultation_type = bookable_clinic()
     booking = booking_create(
@@ -135,7 +82,8 @@ def test_killing_a_worker_while_it_replaces_photos_loses_no_photo(tmp_path):
     for kill in range(KILLS):
         log_path = tmp_path / f"worker-{kill}.log"
         with log_path.open("w") as log:
-            worker = start_worker(intake, photo_path, log)
+            args = [str(intake.pk), str(photo_path), ",".join(VIEWS)]
+            worker = start_django_process(WORKER, args, log)
             try:
                 kill_mid_way(worker, rounds=random.randint(2, 6), log_path=log_path)
             finally:
@@ -149,14 +97,14 @@ def test_killing_a_worker_while_it_replaces_photos_loses_no_photo(tmp_path):
         assert sorted(row.view for row in rows) == sorted(VIEWS)
         missing = [row.image.name for row in rows if not storage.exists(row.image.name)]
         assert missing == [], f"after kill {kill + 1}, rows point at missing files: {missing}"
-        orphans = stored_files() - {row.image.name for row in rows}
+        orphans = stored_photo_files() - {row.image.name for row in rows}
         orphans_seen += bool(orphans)
 
         out = StringIO()
         call_command("photos_check", "--min-age", "0", stdout=out)
         assert f"Removed {len(orphans)} photo files with no row." in out.getvalue()
         assert "0 photo rows whose file is missing." in out.getvalue()
-        assert stored_files() == {row.image.name for row in rows}
+        assert stored_photo_files() == {row.image.name for row in rows}
         for row in rows:
             with row.image.open("rb") as image:
                 assert image.read() == content
