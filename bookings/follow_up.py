@@ -10,7 +10,7 @@ from django.db import transaction
 
 from bookings import selectors
 from bookings.models import Booking, ConsultationType
-from bookings.services import BookingError, booking_create
+from bookings.services import BookingError, booking_create, patient_lock
 from clinic.times import format_local
 from patients.services import recommendation_record
 
@@ -82,6 +82,9 @@ def assessment_record(
     nothing is saved and BookingError says why. Return (assessment, follow-up booking or None).
     """
     with transaction.atomic():
+        # The patient first, as every booking write and the erasure lock them: the follow-up
+        # below locks them anyway, and an erased patient gets neither.
+        patient_lock(booking.patient_id)
         assessment = recommendation_record(
             booking=booking, author=author, values=values, sign_off=sign_off, now=now
         )

@@ -116,10 +116,14 @@ def _bookings_anonymise(*, patient: Patient, now) -> None:
     """Cancel the patient's future bookings without e-mail (there is no one left to write to),
     drop the words of every cancellation, and give each booking a new private-link token so that
     old links open nothing. Each booking is saved, so the change is in its history and a freed
-    time is free again in the slot picker."""
-    booking_ids = []
-    for booking in Booking.objects.filter(patient=patient).order_by("pk"):
-        booking_ids.append(booking.pk)
+    time is free again in the slot picker.
+
+    The bookings are locked first, in id order, so a check-in or cancel at the same moment is
+    either seen or waits; they are then saved in practitioner order, so that the slot picker's
+    version rows, locked by each save, are taken in the same order by every erasure.
+    """
+    bookings = list(Booking.objects.select_for_update().filter(patient=patient).order_by("pk"))
+    for booking in sorted(bookings, key=lambda b: (b.practitioner_id, b.pk)):
         if booking.status == Booking.Status.CONFIRMED and booking.starts_at > now:
             booking.status = Booking.Status.CANCELLED
             booking.cancelled_at = now
@@ -129,24 +133,27 @@ def _bookings_anonymise(*, patient: Patient, now) -> None:
         booking._change_reason = ERASURE_REASON
         booking.save()
     # Earlier history rows hold the words of a cancellation too.
-    Booking.history.filter(id__in=booking_ids).update(cancellation_reason="")
+    Booking.history.filter(id__in=[b.pk for b in bookings]).update(cancellation_reason="")
 
 
 @transaction.atomic
 def patient_erase(*, patient: Patient, now=None) -> Patient:
     """Erase one patient's personal data, keeping the anonymous facts of their bookings.
 
+    Locks are taken in the order every booking write takes them: the patient's booking forms in
+    progress (a confirm locks its form, then the patient), the patient, then their bookings.
     Photo files are deleted from storage once the transaction has committed.
     """
     now = now or timezone.now()
+    email = Patient.objects.values_list("email", flat=True).get(pk=patient.pk)
+    drafts = list(_drafts_of(email).select_for_update().order_by("pk"))
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.erased_at is not None:
         return patient
-    drafts = _drafts_of(patient.email)
     draft_photos = IntakePhoto.objects.filter(draft__in=drafts)
     files = photo_file_names(draft_photos)
     draft_photos.delete()
-    drafts.delete()
+    BookingDraft.objects.filter(pk__in=[d.pk for d in drafts]).delete()
     _bookings_anonymise(patient=patient, now=now)
     files += patient_records_erase(patient=patient, now=now)
     photo_files_delete_after_commit(files)

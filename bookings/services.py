@@ -6,11 +6,14 @@ patient and the practitioners concerned are locked (``SELECT … FOR UPDATE``) b
 so two requests for one practitioner, or for one patient, are checked one after the other; on
 SQLite, where that lock does not exist, every transaction takes the database's write lock at BEGIN
 (``transaction_mode`` IMMEDIATE). On PostgreSQL exclusion constraints also make an overlapping
-insert impossible, whatever the code: two active bookings of one practitioner, or of one patient,
-never overlap.
+insert impossible, whatever the code: two active bookings of one practitioner, or two confirmed
+bookings of one patient, never overlap.
 
-Locks are always taken in the same order, the patient first, then the booking being changed, then
-the practitioners (in id order), so that two writes can never wait for each other.
+Locks are always taken in the same order, so that two writes can never wait for each other: a
+booking form in progress (confirming one), the patient (``patient_lock``), the bookings being
+changed (in id order), the practitioners (in id order), and last the slot picker's schedule
+versions, raised as each booking is saved. Erasure (``bookings.privacy``) and the follow-up
+(``bookings.follow_up``) keep the same order.
 """
 
 from __future__ import annotations
@@ -72,17 +75,39 @@ class BookingError(Exception):
         self.alternatives = alternatives or []
 
 
-def _lock_patient(patient_id: int) -> None:
-    # Serialises every booking write for one patient, so that the overlap check below sees
-    # the other's booking, and PostgreSQL's constraint never has to choose between two
-    # inserts waiting for each other (which it reports as a deadlock, not a refusal).
-    list(Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True))
+ERASED_MESSAGE = (
+    "This patient's personal data has been erased at their request: nothing more can be booked "
+    "for them. If they come back, book them as a new patient."
+)
+
+
+def patient_lock(patient_id: int) -> None:
+    """Lock the patient's row for the rest of the transaction; refuse an erased patient.
+
+    It serialises every booking write for one patient, so that the overlap check sees the
+    other's booking, and PostgreSQL's constraint never has to choose between two inserts waiting
+    for each other (which it reports as a deadlock, not a refusal). Every write that touches a
+    patient's bookings or records takes it first (erasure included), so they never wait for
+    each other in opposite orders.
+    """
+    erased = (
+        Patient.objects.select_for_update()
+        .filter(pk=patient_id)
+        .values_list("erased_at", flat=True)
+        .first()
+    )
+    if erased is not None:
+        raise BookingError(ERASED_MESSAGE)
 
 
 def _holds_overlapping_booking(patient_id, starts_at, ends_at, exclude=None) -> bool:
-    """Tell whether the patient holds an active booking overlapping ``[starts_at, ends_at)``."""
-    held = Booking.objects.active().filter(
-        patient_id=patient_id, starts_at__lt=ends_at, ends_at__gt=starts_at
+    """Tell whether the patient holds a confirmed booking overlapping ``[starts_at, ends_at)``
+    (one completed or missed holds their time no more)."""
+    held = Booking.objects.filter(
+        status=Booking.Status.CONFIRMED,
+        patient_id=patient_id,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
     )
     if exclude is not None:
         held = held.exclude(pk=exclude)
@@ -228,7 +253,7 @@ def booking_create(
         raise BookingError("This consultation is no longer offered online. Please call the clinic.")
     try:
         with transaction.atomic():
-            _lock_patient(patient.pk)
+            patient_lock(patient.pk)
             ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
             if _holds_overlapping_booking(patient.pk, starts_at, ends_at):
                 raise _PatientBusy
@@ -347,7 +372,7 @@ def booking_reschedule(
             # The patient (a booking never changes patient), then the booking, so that "the
             # same practitioner" is read from the locked row; then the practitioner. No other
             # write takes these locks in another order.
-            _lock_patient(booking.patient_id)
+            patient_lock(booking.patient_id)
             locked = _lock_booking(booking)
             target = practitioner or locked.practitioner
             _lock_practitioners([target.pk])

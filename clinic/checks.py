@@ -53,9 +53,10 @@ def private_storage_check(app_configs, **kwargs):
     """Refuse a photo storage that would overwrite one patient's photo with another's, or
     publish them.
 
-    Photos are saved under names such as ``scalp-photos/front.jpg``: the local storage gives a
-    second file of that name a name of its own, but django-storages' S3 backend overwrites it
-    unless told not to.
+    Each photo is written under a new random name (``patients/photo_files.py``), and the local
+    storage never overwrites a file; but django-storages' S3 backend overwrites by default, and a
+    storage that may overwrite is one bad name away from replacing one patient's photo with
+    another's.
     """
     storage = storages["private"]
     errors = []

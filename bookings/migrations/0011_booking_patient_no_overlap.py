@@ -1,8 +1,10 @@
 """On PostgreSQL, make overlapping active bookings of one patient impossible.
 
 An exclusion constraint over the consultation itself (not the buffers, which keep only the
-practitioner busy): no two rows of one patient, neither of them cancelled, may have overlapping
-ranges. Before it, two browsers confirming one person's details at the same moment could book
+practitioner busy): no two confirmed bookings of one patient may have overlapping ranges. Only
+confirmed ones: a consultation already completed or missed holds nobody's time any more (a
+patient may be booked again straight after one closed early), and past pairs made before this
+rule could not be cancelled to let it in. Before it, two browsers confirming one person's details at the same moment could book
 them with two practitioners at once. SQLite has no such constraint; there the booking service
 checks under the database's write lock, taken at BEGIN.
 
@@ -20,7 +22,7 @@ JOIN bookings_booking later
  AND later.id > earlier.id
  AND later.starts_at < earlier.ends_at
  AND earlier.starts_at < later.ends_at
-WHERE earlier.status <> 'cancelled' AND later.status <> 'cancelled'
+WHERE earlier.status = 'confirmed' AND later.status = 'confirmed'
 ORDER BY earlier.id, later.id
 LIMIT 20
 """
@@ -29,13 +31,13 @@ ALTER TABLE bookings_booking ADD CONSTRAINT booking_patient_no_overlap
 EXCLUDE USING gist (
     patient_id WITH =,
     tstzrange(starts_at, ends_at, '[)') WITH &&
-) WHERE (status <> 'cancelled')
+) WHERE (status = 'confirmed')
 """
 DROP = "ALTER TABLE bookings_booking DROP CONSTRAINT booking_patient_no_overlap"
 
 
 class OverlappingBookings(Exception):
-    """Some patients hold overlapping active bookings; a person must choose what to cancel."""
+    """Some patients hold overlapping confirmed bookings; a person must choose what to cancel."""
 
 
 def add_constraint(apps, schema_editor):
@@ -50,7 +52,7 @@ def add_constraint(apps, schema_editor):
             for earlier, later, patient in pairs
         )
         raise OverlappingBookings(
-            "Some patients hold two active bookings at overlapping times, which this migration "
+            "Some patients hold two confirmed bookings at overlapping times, which this migration "
             f"makes impossible: {listed}. Cancel one of each pair from the staff diary (the "
             "patient is told by e-mail), then run the migrations again."
         )

@@ -27,7 +27,6 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -35,7 +34,14 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from bookings.drafts import format_start
 from bookings.models import Booking, BookingDraft
 from bookings.services import TAKEN_MESSAGE
-from tests.factories import UserFactory, all_at_once, bookable_clinic, details_url, valid_form
+from tests.factories import (
+    UserFactory,
+    all_at_once,
+    bookable_clinic,
+    database_url,
+    details_url,
+    valid_form,
+)
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 pytestmark = [
@@ -61,14 +67,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    """The test database, as a URL the servers' settings read."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    address = f"{db.get('HOST') or HOST}:{db.get('PORT') or 5432}"
-    return f"postgres://{db['USER']}{password}@{address}/{db['NAME']}"
 
 
 class AppServer:
