@@ -23,7 +23,7 @@ from patients.photo_files import (
 from patients.services import (
     consents_record,
     intake_submit,
-    patient_match_or_create,
+    patient_from_details,
     photos_store,
 )
 
@@ -148,13 +148,7 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
         if not (details.is_valid() and intake_form.is_valid()):
             raise BookingError("Some answers need another look before you can confirm.")
         contact = details.cleaned_data
-        patient = patient_match_or_create(
-            first_name=contact["first_name"],
-            last_name=contact["last_name"],
-            email=contact["email"],
-            phone=contact["phone"],
-            date_of_birth=contact["date_of_birth"],
-        )
+        patient = patient_from_details(contact)
         booking = booking_create(
             patient=patient,
             consultation_type=locked.consultation_type,

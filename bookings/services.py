@@ -27,7 +27,7 @@ from bookings import selectors, tasks
 from bookings.availability import Slot
 from bookings.models import Booking, ConsultationType, Location, Practitioner
 from patients.models import Patient
-from patients.services import consents_record, patient_match_or_create
+from patients.services import consents_record, patient_from_details
 
 TAKEN_MESSAGE = "Sorry, that time has just been taken. Please choose another time."
 PATIENT_BUSY_MESSAGE = (
@@ -455,13 +455,7 @@ def phone_booking_create(
     the phone. ``details`` are the patient's names, e-mail, phone and date of birth."""
     now = now or timezone.now()
     with transaction.atomic():
-        patient = patient_match_or_create(
-            first_name=details["first_name"],
-            last_name=details["last_name"],
-            email=details["email"],
-            phone=details["phone"],
-            date_of_birth=details["date_of_birth"],
-        )
+        patient = patient_from_details(details)
         booking = booking_create(
             patient=patient,
             consultation_type=consultation_type,

@@ -50,6 +50,15 @@ def _lock_person(email: str, date_of_birth) -> None:
         )
 
 
+# The fields of a booking form that name the patient, as ``patient_match_or_create`` takes them.
+PATIENT_DETAILS = ("first_name", "last_name", "email", "phone", "date_of_birth")
+
+
+def patient_from_details(details: dict) -> Patient:
+    """Return the patient a booking form's cleaned details name: a returning one or new."""
+    return patient_match_or_create(**{name: details[name] for name in PATIENT_DETAILS})
+
+
 def patient_match_or_create(
     *, first_name: str, last_name: str, email: str, phone: str, date_of_birth
 ) -> Patient:

@@ -5,9 +5,11 @@ Tests import what they need from here; fixtures that wrap these live in conftest
 module imports another.
 """
 
+import http.client
 import io
 import os
 import random
+import re
 import signal
 import struct
 import subprocess
@@ -16,6 +18,9 @@ import threading
 import time as clock
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode as form_encode
+from urllib.parse import urlsplit
 
 import factory
 from django.conf import settings
@@ -429,3 +434,64 @@ def stored_photo_files():
     """The names of every photo file in the private storage."""
     storage = private_storage()
     return {f"{PHOTO_FOLDER}/{name}" for name in storage.listdir(PHOTO_FOLDER)[1]}
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+REVIEW_PATH = re.compile(r"^/book/in-progress/[^/]+/review/$")
+
+
+class HttpBrowser:
+    """One person's browser over real HTTP to a server on this machine: its own cookie jar, one
+    connection per request, the CSRF token of the last form page it read sent with each form.
+
+    ``headers`` go with every request (a proxy's, say) and ``origin`` with every form; ``to``
+    names another server (anything with a ``port``, or a port) for one request.
+    """
+
+    def __init__(self, port, *, headers=None, origin=None):
+        self.port = port
+        self.headers = headers or {}
+        self.origin = origin
+        self.cookies = {}
+        self.csrf_token = None
+
+    def connect(self, to=None):
+        port = self.port if to is None else getattr(to, "port", to)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.connect()
+        return connection
+
+    def send(self, connection, method, path, fields=None):
+        """Send a request on an open connection; return (status, location, body)."""
+        headers = {**self.headers, "Connection": "close"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = form_encode({**fields, "csrfmiddlewaretoken": self.csrf_token}, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if self.origin:
+                headers["Origin"] = self.origin
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read().decode()
+        for header in response.msg.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        connection.close()
+        if match := CSRF_INPUT.search(content):
+            self.csrf_token = match.group(1)
+        return response.status, response.getheader("Location", ""), content
+
+    def request(self, method, path, fields=None, to=None):
+        return self.send(self.connect(to), method, path, fields)
+
+    def reach_review(self, path, form, to=None):
+        """Open the details page, send the filled-in form; return the review page's path."""
+        status, _, page = self.request("GET", path, to=to)
+        assert status == 200, (status, page[:500])
+        status, location, page = self.request("POST", path, form, to=to)
+        assert status == 302, (status, page[:500])
+        review = urlsplit(location).path
+        assert REVIEW_PATH.match(review), location
+        return review

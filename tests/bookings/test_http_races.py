@@ -6,13 +6,10 @@ releases all fifty confirm requests at once, so that the server really receives 
 """
 
 import html
-import http.client
 import logging
-import re
 from datetime import datetime, time, timedelta
-from http.cookies import SimpleCookie
 from itertools import pairwise
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
@@ -21,11 +18,9 @@ from django.utils import timezone
 from bookings.models import Booking, BookingDraft
 from bookings.services import TAKEN_MESSAGE
 from patients.models import Consent, HairLossIntake, Patient
-from tests.factories import all_at_once, bookable_clinic, details_url, valid_form
+from tests.factories import HttpBrowser, all_at_once, bookable_clinic, details_url, valid_form
 
 PATIENTS = 50
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-REVIEW_PATH = re.compile(r"^/book/in-progress/[^/]+/review/$")
 
 pytestmark = [
     pytest.mark.race,
@@ -69,54 +64,6 @@ class ServerLog(logging.Handler):
 
     def errors(self):
         return [r for r in self.records.values() if r.levelno >= logging.ERROR]
-
-
-class Browser:
-    """One patient's browser: its own cookie jar, one connection per request."""
-
-    def __init__(self, server_url):
-        address = urlsplit(server_url)
-        self.host, self.port = address.hostname, address.port
-        self.cookies = {}
-        self.csrf_token = None
-
-    def connect(self):
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
-        connection.connect()
-        return connection
-
-    def send(self, connection, method, path, fields=None):
-        """Send a request on an open connection; return (status, location, body)."""
-        headers = {"Connection": "close"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if fields is not None:
-            fields = {**fields, "csrfmiddlewaretoken": self.csrf_token}
-            body = urlencode(fields, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read().decode()
-        for header in response.msg.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        connection.close()
-        return response.status, response.getheader("Location", ""), content
-
-    def request(self, method, path, fields=None):
-        return self.send(self.connect(), method, path, fields)
-
-    def reach_review(self, path, form):
-        """Open the details page, send the filled-in form; return the review page's path."""
-        status, _, page = self.request("GET", path)
-        assert status == 200, (status, page[:500])
-        self.csrf_token = CSRF_INPUT.search(page).group(1)
-        status, location, page = self.request("POST", path, form)
-        assert status == 302, (status, page[:500])
-        review = urlsplit(location).path
-        assert REVIEW_PATH.match(review), location
-        return review
 
 
 def confirm_all_at_once(browsers, reviews):
@@ -167,7 +114,7 @@ def prepare(live_server, consultation_type, location, starts):
     widen_backlog(live_server)
     browsers, reviews = [], []
     for number, start in enumerate(starts):
-        browser = Browser(live_server.url)
+        browser = HttpBrowser(urlsplit(live_server.url).port)
         path = details_url(consultation_type, location, start)
         reviews.append(browser.reach_review(path, patient_form(number)))
         browsers.append(browser)

@@ -69,7 +69,7 @@ def test_erasing_a_patient_while_their_booking_form_is_confirmed(monkeypatch):
     draft_save(draft=draft, form_data=typed_answers(answers), photos=[])
     # The confirm holds its booking form while it looks the patient up.
     monkeypatch.setattr(
-        bookings.drafts, "patient_match_or_create", slowed(bookings.drafts.patient_match_or_create)
+        bookings.drafts, "patient_from_details", slowed(bookings.drafts.patient_from_details)
     )
 
     def fire(index, _):

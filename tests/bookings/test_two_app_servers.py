@@ -9,9 +9,7 @@ rate-limit count, a signed-in session, a booking) the other must know at once.
 """
 
 import html
-import http.client
 import os
-import re
 import secrets
 import socket
 import subprocess
@@ -20,9 +18,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from datetime import time as clock
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -35,6 +32,7 @@ from bookings.drafts import format_start
 from bookings.models import Booking, BookingDraft
 from bookings.services import TAKEN_MESSAGE
 from tests.factories import (
+    HttpBrowser,
     UserFactory,
     all_at_once,
     bookable_clinic,
@@ -59,8 +57,6 @@ PUBLIC_HOST = "book.clinic.test"
 SIGN_IN_LIMIT = 4
 PATIENTS = 50
 PASSWORD = "a-long-staff-password-2026"
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-REVIEW_PATH = re.compile(r"^/book/in-progress/[^/]+/review/$")
 
 
 def free_port() -> int:
@@ -102,7 +98,7 @@ class AppServer:
             if self.process.poll() is not None:
                 pytest.fail(f"server {self.name} stopped at start:\n{self.log()[-3000:]}")
             try:
-                status, _, _ = Browser(self, "198.51.100.1").request("GET", "/health/")
+                status, _, _ = proxied_browser(self, "198.51.100.1").request("GET", "/health/")
                 if status == 200:
                     return
             except OSError:
@@ -182,60 +178,14 @@ def redis_keys(servers, redis_server):
     return lambda: [key.decode() for key in client.scan_iter(match=f"{prefix}:*")]
 
 
-class Browser:
-    """One person's browser behind the load balancer: its own cookies and address, one
-    connection per request, sent to whichever server the test names."""
-
-    def __init__(self, server, address):
-        self.server = server
-        self.address = address
-        self.cookies = {}
-        self.csrf_token = None
-
-    def connect(self, server=None):
-        server = server or self.server
-        connection = http.client.HTTPConnection(HOST, server.port, timeout=120)
-        connection.connect()
-        return connection
-
-    def send(self, connection, method, path, fields=None):
-        """Send a request as the proxy passes it on; return (status, location, body)."""
-        headers = {
-            "Host": PUBLIC_HOST,
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": self.address,
-            "Connection": "close",
-        }
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if fields is not None:
-            body = urlencode({**fields, "csrfmiddlewaretoken": self.csrf_token}, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Origin"] = f"https://{PUBLIC_HOST}"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read().decode()
-        for header in response.msg.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        connection.close()
-        if match := CSRF_INPUT.search(content):
-            self.csrf_token = match.group(1)
-        return response.status, response.getheader("Location", ""), content
-
-    def request(self, method, path, fields=None, server=None):
-        return self.send(self.connect(server), method, path, fields)
-
-    def reach_review(self, path, form, server=None):
-        """Open the details page, send the filled-in form; return the review page's path."""
-        status, _, page = self.request("GET", path, server=server)
-        assert status == 200, (status, page[:500])
-        status, location, page = self.request("POST", path, form, server=server)
-        assert status == 302, (status, page[:500])
-        review = urlsplit(location).path
-        assert REVIEW_PATH.match(review), location
-        return review
+def proxied_browser(server, address):
+    """One person's browser behind the load balancer: its own address, sent to ``server``
+    unless a request names another (``to=``), with the proxy's headers."""
+    return HttpBrowser(
+        server.port,
+        headers={"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": address},
+        origin=f"https://{PUBLIC_HOST}",
+    )
 
 
 def slot_in_three_days(location, hour=10):
@@ -254,23 +204,23 @@ def offered(page, start):
 
 def test_a_rate_limit_counts_attempts_on_both_servers_together(servers):
     a, b = servers
-    attacker = Browser(a, "203.0.113.66")
+    attacker = proxied_browser(a, "203.0.113.66")
     attacker.request("GET", reverse("staff:sign_in"))
     path = reverse("staff:sign_in")
     # A different username each time: no one account is locked; the address limit counts them.
     for number in range(SIGN_IN_LIMIT):
         server = a if number % 2 else b
         fields = {"username": f"guess{number}", "password": "not-it"}
-        status, _, page = attacker.request("POST", path, fields, server=server)
+        status, _, page = attacker.request("POST", path, fields, to=server)
         assert status == 200, (number, status, page[:300])
     # Two on A and two on B reach the limit of four: the next one is refused on either.
     for server in (a, b):
         fields = {"username": "guess-more", "password": "not-it"}
-        status, _, page = attacker.request("POST", path, fields, server=server)
+        status, _, page = attacker.request("POST", path, fields, to=server)
         assert status == 429, (server.name, status)
         assert "Sign-in paused for your connection" in page
     # Another client behind the same proxy is not affected.
-    other = Browser(b, "198.51.100.77")
+    other = proxied_browser(b, "198.51.100.77")
     other.request("GET", path)
     status, _, _ = other.request("POST", path, {"username": "guess-x", "password": "not-it"})
     assert status == 200
@@ -288,23 +238,23 @@ def test_a_staff_member_signed_in_on_one_server_is_signed_in_on_the_other(server
     device = StaticDevice.objects.create(user=staff, name="Backup codes")
     StaticToken.objects.create(device=device, token="code1234")
 
-    browser = Browser(a, "192.0.2.40")
+    browser = proxied_browser(a, "192.0.2.40")
     browser.request("GET", reverse("staff:sign_in"))
     fields = {"username": "rosa", "password": PASSWORD}
-    status, location, _ = browser.request("POST", reverse("staff:sign_in"), fields, server=a)
+    status, location, _ = browser.request("POST", reverse("staff:sign_in"), fields, to=a)
     assert status == 302 and location.startswith(reverse("staff:verify")), (status, location)
     # The second step on the other server: it knows the half-signed-in session.
-    browser.request("GET", reverse("staff:verify"), server=b)
-    status, _, _ = browser.request("POST", reverse("staff:verify"), {"code": "code1234"}, server=b)
+    browser.request("GET", reverse("staff:verify"), to=b)
+    status, _, _ = browser.request("POST", reverse("staff:verify"), {"code": "code1234"}, to=b)
     assert status == 302
     for server in (a, b, a):
-        status, _, page = browser.request("GET", reverse("staff:home"), server=server)
+        status, _, page = browser.request("GET", reverse("staff:home"), to=server)
         assert status == 200, (server.name, status)
         assert "Sign out" in page
     # Signing out on one server signs out on both.
-    browser.request("POST", reverse("staff:sign_out"), {}, server=b)
+    browser.request("POST", reverse("staff:sign_out"), {}, to=b)
     for server in (a, b):
-        status, location, _ = browser.request("GET", reverse("staff:home"), server=server)
+        status, location, _ = browser.request("GET", reverse("staff:home"), to=server)
         assert status == 302 and location.startswith(reverse("staff:sign_in")), server.name
 
 
@@ -314,16 +264,16 @@ def test_a_slot_booked_on_one_server_is_gone_from_the_others_picker_at_once(serv
     start = slot_in_three_days(location)
     picker = picker_path(consultation_type, location, start.astimezone(location.zone).date())
     for server in (b, a, b):  # first-time visitors, served from the shared cache after the first
-        status, _, page = Browser(server, "198.51.100.5").request("GET", picker)
+        status, _, page = proxied_browser(server, "198.51.100.5").request("GET", picker)
         assert status == 200 and offered(page, start), server.name
     assert [key for key in redis_keys() if ":slot-picker:" in key], redis_keys()
 
-    patient = Browser(a, "198.51.100.6")
+    patient = proxied_browser(a, "198.51.100.6")
     review = patient.reach_review(details_url(consultation_type, location, start), valid_form())
     status, location_header, _ = patient.request("POST", review, {})
     assert status == 302 and location_header.endswith("/done/")
 
-    status, _, page = Browser(b, "198.51.100.7").request("GET", picker)
+    status, _, page = proxied_browser(b, "198.51.100.7").request("GET", picker)
     assert status == 200
     assert not offered(page, start)
     # The next time of the same day is still there: the page was drawn again, not emptied.
@@ -350,7 +300,8 @@ def test_fifty_confirms_of_one_slot_across_both_servers_make_one_booking(servers
     # Each patient from an address of their own, filling in the form on one server and
     # confirming on the other: the booking in progress lives in the shared session.
     browsers = [
-        Browser(servers[(n + 1) % 2], f"10.20.{n // 200}.{n % 200 + 1}") for n in range(PATIENTS)
+        proxied_browser(servers[(n + 1) % 2], f"10.20.{n // 200}.{n % 200 + 1}")
+        for n in range(PATIENTS)
     ]
 
     def fill_in(n):
