@@ -33,12 +33,33 @@ CODE_FAILURES_ALLOWED = 5
 
 
 class CodeForm(forms.Form):
+    """The second step: an authenticator app's code or a backup code. Backup codes hold letters,
+    so the field asks for a full keyboard on a phone, not a keypad."""
+
     code = forms.CharField(
         label="Code",
         max_length=16,
-        widget=forms.TextInput({"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
         help_text="The 6 digits your authenticator app shows, or one of your backup codes.",
     )
+
+    def refused(self, message):
+        """Say why the code was refused, and empty the field for the next try."""
+        self.add_error("code", message)
+        data = self.data.copy()
+        data["code"] = ""
+        self.data = data
+
+
+class AppCodeForm(CodeForm):
+    """Setting up the authenticator app: its 6 digits only, so a phone shows a keypad."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"
+        self.fields["code"].help_text = "The 6 digits your authenticator app shows."
 
 
 def _next_url(request, default="staff:home"):
@@ -158,7 +179,7 @@ class VerifyView(View):
             logout(request)
             messages.error(request, "Too many wrong codes. Please sign in again.")
             return redirect("staff:sign_in")
-        form.add_error("code", "That code is not right, or has been used. Please try again.")
+        form.refused("That code is not right, or has been used. Please try again.")
         context = {"form": form, "next": _next_url(request)}
         return render(request, "staff/verify.html", context, status=400)
 
@@ -190,10 +211,10 @@ class EnrolView(View):
         return render(request, "staff/enrol.html", context, status=status)
 
     def get(self, request):
-        return self.render_page(request, CodeForm())
+        return self.render_page(request, AppCodeForm())
 
     def post(self, request):
-        form = CodeForm(request.POST)
+        form = AppCodeForm(request.POST)
         if not (form.is_valid() and self.device.verify_token(form.cleaned_data["code"].strip())):
             form.add_error(
                 None, "That code did not match. Check the time on your phone and try again."

@@ -135,3 +135,9 @@ def test_hostile_answers_show_escaped_on_the_patient_page(client, two_practition
     sign_in_with_second_factor(client, mine.user)
     html = client.get(reverse("staff:patient", args=[booking.patient_id])).content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
+
+
+def test_the_patient_page_makes_the_phone_number_a_link_to_call(reception):
+    patient = PatientFactory(phone="07700 900123")
+    page = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    assert '<a href="tel:07700900123">07700 900123</a>' in page

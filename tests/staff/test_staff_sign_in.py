@@ -190,3 +190,16 @@ def test_after_the_password_alone_the_menu_offers_only_sign_out(client, staff):
     assert "Sign out" in page and today_link not in page
     client.post(reverse("staff:verify"), {"code": "right123"})
     assert today_link in client.get(reverse("home")).content.decode()
+
+
+def test_a_refused_code_is_not_typed_back_and_letters_can_be_typed(client, staff):
+    """Backup codes hold letters, so the code field asks for a full keyboard; after a refusal
+    the field is empty for the next try."""
+    StaticToken.objects.create(device=StaticDevice.objects.create(user=staff), token="right123")
+    sign_in(client)
+    page = client.get(reverse("staff:verify")).content.decode()
+    assert 'name="code"' in page and 'inputmode="numeric"' not in page
+    refused = client.post(reverse("staff:verify"), {"code": "wrong42x"})
+    assert refused.status_code == 400
+    content = refused.content.decode()
+    assert "not right" in content and "wrong42x" not in content
