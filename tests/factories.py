@@ -41,7 +41,7 @@ from bookings.models import Booking, ConsultationType, Location, Practitioner, W
 from bookings.services import booking_create
 from devtools.sample_answers import booking_form
 from patients.forms import IntakeForm
-from patients.models import Assessment, Patient
+from patients.models import Assessment, HairLossIntake, Patient
 from patients.photo_files import PHOTO_FOLDER
 from patients.photos import clean_photo
 from patients.services import intake_update, recommendation_record
@@ -272,6 +272,20 @@ def make_booking(setup, start):
         starts_at=start,
         ends_at=start + timedelta(minutes=30),
     )
+
+
+def empty_intake():
+    """A consultation booked through the service, with an intake that holds no answers yet:
+    somewhere to store photos."""
+    location, _, consultation_type = bookable_clinic()
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(),
+        notify=False,
+    )
+    return HairLossIntake.objects.create(booking=booking, submitted_at=timezone.now())
 
 
 def booking_with_intake(location, consultation_type, practitioner, days, **answers):

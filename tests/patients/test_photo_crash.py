@@ -12,20 +12,16 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from bookings.services import booking_create
 from patients.choices import PHOTO_VIEWS
-from patients.models import HairLossIntake, IntakePhoto
+from patients.models import IntakePhoto
 from patients.photos import clean_photo
 from patients.services import photos_store
 from patients.storage import private_storage
 from tests.factories import (
-    PatientFactory,
-    bookable_clinic,
+    empty_intake,
     jpeg_upload,
     kill_mid_way,
-    next_slot,
     start_django_process,
     stored_photo_files,
 )
@@ -63,15 +59,7 @@ while True:
 
 
 def test_killing_a_worker_while_it_replaces_photos_loses_no_photo(tmp_path):
-    location, _, consultation_type = bookable_clinic()
-    booking = booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(),
-        notify=False,
-    )
-    intake = HairLossIntake.objects.create(booking=booking, submitted_at=timezone.now())
+    intake = empty_intake()
     content, width, height = clean_photo(jpeg_upload(size=(240, 180)))
     photos_store(photos=[(view, content, width, height) for view in VIEWS], intake=intake)
     photo_path = tmp_path / "photo.jpg"

@@ -9,19 +9,17 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import IntegrityError
-from django.utils import timezone
 
 from bookings.drafts import draft_remove_photo
-from bookings.services import booking_create
-from patients.models import HairLossIntake, IntakePhoto
+from patients.models import IntakePhoto
 from patients.photo_files import PHOTO_FOLDER, photo_file_write, photo_transaction
 from patients.photos import clean_photo
 from patients.services import photos_store
 from patients.storage import private_storage
 from tests.factories import (
-    PatientFactory,
     bookable_clinic,
     details_url,
+    empty_intake,
     jpeg_upload,
     next_slot,
     valid_form,
@@ -43,15 +41,7 @@ def stored_files():
 
 @pytest.fixture
 def intake():
-    location, _, consultation_type = bookable_clinic()
-    booking = booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(),
-        notify=False,
-    )
-    return HairLossIntake.objects.create(booking=booking, submitted_at=timezone.now())
+    return empty_intake()
 
 
 @pytest.fixture

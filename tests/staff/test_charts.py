@@ -3,24 +3,20 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookings.models import Booking
 from patients.models import Assessment
 from staff.charts import WEEKS, weekly_figures
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import BookingFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def add(setup, start, status="confirmed"):
-    return Booking.objects.create(
+    return BookingFactory(
         patient=PatientFactory(),
         practitioner=setup["practitioners"][0],
         consultation_type=setup["type"],
         location=setup["location"],
         starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        blocked_from=start,
-        blocked_until=start + timedelta(minutes=30),
         status=status,
     )
 

@@ -6,22 +6,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Booking
-from tests.factories import PatientFactory
+from tests.factories import BookingFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def add(setup, practitioner, start, status="confirmed"):
-    return Booking.objects.create(
+    return BookingFactory(
         patient=PatientFactory(first_name="Wendy", last_name=f"Week{start:%H%M}"),
         practitioner=practitioner,
         consultation_type=setup["type"],
         location=setup["location"],
         starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        blocked_from=start,
-        blocked_until=start + timedelta(minutes=30),
         status=status,
     )
 
