@@ -10,6 +10,7 @@ import io
 import os
 import random
 import re
+import select
 import signal
 import struct
 import subprocess
@@ -384,7 +385,8 @@ def all_at_once(count, fire, *, prepare=None, timeout=120):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    # Daemon threads: one that hangs fails this test and cannot keep the test process alive.
+    threads = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -434,10 +436,13 @@ def kill_mid_way(worker, rounds, log_path):
     deadline = clock.monotonic() + 60
     seen = 0
     while seen < rounds:
+        # Wait for the next line with a deadline: a worker that stalls must fail the test, not
+        # hang it.
+        ready, _, _ = select.select([worker.stdout], [], [], max(0, deadline - clock.monotonic()))
+        assert ready, f"the worker is far too slow:\n{log_path.read_text()[-3000:]}"
         line = worker.stdout.readline()
         assert line, f"the worker stopped early:\n{log_path.read_text()[-3000:]}"
         seen = int(line)
-        assert clock.monotonic() < deadline, "the worker is far too slow"
     clock.sleep(random.uniform(0, 0.05))  # any moment will do; none is chosen
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)

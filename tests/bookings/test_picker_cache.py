@@ -165,9 +165,10 @@ def test_a_booking_made_by_another_process_is_seen_on_the_next_request():
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=other_server)
+    thread = threading.Thread(target=other_server, daemon=True)
     thread.start()
     thread.join(timeout=30)
+    assert not thread.is_alive(), "the other server's booking hung"
     assert Booking.objects.count() == 1
     assert not offered(look(clinic)[0], next_slot())
 

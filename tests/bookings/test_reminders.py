@@ -78,10 +78,11 @@ def test_two_workers_at_once_send_one_reminder():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
     assert sorted(results) == ["sent"] + ["skipped: already sent"] * 3
     assert len(mail.outbox) == 1
