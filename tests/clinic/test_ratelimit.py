@@ -1,6 +1,8 @@
 """Rate limits counted in the shared cache: atomic across processes, one window's keys at a time."""
 
 import multiprocessing
+import signal
+import sys
 import types
 
 import pytest
@@ -31,18 +33,33 @@ def request_from(address):
     return RequestFactory().post("/", REMOTE_ADDR=address)
 
 
-def _count_in_a_process(args):
-    """Send ``hits`` requests through the limit in a forked process; return how many passed."""
-    hits, limit = args
+def _count_in_a_process(hits, limit):
+    """Send ``hits`` requests through the limit in a forked process; exit with how many passed.
+
+    The test process may hold handlers for SIGTERM (Playwright's event loop, say): a forked
+    child inherits them, so it goes back to the default first, or a stop could not stop it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     request = request_from("203.0.113.7")
-    return sum(ratelimit.allow(request, "test-scope", limit) for _ in range(hits))
+    sys.exit(sum(ratelimit.allow(request, "test-scope", limit) for _ in range(hits)))
 
 
 def test_hits_from_several_processes_add_up_to_exactly_the_limit(redis_cache):
     processes, hits, limit = 4, 40, 70
     # Forked processes, like gunicorn's workers: each with its own memory and connections.
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        passed = pool.map(_count_in_a_process, [(hits, limit)] * processes)
+    fork = multiprocessing.get_context("fork")
+    workers = [
+        fork.Process(target=_count_in_a_process, args=(hits, limit)) for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    hung = [worker for worker in workers if worker.is_alive()]
+    for worker in hung:
+        worker.kill()
+        worker.join()
+    assert not hung, "a counting process hung"
+    passed = [worker.exitcode for worker in workers]
     assert sum(passed) == limit, passed
 
 
