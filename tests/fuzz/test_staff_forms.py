@@ -376,7 +376,7 @@ class AssessmentFuzz(FuzzTestCase):
             "patient_summary": "Your hair loss is the common inherited kind.",
             "follow_up_type": self.type.pk,
             "follow_up_weeks": "12",
-            "sign_off": "on",
+            "action": "sign_off",
         }
         tamper = ["booking", "author", "signed_off_at"]
         form = data.draw(mutated(valid, tamper=tamper), label="form")
@@ -401,12 +401,12 @@ class AssessmentFuzz(FuzzTestCase):
             return
         event("assessment saved")
         assert pk == self.booking.pk and valid_answers
-        assert response["Location"] == reverse("staff:review", args=[pk])
+        assert response["Location"] == reverse("staff:review", args=[pk]) + "#assessment"
         saved = Assessment.objects.get(booking=self.booking)
         assert {name: getattr(saved, name) for name in AssessmentForm.MODEL_FIELDS} == (
             answers.values()
         )
-        assert (saved.signed_off_at is not None) == answers.cleaned_data["sign_off"]
+        assert (saved.signed_off_at is not None) == answers.signs_off()
         follow_up = answers.follow_up()
         assert after == {
             **before,
