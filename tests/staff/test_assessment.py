@@ -267,9 +267,7 @@ def test_pattern_and_stage_start_from_the_patients_answer(client, roles, answer,
     assert form["pattern"].value() == pattern
 
 
-def test_after_saving_the_page_shows_the_recommendation_summary_and_follow_up(
-    client, consultation
-):
+def test_after_saving_the_page_shows_the_recommendation_summary_and_follow_up(client, consultation):
     url = reverse("staff:assessment", args=[consultation.pk])
     form = assessment_form(
         follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6", action="sign_off"
