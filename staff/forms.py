@@ -119,7 +119,10 @@ class AssessmentForm(forms.Form):
 
 
 class PhoneBookingForm(PatientDetailsForm):
-    """Reception books for a patient on the phone: the same details, consent given by phone."""
+    """Reception books for a patient on the phone: the same details, consent given by phone.
+
+    For a ``patient`` found on file the details are theirs already, and not asked again.
+    """
 
     consent_care = forms.BooleanField(
         label="The patient agreed on the phone to the clinic using their information for care.",
@@ -129,10 +132,16 @@ class PhoneBookingForm(PatientDetailsForm):
     consent_photos = None
     start = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    DETAILS = ("first_name", "last_name", "email", "phone", "date_of_birth")
+
+    def __init__(self, *args, patient=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.patient = patient
         self.fields["email"].help_text = "The confirmation and private link go to this address."
         self.fields["phone"].help_text = ""
+        if patient is not None:
+            for name in self.DETAILS:
+                del self.fields[name]
 
 
 def diary_day(data, *, today: date, field: str = "day") -> date:
