@@ -75,23 +75,39 @@ def follow_up_book(
 
 
 def assessment_record(
-    *, booking: Booking, author, values: dict, sign_off: bool, follow_up=None, now: datetime
+    *,
+    booking: Booking,
+    author,
+    values: dict,
+    sign_off: bool,
+    follow_up=None,
+    now: datetime,
+    acknowledged: bool = False,
 ):
     """Record a consultation's assessment and, if ``follow_up`` is ``(consultation_type,
-    weeks)``, book the follow-up, all in one transaction: if the follow-up cannot be booked,
-    nothing is saved and BookingError says why. Return (assessment, follow-up booking or None).
+    weeks)``, book the follow-up, all in one transaction: if the follow-up cannot be booked, or
+    a screening flag against a recommended option is not ``acknowledged``, nothing is saved and
+    BookingError (or AssessmentError) says why. Return (assessment, follow-up booking or None).
     """
     with transaction.atomic():
         # The patient first, as every booking write and the erasure lock them: the follow-up
         # below locks them anyway, and an erased patient gets neither.
         patient_lock(booking.patient_id)
-        assessment = recommendation_record(
-            booking=booking, author=author, values=values, sign_off=sign_off, now=now
-        )
         follow_up_booking = None
         if follow_up is not None:
             consultation_type, weeks = follow_up
             follow_up_booking = follow_up_book(
                 booking=booking, consultation_type=consultation_type, weeks=weeks, now=now
             )
+        # After the follow-up, so that the assessment is saved once, naming it; a refusal
+        # here rolls the follow-up back with everything else.
+        assessment = recommendation_record(
+            booking=booking,
+            author=author,
+            values=values,
+            sign_off=sign_off,
+            now=now,
+            acknowledged=acknowledged,
+            follow_up=follow_up_booking,
+        )
     return assessment, follow_up_booking

@@ -408,3 +408,21 @@ class BookingDraft(models.Model):
 
     def __str__(self):
         return f"Draft {self.consultation_type} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class CalendarFeed(models.Model):
+    """A practitioner's private diary feed: an address their own calendar app polls.
+
+    Only the SHA-256 of the address's token is kept, as for a patient's private link: the
+    token is shown once, when made, and a copy of this table opens no diary. Making a new one
+    replaces the digest, so the old address stops working at once.
+    """
+
+    practitioner = models.OneToOneField(
+        Practitioner, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Diary feed of {self.practitioner}"

@@ -443,19 +443,22 @@ def booking_close(*, booking: Booking, status: str, now: datetime | None = None)
 
 def phone_booking_create(
     *,
-    details: dict,
+    details: dict | None = None,
+    patient: Patient | None = None,
     consultation_type: ConsultationType,
     location: Location,
     starts_at: datetime,
     practitioner: Practitioner | None,
     now: datetime | None = None,
 ) -> Booking:
-    """Book a consultation for a patient who phones, in one transaction: find the returning
-    patient or add them, book under the staff rules, and record the care consent they gave on
-    the phone. ``details`` are the patient's names, e-mail, phone and date of birth."""
+    """Book a consultation for a patient who phones, in one transaction: for ``patient`` when
+    staff found them on file, else the returning patient ``details`` name or a new one; under
+    the staff rules, with the care consent they gave on the phone recorded. ``details`` are the
+    patient's names, e-mail, phone and date of birth."""
     now = now or timezone.now()
     with transaction.atomic():
-        patient = patient_from_details(details)
+        if patient is None:
+            patient = patient_from_details(details)
         booking = booking_create(
             patient=patient,
             consultation_type=consultation_type,

@@ -190,6 +190,22 @@ class Assessment(models.Model):
     rationale = models.TextField()
     patient_summary = models.TextField(help_text="Plain words, for the patient.")
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    # Recorded as the flags read when the practitioner saved, so that a rule changed later
+    # does not rewrite what they were shown and weighed.
+    acknowledged_flags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The screening flags against a recommended option that the practitioner "
+        "acknowledged: treatment, severity and reason of each.",
+    )
+    follow_up = models.ForeignKey(
+        "bookings.Booking",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The next visit booked with this assessment.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = audited()
@@ -201,3 +217,11 @@ class Assessment(models.Model):
         """The recommended options in words, in the order the practitioner chose them."""
         names = dict(choices.RECOMMENDATIONS)
         return [names.get(code, code) for code in self.recommendations]
+
+    def acknowledged_flag_labels(self) -> list[str]:
+        """The acknowledged screening flags in words, as they read when acknowledged."""
+        severities = dict(choices.SEVERITIES)
+        return [
+            f"{severities.get(flag.get('severity'), flag.get('severity'))}: {flag.get('reason')}"
+            for flag in self.acknowledged_flags
+        ]

@@ -31,3 +31,26 @@ def evaluate(answers: dict[str, str], rules) -> list[Flag]:
         if answers.get(rule.question) == rule.answer
     ]
     return sorted(flags, key=lambda f: (SEVERITY_RANK.get(f.severity, 99), f.treatment))
+
+
+# The recommended options (choices.RECOMMENDATIONS) each flagged treatment (choices.FLAG_TREATMENTS)
+# speaks of. Tests, referral and "no treatment" are never held back by a flag.
+_INJECTED = {"prp", "stem_cell_adipose", "stem_cell_marrow", "exosomes"}
+_TREATMENTS = _INJECTED | {"micro_needling", "medication", "transplant"}
+FLAGGED_OPTIONS = {
+    "prp": {"prp"},
+    "stem_cell": {"stem_cell_adipose", "stem_cell_marrow"},
+    "exosomes": {"exosomes"},
+    "micro_needling": {"micro_needling"},
+    "medication": {"medication"},
+    "transplant": {"transplant"},
+    "injections": _INJECTED,
+    "all": _TREATMENTS,
+}
+
+
+def flags_against(flags, recommendations) -> list:
+    """Return the flags (anything with ``treatment``) that speak against one of the
+    recommended options, in the order given."""
+    chosen = set(recommendations or ())
+    return [flag for flag in flags if FLAGGED_OPTIONS.get(flag.treatment, set()) & chosen]

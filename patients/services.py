@@ -182,19 +182,59 @@ def intake_update(*, booking, values: dict, photos, now: datetime) -> HairLossIn
     return intake
 
 
-def recommendation_record(*, booking, author, values: dict, sign_off: bool, now: datetime):
+class AssessmentError(Exception):
+    """An assessment rule refused the save; ``message`` is fit to show to the practitioner."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def flags_unacknowledged_message(flags) -> str:
+    """Say which flags speak against the chosen options, for a practitioner to weigh."""
+    listed = "; ".join(f"{flag.get_severity_display()}, {flag.reason}" for flag in flags)
+    return (
+        "A screening flag speaks against an option you recommend: "
+        f"{listed} Tick to acknowledge it, or change the options."
+    )
+
+
+def recommendation_record(
+    *,
+    booking,
+    author,
+    values: dict,
+    sign_off: bool,
+    now: datetime,
+    acknowledged: bool = False,
+    follow_up=None,
+):
     """Record (or update) the assessment and recommendation of a consultation.
 
+    A recommended option that a screening flag of this consultation cautions against, defers or
+    contraindicates needs the practitioner's ``acknowledged``; the flags they acknowledged are
+    recorded with the assessment (and so in its history), else AssessmentError says which.
+    ``follow_up`` is the visit booked with it, kept once booked.
     Signing off stamps the time once: the patient may read the summary from then on. A
     follow-up booked with it is the booking layer's service
     (``bookings.follow_up.assessment_record``), which calls this one.
     """
     with transaction.atomic():
+        flags = ScreeningFlag.objects.filter(intake__booking=booking).order_by("pk")
+        against = screening.flags_against(flags, values.get("recommendations"))
+        if against and not acknowledged:
+            raise AssessmentError(flags_unacknowledged_message(against))
         assessment = Assessment.objects.filter(booking=booking).first() or Assessment(
             booking=booking, author=author
         )
         for name, value in values.items():
             setattr(assessment, name, value)
+        assessment.acknowledged_flags = [
+            {"treatment": flag.treatment, "severity": flag.severity, "reason": flag.reason}
+            for flag in against
+        ]
+        if follow_up is not None:
+            assessment.follow_up = follow_up
         if sign_off and assessment.signed_off_at is None:
             assessment.signed_off_at = now
         assessment.save()

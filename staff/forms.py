@@ -11,13 +11,22 @@ from django import forms
 from bookings.forms import DayForm, PatientDetailsForm
 from bookings.models import ConsultationType
 from patients import choices
+from patients.screening import flags_against
+from patients.services import flags_unacknowledged_message
 
 # How far from today the day and week views go: a year either way.
 DAYS_SHOWN_EITHER_WAY = 366
 PATIENT_QUERY_LENGTH = 100
 
 
+# The two ways an assessment is saved: the name and values of its two submit buttons.
+SAVE_DRAFT, SIGN_OFF = "draft", "sign_off"
+
+
 class AssessmentForm(forms.Form):
+    """The assessment and recommendation, validated against the consultation's screening flags
+    (``flags``): an option a flag speaks against needs the practitioner's acknowledgement."""
+
     pattern = forms.ChoiceField(label="Pattern", choices=choices.PATTERNS)
     stage = forms.ChoiceField(label="Stage", choices=choices.STAGES)
     likely_cause = forms.ChoiceField(label="Likely cause", choices=choices.LIKELY_CAUSES)
@@ -25,6 +34,10 @@ class AssessmentForm(forms.Form):
         label="Recommended options",
         choices=choices.RECOMMENDATIONS,
         widget=forms.CheckboxSelectMultiple,
+    )
+    acknowledge_flags = forms.BooleanField(
+        label="I have weighed the screening flags against the options I recommend.",
+        required=False,
     )
     rationale = forms.CharField(
         label="Rationale (for the clinical record)",
@@ -46,9 +59,6 @@ class AssessmentForm(forms.Form):
     follow_up_weeks = forms.IntegerField(
         label="In how many weeks", min_value=1, max_value=52, required=False
     )
-    sign_off = forms.BooleanField(
-        label="Sign off: the patient can read the summary", required=False
-    )
 
     MODEL_FIELDS = [
         "pattern",
@@ -59,6 +69,27 @@ class AssessmentForm(forms.Form):
         "patient_summary",
     ]
 
+    def __init__(self, *args, flags=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.flags = list(flags)
+        self.flags_against = []
+
+    @classmethod
+    def initial_for(cls, *, assessment, intake) -> dict:
+        """Start from the saved assessment; else pattern and stage from the patient's own
+        answer, for the practitioner to confirm or correct."""
+        if assessment is not None:
+            initial = {name: getattr(assessment, name) for name in cls.MODEL_FIELDS}
+            initial["acknowledge_flags"] = bool(assessment.acknowledged_flags)
+            return initial
+        stage = getattr(intake, "stage", "")
+        initial = {"stage": stage} if stage else {}
+        if stage.startswith("nh"):
+            initial["pattern"] = "male_pattern"
+        elif stage.startswith("l"):
+            initial["pattern"] = "female_pattern"
+        return initial
+
     def clean(self):
         cleaned = super().clean()
         options = cleaned.get("recommendations") or []
@@ -68,10 +99,18 @@ class AssessmentForm(forms.Form):
             self.add_error("recommendations", "Scarring alopecia needs a specialist referral.")
         if bool(cleaned.get("follow_up_type")) != bool(cleaned.get("follow_up_weeks")):
             self.add_error("follow_up_weeks", "Choose both the follow-up and when it should be.")
+        self.flags_against = flags_against(self.flags, options)
+        if self.flags_against and not cleaned.get("acknowledge_flags"):
+            self.add_error("acknowledge_flags", flags_unacknowledged_message(self.flags_against))
         return cleaned
 
     def values(self):
         return {name: self.cleaned_data[name] for name in self.MODEL_FIELDS}
+
+    def signs_off(self) -> bool:
+        """Which button was pressed: only "Sign off and share" shares; anything else is a
+        draft, the safe reading of a form sent without its button."""
+        return self.data.get("action") == SIGN_OFF
 
     def follow_up(self):
         if self.cleaned_data.get("follow_up_type"):
@@ -80,7 +119,10 @@ class AssessmentForm(forms.Form):
 
 
 class PhoneBookingForm(PatientDetailsForm):
-    """Reception books for a patient on the phone: the same details, consent given by phone."""
+    """Reception books for a patient on the phone: the same details, consent given by phone.
+
+    For a ``patient`` found on file the details are theirs already, and not asked again.
+    """
 
     consent_care = forms.BooleanField(
         label="The patient agreed on the phone to the clinic using their information for care.",
@@ -90,10 +132,16 @@ class PhoneBookingForm(PatientDetailsForm):
     consent_photos = None
     start = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    DETAILS = ("first_name", "last_name", "email", "phone", "date_of_birth")
+
+    def __init__(self, *args, patient=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.patient = patient
         self.fields["email"].help_text = "The confirmation and private link go to this address."
         self.fields["phone"].help_text = ""
+        if patient is not None:
+            for name in self.DETAILS:
+                del self.fields[name]
 
 
 def diary_day(data, *, today: date, field: str = "day") -> date:

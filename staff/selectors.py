@@ -107,6 +107,15 @@ def reviewable_booking(*, user, pk: int):
     )
 
 
+def booking_assessment(booking):
+    """The consultation's assessment, with the follow-up it booked, or None."""
+    return (
+        Assessment.objects.filter(booking=booking)
+        .select_related("follow_up__practitioner__user", "follow_up__location")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class EarlierVisits:
     visits: list  # (booking, its assessment where readable, else None), newest first

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from staff import auth
-from staff.views import phone, records, reviews, today
+from staff.views import phone, profile, records, reviews, today
 
 app_name = "staff"
 
@@ -26,6 +26,13 @@ urlpatterns = [
     path("reviews/<int:pk>/", reviews.ReviewView.as_view(), name="review"),
     path("reviews/<int:pk>/assessment/", reviews.AssessmentView.as_view(), name="assessment"),
     path("photos/<int:pk>/", reviews.StaffPhotoView.as_view(), name="photo"),
+    path("me/", profile.ProfileView.as_view(), name="profile"),
+    path(
+        "me/diary-feed/<slug:action>/",
+        profile.CalendarFeedChangeView.as_view(),
+        name="calendar_feed_change",
+    ),
+    path("diary/<str:token>.ics", profile.CalendarFeedView.as_view(), name="calendar_feed"),
     path("sign-in/", auth.StaffSignInView.as_view(), name="sign_in"),
     path("sign-in/code/", auth.VerifyView.as_view(), name="verify"),
     path("sign-in/set-up/", auth.EnrolView.as_view(), name="enrol"),

@@ -313,7 +313,8 @@ def assessed(booking, author, recommendations=("prp", "stem_cell_adipose")):
 
 
 def signed_off_recommendation(booking, author, rationale, summary):
-    """Record a signed-off assessment recommending PRP, through the service."""
+    """Record a signed-off assessment recommending PRP, through the service, any screening
+    flag against PRP acknowledged."""
     return recommendation_record(
         booking=booking,
         author=author,
@@ -327,6 +328,7 @@ def signed_off_recommendation(booking, author, rationale, summary):
         },
         sign_off=True,
         now=timezone.now(),
+        acknowledged=True,
     )
 
 

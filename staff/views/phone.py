@@ -1,5 +1,11 @@
 """Reception books a consultation for a patient who phones: the same services and rules as the
-public flow, without the online notice and horizon."""
+public flow, without the online notice and horizon.
+
+The page is one form. Its buttons other than "Book" (show free times, another day, find a
+patient, book for the patient found, someone else) send everything typed so far and get the
+page back with it, so nothing is lost; with htmx only the part that changed is swapped in, and
+without JavaScript the whole page comes back the same way.
+"""
 
 from datetime import date, timedelta
 
@@ -13,8 +19,15 @@ from bookings import drafts, selectors
 from bookings.models import ConsultationType, Location
 from bookings.services import BookingError, phone_booking_create
 from clinic.times import format_local
+from patients.models import Patient
 from staff.auth import StaffRequiredMixin
-from staff.forms import PhoneBookingForm, bookable_day
+from staff.forms import PatientSearchForm, PhoneBookingForm, bookable_day
+from staff.selectors import patient_search
+
+PATIENT_GONE = (
+    "That patient's record could not be found (or their data was erased): find them again, "
+    "or type their details."
+)
 
 
 def _choice(params):
@@ -44,7 +57,27 @@ def _choice(params):
         "practitioners": practitioners,
         "practitioner": practitioner,
         "day": day,
+        "today": today,
     }
+
+
+def chosen_patient(value) -> tuple[Patient | None, str]:
+    """The patient on file a booking is for (``patient`` in the form), and what went wrong:
+    nothing chosen is (None, ""); one that is not there, or was erased, is (None, a reason)."""
+    value = (value or "").strip()
+    if not value:
+        return None, ""
+    patient = None
+    if value.isdigit() and len(value) < 19:
+        patient = Patient.objects.filter(pk=int(value), erased_at__isnull=True).first()
+    return (patient, "") if patient else (None, PATIENT_GONE)
+
+
+def _action(post) -> str:
+    """Which button sent the form; a form sent without one books, as before."""
+    if post.get("use_patient"):
+        return "use"
+    return post.get("action", "book")
 
 
 class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
@@ -52,7 +85,7 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
     raise_exception = True
     template_name = "staff/phone_booking.html"
 
-    def render_page(self, request, choice, form, status=200, alternatives=()):
+    def render_page(self, request, choice, form, *, status=200, alternatives=(), found=None):
         slots = []
         if choice["consultation_type"] and choice["location"]:
             slots = selectors.available_slots(
@@ -63,17 +96,35 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 practitioner=choice["practitioner"],
                 by_staff=True,
             ).slots
-        context = {**choice, "form": form, "slots": slots, "alternatives": alternatives}
-        context["previous_day"] = choice["day"] - timedelta(days=1)
-        context["next_day"] = choice["day"] + timedelta(days=1)
+        context = {
+            **choice,
+            "form": form,
+            "patient": form.patient,
+            "slots": slots,
+            "alternatives": alternatives,
+            "can_find": request.user.has_perm("patients.view_patient"),
+            "find": request.POST.get("find", "") if request.method == "POST" else "",
+            "found": found,
+            "previous_day": choice["day"] - timedelta(days=1),
+            "next_day": choice["day"] + timedelta(days=1),
+        }
         return render(request, self.template_name, context, status=status)
 
     def get(self, request):
-        return self.render_page(request, _choice(request.GET), PhoneBookingForm())
+        patient = None
+        if request.user.has_perm("patients.view_patient"):
+            patient, _ = chosen_patient(request.GET.get("patient"))
+        return self.render_page(request, _choice(request.GET), PhoneBookingForm(patient=patient))
 
     def post(self, request):
+        action = _action(request.POST)
+        if action != "book":
+            return self.refresh(request, action)
         choice = _choice(request.POST)
-        form = PhoneBookingForm(request.POST)
+        patient, gone = chosen_patient(request.POST.get("patient"))
+        form = PhoneBookingForm(request.POST, patient=patient)
+        if gone:
+            form.add_error(None, gone)
         starts_at = drafts.parse_start(request.POST.get("start", ""))
         chosen_type = choice["consultation_type"]
         if chosen_type is None or chosen_type.slug != request.POST.get("type"):
@@ -84,7 +135,8 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             return self.render_page(request, choice, form, status=400)
         try:
             booking = phone_booking_create(
-                details=form.cleaned_data,
+                details=None if patient else form.cleaned_data,
+                patient=patient,
                 consultation_type=choice["consultation_type"],
                 location=choice["location"],
                 starts_at=starts_at,
@@ -95,10 +147,40 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             return self.render_page(
                 request, choice, form, status=409, alternatives=error.alternatives
             )
-        when = format_local(booking.starts_at, booking.location.zone, "l j F, H:i")
+        when = format_local(booking.starts_at, booking.location.zone, "l j F Y, H:i")
         messages.success(
             request,
             f"Booked {booking.patient.full_name} with {booking.practitioner.display_name}, "
-            f"{when}. Their confirmation e-mail and private link are on the way.",
+            f"{when}, at {booking.location.name}. Their confirmation e-mail and private link "
+            "are on the way.",
         )
         return redirect("staff:home")
+
+    def refresh(self, request, action):
+        """The page again with everything typed kept, after a button that books nothing."""
+        params = request.POST.copy()
+        if action in ("earlier", "later"):
+            # From the day shown, one day either way (the day field holds the day shown).
+            shown = _choice(request.POST)["day"]
+            step = -1 if action == "earlier" else 1
+            params["day"] = (shown + timedelta(days=step)).isoformat()
+        choice = _choice(params)
+        can_find = request.user.has_perm("patients.view_patient")
+        patient = None
+        if action == "use" and can_find:
+            patient, _ = chosen_patient(request.POST.get("use_patient"))
+        elif action != "someone_else":
+            patient, _ = chosen_patient(request.POST.get("patient"))
+        found = None
+        if action == "find" and can_find:
+            query = PatientSearchForm({"q": request.POST.get("find", "")}).query()
+            found = [
+                p
+                for p in patient_search(query, birth_date=PatientSearchForm.birth_date)
+                if p.erased_at is None
+            ]
+        # Unbound, from what was sent: the page comes back as typed, with no error shown for
+        # a field not filled in yet.
+        typed = {name: params.get(name) for name in params if name != "csrfmiddlewaretoken"}
+        form = PhoneBookingForm(initial=typed, patient=patient)
+        return self.render_page(request, choice, form, found=found)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -31,7 +32,8 @@ class PatientSearchView(StaffRequiredMixin, PermissionRequiredMixin, TemplateVie
 
 
 class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """A patient's contact details and the timeline of their consultations. Staff whose role
+    """A patient's contact details, the timeline of their consultations, and what staff do for
+    them: book another, move or cancel an upcoming one, call or write. Staff whose role
     reads clinical data also see, for the consultations they may review, the screening flags,
     the photos and the assessment with its recommendation; those reads are recorded."""
 
@@ -51,8 +53,18 @@ class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             )
             assessments = [(r["assessment"], patient.pk) for r in shown if r["assessment"]]
             record_reads(self.request, "assessment", assessments)
+        now = timezone.now()
         timeline = [(booking, clinical.get(booking.pk)) for booking in bookings]
-        return super().get_context_data(patient=patient, timeline=timeline, **kwargs)
+        user = self.request.user
+        return super().get_context_data(
+            patient=patient,
+            timeline=timeline,
+            now=now,
+            # The diary's own actions, offered here for this patient's upcoming consultations.
+            can_book=patient.erased_at is None and user.has_perm("bookings.add_booking"),
+            can_change=user.has_perm("bookings.change_booking"),
+            **kwargs,
+        )
 
 
 class PatientExportView(StaffRequiredMixin, PermissionRequiredMixin, View):

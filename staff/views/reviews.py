@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -22,11 +23,12 @@ from clinic.audit import record_read, record_reads
 from clinic.times import format_local
 from clinic.views import error_page
 from patients.forms import IntakeForm
-from patients.models import Assessment, IntakePhoto
+from patients.models import IntakePhoto
 from patients.photo_files import photo_open
+from patients.services import AssessmentError
 from staff import selectors
 from staff.auth import StaffRequiredMixin
-from staff.forms import AssessmentForm, PageForm
+from staff.forms import SAVE_DRAFT, SIGN_OFF, AssessmentForm, PageForm
 
 QUEUE_PAGE_SIZE = 25
 
@@ -60,36 +62,46 @@ def reviewable_or_404(request, pk):
         raise Http404("No consultation with answers that you review.") from None
 
 
-class ReviewView(ClinicalAccessMixin, TemplateView):
-    """One consultation's intake, laid out for a clinician: flags first, photos by view."""
-
-    template_name = "staff/review.html"
-
-    def get_context_data(self, **kwargs):
-        booking = reviewable_or_404(self.request, self.kwargs["pk"])
-        intake = booking.intake
-        record_read(self.request, "intake", intake, booking.patient_id)
-        assessment = Assessment.objects.filter(booking=booking).first()
-        if assessment:
-            record_read(self.request, "assessment", assessment, booking.patient_id)
+def review_page(request, booking, *, form=None, status=200):
+    """The review: the screening flags, the patient's answers and photos, earlier visits, and
+    beside them the saved assessment and its form. Every clinical read shown is recorded."""
+    intake = getattr(booking, "intake", None)
+    assessment = selectors.booking_assessment(booking)
+    flags, answers, photos = [], None, []
+    if intake is not None:
+        record_read(request, "intake", intake, booking.patient_id)
+        flags = selectors.sorted_flags(intake.flags.all())
         answers = IntakeForm(data=_as_form_data(IntakeForm.initial_from(intake)))
         answers.is_valid()
         photos = list(intake.photos.all())
-        earlier = selectors.earlier_visits(user=self.request.user, booking=booking)
-        record_reads(
-            self.request, "assessment", [(a, booking.patient_id) for a in earlier.assessments]
-        )
-        return super().get_context_data(
-            booking=booking,
-            intake=intake,
-            flags=selectors.sorted_flags(intake.flags.all()),
-            answers=answers,
-            photos=photos,
-            photo_rows=selectors.photos_by_view(photos, earlier.photos),
-            previous=earlier.visits,
-            assessment=assessment,
-            **kwargs,
-        )
+    if assessment:
+        record_read(request, "assessment", assessment, booking.patient_id)
+    earlier = selectors.earlier_visits(user=request.user, booking=booking)
+    record_reads(request, "assessment", [(a, booking.patient_id) for a in earlier.assessments])
+    if form is None and request.user.has_perm("patients.add_assessment"):
+        initial = AssessmentForm.initial_for(assessment=assessment, intake=intake)
+        form = AssessmentForm(initial=initial, flags=flags)
+    context = {
+        "booking": booking,
+        "intake": intake,
+        "flags": flags,
+        "answers": answers,
+        "photos": photos,
+        "photo_rows": selectors.photos_by_view(photos, earlier.photos),
+        "previous": earlier.visits,
+        "assessment": assessment,
+        "form": form,
+        "sign_off": SIGN_OFF,
+        "save_draft": SAVE_DRAFT,
+    }
+    return render(request, "staff/review.html", context, status=status)
+
+
+class ReviewView(ClinicalAccessMixin, View):
+    """One consultation's intake, laid out for a clinician, with the assessment beside it."""
+
+    def get(self, request, pk):
+        return review_page(request, reviewable_or_404(request, pk))
 
 
 def _as_form_data(initial):
@@ -124,55 +136,61 @@ class StaffPhotoView(ClinicalAccessMixin, View):
 
 
 class AssessmentView(ClinicalAccessMixin, View):
-    """Record the assessment and recommendation; optionally book the follow-up."""
+    """Record the assessment and recommendation as a draft or signed off; optionally book the
+    follow-up. The form sits on the review page, beside the evidence it weighs."""
 
     permission_required = ("patients.view_hairlossintake", "patients.add_assessment")
-    template_name = "staff/assessment.html"
 
     def booking(self):
         try:
             return (
                 selectors.visible_bookings(self.request.user)
-                .select_related("patient", "practitioner__user", "location", "consultation_type")
+                .select_related(
+                    "patient", "practitioner__user", "location", "consultation_type", "intake"
+                )
                 .get(pk=self.kwargs["pk"])
             )
         except Booking.DoesNotExist:
             raise Http404("No consultation that you review.") from None
 
     def get(self, request, pk):
-        booking = self.booking()
-        existing = Assessment.objects.filter(booking=booking).first()
-        initial = {}
-        if existing:
-            record_read(request, "assessment", existing, booking.patient_id)
-            initial = {name: getattr(existing, name) for name in AssessmentForm.MODEL_FIELDS}
-        form = AssessmentForm(initial=initial)
-        return render(
-            request, self.template_name, {"booking": booking, "form": form, "existing": existing}
-        )
+        return review_page(request, self.booking())
 
     def post(self, request, pk):
         booking = self.booking()
-        form = AssessmentForm(request.POST)
+        intake = getattr(booking, "intake", None)
+        flags = list(intake.flags.all()) if intake is not None else []
+        form = AssessmentForm(request.POST, flags=flags)
         if form.is_valid():
             try:
-                _, follow_up = assessment_record(
+                assessment, follow_up = assessment_record(
                     booking=booking,
                     author=request.user,
                     values=form.values(),
-                    sign_off=form.cleaned_data["sign_off"],
+                    sign_off=form.signs_off(),
+                    acknowledged=form.cleaned_data["acknowledge_flags"],
                     follow_up=form.follow_up(),
                     now=timezone.now(),
                 )
-            except BookingError as error:
+            except (BookingError, AssessmentError) as error:
                 form.add_error(None, error.message)
             else:
-                done = "Assessment saved."
-                if follow_up:
-                    when = format_local(follow_up.starts_at, booking.location.zone, "l j F, H:i")
-                    done += f" Follow-up booked for {when}."
-                messages.success(request, done)
-                return redirect("staff:review", pk=booking.pk)
-        existing = Assessment.objects.filter(booking=booking).first()
-        context = {"booking": booking, "form": form, "existing": existing}
-        return render(request, self.template_name, context, status=400)
+                messages.success(request, _saved_message(assessment, follow_up))
+                # To the saved assessment itself, which on a phone comes after the evidence.
+                target = "staff:review" if intake is not None else "staff:assessment"
+                return redirect(reverse(target, args=[booking.pk]) + "#assessment")
+        return review_page(request, booking, form=form, status=400)
+
+
+def _saved_message(assessment, follow_up) -> str:
+    if assessment.signed_off_at:
+        done = "Assessment signed off: the patient can read the summary through their link."
+    else:
+        done = "Draft saved: the patient cannot read it until you sign it off."
+    if follow_up:
+        when = format_local(follow_up.starts_at, follow_up.location.zone, "l j F Y, H:i")
+        done += (
+            f" Follow-up booked for {when} with {follow_up.practitioner.display_name} "
+            f"at {follow_up.location.name}."
+        )
+    return done

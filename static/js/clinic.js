@@ -79,6 +79,13 @@
     root.querySelectorAll("form[data-single-submit]").forEach(singleSubmit);
   }
 
+  // htmx carries "class", "style", "width" and "height" over from an element it replaces to
+  // the new one with the same id, for transitions. Writing a style attribute is an inline style,
+  // which the Content-Security-Policy refuses (style-src 'self'); no page animates one.
+  if (window.htmx) {
+    window.htmx.config.attributesToSettle = ["class", "width", "height"];
+  }
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSwap", function (event) { showLocalTimes(event.target); });
 })();

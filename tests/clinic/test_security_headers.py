@@ -7,7 +7,9 @@ being checked here.
 import pytest
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from bookings.diary_feed import calendar_feed_renew
 from clinic import roles as role_names
 from tests.factories import (
     UserFactory,
@@ -55,6 +57,7 @@ def pages(roles, screening_rules):
     )
     draft = started["Location"].split("/")[3]
     token = booking.token
+    feed = calendar_feed_renew(practitioner=practitioner, now=timezone.now())
     addresses = {
         "home": reverse("home"),
         "treatments": reverse("treatments"),
@@ -77,6 +80,8 @@ def pages(roles, screening_rules):
         "staff:verify": reverse("staff:verify"),
         "staff:enrol": reverse("staff:enrol"),
         "staff:sign_out": reverse("staff:sign_out"),
+        # A calendar app's: the token in the address is the whole of its access.
+        "staff:calendar_feed": reverse("staff:calendar_feed", args=[feed]),
     }
     staff = {
         "staff:home": reverse("staff:home"),
@@ -93,6 +98,8 @@ def pages(roles, screening_rules):
         "staff:reschedule": reverse("staff:reschedule", args=[booking.pk]),
         "staff:booking_action": reverse("staff:booking_action", args=[booking.pk, "check-in"]),
         "staff:backup_codes": reverse("staff:backup_codes"),
+        "staff:profile": reverse("staff:profile"),
+        "staff:calendar_feed_change": reverse("staff:calendar_feed_change", args=["new"]),
     }
     chief = UserFactory(username="chief")
     chief.groups.add(roles[role_names.CLINIC_ADMIN])

@@ -25,6 +25,7 @@ from patients.forms import IntakeForm
 from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
 from patients.services import intake_submit
 from staff.forms import AssessmentForm, PhoneBookingForm
+from staff.views.phone import chosen_patient
 from tests.factories import (
     BookingFactory,
     ConsultationTypeFactory,
@@ -127,24 +128,35 @@ class PhoneBookingFuzz(StaffFormFuzz):
             "date_of_birth": "1990-04-02",
             "consent_care": "on",
         }
-        form = data.draw(mutated(valid, tamper=["consent_photos", "patient", "status"]))
+        tamper = ["consent_photos", "patient", "status", "action", "use_patient", "find"]
+        form = data.draw(mutated(valid, tamper=tamper))
         before = row_counts(*RECORDS)
 
         response = self.send("post", reverse("staff:phone_booking"), form)
 
         status = response.status_code
-        assert status in (302, 400, 409), status
         after = row_counts(*RECORDS)
         posted = response.wsgi_request.POST
+        if posted.get("use_patient") or posted.get("action", "book") != "book":
+            # Any other button (free times, another day, find, choose a patient) books nothing.
+            event("refreshed")
+            assert status == 200, status
+            assert after == before
+            return
+        assert status in (302, 400, 409), status
         wanted = drafts.parse_start(posted.get("start", ""))
-        details = PhoneBookingForm(posted)
+        patient, gone = chosen_patient(posted.get("patient"))
+        details = PhoneBookingForm(posted, patient=patient)
         if status == 302:
             event("booked")
             assert response["Location"] == reverse("staff:home")
-            assert details.is_valid() and posted.get("type") == self.type.slug
+            assert not gone and details.is_valid() and posted.get("type") == self.type.slug
             booking = Booking.objects.latest("pk")
             assert booking.starts_at == wanted and kind in ("free", "far_ahead")
-            assert booking.patient.email == details.cleaned_data["email"]
+            if patient is not None:
+                assert booking.patient_id == patient.pk
+            else:
+                assert booking.patient.email == details.cleaned_data["email"]
             assert after["Booking"] == before["Booking"] + 1
             assert after["Consent"] == before["Consent"] + 1
             assert after["Patient"] - before["Patient"] in (0, 1)
@@ -152,7 +164,8 @@ class PhoneBookingFuzz(StaffFormFuzz):
         else:
             assert after == before
             bookable = wanted in (self.free, self.starts()["far_ahead"])
-            if details.is_valid() and posted.get("type") == self.type.slug and bookable:
+            valid_form = not gone and details.is_valid()
+            if valid_form and posted.get("type") == self.type.slug and bookable:
                 raise AssertionError("a valid phone booking at a free time was refused")
 
 
@@ -376,7 +389,7 @@ class AssessmentFuzz(FuzzTestCase):
             "patient_summary": "Your hair loss is the common inherited kind.",
             "follow_up_type": self.type.pk,
             "follow_up_weeks": "12",
-            "sign_off": "on",
+            "action": "sign_off",
         }
         tamper = ["booking", "author", "signed_off_at"]
         form = data.draw(mutated(valid, tamper=tamper), label="form")
@@ -401,12 +414,12 @@ class AssessmentFuzz(FuzzTestCase):
             return
         event("assessment saved")
         assert pk == self.booking.pk and valid_answers
-        assert response["Location"] == reverse("staff:review", args=[pk])
+        assert response["Location"] == reverse("staff:review", args=[pk]) + "#assessment"
         saved = Assessment.objects.get(booking=self.booking)
         assert {name: getattr(saved, name) for name in AssessmentForm.MODEL_FIELDS} == (
             answers.values()
         )
-        assert (saved.signed_off_at is not None) == answers.cleaned_data["sign_off"]
+        assert (saved.signed_off_at is not None) == answers.signs_off()
         follow_up = answers.follow_up()
         assert after == {
             **before,

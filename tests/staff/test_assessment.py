@@ -9,6 +9,7 @@ from bookings.models import Booking
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
 from patients.models import Assessment
+from staff.forms import AssessmentForm
 from tests.factories import (
     UserFactory,
     bookable_clinic,
@@ -44,7 +45,7 @@ def assessment_form(**overrides):
 def test_practitioner_records_a_recommendation_and_books_the_follow_up(client, consultation):
     url = reverse("staff:assessment", args=[consultation.pk])
     form = assessment_form(
-        follow_up_type=consultation.consultation_type.pk, follow_up_weeks="12", sign_off="on"
+        follow_up_type=consultation.consultation_type.pk, follow_up_weeks="12", action="sign_off"
     )
     page = client.post(url, form, follow=True)
     assert "Follow-up booked for" in page.content.decode()
@@ -70,7 +71,7 @@ def test_the_patient_sees_the_summary_only_once_signed_off(client, consultation)
 
     patient = Client()
     assert "We suggest PRP" not in patient.get(manage).content.decode()
-    client.post(url, assessment_form(sign_off="on"))
+    client.post(url, assessment_form(action="sign_off"))
     assert "We suggest PRP" in patient.get(manage).content.decode()
     assert Assessment.objects.get().history.count() == 2
 
@@ -153,3 +154,173 @@ def test_a_reviewed_consultation_leaves_the_queue(client, consultation):
         consultation.patient.full_name
         not in client.get(reverse("staff:review_queue")).content.decode()
     )
+
+
+@pytest.fixture
+def cautioned(client, roles, screening_rules):
+    """A consultation whose patient takes blood thinners: "Caution: PRP" and "Caution: Hair
+    transplant" flags; the practitioner signed in."""
+    location, (practitioner,), consultation_type = bookable_clinic()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    booking = booking_with_intake(
+        location, consultation_type, practitioner, 2, screen_anticoagulants="yes"
+    )
+    sign_in_with_second_factor(client, practitioner.user)
+    return booking
+
+
+def test_prp_against_a_caution_flag_is_refused_until_acknowledged(client, cautioned):
+    url = reverse("staff:assessment", args=[cautioned.pk])
+    response = client.post(url, assessment_form())
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "A screening flag speaks against an option you recommend" in html
+    assert "caution for PRP (bruising, weaker effect)" in html
+    assert "common inherited kind" in html  # the typing is kept
+    assert not Assessment.objects.exists()
+
+    assert client.post(url, assessment_form(acknowledge_flags="on")).status_code == 302
+    assessment = Assessment.objects.get()
+    assert assessment.acknowledged_flags == [
+        {
+            "treatment": "prp",
+            "severity": "caution",
+            "reason": "Takes anticoagulant or antiplatelet medicines: caution for PRP "
+            "(bruising, weaker effect).",
+        }
+    ]
+    # In the change history too, as every change of an assessment is.
+    assert assessment.history.get().acknowledged_flags == assessment.acknowledged_flags
+
+
+def test_options_no_flag_speaks_against_need_no_acknowledgement(client, cautioned):
+    url = reverse("staff:assessment", args=[cautioned.pk])
+    form = assessment_form(recommendations=["medication", "blood_tests"])
+    assert client.post(url, form).status_code == 302
+    assert Assessment.objects.get().acknowledged_flags == []
+
+
+def test_a_contraindication_against_injections_holds_exosomes_too(client, roles, screening_rules):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    booking = booking_with_intake(
+        location, consultation_type, practitioner, 2, screen_bleeding_disorder="yes"
+    )
+    sign_in_with_second_factor(client, practitioner.user)
+    url = reverse("staff:assessment", args=[booking.pk])
+    response = client.post(url, assessment_form(recommendations=["exosomes"]))
+    assert response.status_code == 400
+    assert "check clotting before any injected treatment" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_the_service_refuses_an_unacknowledged_flag_whatever_the_form_said(cautioned):
+    from django.utils import timezone
+
+    from patients.services import AssessmentError, recommendation_record
+
+    values = {k: v for k, v in assessment_form().items() if k in AssessmentForm.MODEL_FIELDS}
+    with pytest.raises(AssessmentError, match="caution for PRP"):
+        recommendation_record(
+            booking=cautioned,
+            author=cautioned.practitioner.user,
+            values=values,
+            sign_off=True,
+            now=timezone.now(),
+        )
+    assert not Assessment.objects.exists()
+
+
+def test_save_draft_keeps_it_from_the_patient_and_sign_off_shares_it(client, consultation):
+    url = reverse("staff:assessment", args=[consultation.pk])
+    page = client.post(url, assessment_form(action="draft"), follow=True)
+    assert "Draft saved: the patient cannot read it" in page.content.decode()
+    assert Assessment.objects.get().signed_off_at is None
+    # A form sent without either button is a draft, never shared by accident.
+    client.post(url, assessment_form())
+    assert Assessment.objects.get().signed_off_at is None
+
+    page = client.post(url, assessment_form(action="sign_off"), follow=True)
+    assert "Assessment signed off" in page.content.decode()
+    assert Assessment.objects.get().signed_off_at is not None
+
+
+def test_the_review_page_holds_the_form_beside_the_evidence_with_two_actions(client, consultation):
+    html = client.get(reverse("staff:review", args=[consultation.pk])).content.decode()
+    assert 'name="action" value="draft"' in html and ">Save draft<" in html
+    assert 'name="action" value="sign_off"' in html
+    assert ">Sign off and share with the patient<" in html
+    assert "Screening flags" in html and "Crown (from above and behind), this visit" in html
+
+
+@pytest.mark.parametrize(
+    ("answer", "pattern"), [("nh4", "male_pattern"), ("l2", "female_pattern"), ("not_sure", None)]
+)
+def test_pattern_and_stage_start_from_the_patients_answer(client, roles, answer, pattern):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    booking = booking_with_intake(location, consultation_type, practitioner, 2, stage=answer)
+    sign_in_with_second_factor(client, practitioner.user)
+    form = client.get(reverse("staff:review", args=[booking.pk])).context["form"]
+    assert form["stage"].value() == answer
+    assert form["pattern"].value() == pattern
+
+
+def test_after_saving_the_page_shows_the_recommendation_summary_and_follow_up(client, consultation):
+    url = reverse("staff:assessment", args=[consultation.pk])
+    form = assessment_form(
+        follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6", action="sign_off"
+    )
+    response = client.post(url, form)
+    assert response["Location"] == reverse("staff:review", args=[consultation.pk]) + "#assessment"
+    follow_up = Booking.objects.exclude(pk=consultation.pk).get()
+    assert Assessment.objects.get().follow_up == follow_up
+
+    html = client.get(response["Location"]).content.decode()
+    from clinic.times import format_local
+
+    when = format_local(follow_up.starts_at, follow_up.location.zone, "l j F Y, H:i")
+    saved = html[html.index("saved-assessment") :]
+    assert "PRP, Medication" in saved
+    assert "We suggest PRP, tablets." in saved
+    assert f"{when} with {consultation.practitioner.display_name} at " in saved
+    assert consultation.location.name in saved
+    assert str(follow_up.starts_at.year) in when
+
+
+def test_the_review_page_costs_the_same_queries_with_more_flags_and_a_follow_up(
+    client, roles, screening_rules, django_assert_num_queries
+):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    practitioner.user.groups.add(roles[role_names.PRACTITIONER])
+    plain = booking_with_intake(location, consultation_type, practitioner, 2)
+    flagged = booking_with_intake(
+        location,
+        consultation_type,
+        practitioner,
+        3,
+        screen_anticoagulants="yes",
+        screen_bleeding_disorder="yes",
+        screen_scalp_condition="yes",
+    )
+    sign_in_with_second_factor(client, practitioner.user)
+    form = assessment_form(
+        recommendations=["prp"],
+        acknowledge_flags="on",
+        follow_up_type=consultation_type.pk,
+        follow_up_weeks="8",
+    )
+    for booking in (plain, flagged):
+        assert client.post(reverse("staff:assessment", args=[booking.pk]), form).status_code == 302
+    assert flagged.intake.flags.count() > plain.intake.flags.count() == 0
+    for booking in (plain, flagged):
+        with django_assert_num_queries(QUERIES_REVIEW_PAGE):
+            assert client.get(reverse("staff:review", args=[booking.pk])).status_code == 200
+
+
+# Session, user, second factor, permissions (2) and role; the booking with its intake, the
+# assessment with its follow-up, the reads recorded (intake, assessment), flags, photos; the
+# earlier visits (role, assessments, visits, photos); the form's follow-up choices; the session
+# saved (3).
+QUERIES_REVIEW_PAGE = 20

@@ -141,3 +141,95 @@ def test_the_patient_page_makes_the_phone_number_a_link_to_call(reception):
     patient = PatientFactory(phone="07700 900123")
     page = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
     assert '<a href="tel:07700900123">07700 900123</a>' in page
+
+
+@pytest.fixture
+def visits(db):
+    """A patient with an upcoming consultation, a past one and a cancelled one."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.models import Booking
+    from tests.factories import BookingFactory, bookable_clinic
+
+    location, (practitioner,), consultation_type = bookable_clinic()
+    patient = PatientFactory(first_name="Ada", last_name="Moss", email="ada@example.com")
+    made = {
+        name: BookingFactory(
+            patient=patient,
+            practitioner=practitioner,
+            consultation_type=consultation_type,
+            location=location,
+            starts_at=timezone.now().replace(microsecond=0) + timedelta(days=days),
+            status=status,
+        )
+        for name, days, status in [
+            ("upcoming", 3, Booking.Status.CONFIRMED),
+            ("past", -20, Booking.Status.COMPLETED),
+            ("cancelled", 5, Booking.Status.CANCELLED),
+        ]
+    }
+    return patient, made
+
+
+def test_the_patient_page_offers_booking_moving_and_cancelling(reception, visits):
+    patient, made = visits
+    html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    assert f'href="{reverse("staff:phone_booking")}?patient={patient.pk}"' in html
+    assert 'href="mailto:ada@example.com"' in html
+    upcoming = made["upcoming"]
+    assert reverse("staff:reschedule", args=[upcoming.pk]) in html
+    assert reverse("staff:booking_action", args=[upcoming.pk, "cancel"]) in html
+    for other in (made["past"], made["cancelled"]):
+        assert reverse("staff:reschedule", args=[other.pk]) not in html
+        assert reverse("staff:booking_action", args=[other.pk, "cancel"]) not in html
+
+
+def test_cancelling_from_the_patient_page_uses_the_diarys_action(reception, visits):
+    from bookings.models import Booking
+
+    patient, made = visits
+    upcoming = made["upcoming"]
+    reception.post(reverse("staff:booking_action", args=[upcoming.pk, "cancel"]))
+    upcoming.refresh_from_db()
+    assert upcoming.status == Booking.Status.CANCELLED
+    html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    assert reverse("staff:booking_action", args=[upcoming.pk, "cancel"]) not in html
+
+
+def test_an_erased_patient_cannot_be_booked_from_their_page(reception, visits):
+    from django.utils import timezone
+
+    from patients.models import Patient
+
+    patient, _ = visits
+    Patient.objects.filter(pk=patient.pk).update(erased_at=timezone.now())
+    html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    assert f"?patient={patient.pk}" not in html
+
+
+def test_the_patient_page_with_actions_costs_a_fixed_number_of_queries(
+    reception, visits, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from tests.factories import BookingFactory
+
+    patient, made = visits
+    # Session, user, second factor, permissions (2); the patient; their consultations; the
+    # session saved (3).
+    with django_assert_num_queries(10):
+        assert reception.get(reverse("staff:patient", args=[patient.pk])).status_code == 200
+    upcoming = made["upcoming"]
+    for days in (1, 2, 3):
+        BookingFactory(
+            patient=patient,
+            practitioner=upcoming.practitioner,
+            consultation_type=upcoming.consultation_type,
+            location=upcoming.location,
+            starts_at=upcoming.starts_at + timedelta(days=days),
+        )
+    with django_assert_num_queries(10):
+        html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    assert html.count(">Move<") == 4

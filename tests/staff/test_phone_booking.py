@@ -1,5 +1,6 @@
 """Reception books for a patient who phones, under the booking rules but not the online limits."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 from bookings.drafts import format_start
 from bookings.models import Booking
 from clinic import roles as role_names
-from patients.models import Consent
+from patients.models import Consent, Patient
 from tests.factories import (
     BookingFactory,
     PatientFactory,
@@ -109,3 +110,149 @@ def test_the_page_shows_free_times_of_the_day_chosen(reception):
     )
     assert page.status_code == 200 and len(page.context["slots"]) > 10
     assert all(s.start.astimezone(location.zone).date() == day for s in page.context["slots"])
+
+
+@pytest.fixture
+def on_file(db):
+    """A returning patient, on file from an earlier visit."""
+    return PatientFactory(
+        first_name="Ada",
+        last_name="Moss",
+        email="ada.moss@example.com",
+        phone="07700 900555",
+        date_of_birth="1979-11-23",
+    )
+
+
+@pytest.mark.parametrize("query", ["Moss", "ada m", "900555", "ada.moss@example", "1979-11-23"])
+def test_reception_finds_a_patient_by_name_phone_email_or_birth_date(reception, on_file, query):
+    clinic = bookable_clinic()
+    PatientFactory(first_name="Zed", last_name="Quill")
+    form = phone_form(clinic, next_slot(), first_name="", action="find", find=query)
+    response = reception.post(reverse("staff:phone_booking"), form)
+    assert response.status_code == 200
+    assert response.context["found"] == [on_file]
+    html = response.content.decode()
+    assert f'name="use_patient" value="{on_file.pk}"' in html and "Zed Quill" not in html
+    assert 'value="Becker"' in html  # what was typed meanwhile is kept
+    assert not Booking.objects.exists()
+
+
+def test_a_patient_found_fills_the_details_and_the_booking_is_theirs(reception, on_file):
+    clinic = bookable_clinic()
+    when = next_slot(days=4)
+    chosen = reception.post(
+        reverse("staff:phone_booking"),
+        phone_form(clinic, when, use_patient=str(on_file.pk), first_name="Adah"),
+    )
+    assert chosen.status_code == 200
+    html = chosen.content.decode()
+    assert "Booking for Ada Moss" in html and f'name="patient" value="{on_file.pk}"' in html
+    assert 'name="first_name"' not in html  # their details are on file, not asked again
+    assert not Booking.objects.exists()
+
+    # The details still in the form are those of someone else: the patient chosen wins.
+    form = phone_form(clinic, when, patient=str(on_file.pk), email="else@example.com")
+    response = reception.post(reverse("staff:phone_booking"), form)
+    assert response.status_code == 302
+    booking = Booking.objects.get()
+    assert booking.patient == on_file and booking.starts_at == when
+    assert Patient.objects.count() == 1
+    assert Consent.objects.get(booking=booking).patient == on_file
+
+
+@pytest.mark.parametrize("patient", ["999999", "x1", "1" * 30])
+def test_a_patient_no_longer_on_file_books_nothing(reception, on_file, patient):
+    clinic = bookable_clinic()
+    response = reception.post(
+        reverse("staff:phone_booking"), phone_form(clinic, next_slot(), patient=patient)
+    )
+    assert response.status_code == 400
+    assert "could not be found" in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_an_erased_patient_is_neither_found_nor_booked(reception, on_file):
+    clinic = bookable_clinic()
+    Patient.objects.filter(pk=on_file.pk).update(erased_at=timezone.now())
+    found = reception.post(
+        reverse("staff:phone_booking"), phone_form(clinic, next_slot(), action="find", find="Moss")
+    )
+    assert found.context["found"] == []
+    response = reception.post(
+        reverse("staff:phone_booking"), phone_form(clinic, next_slot(), patient=str(on_file.pk))
+    )
+    assert response.status_code == 400 and not Booking.objects.exists()
+
+
+def test_the_patient_page_link_opens_the_booking_for_that_patient(reception, on_file):
+    bookable_clinic()
+    page = reception.get(reverse("staff:phone_booking"), {"patient": on_file.pk})
+    assert page.context["patient"] == on_file
+    assert "Booking for Ada Moss" in page.content.decode()
+
+
+def test_free_times_refresh_with_everything_typed_kept(reception):
+    clinic = bookable_clinic()
+    day = (timezone.now() + timedelta(days=6)).date()
+    form = phone_form(clinic, next_slot(), action="times", day=day.isoformat(), consent_care="on")
+    del form["start"]
+    # As htmx sends it when the day changes: the whole form, and only the times swapped in.
+    response = reception.post(reverse("staff:phone_booking"), form, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.context["day"] == day and response.context["slots"]
+    html = response.content.decode()
+    for typed in ('value="Tom"', 'value="Becker"', 'value="tom@example.com"', 'value="1990-04-02"'):
+        assert typed in html
+    assert " checked" in re.search(r'<input[^>]*name="consent_care"[^>]*>', html).group()
+    assert "is-invalid" not in html and "alert-danger" not in html  # no error for a refresh
+    assert 'id="free-times"' in html and 'hx-select="#free-times"' in html
+    assert not Booking.objects.exists()
+
+
+def test_the_day_after_button_works_without_javascript(reception):
+    clinic = bookable_clinic()
+    day = (timezone.now() + timedelta(days=6)).date()
+    form = phone_form(clinic, next_slot(), action="later", day=day.isoformat())
+    response = reception.post(reverse("staff:phone_booking"), form)
+    assert response.context["day"] == day + timedelta(days=1)
+    assert 'value="Becker"' in response.content.decode()
+
+
+def test_hostile_names_in_the_lookup_show_escaped(reception):
+    bookable_clinic()
+    PatientFactory(first_name="<script>alert(1)</script>", last_name="Moss")
+    response = reception.post(reverse("staff:phone_booking"), {"action": "find", "find": "Moss"})
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_lookup_costs_the_same_queries_for_more_patients_found(
+    reception, django_assert_num_queries
+):
+    clinic = bookable_clinic()
+    PatientFactory(last_name="Moss")
+    form = phone_form(clinic, next_slot(), action="find", find="Moss")
+    # Session, user, second factor, permissions (2); types, locations, practitioners (the
+    # list, and the slot engine's); the patients found; the free times (hours, time off,
+    # bookings); the session saved (3).
+    with django_assert_num_queries(QUERIES_LOOKUP):
+        assert len(reception.post(reverse("staff:phone_booking"), form).context["found"]) == 1
+    for _ in range(4):
+        PatientFactory(last_name="Moss")
+    with django_assert_num_queries(QUERIES_LOOKUP):
+        assert len(reception.post(reverse("staff:phone_booking"), form).context["found"]) == 5
+
+
+def test_the_page_for_a_chosen_patient_costs_a_fixed_number_of_queries(
+    reception, on_file, django_assert_num_queries
+):
+    bookable_clinic()
+    with django_assert_num_queries(QUERIES_CHOSEN):
+        reception.get(reverse("staff:phone_booking"), {"patient": on_file.pk})
+
+
+QUERIES_LOOKUP = 16
+# As the lookup, with the patient chosen read instead of the patients found.
+QUERIES_CHOSEN = 16

@@ -164,7 +164,8 @@ def test_review_shows_no_earlier_assessment_or_photo_of_another_practitioners_vi
     [(_, now, before)] = page.context["photo_rows"]
     assert now and before == []
     html = page.content.decode()
-    assert "Exosomes" not in html  # the visit is listed, its clinical content is not
+    # The visit is listed, its clinical content is not (the form offers Exosomes as an option).
+    assert "Recommended: Exosomes" not in html
     assert [visit for visit, _ in page.context["previous"]] == [theirs_earlier]
     assert not ClinicalRead.objects.filter(what="assessment").exists()
 

@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.diary_feed import calendar_feed_renew
+from bookings.models import Booking, CalendarFeed
 from clinic import roles as role_names
 from patients.models import Assessment, Patient
 from tests.factories import UserFactory, booking_with_intake, sign_in_with_second_factor
@@ -24,6 +25,7 @@ STAFF_PAGES = [
     ("staff:patient_search", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:phone_booking", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:week", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:profile", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:reschedule", True, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:patient", "patient", {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:patient_erase", "patient", {"reception": 403, "practitioner": 403, "admin": 200}),
@@ -114,7 +116,11 @@ def test_each_role_gets_what_the_matrix_says(world, name, needs, expected):
 
 def test_every_staff_url_is_in_the_matrix():
     """A new staff page must be added to the matrix above (the admin's own pages excepted)."""
-    covered = {page[0] for page in STAFF_PAGES} | {change[0] for change in STAFF_CHANGES}
+    covered = (
+        {page[0] for page in STAFF_PAGES}
+        | {change[0] for change in STAFF_CHANGES}
+        | set(TOKEN_PAGES)
+    )
     sign_in_steps = {
         "staff:sign_in",
         "staff:verify",
@@ -150,6 +156,13 @@ STAFF_CHANGES = [
     ("staff:patient_export", "patient", {}, {"reception": 403, "practitioner": 403, "admin": 200}),
     ("staff:reschedule", True, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
     ("staff:phone_booking", False, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
+    # Only a practitioner has a diary to feed; the clinic admin here sees no patients.
+    (
+        "staff:calendar_feed_change",
+        "feed-new",
+        {},
+        {"reception": 403, "practitioner": 302, "admin": 403},
+    ),
 ]
 ASSESSMENT_FORM = {
     "pattern": "male_pattern",
@@ -164,6 +177,8 @@ ASSESSMENT_FORM = {
 def change_url(name, needs, booking):
     if needs == "check-in":
         return reverse(name, args=[booking.pk, "check-in"])
+    if needs == "feed-new":
+        return reverse(name, args=["new"])
     return url_for(name, needs, booking)
 
 
@@ -179,6 +194,7 @@ def what_changed(booking):
     """The rows a change could touch, as they stand."""
     booking.refresh_from_db()
     return (
+        CalendarFeed.objects.count(),
         booking.checked_in_at,
         Assessment.objects.filter(booking=booking).exists(),
         Patient.objects.filter(pk=booking.patient_id, erased_at__isnull=True).exists(),
@@ -222,3 +238,20 @@ def test_anonymous_visitors_and_private_links_open_no_staff_page(world, name, ne
     response = visitor.get(address, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain and response.request["PATH_INFO"] == reverse("staff:sign_in")
+
+
+# Pages opened by a token in the address alone, with no sign-in (a calendar app fetches them):
+# the token opens one practitioner's feed to anyone holding it, and nothing opens without it.
+TOKEN_PAGES = ["staff:calendar_feed"]
+
+
+def test_the_diary_feed_opens_by_its_token_alone_whoever_asks(world):
+    booking, users = world
+    token = calendar_feed_renew(practitioner=booking.practitioner, now=timezone.now())
+    feed = reverse("staff:calendar_feed", args=[token])
+    wrong = reverse("staff:calendar_feed", args=[token[:-1] + ("A" if token[-1] != "A" else "B")])
+    clients = {"anonymous": Client()}
+    clients |= {role: sign_in_with_second_factor(Client(), user) for role, user in users.items()}
+    for role, client in clients.items():
+        assert client.get(feed).status_code == 200, role
+        assert client.get(wrong).status_code == 404, role

@@ -128,21 +128,32 @@ def test_practitioner_opens_the_queue_and_reviews_a_flagged_intake(
         > 0
     )
 
-    page.get_by_role("link", name="Record the assessment").click()
-    page.get_by_label("Pattern").select_option("male_pattern")
-    page.get_by_label("Stage").select_option("nh3")
+    # The assessment form is beside the evidence, pattern and stage from the patient's answer.
+    assert page.get_by_label("Stage").input_value() == booking.intake.stage
     page.get_by_label("Likely cause").select_option("androgenetic")
     page.get_by_label("PRP", exact=True).check()
     page.get_by_label("Rationale (for the clinical record)").fill("Early androgenetic loss.")
     page.get_by_label("Summary for the patient").fill("We suggest PRP, reviewed in 12 weeks.")
     page.get_by_label("Book a follow-up").select_option(str(consultation_type.pk))
     page.get_by_label("In how many weeks").fill("12")
-    page.get_by_label("Sign off: the patient can read the summary").check()
     look(page, "staff-7-assessment")
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_url(f"**/staff/reviews/{booking.pk}/")
+    # PRP against the "Caution: PRP" flag: refused until acknowledged, the typing kept.
+    page.get_by_role("button", name="Sign off and share with the patient").click()
+    page.wait_for_load_state()
+    assert "A screening flag speaks against an option you recommend" in page.content()
+    assert page.get_by_label("Summary for the patient").input_value() == (
+        "We suggest PRP, reviewed in 12 weeks."
+    )
+    look(page, "staff-7b-acknowledge")
+    page.get_by_label("I have weighed the screening flags").check()
+    page.get_by_role("button", name="Sign off and share with the patient").click()
+    page.wait_for_url(f"**/staff/reviews/{booking.pk}/#assessment")
     look(page, "staff-8-recorded")
-    assert "Follow-up booked for" in page.content()
+    content = page.content()
+    assert "Follow-up booked for" in content and "Assessment signed off" in content
+    saved = page.locator(".saved-assessment")
+    assert "Signed off" in saved.inner_text() and "PRP" in saved.inner_text()
+    assert "caution for PRP" in saved.inner_text()  # the flag weighed is on the record
     context.close()
 
     patient = browser.new_context(
