@@ -202,12 +202,17 @@ def _refusal(
             clashes = clashes.exclude(pk=exclude)
         resources = selectors.needed_resources(consultation_type, location)
         taken = resources and holds.taken_resources(resources, held_from, held_until, exclude)
+        # The practitioner asked for is busy: that says it all. Otherwise a room or piece of
+        # equipment taken is what a person needs to hear (for "any practitioner" too, where
+        # one practitioner's booking does not explain why the others were not offered).
         if resources is None:
             message = NOT_HERE_MESSAGE
-        elif clashes.exists():
+        elif practitioner is not None and clashes.exists():
             message = TAKEN_MESSAGE
         elif taken:
             message = holds.resources_taken_message(taken)
+        elif clashes.exists():
+            message = TAKEN_MESSAGE
         else:
             message = "That time is not available. Please choose one of the times offered."
     alternatives = nearest_slots(
