@@ -16,6 +16,7 @@ from tests.factories import (
     UserFactory,
     bookable_clinic,
     next_slot,
+    procedure_clinic,
     sign_in_with_second_factor,
 )
 
@@ -109,3 +110,22 @@ def test_the_page_shows_free_times_of_the_day_chosen(reception):
     )
     assert page.status_code == 200 and len(page.context["slots"]) > 10
     assert all(s.start.astimezone(location.zone).date() == day for s in page.context["slots"])
+
+
+def test_reception_books_a_procedure_and_hears_which_room_is_taken(reception):
+    """Staff book procedures (patients cannot, online); a room held by another practitioner's
+    session is named in the refusal, its name escaped, and the typing is kept."""
+    location, (first, second), (room,), procedure = procedure_clinic(2, ["<b>Procedure</b> room"])
+    start = next_slot(days=3)
+    clinic = (location, None, procedure)
+    form = phone_form(clinic, start, practitioner=str(first.pk))
+    assert reception.post(reverse("staff:phone_booking"), form).status_code == 302
+    booking = Booking.objects.get()
+    assert list(booking.holds.values_list("resource", flat=True)) == [room.pk]
+    other = phone_form(clinic, start, practitioner=str(second.pk), email="ann@example.com")
+    response = reception.post(reverse("staff:phone_booking"), other)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "The &lt;b&gt;Procedure&lt;/b&gt; room is taken at that time." in html
+    assert "<b>Procedure</b>" not in html and 'value="ann@example.com"' in html
+    assert Booking.objects.count() == 1
