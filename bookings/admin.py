@@ -1,4 +1,5 @@
-"""Configuration screens for clinic admins: locations, practitioners, hours, time off, types.
+"""Configuration screens for clinic admins: locations, practitioners, hours, time off,
+consultation and procedure types, rooms and equipment with their hours.
 
 Bookings are shown read-only here: every booking change goes through the booking services, which
 check the rules that the admin's plain model forms would not.
@@ -7,6 +8,7 @@ check the rules that the admin's plain model forms would not.
 from collections import defaultdict
 from itertools import pairwise
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -16,6 +18,8 @@ from bookings.models import (
     ConsultationType,
     Location,
     Practitioner,
+    Resource,
+    ResourceHours,
     TimeOff,
     WorkingHours,
 )
@@ -99,33 +103,107 @@ class PractitionerAdmin(admin.ModelAdmin):
         return obj.display_name
 
 
+CONSULTATION_TYPE_FIELDSETS = [
+    (
+        None,
+        {
+            "fields": [
+                "name",
+                "slug",
+                "description",
+                "kind",
+                "mode",
+                "price",
+                "position",
+                "is_active",
+            ]
+        },
+    ),
+    (
+        "Timing",
+        {
+            "fields": [
+                "duration_minutes",
+                "buffer_before_minutes",
+                "buffer_after_minutes",
+                "slot_interval_minutes",
+            ]
+        },
+    ),
+    ("Booking rules", {"fields": ["min_notice_hours", "horizon_days", "late_cancel_hours"]}),
+    ("Who offers it", {"fields": ["practitioners"]}),
+    ("Rooms and equipment (procedures)", {"fields": ["resources"]}),
+]
+
+
+class ConsultationTypeForm(forms.ModelForm):
+    class Meta:
+        model = ConsultationType
+        fields = [name for _, options in CONSULTATION_TYPE_FIELDSETS for name in options["fields"]]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == ConsultationType.Kind.CONSULTATION and data.get("resources"):
+            self.add_error(
+                "resources",
+                "Only procedures hold rooms and equipment. Make this type a procedure, or "
+                "remove its resources.",
+            )
+        return data
+
+
 @admin.register(ConsultationType)
 class ConsultationTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "mode", "duration_minutes", "price", "position", "is_active"]
+    form = ConsultationTypeForm
+    list_display = ["name", "kind", "mode", "duration_minutes", "price", "position", "is_active"]
     list_editable = ["position"]
-    list_filter = ["mode", "is_active"]
+    list_filter = ["kind", "mode", "is_active"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["practitioners"]
-    fieldsets = [
-        (
-            None,
-            {"fields": ["name", "slug", "description", "mode", "price", "position", "is_active"]},
-        ),
-        (
-            "Timing",
-            {
-                "fields": [
-                    "duration_minutes",
-                    "buffer_before_minutes",
-                    "buffer_after_minutes",
-                    "slot_interval_minutes",
-                ]
-            },
-        ),
-        ("Booking rules", {"fields": ["min_notice_hours", "horizon_days", "late_cancel_hours"]}),
-        ("Who offers it", {"fields": ["practitioners"]}),
-    ]
+    filter_horizontal = ["practitioners", "resources"]
+    fieldsets = CONSULTATION_TYPE_FIELDSETS
+
+
+class ResourceHoursFormSet(BaseInlineFormSet):
+    """Refuse spans of one resource that overlap on a weekday: one of them is a typing error."""
+
+    def clean(self):
+        super().clean()
+        by_day = defaultdict(list)
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if form.errors or not data or data.get("DELETE"):
+                continue
+            if None in (data.get("weekday"), data.get("start_time"), data.get("end_time")):
+                continue
+            by_day[data["weekday"]].append((data["start_time"], data["end_time"]))
+        for weekday, spans in sorted(by_day.items()):
+            spans.sort()
+            for (start, end), (next_start, next_end) in pairwise(spans):
+                if next_start < end:
+                    raise ValidationError(
+                        f"Two spans overlap on {WorkingHours.Weekday(weekday).label}: "
+                        f"{start:%H:%M}–{end:%H:%M} and {next_start:%H:%M}–{next_end:%H:%M}."
+                    )
+
+
+class ResourceHoursInline(admin.TabularInline):
+    model = ResourceHours
+    formset = ResourceHoursFormSet
+    extra = 1
+    fields = ["weekday", "start_time", "end_time"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """Rooms and equipment. A resource with no hours is never free, so its procedures are
+    never offered while it has none."""
+
+    list_display = ["name", "kind", "location", "active"]
+    list_filter = ["kind", "location", "active"]
+    search_fields = ["name"]
+    list_select_related = ["location"]
+    inlines = [ResourceHoursInline]
 
 
 @admin.register(TimeOff)

@@ -17,6 +17,13 @@ The rules, for one practitioner:
   overlaps no busy interval (an existing booking, itself already widened by its own buffers).
 * ``now + minimum notice <= start <= now + horizon``.
 
+A procedure also needs rooms and equipment (resources). For every one of them, the whole
+stretch the booking holds it, ``[start - before, start + duration + after)`` (the same
+stretch the practitioner is blocked), lies inside the resource's working hours (spans that touch
+count as one) and overlaps none of its holds. A resource with no hours is never free. Those
+rules become more forbidden ranges of start times, shared by every practitioner, so the grid,
+the gaps off the grid and "any practitioner" work for procedures exactly as for consultations.
+
 All instants are timezone-aware; the results are in UTC.
 """
 
@@ -69,6 +76,15 @@ class PractitionerSchedule:
     weekly_hours: tuple[WeeklySpan, ...]
     time_off: tuple[Interval, ...] = ()
     busy: tuple[Interval, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResourceSchedule:
+    """A room or piece of equipment: its weekly hours at the location and what holds it."""
+
+    resource_id: int
+    weekly_hours: tuple[WeeklySpan, ...]
+    held: tuple[Interval, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +181,59 @@ def _ceil_to_grid(moment: datetime, anchor: datetime, step: timedelta) -> dateti
     return anchor + steps * step
 
 
+def _joined(windows: Sequence[Interval]) -> list[Interval]:
+    """Join sorted windows that overlap or touch into one."""
+    joined: list[Interval] = []
+    for window in windows:
+        if joined and window.start <= joined[-1].end:
+            if window.end > joined[-1].end:
+                joined[-1] = Interval(joined[-1].start, window.end)
+        else:
+            joined.append(window)
+    return joined
+
+
+def resource_forbidden_starts(
+    resources: Sequence[ResourceSchedule],
+    rules: SlotRules,
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+) -> list[tuple[datetime, datetime]]:
+    """Return the open ranges of start times, around ``first_day``..``last_day``, at which
+    some resource is not free for the whole held stretch.
+
+    A resource is free for a start ``s`` when ``[s - before, s + duration + after)`` lies in
+    one of its free intervals (working hours, joined, minus holds), i.e. when ``s`` lies in the
+    closed range ``[free.start + before, free.end - duration - after]`` of one of them. The
+    complement of those closed ranges is a list of open ranges, the engine's own shape.
+    """
+    if not resources:
+        return []
+    reach = rules.buffer_before + rules.duration + rules.buffer_after
+    margin = timedelta(days=reach.days + 2)
+    # Beyond these bounds no practitioner's window on these dates can offer a start.
+    low = to_utc(first_day - margin, time(0), zone)
+    high = to_utc(last_day + margin, time(0), zone)
+    forbidden = []
+    for resource in resources:
+        windows = working_windows(
+            resource.weekly_hours, zone, first_day - margin, last_day + margin
+        )
+        allowed_until = low
+        for free in subtract(_joined(windows), resource.held):
+            first_start = free.start + rules.buffer_before
+            last_start = free.end - rules.duration - rules.buffer_after
+            if first_start > last_start:
+                continue
+            if first_start > allowed_until:
+                forbidden.append((allowed_until, first_start))
+            allowed_until = max(allowed_until, last_start)
+        if allowed_until < high:
+            forbidden.append((allowed_until, high))
+    return forbidden
+
+
 def practitioner_slots(
     schedule: PractitionerSchedule,
     rules: SlotRules,
@@ -172,17 +241,25 @@ def practitioner_slots(
     first_day: date,
     last_day: date,
     now: datetime,
+    resources: Sequence[ResourceSchedule] = (),
 ) -> list[datetime]:
-    """Return the bookable start times of one practitioner, sorted, in UTC."""
+    """Return the bookable start times of one practitioner, sorted, in UTC: those at which
+    the practitioner and every one of ``resources`` are free."""
+    blocked = resource_forbidden_starts(resources, rules, zone, first_day, last_day)
+    return _practitioner_slots(schedule, rules, zone, first_day, last_day, now, blocked)
+
+
+def _practitioner_slots(schedule, rules, zone, first_day, last_day, now, blocked_by_resources):
     earliest = now + rules.min_notice
     latest = now + rules.horizon
     # A start ``s`` clashes with a busy interval ``b`` when the widened consultation
     # [s - before, s + duration + after) overlaps it, i.e. when s lies in
-    # (b.start - duration - after, b.end + before). Those open ranges are merged once.
+    # (b.start - duration - after, b.end + before). Those open ranges are merged once, with
+    # the ranges where a resource the procedure needs is not free.
     reach_back = rules.duration + rules.buffer_after
     before = rules.buffer_before
     forbidden_starts, forbidden_ends = _merge_open(
-        [(b.start - reach_back, b.end + before) for b in schedule.busy]
+        [(b.start - reach_back, b.end + before) for b in schedule.busy] + blocked_by_resources
     )
 
     if rules.step <= timedelta(0) or rules.duration <= timedelta(0):
@@ -231,11 +308,14 @@ def any_practitioner_slots(
     first_day: date,
     last_day: date,
     now: datetime,
+    resources: Sequence[ResourceSchedule] = (),
 ) -> list[Slot]:
-    """Return the start times at which at least one of the practitioners is free."""
+    """Return the start times at which at least one of the practitioners is free, and every
+    one of ``resources`` too."""
+    blocked = resource_forbidden_starts(resources, rules, zone, first_day, last_day)
     free_at: dict[datetime, list[int]] = {}
     for schedule in schedules:
-        for start in practitioner_slots(schedule, rules, zone, first_day, last_day, now):
+        for start in _practitioner_slots(schedule, rules, zone, first_day, last_day, now, blocked):
             free_at.setdefault(start, []).append(schedule.practitioner_id)
     return [
         Slot(start, start + rules.duration, tuple(sorted(ids)))

@@ -2,7 +2,8 @@
 
 Hard rules live in the database: check constraints here, and on PostgreSQL exclusion
 constraints so that two active bookings of one practitioner (migration 0002), or of one patient
-(migration 0011), never overlap.
+(migration 0011), never overlap, and no two bookings hold one room or piece of equipment at once
+(migration 0013).
 """
 
 import hashlib
@@ -111,13 +112,30 @@ class ScheduleVersion(models.Model):
 
 
 class ConsultationType(models.Model):
+    """A kind of visit patients can be booked for: a consultation, or a procedure.
+
+    Patients book consultations online; procedures (a PRP session, a stem cell procedure) are
+    booked from a treatment plan or by staff, and hold the rooms and equipment they need.
+    """
+
     class Mode(models.TextChoices):
         IN_PERSON = "in_person", "In person"
         VIDEO = "video", "Video call"
 
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", "Consultation"
+        PROCEDURE = "procedure", "Procedure"
+
     name = models.CharField(max_length=120)
     slug = models.SlugField(unique=True)
     description = models.TextField(help_text="What happens in this consultation, for patients.")
+    kind = models.CharField(
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.CONSULTATION,
+        help_text="Patients book consultations online; procedures are booked from a treatment "
+        "plan or by staff, and hold the rooms and equipment they need.",
+    )
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.IN_PERSON)
     duration_minutes = models.PositiveSmallIntegerField()
     buffer_before_minutes = models.PositiveSmallIntegerField(
@@ -144,6 +162,14 @@ class ConsultationType(models.Model):
     )
     practitioners = models.ManyToManyField(
         Practitioner, related_name="consultation_types", blank=True
+    )
+    resources = models.ManyToManyField(
+        "Resource",
+        related_name="consultation_types",
+        blank=True,
+        help_text="Procedures only: the rooms and equipment each session holds, buffers "
+        "included. At a location, the ones there are needed; where there are none, it cannot "
+        "be booked.",
     )
     is_active = models.BooleanField(default=True, help_text="Inactive types cannot be booked.")
     position = models.PositiveSmallIntegerField(
@@ -182,6 +208,16 @@ class ConsultationType(models.Model):
     @property
     def duration(self):
         return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_procedure(self):
+        return self.kind == self.Kind.PROCEDURE
+
+    @classmethod
+    def bookable_online(cls):
+        """The types patients may book themselves: active consultations (procedures are
+        booked from a treatment plan or by staff)."""
+        return cls.objects.filter(is_active=True, kind=cls.Kind.CONSULTATION)
 
     @property
     def is_free(self):
@@ -267,6 +303,64 @@ class TimeOff(models.Model):
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "Time off must end after it starts."})
+
+
+class Resource(models.Model):
+    """A room or a piece of equipment at a location, which a procedure holds while it lasts.
+
+    It has weekly hours of its own (``ResourceHours``): a resource with none is never free, and
+    an inactive one (out of service) is never free either.
+    """
+
+    class Kind(models.TextChoices):
+        ROOM = "room", "Room"
+        EQUIPMENT = "equipment", "Equipment"
+
+    name = models.CharField(
+        max_length=120, help_text="Shown to staff, e.g. Procedure room or Centrifuge."
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ROOM)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="resources")
+    active = models.BooleanField(
+        default=True, help_text="An inactive resource (out of service) is never offered."
+    )
+
+    class Meta:
+        ordering = ["location", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="resource_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.location})"
+
+
+class ResourceHours(models.Model):
+    """One span of a resource's weekly hours, in the wall-clock time of its location."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=WorkingHours.Weekday.choices)
+    start_time = models.TimeField(help_text="Local time at the resource's location.")
+    end_time = models.TimeField(help_text="Local time at the resource's location.")
+
+    class Meta:
+        ordering = ["resource", "weekday", "start_time"]
+        verbose_name_plural = "resource hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="resource_hours_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="resource_hours_valid_weekday"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def clean(self):
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": "The end time must be after the start time."})
 
 
 class BookingQuerySet(models.QuerySet):
@@ -374,6 +468,38 @@ class Booking(models.Model):
 
 def draft_expiry():
     return timezone.now() + timedelta(hours=24)
+
+
+class ResourceHold(models.Model):
+    """A room or piece of equipment held by an active booking of a procedure, over the
+    booking's blocked interval (buffers included).
+
+    Holds follow their booking: written with it, moved with it, deleted when it is cancelled
+    or the patient does not come. On PostgreSQL an exclusion constraint (migration 0013) makes
+    two holds of one resource at overlapping times impossible.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="holds")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="holds")
+    held_from = models.DateTimeField()
+    held_until = models.DateTimeField()
+
+    class Meta:
+        ordering = ["held_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(held_until__gt=F("held_from")), name="resource_hold_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["booking", "resource"], name="resource_hold_once_per_booking"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["resource", "held_until"], name="resource_hold_until_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.resource} held by booking {self.booking_id}"
 
 
 class BookingDraft(models.Model):

@@ -17,6 +17,10 @@ shared between processes is still correct. An entry also expires by itself befor
 time it offers falls inside the minimum notice, and at the clinic's midnight, so that no page
 offers a time the server would refuse. Only visitors without a session are served from it: a
 page for anyone else may hold their messages, their booking in progress or the staff menu.
+
+The public picker offers consultations only. A procedure's free times also depend on rooms and
+equipment, which another practitioner's booking may hold, and no schedule version follows those;
+so a page of a procedure must never be kept here (the picker answers 404 for one).
 """
 
 import functools

@@ -19,6 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import holds
 from bookings.models import Booking, BookingDraft, new_booking_token, token_digest
 from patients.models import IntakePhoto, Patient
 from patients.photo_files import photo_file_names, photo_files_delete_after_commit, photo_open
@@ -113,18 +114,22 @@ def _drafts_of(email: str):
 
 
 def _bookings_anonymise(*, patient: Patient, now) -> None:
-    """Cancel the patient's future bookings without e-mail (there is no one left to write to),
-    drop the words of every cancellation, and give each booking a new private-link token so that
-    old links open nothing. Each booking is saved, so the change is in its history and a freed
-    time is free again in the slot picker.
+    """Cancel the patient's future bookings without e-mail (there is no one left to write to)
+    and free the rooms and equipment they held, drop the words of every cancellation, and give
+    each booking a new private-link token so that old links open nothing. Each booking is
+    saved, so the change is in its history and a freed time is free again in the slot picker.
 
     The bookings are locked first, in id order, so a check-in or cancel at the same moment is
     either seen or waits; they are then saved in practitioner order, so that the slot picker's
     version rows, locked by each save, are taken in the same order by every erasure.
     """
     bookings = list(Booking.objects.select_for_update().filter(patient=patient).order_by("pk"))
+    cancelled = [b for b in bookings if b.status == Booking.Status.CONFIRMED and b.starts_at > now]
+    # Their rooms and equipment are freed before any save raises a schedule version, which
+    # every write takes last.
+    holds.release_resources(*cancelled)
     for booking in sorted(bookings, key=lambda b: (b.practitioner_id, b.pk)):
-        if booking.status == Booking.Status.CONFIRMED and booking.starts_at > now:
+        if booking in cancelled:
             booking.status = Booking.Status.CANCELLED
             booking.cancelled_at = now
         booking.cancellation_reason = ""

@@ -1,7 +1,9 @@
 """Reads for the booking pages and services: load exactly what the slot engine needs, then call it.
 
 ``available_slots`` runs at most four queries whatever the number of bookings or practitioners:
-practitioners, their working hours, their time off, and their bookings in the range.
+practitioners, their working hours, their time off, and their bookings in the range. A procedure
+adds at most two, whatever the number of resources: the resources it needs with their hours, and
+their holds in the range.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from bookings import availability
-from bookings.models import Booking, ConsultationType, Location, Practitioner, TimeOff, WorkingHours
+from bookings.models import (
+    Booking,
+    ConsultationType,
+    Location,
+    Practitioner,
+    Resource,
+    ResourceHold,
+    TimeOff,
+    WorkingHours,
+)
 
 
 @dataclass
@@ -90,6 +101,59 @@ def eligible_practitioners(consultation_type: ConsultationType, location: Locati
     )
 
 
+def needed_resources(consultation_type: ConsultationType, location: Location, lock=False):
+    """Return the resources a booking of this type at this location holds, in id order, or
+    None when it cannot be booked there: a procedure whose resources are all elsewhere.
+
+    Consultations hold none, and cost no query. With ``lock``, the type's resource rows are
+    locked (in id order) for the rest of the transaction, as the booking services need.
+    """
+    if not consultation_type.is_procedure:
+        return []
+    resources = Resource.objects.filter(consultation_types=consultation_type).order_by("pk")
+    if lock:
+        # ``of=("self",)``: the resource rows only, not the type's many-to-many rows.
+        resources = resources.select_for_update(of=("self",))
+    resources = list(resources)
+    here = [resource for resource in resources if resource.location_id == location.pk]
+    return here if here or not resources else None
+
+
+def _resource_schedules(consultation_type, location, range_start, range_end, exclude_booking_id):
+    """Load what the engine needs of the resources this type needs here, in two queries (one
+    for a procedure that needs none); None when it cannot be booked at this location."""
+    if not consultation_type.is_procedure:
+        return []
+    hours: dict[int, list[availability.WeeklySpan]] = {}
+    elsewhere = False
+    # One query: each resource with its hours (a resource without any comes once, with None).
+    for pk, location_id, active, weekday, start, end in Resource.objects.filter(
+        consultation_types=consultation_type
+    ).values_list(
+        "pk", "location_id", "active", "hours__weekday", "hours__start_time", "hours__end_time"
+    ):
+        if location_id != location.pk:
+            elsewhere = True
+            continue
+        spans = hours.setdefault(pk, [])
+        # Out of service, or no hours at all: never free.
+        if active and weekday is not None:
+            spans.append(availability.WeeklySpan(weekday, start, end))
+    if not hours:
+        return None if elsewhere else []
+    held: dict[int, list[availability.Interval]] = {pk: [] for pk in hours}
+    holds = ResourceHold.objects.filter(
+        resource_id__in=list(hours), held_from__lt=range_end, held_until__gt=range_start
+    )
+    if exclude_booking_id is not None:
+        holds = holds.exclude(booking_id=exclude_booking_id)
+    for pk, held_from, held_until in holds.values_list("resource_id", "held_from", "held_until"):
+        held[pk].append(availability.Interval(held_from, held_until))
+    return [
+        availability.ResourceSchedule(pk, tuple(hours[pk]), tuple(held[pk])) for pk in sorted(hours)
+    ]
+
+
 def available_slots(
     *,
     consultation_type: ConsultationType,
@@ -103,7 +167,8 @@ def available_slots(
 ) -> Availability:
     """Return the bookable slots over the local dates ``first_day``..``last_day`` inclusive.
 
-    With ``practitioner`` None, a slot is offered when any eligible practitioner is free.
+    With ``practitioner`` None, a slot is offered when any eligible practitioner is free. For a
+    procedure, every room and piece of equipment it needs at the location must be free too.
     ``exclude_booking_id`` leaves one booking out of the busy times, to reschedule it.
     """
     now = now or timezone.now()
@@ -126,6 +191,12 @@ def available_slots(
     margin = timedelta(days=1) + rules.duration + rules.buffer_before + rules.buffer_after
     range_start = availability.to_utc(first_day, time(0), zone) - margin
     range_end = availability.to_utc(last_day + timedelta(days=1), time(0), zone) + margin
+
+    resources = _resource_schedules(
+        consultation_type, location, range_start, range_end, exclude_booking_id
+    )
+    if resources is None:
+        return result
 
     ids = list(practitioners)
     hours: dict[int, list[availability.WeeklySpan]] = {pid: [] for pid in ids}
@@ -159,6 +230,6 @@ def available_slots(
         for pid in ids
     ]
     result.slots = availability.any_practitioner_slots(
-        schedules, rules, zone, first_day, last_day, now
+        schedules, rules, zone, first_day, last_day, now, resources
     )
     return result

@@ -7,12 +7,18 @@ so two requests for one practitioner, or for one patient, are checked one after 
 SQLite, where that lock does not exist, every transaction takes the database's write lock at BEGIN
 (``transaction_mode`` IMMEDIATE). On PostgreSQL exclusion constraints also make an overlapping
 insert impossible, whatever the code: two active bookings of one practitioner, or two confirmed
-bookings of one patient, never overlap.
+bookings of one patient, never overlap, and no two bookings hold one resource at once.
+
+A procedure holds the rooms and equipment it needs (``ResourceHold`` rows) over the same blocked
+interval as its practitioner: written with the booking, moved with it, deleted when it is
+cancelled or its patient does not come.
 
 Locks are always taken in the same order, so that two writes can never wait for each other: a
 booking form in progress (confirming one), the patient (``patient_lock``), the bookings being
-changed (in id order), the practitioners (in id order), and last the slot picker's schedule
-versions, raised as each booking is saved. Erasure (``bookings.privacy``) and the follow-up
+changed (in id order), the practitioners (in id order), the resources a procedure needs (in id
+order), and last the slot picker's schedule versions, raised as each booking is saved. A new
+booking's holds are written just after it, still under its resources' locks, so no other writer
+can be waiting for them. Erasure (``bookings.privacy``) and the follow-up
 (``bookings.follow_up``) keep the same order.
 """
 
@@ -23,7 +29,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import selectors, tasks
+from bookings import holds, selectors, tasks
 from bookings.availability import Slot
 from bookings.models import Booking, ConsultationType, Location, Practitioner
 from patients.models import Patient
@@ -38,9 +44,18 @@ PATIENT_BUSY_MESSAGE_FOR_STAFF = (
     "This patient already has a consultation at that time. Choose another time, or move that "
     "booking from the diary."
 )
-# PostgreSQL's exclusion constraint on a patient's bookings (migration 0011); the other one,
-# on a practitioner's, means the time has been taken.
+# PostgreSQL's exclusion constraint on a patient's bookings (migration 0011), and the one on
+# resource holds (0013); the other one, on a practitioner's, means the time has been taken.
 PATIENT_OVERLAP = "booking_patient_no_overlap"
+RESOURCE_OVERLAP = "resource_hold_no_overlap"
+RESOURCE_TAKEN_MESSAGE = (
+    "A room or piece of equipment this procedure needs is taken at that time. Please choose "
+    "another time."
+)
+NOT_HERE_MESSAGE = (
+    "This procedure cannot be booked at this location: the rooms and equipment it needs are "
+    "at another one."
+)
 
 
 class _SlotUnavailable(Exception):
@@ -63,6 +78,8 @@ def _overlap_refusal(error: IntegrityError, by_staff: bool) -> BookingError | No
     diag = getattr(cause, "diag", None)
     if getattr(diag, "constraint_name", None) == PATIENT_OVERLAP:
         return _patient_busy(by_staff)
+    if getattr(diag, "constraint_name", None) == RESOURCE_OVERLAP:
+        return BookingError(RESOURCE_TAKEN_MESSAGE)
     return BookingError(TAKEN_MESSAGE)
 
 
@@ -112,6 +129,15 @@ def _holds_overlapping_booking(patient_id, starts_at, ends_at, exclude=None) -> 
     if exclude is not None:
         held = held.exclude(pk=exclude)
     return held.exists()
+
+
+def _lock_resources(consultation_type, location) -> list:
+    """Lock the rooms and equipment a procedure needs, after the practitioners; return those
+    needed here. Refuse a procedure whose resources are all at another location."""
+    resources = selectors.needed_resources(consultation_type, location, lock=True)
+    if resources is None:
+        raise BookingError(NOT_HERE_MESSAGE)
+    return resources
 
 
 def _lock_practitioners(practitioner_ids) -> None:
@@ -167,14 +193,25 @@ def _refusal(
                 )
             )
         )
+        held_from = starts_at - rules.buffer_before
+        held_until = starts_at + rules.duration + rules.buffer_after
         clashes = Booking.objects.active().filter(
-            practitioner_id__in=ids,
-            blocked_from__lt=starts_at + rules.duration + rules.buffer_after,
-            blocked_until__gt=starts_at - rules.buffer_before,
+            practitioner_id__in=ids, blocked_from__lt=held_until, blocked_until__gt=held_from
         )
         if exclude is not None:
             clashes = clashes.exclude(pk=exclude)
-        if clashes.exists():
+        resources = selectors.needed_resources(consultation_type, location)
+        taken = resources and holds.taken_resources(resources, held_from, held_until, exclude)
+        # The practitioner asked for is busy: that says it all. Otherwise a room or piece of
+        # equipment taken is what a person needs to hear (for "any practitioner" too, where
+        # one practitioner's booking does not explain why the others were not offered).
+        if resources is None:
+            message = NOT_HERE_MESSAGE
+        elif practitioner is not None and clashes.exists():
+            message = TAKEN_MESSAGE
+        elif taken:
+            message = holds.resources_taken_message(taken)
+        elif clashes.exists():
             message = TAKEN_MESSAGE
         else:
             message = "That time is not available. Please choose one of the times offered."
@@ -241,7 +278,8 @@ def booking_create(
     notify: bool = True,
     by_staff: bool = False,
 ) -> Booking:
-    """Book a consultation, with ``practitioner`` or, when None, the first available one.
+    """Book a consultation or a procedure, with ``practitioner`` or, when None, the first
+    available one. A procedure holds every room and piece of equipment it needs at the location.
 
     Raise BookingError if the slot breaks any rule or has just been taken, or if the patient
     already holds a booking at an overlapping time. With ``notify``, the confirmation e-mails and
@@ -262,6 +300,7 @@ def booking_create(
             else:
                 eligible = selectors.eligible_practitioners(consultation_type, location)
                 _lock_practitioners(list(eligible.values_list("pk", flat=True)))
+            resources = _lock_resources(consultation_type, location)
             day = _day_availability(
                 consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
             )
@@ -279,6 +318,7 @@ def booking_create(
                 blocked_from=blocked_from,
                 blocked_until=blocked_until,
             )
+            holds.hold_resources(booking, resources, replace=False)
             if notify:
                 tasks.notify_on_commit(booking, "confirmed")
                 tasks.schedule_reminder(booking)
@@ -328,11 +368,13 @@ def booking_cancel(
     now: datetime | None = None,
     notify: bool = True,
 ) -> Booking:
-    """Cancel a confirmed booking. Patients cannot cancel inside the type's late-cancel cutoff."""
+    """Cancel a confirmed booking, freeing what it held. Patients cannot cancel inside the
+    type's late-cancel cutoff."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_booking(booking)
         _check_changeable(locked, by_staff=by_staff, now=now, action="cancelled")
+        holds.release_resources(locked)
         locked.status = Booking.Status.CANCELLED
         locked.cancelled_at = now
         locked.cancellation_reason = reason.strip()[:500]
@@ -363,7 +405,7 @@ def booking_reschedule(
     """Move a confirmed booking to ``starts_at``, with the same practitioner unless one is given.
 
     The new time must pass every rule a new booking would; the booking keeps its identity and
-    private link, and its calendar sequence is raised.
+    private link, and its calendar sequence is raised. A procedure's holds move with it.
     """
     now = now or timezone.now()
     _check_time(starts_at)
@@ -376,10 +418,11 @@ def booking_reschedule(
             locked = _lock_booking(booking)
             target = practitioner or locked.practitioner
             _lock_practitioners([target.pk])
+            ct, location = locked.consultation_type, locked.location
+            resources = _lock_resources(ct, location)
             _check_changeable(locked, by_staff=by_staff, now=now, action="moved")
             if starts_at == locked.starts_at and target.pk == locked.practitioner_id:
                 return locked
-            ct, location = locked.consultation_type, locked.location
             ends_at, blocked_from, blocked_until = blocked_interval(ct, starts_at)
             if _holds_overlapping_booking(locked.patient_id, starts_at, ends_at, locked.pk):
                 raise _PatientBusy
@@ -390,6 +433,9 @@ def booking_reschedule(
             locked.starts_at, locked.ends_at = starts_at, ends_at
             locked.blocked_from, locked.blocked_until = blocked_from, blocked_until
             locked.sequence += 1
+            # Moved before the booking is saved, as its save raises the schedule versions,
+            # which every write takes last.
+            holds.hold_resources(locked, resources)
             locked.save()
             if notify:
                 tasks.notify_on_commit(locked, "rescheduled")
@@ -436,6 +482,9 @@ def booking_close(*, booking: Booking, status: str, now: datetime | None = None)
             raise BookingError("This consultation has not started yet.")
         if status == Booking.Status.NO_SHOW and locked.checked_in_at:
             raise BookingError("This patient was checked in, so they are not a no-show.")
+        if status == Booking.Status.NO_SHOW:
+            # Nobody came: the room and equipment are free for the rest of the time.
+            holds.release_resources(locked)
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
     return locked

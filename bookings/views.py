@@ -37,7 +37,7 @@ class ConsultationTypeListView(ListView):
     context_object_name = "consultation_types"
 
     def get_queryset(self):
-        types = ConsultationType.objects.filter(is_active=True).prefetch_related(
+        types = ConsultationType.bookable_online().prefetch_related(
             Prefetch(
                 "practitioners",
                 queryset=Practitioner.objects.filter(is_active=True).prefetch_related("locations"),
@@ -96,7 +96,7 @@ class SlotPickerView(View):
             cached = picker_cache.get(key)
             if cached is not None:
                 return HttpResponse(cached)
-        consultation_type = get_object_or_404(ConsultationType, slug=slug, is_active=True)
+        consultation_type = get_object_or_404(ConsultationType.bookable_online(), slug=slug)
         response = self.draw(request, slug, consultation_type)
         if key is not None:
             notice = timedelta(hours=consultation_type.min_notice_hours)
@@ -258,7 +258,7 @@ class DetailsView(View):
     """Step 3 for a slot just picked: contact details, the hair-loss intake, photos, consent."""
 
     def slot(self, request, slug):
-        consultation_type = get_object_or_404(ConsultationType, slug=slug, is_active=True)
+        consultation_type = get_object_or_404(ConsultationType.bookable_online(), slug=slug)
         _, location, _, practitioner = _choice(request, consultation_type)
         starts_at = drafts.parse_start(request.GET.get("start", ""))
         available = starts_at and selectors.available_slots(

@@ -21,6 +21,8 @@ _SCHEDULE_VIEW = {
     "bookings.view_consultationtype",
     "bookings.view_workinghours",
     "bookings.view_timeoff",
+    "bookings.view_resource",
+    "bookings.view_resourcehours",
 }
 _BOOKINGS = {"bookings.view_booking", "bookings.add_booking", "bookings.change_booking"}
 _CLINICAL = {

@@ -38,7 +38,15 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from PIL import Image
 
 from bookings.drafts import format_start
-from bookings.models import Booking, ConsultationType, Location, Practitioner, WorkingHours
+from bookings.models import (
+    Booking,
+    ConsultationType,
+    Location,
+    Practitioner,
+    Resource,
+    ResourceHours,
+    WorkingHours,
+)
 from bookings.services import booking_create
 from devtools.sample_answers import booking_form
 from patients.forms import IntakeForm
@@ -138,6 +146,47 @@ def weekly_hours(practitioner, location, start=time(9), end=time(17), weekdays=r
             start_time=start,
             end_time=end,
         )
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    name = factory.Sequence(lambda n: f"Room {n}")
+    kind = Resource.Kind.ROOM
+    location = factory.SubFactory(LocationFactory)
+
+
+def resource_hours(resource, start=time(9), end=time(17), weekdays=range(7)):
+    """Give a room or piece of equipment the same hours every listed weekday."""
+    ResourceHours.objects.bulk_create(
+        ResourceHours(resource=resource, weekday=day, start_time=start, end_time=end)
+        for day in weekdays
+    )
+
+
+def procedure_clinic(
+    practitioners=2, resources=("Procedure room",), duration=60, buffer_after=15, **type_fields
+):
+    """A London location; practitioners working 09:00–17:00 every day; rooms and equipment
+    there, named ``resources``, open 08:00–18:00 every day; and a procedure type offered by every
+    practitioner that needs all of them. Return (location, practitioners, resources, type)."""
+    location = LocationFactory(time_zone="Europe/London")
+    staff = PractitionerFactory.create_batch(practitioners, locations=[location])
+    for practitioner in staff:
+        weekly_hours(practitioner, location)
+    held = [ResourceFactory(name=name, location=location) for name in resources]
+    for resource in held:
+        resource_hours(resource, start=time(8), end=time(18))
+    procedure = ConsultationTypeFactory(
+        kind=ConsultationType.Kind.PROCEDURE,
+        practitioners=staff,
+        duration_minutes=duration,
+        buffer_after_minutes=buffer_after,
+        **type_fields,
+    )
+    procedure.resources.add(*held)
+    return location, staff, held, procedure
 
 
 class BookingFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bookings.availability import (
     Interval,
     PractitionerSchedule,
+    ResourceSchedule,
     SlotRules,
     WeeklySpan,
     any_practitioner_slots,
@@ -285,11 +286,12 @@ def bookable(start, rules, schedule, now, span_end):
     )
 
 
-def oracle_slots(zone, first_day, last_day, rules, schedule, now):
+def oracle_slots(zone, first_day, last_day, rules, schedule, now, resources_free=None):
     """Try every minute of every span (all inputs are whole minutes) and apply the rules.
 
     Offered: the bookable grid points, plus the first minute of each run of bookable starts
-    that holds no grid point, unless that run begins only because of the notice period.
+    that holds no grid point, unless that run begins only because of the notice period. With
+    ``resources_free``, a start is bookable only if it also says every resource is free.
     """
     found = set()
     minute = timedelta(minutes=1)
@@ -297,8 +299,10 @@ def oracle_slots(zone, first_day, last_day, rules, schedule, now):
         run = []
         start = span_start
         while start + rules.duration <= span_end + minute:
-            if start + rules.duration <= span_end and bookable(
-                start, rules, schedule, now, span_end
+            if (
+                start + rules.duration <= span_end
+                and bookable(start, rules, schedule, now, span_end)
+                and (resources_free is None or resources_free(start))
             ):
                 run.append(start)
                 start += minute
@@ -355,3 +359,185 @@ def test_every_free_gap_long_enough_yields_a_slot(scenario):
             needed = rules.duration + (rules.step if cut_by_notice else timedelta(0))
             if gap.end - gap.start >= needed:
                 assert any(gap.start <= s and s + rules.duration <= gap.end for s in offered), gap
+
+
+# Procedures: the same engine, with rooms and equipment that must be free for the whole held
+# stretch (the procedure widened by its buffers).
+
+SIXTY_PLUS_CLEANING = SlotRules(duration=timedelta(minutes=60), buffer_after=timedelta(minutes=15))
+ALL_DAY = (WeeklySpan(0, time(9), time(17)),)
+
+
+def test_procedure_is_offered_only_when_its_room_is_free_for_the_whole_hold():
+    room = ResourceSchedule(7, ALL_DAY, held=(Interval(utc(MONDAY, 10), utc(MONDAY, 11)),))
+    slots = practitioner_slots(
+        PractitionerSchedule(1, ALL_DAY),
+        SIXTY_PLUS_CLEANING,
+        LONDON,
+        MONDAY,
+        MONDAY,
+        BEFORE_OPENING,
+        resources=[room],
+    )
+    times = local_times(slots, LONDON)
+    # 09:00 would hold the room until 10:15, into the other hold; from 11:00 it is free. The
+    # room closes at 17:00, so the last start keeps its cleaning time inside: 15:45.
+    assert times == [f"{h:02d}:{m:02d}" for h in range(11, 16) for m in (0, 15, 30, 45)]
+
+
+def test_a_room_without_hours_is_never_free():
+    room = ResourceSchedule(7, ())
+    slots = practitioner_slots(
+        PractitionerSchedule(1, ALL_DAY),
+        HALF_HOUR,
+        LONDON,
+        MONDAY,
+        MONDAY,
+        BEFORE_OPENING,
+        resources=[room],
+    )
+    assert slots == []
+
+
+def test_buffer_before_must_fit_in_the_rooms_hours_and_touching_spans_join():
+    rules = SlotRules(duration=timedelta(minutes=60), buffer_before=timedelta(minutes=15))
+    room = ResourceSchedule(
+        7, (WeeklySpan(0, time(9), time(12)), WeeklySpan(0, time(12), time(13)))
+    )
+    practitioner = PractitionerSchedule(1, (WeeklySpan(0, time(8), time(13)),))
+    times = local_times(
+        practitioner_slots(
+            practitioner, rules, LONDON, MONDAY, MONDAY, BEFORE_OPENING, resources=[room]
+        ),
+        LONDON,
+    )
+    # The room opens at 09:00, so its set-up time puts the first start at 09:15 (off the
+    # practitioner's 08:00 grid, the earliest start of that gap); 11:30 runs across the join.
+    assert times[0] == "09:15" and "11:30" in times and times[-1] == "12:00"
+
+
+def test_every_resource_must_be_free_and_any_practitioner_shares_them():
+    room = ResourceSchedule(7, ALL_DAY, held=(Interval(utc(MONDAY, 9), utc(MONDAY, 12)),))
+    centrifuge = ResourceSchedule(8, ALL_DAY, held=(Interval(utc(MONDAY, 14), utc(MONDAY, 17)),))
+    schedules = [PractitionerSchedule(1, ALL_DAY), PractitionerSchedule(2, ALL_DAY)]
+    slots = any_practitioner_slots(
+        schedules, HALF_HOUR, LONDON, MONDAY, MONDAY, BEFORE_OPENING, [room, centrifuge]
+    )
+    assert local_times([slot.start for slot in slots], LONDON) == [
+        "12:00",
+        "12:15",
+        "12:30",
+        "12:45",
+        "13:00",
+        "13:15",
+        "13:30",
+    ]
+    assert all(slot.practitioner_ids == (1, 2) for slot in slots)
+
+
+def minute(moment):
+    return int(moment.timestamp()) // 60
+
+
+def free_minutes_oracle(resource, zone, first_day, last_day):
+    """Map each free minute of a resource to the end of the free run it is in, by brute force:
+    every minute of its hours (a few days either side), less every minute held."""
+    hours = PractitionerSchedule(0, resource.weekly_hours)
+    covered = set()
+    for start, end in oracle_windows(
+        hours, zone, first_day - timedelta(days=2), last_day + timedelta(days=2)
+    ):
+        covered.update(range(minute(start), minute(end)))
+    for held in resource.held:
+        covered.difference_update(range(minute(held.start), minute(held.end)))
+    run_end = {}
+    for m in sorted(covered, reverse=True):
+        run_end[m] = run_end.get(m + 1, m + 1)
+    return run_end
+
+
+def resources_free_oracle(resources, rules, zone, first_day, last_day):
+    """A predicate: is every resource free for the whole held stretch of a start?"""
+    runs = [free_minutes_oracle(r, zone, first_day, last_day) for r in resources]
+
+    def free(start):
+        begin = minute(start - rules.buffer_before)
+        end = minute(start + rules.duration + rules.buffer_after)
+        return all(run.get(begin, begin) >= end for run in runs)
+
+    return free
+
+
+@st.composite
+def procedure_scenarios(draw):
+    """A practitioner and one or two rooms, each with hours, time off or holds. Hours are
+    mostly long days (so that there is something to offer), sometimes as ragged as anything
+    ``weekly_hours`` draws; "now" is before the days, so the notice period cuts little."""
+    zone = ZoneInfo(draw(ZONES))
+    first_day = draw(FIRST_DAYS)
+    range_start = datetime.combine(first_day, time(0), tzinfo=zone).astimezone(UTC)
+    long_days = st.builds(
+        lambda start, end: tuple(WeeklySpan(day, time(start), time(end)) for day in range(7)),
+        st.integers(0, 10),
+        st.integers(14, 23),
+    )
+    hours = st.one_of(long_days, long_days, weekly_hours())
+    some = intervals(range_start).map(lambda found: found[:6])
+    rules = SlotRules(
+        duration=timedelta(minutes=draw(st.integers(5, 180))),
+        buffer_before=timedelta(minutes=draw(st.integers(0, 30))),
+        buffer_after=timedelta(minutes=draw(st.integers(0, 30))),
+        step=timedelta(minutes=draw(st.sampled_from([5, 10, 15, 20, 30, 45]))),
+        min_notice=timedelta(minutes=draw(st.integers(0, 12 * 60))),
+        horizon=timedelta(days=DAYS + 2),
+    )
+    schedule = PractitionerSchedule(1, draw(hours), tuple(draw(some)), tuple(draw(some)))
+    resources = [
+        ResourceSchedule(index, draw(hours), tuple(draw(some)))
+        for index in range(draw(st.integers(1, 2)))
+    ]
+    now = range_start - timedelta(minutes=draw(st.integers(0, 24 * 60)))
+    return zone, first_day, first_day + timedelta(days=DAYS - 1), rules, schedule, now, resources
+
+
+@given(procedure_scenarios())
+def test_procedure_engine_offers_exactly_the_bookable_grid_points(scenario):
+    zone, first_day, last_day, rules, schedule, now, resources = scenario
+    slots = practitioner_slots(schedule, rules, zone, first_day, last_day, now, resources)
+    free = resources_free_oracle(resources, rules, zone, first_day, last_day)
+    assert slots == oracle_slots(zone, first_day, last_day, rules, schedule, now, free)
+
+
+@given(procedure_scenarios())
+def test_every_slot_offered_for_a_procedure_has_the_practitioner_and_every_resource_free(
+    scenario,
+):
+    zone, first_day, last_day, rules, schedule, now, resources = scenario
+    other = PractitionerSchedule(2, schedule.weekly_hours[::2], busy=schedule.time_off)
+    slots = any_practitioner_slots(
+        [schedule, other], rules, zone, first_day, last_day, now, resources
+    )
+    for slot in slots:
+        held = Interval(slot.start - rules.buffer_before, slot.end + rules.buffer_after)
+        for resource in resources:
+            assert not any(held.overlaps(hold) for hold in resource.held), (slot, resource)
+            # Inside the resource's hours, minute by minute.
+            hours = PractitionerSchedule(0, resource.weekly_hours)
+            windows = list(
+                oracle_windows(
+                    hours, zone, first_day - timedelta(days=2), last_day + timedelta(days=2)
+                )
+            )
+            moment = held.start
+            while moment < held.end:
+                assert any(start <= moment < end for start, end in windows), (slot, resource)
+                moment += timedelta(minutes=1)
+        for pid in slot.practitioner_ids:
+            practitioner = schedule if pid == schedule.practitioner_id else other
+            spans = [
+                end
+                for start, end in oracle_windows(practitioner, zone, first_day, last_day)
+                if start <= slot.start and slot.end <= end
+            ]
+            assert spans, (slot, pid)
+            assert bookable(slot.start, rules, practitioner, now, spans[0]), (slot, pid)

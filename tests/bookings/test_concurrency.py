@@ -5,7 +5,7 @@ from itertools import pairwise
 
 import pytest
 
-from bookings.models import Booking
+from bookings.models import Booking, ResourceHold
 from bookings.services import BookingError, booking_create
 from tests.factories import (
     ConsultationTypeFactory,
@@ -13,6 +13,7 @@ from tests.factories import (
     PatientFactory,
     PractitionerFactory,
     all_at_once,
+    procedure_clinic,
     weekly_hours,
 )
 
@@ -205,3 +206,43 @@ def test_one_persons_details_confirmed_from_two_browsers_at_once_make_one_bookin
         assert patients.count() == 1, round_number
         assert Booking.objects.filter(starts_at=start).count() == 1, round_number
     assert returning.bookings.count() == rounds // 2
+
+
+def test_two_procedures_with_different_practitioners_racing_for_one_room_make_one_booking(
+    transactional_db,
+):
+    """Two practitioners, each free, book a procedure needing the one procedure room at the
+    same moment, each on its own connection: one wins, the other is told the room is taken,
+    and the room is never held twice. Rounds at partly overlapping times too."""
+    location, practitioners, (room,), procedure = procedure_clinic(2)
+    patients = PatientFactory.create_batch(2)
+    for round_number in range(ROUNDS):
+        day = SLOT + timedelta(days=round_number)
+        # Even rounds: the same start. Odd rounds: 30 minutes apart, still one room.
+        starts = [day, day + timedelta(minutes=30 * (round_number % 2))]
+
+        def submit(index, starts=starts):
+            return booking_create(
+                patient=patients[index],
+                consultation_type=procedure,
+                location=location,
+                starts_at=starts[index],
+                practitioner=practitioners[index],
+                now=NOW,
+                notify=False,
+            )
+
+        outcomes = race(submit, [0, 1])
+        booked = [o for o in outcomes if isinstance(o, Booking)]
+        refused = [o for o in outcomes if isinstance(o, BookingError)]
+        other = [o for o in outcomes if not isinstance(o, Booking | BookingError)]
+        assert not other, f"round {round_number}: unexpected errors {other!r}"
+        assert len(booked) == 1 and len(refused) == 1, round_number
+        assert refused[0].message == (
+            "The procedure room is taken at that time. Please choose another time."
+        )
+        assert ResourceHold.objects.filter(booking=booked[0], resource=room).count() == 1
+    holds = list(ResourceHold.objects.filter(resource=room).order_by("held_from"))
+    assert len(holds) == ROUNDS
+    for earlier, later in pairwise(holds):
+        assert earlier.held_until <= later.held_from, (earlier, later)

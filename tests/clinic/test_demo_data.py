@@ -1,10 +1,12 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from bookings.models import (
     Booking,
@@ -14,7 +16,10 @@ from bookings.models import (
     ScheduleVersion,
     WorkingHours,
 )
+from bookings.selectors import available_slots
+from bookings.services import booking_create
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
+from tests.factories import PatientFactory
 
 MODELS = [
     Location,
@@ -42,7 +47,8 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     first = counts()
     assert first["Location"] == 2 and first["Practitioner"] == 3
     # Three upcoming consultations and one earlier, assessed visit of the same patient.
-    assert first["ConsultationType"] == 4 and first["Booking"] == 4
+    # Four consultations patients book online, and four procedures.
+    assert first["ConsultationType"] == 8 and first["Booking"] == 4
     assert first["HairLossIntake"] == 3 and first["IntakePhoto"] == 6
     assessment = Assessment.objects.get()
     assert assessment.booking.status == Booking.Status.COMPLETED and assessment.signed_off_at
@@ -76,3 +82,39 @@ def test_demo_data_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="DJANGO_DEBUG"):
         call_command("load_demo_data")
     assert not Location.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_procedures_hold_londons_rooms_and_can_be_booked_by_staff(settings):
+    settings.DEBUG = True
+    call_command("load_demo_data", stdout=io.StringIO())
+    london = Location.objects.get(time_zone="Europe/London")
+    procedures = ConsultationType.objects.filter(kind=ConsultationType.Kind.PROCEDURE)
+    needs = {p.name: sorted(r.name for r in p.resources.all()) for p in procedures}
+    assert needs == {
+        "PRP session": ["Centrifuge", "Procedure room"],
+        "Stem cell procedure (adipose)": ["Liposuction suite", "Procedure room"],
+        "Exosome session": ["Procedure room"],
+        "Micro-needling session": ["Procedure room"],
+    }
+    assert {r.location for p in procedures for r in p.resources.all()} == {london}
+    stem_cells = procedures.get(slug="stem-cell-adipose")
+    assert stem_cells.duration_minutes == 180
+    today = timezone.now().astimezone(london.zone).date()
+    slots = available_slots(
+        consultation_type=stem_cells,
+        location=london,
+        first_day=today + timedelta(days=7),
+        last_day=today + timedelta(days=20),
+        by_staff=True,
+    ).slots
+    assert slots
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=stem_cells,
+        location=london,
+        starts_at=slots[0].start,
+        by_staff=True,
+        notify=False,
+    )
+    assert booking.holds.count() == 2

@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     bookable_clinic,
     next_slot,
+    procedure_clinic,
     sign_in_with_second_factor,
 )
 
@@ -256,3 +257,22 @@ def test_the_page_for_a_chosen_patient_costs_a_fixed_number_of_queries(
 QUERIES_LOOKUP = 16
 # As the lookup, with the patient chosen read instead of the patients found.
 QUERIES_CHOSEN = 16
+
+
+def test_reception_books_a_procedure_and_hears_which_room_is_taken(reception):
+    """Staff book procedures (patients cannot, online); a room held by another practitioner's
+    session is named in the refusal, its name escaped, and the typing is kept."""
+    location, (first, second), (room,), procedure = procedure_clinic(2, ["<b>Procedure</b> room"])
+    start = next_slot(days=3)
+    clinic = (location, None, procedure)
+    form = phone_form(clinic, start, practitioner=str(first.pk))
+    assert reception.post(reverse("staff:phone_booking"), form).status_code == 302
+    booking = Booking.objects.get()
+    assert list(booking.holds.values_list("resource", flat=True)) == [room.pk]
+    other = phone_form(clinic, start, practitioner=str(second.pk), email="ann@example.com")
+    response = reception.post(reverse("staff:phone_booking"), other)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "The &lt;b&gt;Procedure&lt;/b&gt; room is taken at that time." in html
+    assert "<b>Procedure</b>" not in html and 'value="ann@example.com"' in html
+    assert Booking.objects.count() == 1

@@ -1,4 +1,5 @@
-"""Load a believable demo clinic: locations, practitioners, hours, consultation types, staff.
+"""Load a believable demo clinic: locations, practitioners, hours, consultation types, staff,
+rooms and equipment, and the procedures that hold them.
 
 Running it again changes nothing and duplicates nothing: every row is found by a natural key
 before it is created, and a relation is added to only when it lacks something. It refuses to run
@@ -17,7 +18,15 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from bookings import selectors
-from bookings.models import ConsultationType, Location, Practitioner, TimeOff, WorkingHours
+from bookings.models import (
+    ConsultationType,
+    Location,
+    Practitioner,
+    Resource,
+    ResourceHours,
+    TimeOff,
+    WorkingHours,
+)
 from bookings.services import BookingError, booking_create
 from clinic import roles
 from devtools.demo_history import add_demo_history
@@ -134,6 +143,94 @@ CONSULTATION_TYPES = [
     },
 ]
 
+# Rooms and equipment at London, each with its weekly hours (Monday is 0). Procedures hold them
+# over their whole slot, buffers included, so the hours start before and end after the people's.
+RESOURCES = [
+    {
+        "name": "Procedure room",
+        "kind": Resource.Kind.ROOM,
+        "location": "Hampstead, London",
+        "hours": [(day, time(8), time(18, 30)) for day in range(6)],
+    },
+    {
+        "name": "Centrifuge",
+        "kind": Resource.Kind.EQUIPMENT,
+        "location": "Hampstead, London",
+        "hours": [(day, time(8), time(18, 30)) for day in range(6)],
+    },
+    {
+        "name": "Liposuction suite",
+        "kind": Resource.Kind.ROOM,
+        "location": "Hampstead, London",
+        "hours": [(day, time(8), time(19)) for day in range(5)],
+    },
+]
+
+# Procedures: booked from a treatment plan or by staff, never from the public booking pages.
+# A course is planned months ahead, so they can be booked further ahead than a consultation.
+PROCEDURE_TYPES = [
+    {
+        "slug": "prp-session",
+        "position": 10,
+        "name": "PRP session",
+        "description": (
+            "A blood sample is taken and spun in a centrifuge; the platelet-rich plasma is then "
+            "injected into the thinning areas of the scalp under local anaesthetic."
+        ),
+        "duration_minutes": 60,
+        "buffer_after_minutes": 15,
+        "price": Decimal("350.00"),
+        "practitioners": ["dr.okafor", "dr.whitfield"],
+        "resources": ["Procedure room", "Centrifuge"],
+    },
+    {
+        "slug": "stem-cell-adipose",
+        "position": 11,
+        "name": "Stem cell procedure (adipose)",
+        "description": (
+            "A small amount of fat is taken by mini-liposuction under local anaesthetic, "
+            "processed, and injected into the scalp in the same visit."
+        ),
+        "duration_minutes": 180,
+        "buffer_before_minutes": 15,
+        "buffer_after_minutes": 30,
+        "price": Decimal("4500.00"),
+        "practitioners": ["dr.whitfield", "dr.okafor"],
+        "resources": ["Liposuction suite", "Procedure room"],
+    },
+    {
+        "slug": "exosome-session",
+        "position": 12,
+        "name": "Exosome session",
+        "description": "Exosome solution applied to the scalp by micro-injection.",
+        "duration_minutes": 45,
+        "buffer_after_minutes": 15,
+        "price": Decimal("600.00"),
+        "practitioners": ["dr.okafor", "dr.whitfield"],
+        "resources": ["Procedure room"],
+    },
+    {
+        "slug": "micro-needling-session",
+        "position": 13,
+        "name": "Micro-needling session",
+        "description": (
+            "Micro-needling of the scalp, often with a topical serum, to support regrowth."
+        ),
+        "duration_minutes": 45,
+        "buffer_after_minutes": 15,
+        "price": Decimal("250.00"),
+        "practitioners": ["dr.okafor", "dr.whitfield"],
+        "resources": ["Procedure room"],
+    },
+]
+PROCEDURE_DEFAULTS = {
+    "kind": ConsultationType.Kind.PROCEDURE,
+    "mode": ConsultationType.Mode.IN_PERSON,
+    "min_notice_hours": 48,
+    "horizon_days": 365,
+    "late_cancel_hours": 48,
+}
+
 STAFF = [
     {"username": "admin", "first_name": "Clinic", "last_name": "Admin", "role": roles.CLINIC_ADMIN},
     {
@@ -187,6 +284,9 @@ class Command(BaseCommand):
                 self._staff_user(spec, groups[spec["role"]])
             for spec in CONSULTATION_TYPES:
                 self._consultation_type(spec, practitioners)
+            resources = {spec["name"]: self._resource(spec, locations) for spec in RESOURCES}
+            for spec in PROCEDURE_TYPES:
+                self._consultation_type({**PROCEDURE_DEFAULTS, **spec}, practitioners, resources)
             self._time_off(practitioners["dr.whitfield"])
         self._demo_bookings()
         self._print_logins()
@@ -243,13 +343,29 @@ class Command(BaseCommand):
                     )
         return practitioner
 
-    def _consultation_type(self, spec, practitioners):
+    def _consultation_type(self, spec, practitioners, resources=None):
         spec = dict(spec)
         names = spec.pop("practitioners")
+        needs = spec.pop("resources", [])
         consultation_type, _ = ConsultationType.objects.get_or_create(
             slug=spec["slug"], defaults=spec
         )
         add_missing(consultation_type.practitioners, [practitioners[name] for name in names])
+        if needs:
+            add_missing(consultation_type.resources, [resources[name] for name in needs])
+
+    def _resource(self, spec, locations):
+        resource, created = Resource.objects.get_or_create(
+            location=locations[spec["location"]],
+            name=spec["name"],
+            defaults={"kind": spec["kind"]},
+        )
+        if created:
+            ResourceHours.objects.bulk_create(
+                ResourceHours(resource=resource, weekday=day, start_time=start, end_time=end)
+                for day, start, end in spec["hours"]
+            )
+        return resource
 
     def _time_off(self, practitioner):
         if practitioner.time_off.exists():
