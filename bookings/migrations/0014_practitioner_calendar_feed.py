@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0011_booking_patient_no_overlap"),
+        ("bookings", "0013_resource_hold_no_overlap"),
     ]
 
     operations = [
