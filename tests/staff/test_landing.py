@@ -290,6 +290,8 @@ def test_the_week_on_a_phone_lists_the_days_with_their_bookings(reception, clini
     first, _ = clinic_setup["practitioners"]
     booking = today_at(clinic_setup, 15, first, "Wanda Weekly")
     page = reception.get(reverse("staff:week")).content.decode()
-    assert page.count("Wanda Weekly") == 2  # in the day list for phones and in the grid
+    # In the day list for phones and in the grid, each time a link to the patient and to move.
+    assert page.count(f'href="{reverse("staff:patient", args=[booking.patient_id])}"') == 2
+    assert page.count(f'href="{reverse("staff:reschedule", args=[booking.pk])}"') == 2
     day = booking.starts_at.date().isoformat()
     assert f'href="{reverse("staff:home")}?day={day}"' in page
