@@ -186,3 +186,29 @@ def test_a_clinic_admin_lands_on_the_day_with_a_readable_chart(
     assert len(sizes) >= 12  # one drawing shown, a label per week
     assert min(sizes) >= SMALLEST_CHART_TEXT, sizes
     context.close()
+
+
+def test_without_scripts_the_staff_menu_is_open_on_a_phone(browser, live_server, roles):
+    """Every page works without JavaScript: the menu button needs it, so the links show."""
+    from django.test import Client
+
+    from tests.factories import sign_in_with_second_factor
+
+    LocationFactory(name="Hampstead")
+    rosa = UserFactory(username="rosa")
+    rosa.groups.add(roles[role_names.RECEPTION])
+    session = sign_in_with_second_factor(Client(), rosa).cookies["sessionid"].value
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 900}, java_script_enabled=False
+    )
+    host = live_server.url.split("//")[1].split(":")[0]
+    context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
+    page = context.new_page()
+    page.goto("/staff/month/")
+    staff_menu = page.get_by_role("navigation", name="Staff")
+    assert staff_menu.get_by_role("link", name="Week").is_visible()
+    assert not page.get_by_role("button", name="Show the staff menu").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.goto("/")
+    assert page.get_by_role("link", name="Treatments", exact=True).is_visible()
+    context.close()
