@@ -236,7 +236,7 @@ def test_the_month_shows_each_practitioners_load_per_day(reception, month_setup)
     off = {load.practitioner: load for load in cells[date(2026, 1, 20)].loads}
     assert off[first].percent is None and off[second].working_minutes == 8 * 60
     page = response.content.decode()
-    assert "2 booked · 12% of 8 h" in page and "not working" in page
+    assert "2 booked · 12% of 8 h" in page and "not working" in page and "free · 8 h" in page
     assert f'href="{reverse("staff:home")}?day=2026-01-14"' in page
     assert "January 2026" in page and "?location=" in page
 
