@@ -83,3 +83,21 @@ def sync_roles(group_model, permission_model):
 
 def has_role(user, role) -> bool:
     return user.is_superuser or user.groups.filter(name=role).exists()
+
+
+def roles_of(user) -> list[str]:
+    """The roles ``user`` holds, in the matrix's order (a superuser counts as a clinic admin).
+
+    Read in one query and kept on the user object for the rest of the request, since the staff
+    navigation and the landing page both ask.
+    """
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_clinic_roles", None)
+    if cached is None:
+        held = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        if user.is_superuser:
+            held.add(CLINIC_ADMIN)
+        cached = [role for role in ROLES if role in held]
+        user._clinic_roles = cached
+    return cached

@@ -18,6 +18,12 @@ from patients.models import Assessment
 WEEKS = 12
 CHART_WIDTH = 600
 CHART_HEIGHT = 160
+# On a phone the weeks run down the screen, a row each, so that the labels keep a readable
+# size: the drawing is about as wide as the screen, not scaled down from 600 units.
+NARROW_WIDTH = 320
+NARROW_LABEL = 52  # room for the week's date on the left of each row
+NARROW_ROW = 26
+NARROW_BAR = 9
 
 
 def weekly_figures(now=None):
@@ -63,6 +69,18 @@ def weekly_figures(now=None):
             week[f"{key}_height"] = height
             week[f"{key}_y"] = round(CHART_HEIGHT - height, 1)
 
+    narrow_room = NARROW_WIDTH - NARROW_LABEL - 28  # and for the count after each bar
+    for n, week in enumerate(weeks):
+        top = n * NARROW_ROW
+        week["row_y"] = top
+        week["label_y"] = top + NARROW_BAR + 4
+        week["bookings_length"] = round(narrow_room * week["bookings"] / tallest, 1)
+        week["no_shows_length"] = round(narrow_room * week["no_shows"] / tallest, 1)
+        week["narrow_no_shows_y"] = top + NARROW_BAR + 1
+        week["bookings_text_x"] = round(NARROW_LABEL + week["bookings_length"] + 4, 1)
+        week["no_shows_text_x"] = round(NARROW_LABEL + week["no_shows_length"] + 4, 1)
+        week["no_shows_text_y"] = top + 2 * NARROW_BAR + 1
+
     recommended = Counter()
     for options in Assessment.objects.filter(created_at__gte=start).values_list(
         "recommendations", flat=True
@@ -74,4 +92,13 @@ def weekly_figures(now=None):
         {"name": names.get(key, key), "count": count, "width": round(100 * count / most, 1)}
         for key, count in recommended.most_common()
     ]
-    return {"weeks": weeks, "treatments": treatments, "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    return {
+        "weeks": weeks,
+        "treatments": treatments,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "narrow_width": NARROW_WIDTH,
+        "narrow_height": WEEKS * NARROW_ROW,
+        "narrow_label": NARROW_LABEL,
+        "narrow_bar": NARROW_BAR,
+    }

@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from bookings.models import Booking, Location
-from clinic.roles import CLINIC_ADMIN, has_role
+from bookings.models import Booking, Location, TimeOff, WorkingHours
+from clinic.roles import CLINIC_ADMIN, roles_of
 from patients.choices import PHOTO_VIEWS
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
 from patients.screening import SEVERITY_RANK
@@ -24,7 +24,7 @@ PATIENT_SEARCH_LIMIT = 25
 def visible_bookings(user):
     """Bookings whose clinical data this user may read: their own, or all for clinic admins."""
     bookings = Booking.objects.all()
-    if has_role(user, CLINIC_ADMIN):
+    if CLINIC_ADMIN in roles_of(user):
         return bookings
     return bookings.filter(practitioner__user=user)
 
@@ -41,9 +41,14 @@ class LocationDay:
     bookings: list
 
 
-def day_schedule(*, locations, day: date | None, now: datetime) -> list[LocationDay]:
+def day_schedule(
+    *, locations, day: date | None, now: datetime, practitioner=None
+) -> list[LocationDay]:
     """Each location's consultations of ``day``, in one query. With ``day`` None it is "today",
-    which is each location's own date: Dubai's day may have begun while London's has not."""
+    which is each location's own date: Dubai's day may have begun while London's has not.
+
+    For one ``practitioner``: their consultations only, each with its intake and assessment,
+    and the intake's flags prefetched (two queries)."""
     bounds = {}
     for location in locations:
         local_day = day or now.astimezone(location.zone).date()
@@ -55,7 +60,13 @@ def day_schedule(*, locations, day: date | None, now: datetime) -> list[Location
             starts_at__gte=min(start for _, start, _ in bounds.values()),
             starts_at__lt=max(end for _, _, end in bounds.values()),
         ).select_related("patient", "practitioner__user", "consultation_type", "location")
-        for booking in bookings:
+        if practitioner is not None:
+            bookings = (
+                bookings.filter(practitioner=practitioner)
+                .select_related("intake", "assessment")
+                .prefetch_related("intake__flags")
+            )
+        for booking in bookings.order_by("starts_at"):
             _, start, end = bounds[booking.location_id]
             if start <= booking.starts_at < end:
                 by_location[booking.location_id].append(booking)
@@ -79,6 +90,98 @@ def week_grid(*, location: Location, monday: date):
         key = (booking.practitioner_id, booking.starts_at.astimezone(location.zone).date())
         cells.setdefault(key, []).append(booking)
     return days, [(p, [cells[(p.pk, day)] for day in days]) for p in practitioners]
+
+
+@dataclass(frozen=True)
+class PractitionerLoad:
+    practitioner: object
+    bookings: int
+    booked_minutes: int
+    working_minutes: int
+
+    @property
+    def percent(self) -> int | None:
+        """How much of the day's working time is booked, or None on a day off."""
+        if not self.working_minutes:
+            return None
+        return round(100 * self.booked_minutes / self.working_minutes)
+
+    @property
+    def working_hours(self) -> str:
+        """Working time in hours, e.g. "8" or "7.5"."""
+        return f"{self.working_minutes / 60:g}"
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    day: date
+    in_month: bool
+    loads: list  # PractitionerLoad of those who work, are off, or have bookings that day
+
+
+def _minutes(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def month_load(*, location: Location, first: date) -> list[list[MonthDay]]:
+    """A location's month as calendar weeks (Monday first): each day's active bookings and
+    booked minutes per practitioner, against their working hours less time off.
+
+    Four queries whatever the month holds: practitioners, hours, time off, bookings.
+    """
+    first = first.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    grid_start = first - timedelta(days=first.weekday())
+    grid_end = following + timedelta(days=(7 - following.weekday()) % 7)
+    days = [grid_start + timedelta(days=n) for n in range((grid_end - grid_start).days)]
+    zone = location.zone
+    start = datetime.combine(grid_start, time(0), tzinfo=zone)
+    end = datetime.combine(grid_end, time(0), tzinfo=zone)
+
+    practitioners = list(location.practitioners.filter(is_active=True).select_related("user"))
+    hours = {}
+    for row in WorkingHours.objects.filter(location=location, practitioner__in=practitioners):
+        hours.setdefault((row.practitioner_id, row.weekday), []).append(row)
+    time_off = {}
+    for row in TimeOff.objects.filter(
+        practitioner__in=practitioners, starts_at__lt=end, ends_at__gt=start
+    ):
+        time_off.setdefault(row.practitioner_id, []).append(row)
+    booked = {}
+    for practitioner_id, starts_at, ends_at in (
+        Booking.objects.filter(location=location, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Booking.Status.CANCELLED)
+        .values_list("practitioner_id", "starts_at", "ends_at")
+    ):
+        key = (practitioner_id, starts_at.astimezone(zone).date())
+        count, minutes = booked.get(key, (0, 0))
+        booked[key] = (count + 1, minutes + _minutes(starts_at, ends_at))
+
+    def working_minutes(practitioner, day):
+        """Their weekly hours that day, and what is left of them after time off."""
+        scheduled = left = 0
+        for span in hours.get((practitioner.pk, day.weekday()), []):
+            span_start = datetime.combine(day, span.start_time, tzinfo=zone)
+            span_end = datetime.combine(day, span.end_time, tzinfo=zone)
+            off = sum(
+                _minutes(max(span_start, t.starts_at), min(span_end, t.ends_at))
+                for t in time_off.get(practitioner.pk, [])
+            )
+            scheduled += _minutes(span_start, span_end)
+            left += max(0, _minutes(span_start, span_end) - off)
+        return scheduled, left
+
+    cells = []
+    for day in days:
+        loads = []
+        for practitioner in practitioners:
+            count, minutes = booked.get((practitioner.pk, day), (0, 0))
+            scheduled, working = working_minutes(practitioner, day)
+            # Someone on leave on a working day is listed too, as not working.
+            if count or scheduled:
+                loads.append(PractitionerLoad(practitioner, count, minutes, working))
+        cells.append(MonthDay(day, first <= day < following, loads))
+    return [cells[n : n + 7] for n in range(0, len(cells), 7)]
 
 
 def review_queue(*, user, now: datetime):

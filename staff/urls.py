@@ -11,6 +11,7 @@ app_name = "staff"
 urlpatterns = [
     path("", today.StaffHomeView.as_view(), name="home"),
     path("week/", today.WeekView.as_view(), name="week"),
+    path("month/", today.MonthView.as_view(), name="month"),
     path("book/", phone.PhoneBookingView.as_view(), name="phone_booking"),
     path("bookings/<int:pk>/move/", today.StaffRescheduleView.as_view(), name="reschedule"),
     path(

@@ -349,10 +349,18 @@ def booking_with_intake(location, consultation_type, practitioner, days, **answe
         practitioner=practitioner,
         notify=False,
     )
+    photo = [("crown", *clean_photo(jpeg_upload()))]
+    return give_answers(booking, photos=photo, **answers)
+
+
+def give_answers(booking, photos=(), **answers):
+    """Save the patient's answers to ``booking`` (the valid ones, changed by ``answers``), as
+    the booking flow does: screening flags included."""
     form = IntakeForm(valid_form(**answers))
     assert form.is_valid(), form.errors
-    photo = [("crown", *clean_photo(jpeg_upload()))]
-    intake_update(booking=booking, values=form.intake_values(), photos=photo, now=timezone.now())
+    intake_update(
+        booking=booking, values=form.intake_values(), photos=list(photos), now=timezone.now()
+    )
     return booking
 
 

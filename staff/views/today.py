@@ -1,11 +1,12 @@
 """The diary: a day's consultations at every location (today unless another day is asked for),
-a location's week, and what staff do to one booking from them: check in, complete, mark a
+a location's week and month, and what staff do to one booking from them: check in, complete, mark a
 no-show, cancel, move."""
 
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from bookings import drafts, selectors
-from bookings.models import Booking, Location
+from bookings.models import Booking, Location, Practitioner
 from bookings.services import (
     BookingError,
     booking_cancel,
@@ -23,21 +24,31 @@ from bookings.services import (
     booking_close,
     booking_reschedule,
 )
+from clinic.audit import record_reads
+from clinic.roles import CLINIC_ADMIN, PRACTITIONER, RECEPTION, roles_of
 from clinic.times import format_local
+from patients.choices import CONTRAINDICATED, DEFER
 from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
 from staff.forms import bookable_day, diary_day
-from staff.selectors import day_schedule, week_grid
+from staff.selectors import day_schedule, month_load, review_queue, sorted_flags, week_grid
+
+# Flags that should stop a consultation going ahead as booked until a practitioner has looked.
+HOLDING_FLAGS = (CONTRAINDICATED, DEFER)
 
 
 class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
-    """Each location's consultations of one day, in the location's own time, with actions."""
+    """The landing page, shaped by role: a practitioner's own day with each intake's state and
+    flags and their review queue; reception's arrivals by location, check-in first; a clinic
+    admin's day at every location with the chart. Any day can be asked for (``?day=``), and a
+    practitioner can see everyone's list (``?who=everyone``)."""
 
     permission_required = "bookings.view_booking"
     raise_exception = True
     template_name = "staff/home.html"
 
     def get_context_data(self, **kwargs):
+        user = self.request.user
         now = timezone.now()
         locations = list(Location.objects.all())
         # "Today" is each location's own date; another day, once chosen, is that calendar
@@ -45,18 +56,91 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         reference = now.astimezone(locations[0].zone).date() if locations else now.date()
         day = diary_day(self.request.GET, today=reference)
         is_today = day == reference
-        schedule = day_schedule(locations=locations, day=None if is_today else day, now=now)
-        return super().get_context_data(
-            schedule=[(entry.location, entry.day, entry.bookings) for entry in schedule],
-            can_act=self.request.user.has_perm("bookings.change_booking"),
-            now=now,
-            day=day,
-            is_today=is_today,
-            previous_day=(day - timedelta(days=1)).isoformat(),
-            next_day=(day + timedelta(days=1)).isoformat(),
-            chart=weekly_figures(now),
-            **kwargs,
+        roles = roles_of(user)
+        practitioner = (
+            Practitioner.objects.select_related("user").filter(user=user).first()
+            if PRACTITIONER in roles
+            else None
         )
+        wanted = self.request.GET.get("who", "")
+        if practitioner and (wanted == "mine" or (CLINIC_ADMIN not in roles and wanted == "")):
+            mode = "mine"
+        elif CLINIC_ADMIN in roles:
+            mode = "admin"
+        elif RECEPTION in roles and is_today:
+            mode = "arrivals"
+        else:
+            mode = "day"
+        schedule = day_schedule(
+            locations=locations,
+            day=None if is_today else day,
+            now=now,
+            practitioner=practitioner if mode == "mine" else None,
+        )
+        flags = my_flags(self.request, schedule) if mode == "mine" else {}
+
+        def rows(bookings):
+            return [(booking, flags.get(booking.pk, [])) for booking in bookings]
+
+        context = {
+            "mode": mode,
+            "practitioner": practitioner,
+            "schedule": [(entry.location, entry.day, rows(entry.bookings)) for entry in schedule],
+            "has_bookings": any(entry.bookings for entry in schedule),
+            "can_act": user.has_perm("bookings.change_booking"),
+            "now": now,
+            "day": day,
+            "is_today": is_today,
+            "previous_day": (day - timedelta(days=1)).isoformat(),
+            "next_day": (day + timedelta(days=1)).isoformat(),
+        }
+        if mode == "mine":
+            context.update(review_counts(user, now))
+        elif mode == "arrivals":
+            context["arrivals"] = [
+                (entry.location, {part: rows(b) for part, b in arrivals(entry.bookings).items()})
+                for entry in schedule
+            ]
+        elif mode == "admin":
+            context["chart"] = weekly_figures(now)
+        return super().get_context_data(**context, **kwargs)
+
+
+def my_flags(request, schedule):
+    """The screening flags of a practitioner's consultations, by booking, the most severe
+    first; their reading is recorded in the audit trail."""
+    answered = [
+        booking
+        for entry in schedule
+        for booking in entry.bookings
+        if getattr(booking, "intake", None) is not None
+    ]
+    record_reads(request, "screening flags", [(b.intake, b.patient_id) for b in answered])
+    return {b.pk: sorted_flags(b.intake.flags.all()) for b in answered}
+
+
+def review_counts(user, now):
+    """How many intakes wait for this practitioner's review, and how many of those hold a flag
+    that stops the consultation going ahead as booked: one query."""
+    counts = review_queue(user=user, now=now).aggregate(
+        waiting=Count("pk", distinct=True),
+        held=Count("pk", distinct=True, filter=Q(intake__flags__severity__in=HOLDING_FLAGS)),
+    )
+    return {"queue_waiting": counts["waiting"], "queue_held": counts["held"]}
+
+
+def arrivals(bookings):
+    """Split a location's day for reception: who is still to arrive (check-in first), who has
+    arrived, and the rest (seen, no-shows, cancelled)."""
+    to_arrive, arrived, other = [], [], []
+    for booking in bookings:
+        if booking.status != Booking.Status.CONFIRMED:
+            other.append(booking)
+        elif booking.checked_in_at:
+            arrived.append(booking)
+        else:
+            to_arrive.append(booking)
+    return {"to_arrive": to_arrive, "arrived": arrived, "other": other}
 
 
 def back_to_day(booking):
@@ -109,24 +193,62 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         locations = list(Location.objects.all())
-        wanted = self.request.GET.get("location", "")
-        location = next((loc for loc in locations if str(loc.pk) == wanted), None)
-        location = location or (locations[0] if locations else None)
+        location = chosen_location(self.request, locations)
         if location is None:
             return super().get_context_data(location=None, **kwargs)
         today = timezone.now().astimezone(location.zone).date()
         chosen = diary_day(self.request.GET, today=today, field="week")
         monday = chosen - timedelta(days=chosen.weekday())
         days, rows = week_grid(location=location, monday=monday)
+        # The same bookings day by day, for a phone: only practitioners with bookings that day.
+        by_day = [
+            (day, [(p, cells[n]) for p, cells in rows if cells[n]]) for n, day in enumerate(days)
+        ]
         return super().get_context_data(
             location=location,
             locations=locations,
             days=days,
             rows=rows,
+            by_day=by_day,
             now=timezone.now(),
             can_move=self.request.user.has_perm("bookings.change_booking"),
             previous_week=(monday - timedelta(days=7)).isoformat(),
             next_week=(monday + timedelta(days=7)).isoformat(),
+            **kwargs,
+        )
+
+
+def chosen_location(request, locations):
+    """The location asked for by ``?location=``, else the first."""
+    wanted = request.GET.get("location", "")
+    location = next((loc for loc in locations if str(loc.pk) == wanted), None)
+    return location or (locations[0] if locations else None)
+
+
+class MonthView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """A location's month: each practitioner's load per day; each day leads to its list."""
+
+    permission_required = "bookings.view_booking"
+    raise_exception = True
+    template_name = "staff/month.html"
+
+    def get_context_data(self, **kwargs):
+        locations = list(Location.objects.all())
+        location = chosen_location(self.request, locations)
+        if location is None:
+            return super().get_context_data(location=None, **kwargs)
+        today = timezone.now().astimezone(location.zone).date()
+        first = diary_day(self.request.GET, today=today, field="month").replace(day=1)
+        previous_month = (first - timedelta(days=1)).replace(day=1)
+        next_month = (first + timedelta(days=32)).replace(day=1)
+        return super().get_context_data(
+            location=location,
+            locations=locations,
+            first=first,
+            today=today,
+            weeks=month_load(location=location, first=first),
+            previous_month=previous_month.isoformat(),
+            next_month=next_month.isoformat(),
             **kwargs,
         )
 

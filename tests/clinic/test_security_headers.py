@@ -86,6 +86,7 @@ def pages(roles, screening_rules):
     staff = {
         "staff:home": reverse("staff:home"),
         "staff:week": reverse("staff:week"),
+        "staff:month": reverse("staff:month"),
         "staff:phone_booking": reverse("staff:phone_booking"),
         "staff:review_queue": reverse("staff:review_queue"),
         "staff:review": reverse("staff:review", args=[booking.pk]),

@@ -49,3 +49,28 @@ def test_weekly_counts_and_recommendations(clinic_setup):
     assert weeks[-2]["bookings"] == 1
     assert weeks[-1]["bookings_height"] == figures["height"]  # the tallest bar fills the chart
     assert {t["name"]: t["count"] for t in figures["treatments"]} == {"PRP": 1, "Medication": 1}
+
+
+def test_both_drawings_stand_on_their_axis_and_share_one_scale(clinic_setup):
+    """The desktop drawing's bars stand on the axis; the phone's rows start at the labels and
+    the busiest week fills the row, each bar ending before its count."""
+    from staff.charts import NARROW_LABEL, NARROW_WIDTH
+
+    now = timezone.now()
+    local = timezone.localtime(now)
+    monday_noon = (local - timedelta(days=local.weekday())).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    for hour in range(4):
+        add(clinic_setup, monday_noon + timedelta(hours=hour))
+    add(clinic_setup, monday_noon + timedelta(hours=5), status="no_show")
+    figures = weekly_figures(now)
+    week = figures["weeks"][-1]
+    assert (week["bookings"], week["no_shows"]) == (5, 1)
+    for key in ("bookings", "no_shows"):
+        assert week[f"{key}_y"] + week[f"{key}_height"] == figures["height"]
+    assert week["no_shows_height"] == round(figures["height"] / 5, 1)
+    assert week["bookings_text_x"] == round(NARROW_LABEL + week["bookings_length"] + 4, 1)
+    assert week["bookings_text_x"] + 20 <= NARROW_WIDTH  # the count fits after the bar
+    assert week["no_shows_length"] == round(week["bookings_length"] / 5, 1)
+    assert week["narrow_no_shows_y"] > week["row_y"]

@@ -95,3 +95,20 @@ def test_the_queue_lists_the_hostile_name_escaped_before_the_review(client, host
     html = client.get(reverse("staff:review_queue")).content.decode()
     assert escape(NAME) in html and "<script>alert(" not in html
     assert Booking.objects.filter(pk=booking.pk, patient__last_name=NAME).exists()
+
+
+def test_a_practitioners_own_day_and_the_month_show_hostile_names_escaped(client, hostile):
+    booking, _ = hostile
+    user = booking.practitioner.user
+    user.last_name = NAME  # a name typed in the configuration, shown in the month
+    user.save()
+    sign_in_with_second_factor(client, user)
+    day = booking.starts_at.astimezone(booking.location.zone).date().isoformat()
+    for address in (
+        reverse("staff:home") + f"?day={day}",
+        reverse("staff:month") + f"?month={day}",
+        reverse("staff:week") + f"?week={day}",
+    ):
+        html = client.get(address).content.decode()
+        assert escape(NAME) in html, address
+        assert "<script>alert(" not in html, address

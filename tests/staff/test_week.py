@@ -43,6 +43,9 @@ def test_week_puts_each_booking_in_its_practitioner_and_day(reception, clinic_se
     for n in range(5):
         add(clinic_setup, second, wednesday_ten + timedelta(days=1, hours=n))
     assert fetch()[1] == count  # more bookings, same queries
+    # session, user, OTP device, two permission lookups, locations, practitioners, the week's
+    # bookings, the user's roles, and the session's save (three, in a savepoint).
+    assert count == 12
 
 
 def test_week_survives_odd_parameters(reception, clinic_setup):
