@@ -323,4 +323,4 @@ def test_the_review_page_costs_the_same_queries_with_more_flags_and_a_follow_up(
 # assessment with its follow-up, the reads recorded (intake, assessment), flags, photos; the
 # earlier visits (role, assessments, visits, photos); the form's follow-up choices; the session
 # saved (3).
-QUERIES_REVIEW_PAGE = 20
+QUERIES_REVIEW_PAGE = 19

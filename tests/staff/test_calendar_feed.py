@@ -213,7 +213,7 @@ def test_the_profile_page_costs_a_fixed_number_of_queries(client, diary, django_
     make_feed(client)
     # Session, user, second factor, permissions (2); the practitioner with the feed, the
     # roles; the session saved (the shown token removed: 3).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert client.get(reverse("staff:profile")).status_code == 200
 
 
