@@ -12,7 +12,15 @@ history, with who did it and from where.
 
 from datetime import date, datetime
 
-from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
+from patients.models import (
+    Assessment,
+    ClinicPhoto,
+    Consent,
+    HairLossIntake,
+    IntakePhoto,
+    Patient,
+    VisitMeasures,
+)
 from patients.photo_files import photo_file_names
 
 ERASED_BIRTH_DATE = date(1900, 1, 1)
@@ -86,9 +94,10 @@ def patient_document(patient: Patient) -> dict:
 
 
 def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
-    """Erase the patient's answers (with flags and photos), consents, the words of their
-    assessments and their identity, in the caller's transaction, with the patient's row locked
-    by the caller. Return the photo files to delete once that transaction has committed."""
+    """Erase the patient's answers (with flags and photos), consents, the clinic's photos of
+    them, the words of their assessments and measures, and their identity, in the caller's
+    transaction, with the patient's row locked by the caller. Return the photo files to delete
+    once that transaction has committed."""
     intakes = HairLossIntake.objects.filter(booking__patient=patient)
     intake_ids = list(intakes.values_list("pk", flat=True))
     photos = IntakePhoto.objects.filter(intake_id__in=intake_ids)
@@ -97,6 +106,16 @@ def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
     HairLossIntake.objects.filter(pk__in=intake_ids).delete()  # and its screening flags
     HairLossIntake.history.filter(id__in=intake_ids).delete()
     Consent.objects.filter(patient=patient).delete()
+    # The clinic's photos of the patient go; the coded measures stay, without the notes.
+    clinic_photos = ClinicPhoto.objects.filter(booking__patient=patient)
+    clinic_photo_ids = list(clinic_photos.values_list("pk", flat=True))
+    files += photo_file_names(clinic_photos)
+    clinic_photos.delete()
+    ClinicPhoto.history.filter(id__in=clinic_photo_ids).delete()
+    measures = VisitMeasures.objects.filter(booking__patient=patient)
+    measure_ids = list(measures.values_list("pk", flat=True))
+    measures.update(notes="", shared_with_patient=False)
+    VisitMeasures.history.filter(id__in=measure_ids).update(notes="")
     # Keep the coded findings and recommendations for the clinic's figures; drop the words.
     assessments = Assessment.objects.filter(booking__patient=patient)
     assessment_ids = list(assessments.values_list("pk", flat=True))
