@@ -9,8 +9,14 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from clinic import roles as role_names
-from patients.models import Assessment, Patient
-from tests.factories import UserFactory, booking_with_intake, sign_in_with_second_factor
+from patients.models import Assessment, ClinicPhoto, Patient, VisitMeasures
+from tests.factories import (
+    UserFactory,
+    booking_with_intake,
+    clinic_photo,
+    jpeg_upload,
+    sign_in_with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +28,11 @@ STAFF_PAGES = [
     ("staff:assessment", True, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:photo", "photo", {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:patient_search", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:timeline", "patient", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:compare", "patient", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:visit_measures", True, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:visit_photos", True, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:clinic_photo", "clinic photo", {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:phone_booking", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:week", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:reschedule", True, {"reception": 200, "practitioner": 200, "admin": 200}),
@@ -75,6 +86,7 @@ def world(roles, screening_rules):
     location, (practitioner,), consultation_type = bookable_clinic()
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])
     booking = booking_with_intake(location, consultation_type, practitioner, 2)
+    clinic_photo(booking, "front")
     reception = UserFactory(username="rosa")
     reception.groups.add(roles[role_names.RECEPTION])
     admin = UserFactory(username="chief")
@@ -95,6 +107,8 @@ def url_for(name, needs, booking):
         return reverse(name, args=[booking.intake.photos.get().pk])
     if needs == "patient":
         return reverse(name, args=[booking.patient_id])
+    if needs == "clinic photo":
+        return reverse(name, args=[ClinicPhoto.objects.get(booking=booking).pk])
     return reverse(name, args=[booking.pk]) if needs else reverse(name)
 
 
@@ -150,6 +164,13 @@ STAFF_CHANGES = [
     ("staff:patient_export", "patient", {}, {"reception": 403, "practitioner": 403, "admin": 200}),
     ("staff:reschedule", True, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
     ("staff:phone_booking", False, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
+    (
+        "staff:visit_measures",
+        True,
+        "measures",
+        {"reception": 403, "practitioner": 302, "admin": 302},
+    ),
+    ("staff:visit_photos", True, "photo", {"reception": 403, "practitioner": 302, "admin": 302}),
 ]
 ASSESSMENT_FORM = {
     "pattern": "male_pattern",
@@ -172,6 +193,10 @@ def change_form(form, booking):
         return ASSESSMENT_FORM
     if form == "erase":
         return {"confirm": "yes"}
+    if form == "measures":
+        return {"stage": "nw3", "crown_density": "140"}
+    if form == "photo":
+        return {"view": "top", "photo": jpeg_upload("top.jpg")}
     return form
 
 
@@ -182,6 +207,8 @@ def what_changed(booking):
         booking.checked_in_at,
         Assessment.objects.filter(booking=booking).exists(),
         Patient.objects.filter(pk=booking.patient_id, erased_at__isnull=True).exists(),
+        VisitMeasures.objects.filter(booking=booking).exists(),
+        ClinicPhoto.objects.filter(booking=booking).count(),
     )
 
 
