@@ -13,7 +13,14 @@ from bookings.models import Booking
 from patients import choices
 from patients.models import ClinicPhoto, VisitMeasures
 from staff.selectors import care_team_bookings
-from staff.trend_charts import Axis, Series, months_between, months_label, trend_chart
+from staff.trend_charts import (
+    Axis,
+    Series,
+    months_between,
+    months_label,
+    nice_axis,
+    trend_chart,
+)
 
 ZONES = choices.SCALP_ZONES
 DENSITY_STEP = 50
@@ -79,10 +86,6 @@ def shown_records(visits):
     return measures, photos
 
 
-def _nice_ceiling(value: float, step: int) -> int:
-    return max(step, -(-int(value * 1.1) // step) * step)
-
-
 def measure_charts(visits, *, start: date | None = None, sessions=(), judge_window=None) -> list:
     """The trend charts of the visits' measures: density and thin hairs by zone, the stage,
     the pull test and the shedding. A chart with no figure at all is left out."""
@@ -101,7 +104,7 @@ def measure_charts(visits, *, start: date | None = None, sessions=(), judge_wind
         trend_chart(
             title="Hair density",
             series=densities,
-            axis=Axis(0, _nice_ceiling(highest, DENSITY_STEP), "hairs/cm²"),
+            axis=nice_axis(0, max(highest * 1.1, DENSITY_STEP), "hairs/cm²"),
             **common,
         )
     )
@@ -116,7 +119,7 @@ def measure_charts(visits, *, start: date | None = None, sessions=(), judge_wind
         trend_chart(
             title="Pull test",
             series=[Series("Hairs out of about 60", pulled)],
-            axis=Axis(0, _nice_ceiling(max(most, 8), 4), "hairs"),
+            axis=nice_axis(0, max(most, 8), "hairs"),
             **common,
         )
     )
@@ -208,3 +211,13 @@ def comparison(visits, first_pk, second_pk):
         "measures": measures,
         "stages": stages,
     }
+
+
+def since_start(visits) -> list:
+    """The figures that changed between the first and the latest visit, density first: the
+    headline of a timeline."""
+    if len(visits) < 2:
+        return []
+    rows = comparison(visits, None, None)["measures"]
+    changed = [row for row in rows if row["change"] is not None]
+    return sorted(changed, key=lambda row: not row["label"].startswith("Density"))[:4]

@@ -7,16 +7,20 @@ treatment started, so that visits weeks or years apart sit where they belong. A 
 is a gap in the line, never a zero.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-WIDTH = 640
-HEIGHT = 240
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 36
+# Small enough that its words stay readable when a phone shrinks it to the screen's width.
+WIDTH = 360
+HEIGHT = 220
+LEFT, RIGHT, TOP, BOTTOM = 40, 12, 14, 30
 # A single visit (or several on one day) still gets a readable time axis around it.
 MIN_SPAN_DAYS = 60
 MONTH_STEPS = [1, 2, 3, 6, 12, 24, 36, 60, 120]
-MAX_X_TICKS = 7
+MAX_X_TICKS = 6
+# Steps of the figure axis: at most five of them from bottom to top.
+VALUE_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500]
 # Colour, dash and marker differ from series to series, so that lines are told apart without
 # colour too (and printed in grey).
 STYLES = [
@@ -88,6 +92,22 @@ def _marker(shape: str, x: float, y: float) -> str:
     if shape == "triangle":
         return f"M{x:.1f} {top:.1f}l{wide} {2 * r + 1}h{-2 * wide}Z"
     return f"M{x - r:.1f} {y:.1f}a{r} {r} 0 1 0 {2 * r} 0a{r} {r} 0 1 0 {-2 * r} 0Z"
+
+
+def nice_axis(low: float, high: float, unit: str = "") -> Axis:
+    """An axis from ``low`` up to ``high`` or a little more, ending on a round step."""
+    step = next((s for s in VALUE_STEPS if (high - low) / s <= 5), VALUE_STEPS[-1])
+    top = low + step * math.ceil((high - low) / step)
+    return Axis(low, max(top, low + step), unit)
+
+
+def _value_ticks(axis: Axis) -> list:
+    step = next((s for s in VALUE_STEPS if (axis.high - axis.low) / s <= 5), VALUE_STEPS[-1])
+    ticks, value = [], axis.low
+    while value <= axis.high + 1e-9:
+        ticks.append(value)
+        value += step
+    return ticks
 
 
 def trend_chart(
@@ -163,11 +183,7 @@ def trend_chart(
     if axis.labels:
         y_ticks = [{"y": y_of(value), "label": text} for value, text in axis.labels.items()]
     else:
-        quarter = (axis.high - axis.low) / 4
-        y_ticks = [
-            {"y": y_of(axis.low + n * quarter), "label": f"{axis.low + n * quarter:g}"}
-            for n in range(5)
-        ]
+        y_ticks = [{"y": y_of(value), "label": f"{value:g}"} for value in _value_ticks(axis)]
 
     window = None
     if judge_window:

@@ -226,6 +226,7 @@ class TimelineView(ProgressAccessMixin, View):
             "visits": visits,
             "photo_rows": progress.photo_rows(visits),
             "charts": progress.measure_charts(visits),
+            "since_start": progress.since_start(visits),
             "latest_notes": [v for v in visits if v.measures and v.measures.notes][-3:],
             "editable": _editable(request.user, visits),
         }
