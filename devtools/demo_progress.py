@@ -2,9 +2,10 @@
 
 Marcus Reid came for a consultation about six and a half months ago, started PRP, and came back
 for reviews at about three and six months: three visits, each with the practitioner's measures
-and the standard photos, so that the timeline, its trend charts and the comparison have
-something true-looking to show. The photos are drawn here with Pillow (a head seen from the
-view's side, with hair as short strokes thinning where his loss is): nobody's photo is used.
+and the standard photos, shared with him, so that the timeline, its trend charts, the comparison
+and his own progress page (through his latest visit's link) have something true-looking to
+show. The photos are drawn here with Pillow (a head seen from the view's side, with hair as
+short strokes thinning where his loss is): nobody's photo is used.
 """
 
 import io
@@ -22,6 +23,7 @@ from patients.models import Patient, VisitMeasures
 from patients.photo_files import photo_transaction
 from patients.photos import clean_photo
 from patients.progress import clinic_photo_store
+from patients.services import consents_record
 
 PATIENT = ("Marcus", "Reid", "marcus.reid@example.com", (1984, 9, 3))
 BACKDROP = (226, 232, 236)
@@ -91,7 +93,6 @@ VISITS = [
             pull_test=3,
             shedding=2,
             notes="Crown visibly fuller in the standard photos. Top-up in six months.",
-            shared_with_patient=True,
         ),
     ),
 ]
@@ -154,7 +155,14 @@ def _add_visits(location, practitioner, first, last, email, born) -> None:
             status=Booking.Status.COMPLETED,
             checked_in_at=starts_at - timedelta(minutes=5),
         )
-        VisitMeasures.objects.create(booking=booking, recorded_by=practitioner.user, **measures)
+        if index == 0:
+            consents_record(
+                patient=patient, booking=booking, photos_beyond_care=False, now=starts_at
+            )
+        # Each visit shared with him: his link shows his progress.
+        VisitMeasures.objects.create(
+            booking=booking, recorded_by=practitioner.user, shared_with_patient=True, **measures
+        )
         fullness = index / (len(VISITS) - 1)
         for view in VIEWS:
             content, width, height = clean_photo(head_picture(view, fullness, seed=index))

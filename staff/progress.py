@@ -10,10 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bookings.models import Booking
-from patients import choices
-from patients.models import ClinicPhoto, VisitMeasures
-from staff.selectors import care_team_bookings
-from staff.trend_charts import (
+from clinic.trend_charts import (
     Axis,
     Series,
     months_between,
@@ -21,6 +18,9 @@ from staff.trend_charts import (
     nice_axis,
     trend_chart,
 )
+from patients import choices
+from patients.models import ClinicPhoto, VisitMeasures
+from staff.selectors import care_team_bookings
 
 ZONES = choices.SCALP_ZONES
 DENSITY_STEP = 50

@@ -1,5 +1,6 @@
 """In headless Chromium, at a phone's width and a desk's: a practitioner records the measures
-and photographs two standard views at a visit, then reads the timeline and the comparison."""
+and photographs two standard views at a visit, then reads the timeline and the comparison; the
+patient reads the shared visit through their link."""
 
 import io
 from datetime import timedelta
@@ -10,6 +11,7 @@ from PIL import Image
 
 from clinic import roles as role_names
 from patients.models import ClinicPhoto, VisitMeasures
+from patients.services import consents_record
 from tests.factories import (
     BookingFactory,
     PatientFactory,
@@ -65,6 +67,7 @@ def test_a_practitioner_measures_and_photographs_a_visit_then_reads_the_trends(
     assert "less than or equal to 500" in page.content()  # refused, the rest kept
     assert page.get_by_label("Density (hairs/cm²), Crown").input_value() == "121"
     page.get_by_label("Density (hairs/cm²), Frontal").fill("131")
+    page.get_by_label("Share this visit with the patient").check()
     page.get_by_role("button", name="Save the measures").click()
     page.wait_for_url(f"**/staff/patients/{patient.pk}/progress/")
     assert VisitMeasures.objects.get(booking=today).crown_density == 121
@@ -92,4 +95,11 @@ def test_a_practitioner_measures_and_photographs_a_visit_then_reads_the_trends(
     page.wait_for_url(f"**/staff/patients/{patient.pk}/progress/compare/**")
     assert page.get_by_role("row", name="Density, crown 96 hairs/cm² 121 hairs/cm² +25").count()
     look(page, "progress-5-compare")
+
+    # The patient reads the shared visit through their private link.
+    consents_record(patient=patient, booking=today, photos_beyond_care=False, now=start)
+    page.goto(f"/my-booking/{today.token}/progress/")
+    assert "1 visit your practitioner has shared with you" in page.content()
+    assert page.locator("img.progress-photo").count() == 2
+    look(page, "progress-6-patient")
     context.close()

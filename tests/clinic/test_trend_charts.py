@@ -5,10 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from clinic import trend_charts
+from clinic.trend_charts import Axis, Series, add_months, months_between, trend_chart
 from patients.models import VisitMeasures
-from staff import trend_charts
 from staff.progress import Visit, measure_charts
-from staff.trend_charts import Axis, Series, add_months, months_between, trend_chart
 
 START = date(2026, 1, 14)
 
