@@ -12,6 +12,7 @@ history, with who did it and from where.
 
 from datetime import date, datetime
 
+from patients import choices
 from patients.models import (
     Assessment,
     ClinicPhoto,
@@ -71,7 +72,36 @@ def assessment_document(assessment):
 
 
 def photo_path(photo):
+    if isinstance(photo, ClinicPhoto):
+        return f"photos/{photo.booking_id}-clinic-{photo.view}-{photo.pk}.jpg"
     return f"photos/{photo.intake.booking_id}-{photo.view}-{photo.pk}.jpg"
+
+
+def measures_document(measures):
+    """The practitioner's measures of a visit, in words and figures."""
+    zones = {
+        label: {
+            "density_hairs_per_cm2": getattr(measures, f"{code}_density"),
+            "thin_hairs_percent": getattr(measures, f"{code}_thin"),
+        }
+        for code, label in choices.SCALP_ZONES
+    }
+    return {
+        "stage": measures.get_stage_display() if measures.stage else None,
+        "zones": zones,
+        "pull_test_hairs": measures.pull_test,
+        "shedding": measures.get_shedding_display() if measures.shedding else None,
+        "notes": measures.notes,
+        "shared_with_you": measures.shared_with_patient,
+        "recorded_at": measures.recorded_at,
+    }
+
+
+def clinic_photos_document(photos):
+    return [
+        {"view": p.get_view_display(), "file": photo_path(p), "taken_at": p.taken_at}
+        for p in photos
+    ]
 
 
 def patient_document(patient: Patient) -> dict:

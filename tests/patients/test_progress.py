@@ -1,9 +1,11 @@
 """The practitioner's measures and the clinic's standard photos: services, sane ranges kept by
 the database too, and the photo files following the rows."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
@@ -199,3 +201,13 @@ def test_erasure_removes_clinic_photos_and_notes_but_keeps_the_figures(visit):
     measures = VisitMeasures.objects.get()
     assert measures.notes == "" and measures.frontal_density == 140
     assert not measures.history.filter(notes__contains="Elm").exists()
+
+
+def test_photos_check_keeps_the_clinic_photos_and_reports_a_lost_one(visit):
+    kept = clinic_photo(visit, "front")
+    lost = clinic_photo(visit, "donor")
+    lost.image.storage.delete(lost.image.name)
+    out = io.StringIO()
+    call_command("photos_check", "--min-age", "0", stdout=out)
+    assert kept.image.name in stored_photo_files()
+    assert f"Photo {lost.pk} (donor, booking {visit.pk})" in out.getvalue()
