@@ -117,9 +117,10 @@ class VisitPhotosView(ProgressAccessMixin, View):
         booking = own_visit_or_404(request, pk)
         form = ClinicPhotoForm(request.POST, request.FILES)
         if not form.is_valid():
-            view = request.POST.get("view")
-            error = "Choose a photo to upload." if "photo" in form.errors else "Unknown view."
-            return self.page(booking, errors={view: error}, status=400)
+            if "view" in form.errors:
+                return self.page(booking, general="Choose one of the standard views.", status=400)
+            errors = {form.cleaned_data["view"]: "Choose a photo to upload."}
+            return self.page(booking, errors=errors, status=400)
         view = form.cleaned_data["view"]
         try:
             content, width, height = clean_photo(form.cleaned_data["photo"], PixelBudget())
@@ -139,7 +140,7 @@ class VisitPhotosView(ProgressAccessMixin, View):
         messages.success(request, f"{label} photo saved.")
         return redirect(reverse("staff:visit_photos", args=[booking.pk]) + f"#view-{view}")
 
-    def page(self, booking, errors=None, status=200):
+    def page(self, booking, errors=None, general=None, status=200):
         errors = errors or {}
         taken = {photo.view: photo for photo in ClinicPhoto.objects.filter(booking=booking)}
         earlier = _earlier_photos(self.request.user, booking)
@@ -163,6 +164,7 @@ class VisitPhotosView(ProgressAccessMixin, View):
             "booking": booking,
             "views": views,
             "checklist": CHECKLIST,
+            "general_error": general,
             "done": len(taken),
             "total": len(views),
         }

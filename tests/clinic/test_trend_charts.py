@@ -160,3 +160,11 @@ def test_a_stage_on_another_scale_is_a_gap_on_the_latest_scale():
     assert stage["title"] == "Sinclair stage"
     assert [row["values"] for row in stage["rows"]] == [[None], [3]]
     assert [tick["label"] for tick in stage["y_ticks"]] == ["1", "2", "3", "4", "5"]
+
+
+def test_session_dates_and_a_judge_window_reach_every_chart_as_plain_data():
+    visits = [visit(START, crown_density=110, shedding=4), visit(add_months(START, 5), shedding=2)]
+    sessions = [START + timedelta(days=7 * n) for n in (1, 6, 11)]
+    window = (add_months(START, 3), add_months(START, 6))
+    charts = measure_charts(visits, sessions=sessions, judge_window=window)
+    assert charts and all(len(c["sessions"]) == 3 and c["window"] for c in charts)

@@ -243,3 +243,11 @@ def test_a_timeline_with_nothing_recorded_says_so(care):
     assert "has no visit with measures or clinic photos" in html
     other = PatientFactory()
     assert care.get(reverse("staff:compare", args=[other.pk])).status_code == 200
+
+
+def test_a_photo_of_an_unknown_view_is_refused_with_a_message(care):
+    url = reverse("staff:visit_photos", args=[care.visit.pk])
+    response = care.post(url, {"view": "hairline", "photo": jpeg_upload()})
+    assert response.status_code == 400
+    assert "Choose one of the standard views." in response.content.decode()
+    assert not ClinicPhoto.objects.exists()
