@@ -19,6 +19,7 @@ from tests.factories import (
     bookable_clinic,
     booking_with_intake,
     clinic_photo,
+    next_slot,
     sign_in_with_second_factor,
 )
 
@@ -149,5 +150,7 @@ def test_a_new_practitioner_joins_the_care_team_when_booked(history):
     client = client_for(newcomer.user)
     direct, _ = pages(history)
     assert client.get(direct["review"]).status_code == 404
-    BookingFactory(patient=history["earlier"].patient, practitioner=newcomer)
+    BookingFactory(
+        patient=history["earlier"].patient, practitioner=newcomer, starts_at=next_slot(days=6)
+    )
     assert client.get(direct["review"]).status_code == 200
