@@ -74,11 +74,8 @@ class MeasuresForm(forms.Form):
         required=False,
     )
 
+    # (zone, its density field, its thin-hair field), for the rows of zones.
     ZONE_ROWS = [(label, f"{code}_density", f"{code}_thin") for code, label in choices.SCALP_ZONES]
-
-    def zone_rows(self):
-        """(zone, density field, thin-hair field), for the table of zones."""
-        return [(label, self[density], self[thin]) for label, density, thin in self.ZONE_ROWS]
 
 
 class ClinicPhotoForm(forms.Form):

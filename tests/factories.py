@@ -499,8 +499,10 @@ def kill_mid_way(worker, rounds, log_path):
 
 
 def stored_photo_files():
-    """The names of every photo file in the private storage."""
+    """The names of every photo file in the private storage (none before the first is saved)."""
     storage = private_storage()
+    if not storage.exists(PHOTO_FOLDER):
+        return set()
     return {f"{PHOTO_FOLDER}/{name}" for name in storage.listdir(PHOTO_FOLDER)[1]}
 
 

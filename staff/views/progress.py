@@ -86,7 +86,37 @@ class VisitMeasuresView(ProgressAccessMixin, View):
         return self.page(booking, form, existing, status=400)
 
     def page(self, booking, form, existing, status=200):
-        context = {"booking": booking, "form": form, "existing": existing}
+        # The figures of the visit before, beside each field: a slip of the finger (180 for 18)
+        # shows at once.
+        previous = (
+            VisitMeasures.objects.filter(
+                booking__in=selectors.care_team_bookings(self.request.user).filter(
+                    patient=booking.patient_id, starts_at__lt=booking.starts_at
+                )
+            )
+            .select_related("booking__location")
+            .order_by("-booking__starts_at")
+            .first()
+        )
+        if previous:
+            record_read(self.request, "measures", previous, booking.patient_id)
+        zones = [
+            (
+                label,
+                form[density],
+                form[thin],
+                getattr(previous, density, None),
+                getattr(previous, thin, None),
+            )
+            for label, density, thin in form.ZONE_ROWS
+        ]
+        context = {
+            "booking": booking,
+            "form": form,
+            "existing": existing,
+            "previous": previous,
+            "zones": zones,
+        }
         return render(self.request, self.template_name, context, status=status)
 
 

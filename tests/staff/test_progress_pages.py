@@ -251,3 +251,14 @@ def test_a_photo_of_an_unknown_view_is_refused_with_a_message(care):
     assert response.status_code == 400
     assert "Choose one of the standard views." in response.content.decode()
     assert not ClinicPhoto.objects.exists()
+
+
+def test_the_measures_form_shows_the_visit_before_beside_each_figure(care):
+    practitioner, location, consultation_type = care.setup
+    earlier = past_visit(
+        care.visit.patient, practitioner, location, consultation_type, 90, crown_thin=37
+    )
+    html = care.get(reverse("staff:visit_measures", args=[care.visit.pk])).content.decode()
+    assert "Before: 37 %" in html and "Before: 110" in html  # the factory's crown density
+    read = ClinicalRead.objects.get(what="measures")
+    assert read.object_id == str(earlier.measures.pk)
