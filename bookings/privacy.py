@@ -26,7 +26,9 @@ from patients.photo_files import photo_file_names, photo_files_delete_after_comm
 from patients.privacy import (
     ERASURE_REASON,
     assessment_document,
+    clinic_photos_document,
     intake_document,
+    measures_document,
     patient_document,
     patient_records_erase,
     photo_path,
@@ -37,9 +39,14 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
     """Return (file name, zip bytes): ``patient.json`` and every photo, for one patient."""
     bookings = list(
         patient.bookings.select_related(
-            "consultation_type", "location", "practitioner__user", "intake", "assessment"
+            "consultation_type",
+            "location",
+            "practitioner__user",
+            "intake",
+            "assessment",
+            "measures",
         )
-        .prefetch_related("intake__flags", "intake__photos__intake")
+        .prefetch_related("intake__flags", "intake__photos__intake", "clinic_photos")
         .order_by("starts_at")
     )
     document = {
@@ -72,6 +79,11 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
         assessment = getattr(booking, "assessment", None)
         if assessment is not None:
             entry["assessment"] = assessment_document(assessment)
+        measures = getattr(booking, "measures", None)
+        entry["measures"] = measures_document(measures) if measures is not None else None
+        clinic_photos = list(booking.clinic_photos.all())
+        entry["clinic_photos"] = clinic_photos_document(clinic_photos)
+        photos.extend(clinic_photos)
         document["bookings"].append(entry)
 
     files, missing = [], []

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import manage_views, views
+from bookings import manage_views, progress_views, views
 
 app_name = "bookings"
 
@@ -30,6 +30,16 @@ urlpatterns = [
     path("my-booking/<str:token>/cancel/", manage_views.CancelView.as_view(), name="cancel"),
     path("my-booking/<str:token>/move/", manage_views.RescheduleView.as_view(), name="reschedule"),
     path("my-booking/<str:token>/questions/", manage_views.IntakeEditView.as_view(), name="intake"),
+    path(
+        "my-booking/<str:token>/progress/",
+        progress_views.PatientProgressView.as_view(),
+        name="progress",
+    ),
+    path(
+        "my-booking/<str:token>/progress/photos/<int:photo_id>/",
+        progress_views.PatientProgressPhotoView.as_view(),
+        name="progress_photo",
+    ),
     path(
         "my-booking/<str:token>/photos/<int:photo_id>/",
         manage_views.PhotoView.as_view(),

@@ -5,7 +5,9 @@ migration applies it again (``clinic/migrations/_roles.py``), so every database 
 
 - Reception runs the day: schedules, bookings, check-in, patients' contact details. Not the
   clinical answers, the screening flags or the photos.
-- Practitioners see everything clinical for their consultations, and the schedule.
+- Practitioners see everything clinical of the patients they see (a care team: anyone with an
+  upcoming or past consultation with a patient reads that patient's whole clinical history),
+  and the schedule.
 - Clinic admins do everything: configuration, staff, screening rules, audit trail, export and
   erasure.
 """
@@ -34,6 +36,12 @@ _CLINICAL = {
     "patients.view_intakephoto",
     "patients.view_screeningflag",
     "patients.view_consent",
+    # Progress across visits: the practitioner's measures and the clinic's standard photos.
+    "patients.view_visitmeasures",
+    "patients.add_visitmeasures",
+    "patients.change_visitmeasures",
+    "patients.view_clinicphoto",
+    "patients.add_clinicphoto",
 }
 
 ROLE_PERMISSIONS = {

@@ -210,3 +210,59 @@ RECOMMENDATIONS = [
     ("referral", "Specialist referral"),
     ("no_treatment", "No treatment"),
 ]
+
+# Progress across visits (the practitioner's measures and the clinic's standard photos).
+
+# Stages of the three scales, coded with the scale first ("nw", "lu", "si") so that the scale of a
+# recorded stage is known from the code alone; the number after it is the stage on that scale.
+STAGE_SCALES = [
+    ("nw", "Norwood–Hamilton"),
+    ("lu", "Ludwig"),
+    ("si", "Sinclair"),
+]
+VISIT_STAGES = [
+    (
+        "Norwood–Hamilton",
+        [
+            (f"nw{n}", f"Norwood {roman}")
+            for n, roman in enumerate(["I", "II", "III", "IV", "V", "VI", "VII"], start=1)
+        ],
+    ),
+    (
+        "Ludwig",
+        [(f"lu{n}", f"Ludwig {roman}") for n, roman in enumerate(["I", "II", "III"], start=1)],
+    ),
+    ("Sinclair", [(f"si{n}", f"Sinclair {n}") for n in range(1, 6)]),
+]
+VISIT_STAGE_CODES = [code for _, group in VISIT_STAGES for code, _ in group]
+STAGE_LABELS = {code: label for _, group in VISIT_STAGES for code, label in group}
+# How many stages each scale has: the top of a stage chart's axis.
+SCALE_STAGES = {"nw": 7, "lu": 3, "si": 5}
+
+# The standard zones of the scalp where density and thin hairs are measured.
+SCALP_ZONES = [
+    ("frontal", "Frontal"),
+    ("mid_scalp", "Mid-scalp"),
+    ("crown", "Crown"),
+    ("donor", "Donor area"),
+]
+
+# Sinclair's shedding scale: 1 is normal shedding, 6 is very heavy.
+SHEDDING = [
+    (1, "1 · very little"),
+    (2, "2 · normal"),
+    (3, "3 · slightly more than normal"),
+    (4, "4 · more than normal"),
+    (5, "5 · heavy"),
+    (6, "6 · very heavy"),
+]
+
+# The standard views the clinic photographs at every visit, so that visits compare view by view.
+CLINIC_PHOTO_VIEWS = [
+    ("front", "Front"),
+    ("top", "Top"),
+    ("crown", "Crown"),
+    ("left", "Left side"),
+    ("right", "Right side"),
+    ("donor", "Donor area"),
+]

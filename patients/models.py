@@ -225,3 +225,108 @@ class Assessment(models.Model):
             f"{severities.get(flag.get('severity'), flag.get('severity'))}: {flag.get('reason')}"
             for flag in self.acknowledged_flags
         ]
+
+
+# The sane ranges of the practitioner's figures, for the form, the service and the database.
+DENSITY_MAX = 500  # hairs per cm²: a full, healthy scalp has about 150 to 300
+PULL_TEST_MAX = 60  # hairs come out of a pull of about 60 hairs
+SHEDDING_RANGE = (1, 6)  # Sinclair's shedding scale
+DENSITY_FIELDS = [f"{zone}_density" for zone, _ in choices.SCALP_ZONES]
+THIN_FIELDS = [f"{zone}_thin" for zone, _ in choices.SCALP_ZONES]
+
+
+def _between(field, low, high):
+    """A check that ``field`` is empty or within [low, high]."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": low, f"{field}__lte": high}),
+        name=f"measures_{field}_range",
+    )
+
+
+class VisitMeasures(models.Model):
+    """What the practitioner measured at one visit (a consultation, review or procedure).
+
+    Every figure is optional, since not every visit measures everything; a chart shows a gap
+    where a figure is missing rather than a zero.
+    """
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="measures"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    stage = models.CharField(max_length=4, blank=True, choices=choices.VISIT_STAGES)
+    frontal_density = models.PositiveSmallIntegerField(null=True, blank=True)
+    mid_scalp_density = models.PositiveSmallIntegerField(null=True, blank=True)
+    crown_density = models.PositiveSmallIntegerField(null=True, blank=True)
+    donor_density = models.PositiveSmallIntegerField(null=True, blank=True)
+    frontal_thin = models.PositiveSmallIntegerField(null=True, blank=True)
+    mid_scalp_thin = models.PositiveSmallIntegerField(null=True, blank=True)
+    crown_thin = models.PositiveSmallIntegerField(null=True, blank=True)
+    donor_thin = models.PositiveSmallIntegerField(null=True, blank=True)
+    pull_test = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Hairs out of a gentle pull of about 60."
+    )
+    shedding = models.PositiveSmallIntegerField(null=True, blank=True, choices=choices.SHEDDING)
+    notes = models.TextField(blank=True)
+    shared_with_patient = models.BooleanField(
+        default=False, help_text="The patient may see this visit's figures and photos."
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = audited()
+
+    class Meta:
+        verbose_name = "visit measures"
+        verbose_name_plural = "visit measures"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stage="") | Q(stage__in=choices.VISIT_STAGE_CODES),
+                name="measures_stage_known",
+            ),
+            *(_between(name, 0, DENSITY_MAX) for name in DENSITY_FIELDS),
+            *(_between(name, 0, 100) for name in THIN_FIELDS),
+            _between("pull_test", 0, PULL_TEST_MAX),
+            _between("shedding", *SHEDDING_RANGE),
+        ]
+
+    def __str__(self):
+        return f"Measures at {self.booking}"
+
+    @property
+    def scale(self) -> str:
+        """The stage's scale code ("nw", "lu", "si"), or "" with no stage."""
+        return self.stage[:2]
+
+
+class ClinicPhoto(models.Model):
+    """A standard view photographed by staff at a visit: re-encoded without metadata, kept in
+    private storage, one per view and visit (a retake replaces it)."""
+
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="clinic_photos"
+    )
+    view = models.CharField(max_length=8, choices=choices.CLINIC_PHOTO_VIEWS)
+    image = models.FileField(storage=private_storage, upload_to="scalp-photos/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    taken_at = models.DateTimeField(auto_now_add=True)
+    history = audited()
+
+    class Meta:
+        ordering = ["booking", "view"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "view"], name="clinic_photo_one_per_view"),
+            models.CheckConstraint(
+                condition=Q(view__in=[code for code, _ in choices.CLINIC_PHOTO_VIEWS]),
+                name="clinic_photo_view_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_view_display()} photo at {self.booking_id}"

@@ -12,7 +12,16 @@ history, with who did it and from where.
 
 from datetime import date, datetime
 
-from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
+from patients import choices
+from patients.models import (
+    Assessment,
+    ClinicPhoto,
+    Consent,
+    HairLossIntake,
+    IntakePhoto,
+    Patient,
+    VisitMeasures,
+)
 from patients.photo_files import photo_file_names
 
 ERASED_BIRTH_DATE = date(1900, 1, 1)
@@ -63,7 +72,36 @@ def assessment_document(assessment):
 
 
 def photo_path(photo):
+    if isinstance(photo, ClinicPhoto):
+        return f"photos/{photo.booking_id}-clinic-{photo.view}-{photo.pk}.jpg"
     return f"photos/{photo.intake.booking_id}-{photo.view}-{photo.pk}.jpg"
+
+
+def measures_document(measures):
+    """The practitioner's measures of a visit, in words and figures."""
+    zones = {
+        label: {
+            "density_hairs_per_cm2": getattr(measures, f"{code}_density"),
+            "thin_hairs_percent": getattr(measures, f"{code}_thin"),
+        }
+        for code, label in choices.SCALP_ZONES
+    }
+    return {
+        "stage": measures.get_stage_display() if measures.stage else None,
+        "zones": zones,
+        "pull_test_hairs": measures.pull_test,
+        "shedding": measures.get_shedding_display() if measures.shedding else None,
+        "notes": measures.notes,
+        "shared_with_you": measures.shared_with_patient,
+        "recorded_at": measures.recorded_at,
+    }
+
+
+def clinic_photos_document(photos):
+    return [
+        {"view": p.get_view_display(), "file": photo_path(p), "taken_at": p.taken_at}
+        for p in photos
+    ]
 
 
 def patient_document(patient: Patient) -> dict:
@@ -86,9 +124,10 @@ def patient_document(patient: Patient) -> dict:
 
 
 def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
-    """Erase the patient's answers (with flags and photos), consents, the words of their
-    assessments and their identity, in the caller's transaction, with the patient's row locked
-    by the caller. Return the photo files to delete once that transaction has committed."""
+    """Erase the patient's answers (with flags and photos), consents, the clinic's photos of
+    them, the words of their assessments and measures, and their identity, in the caller's
+    transaction, with the patient's row locked by the caller. Return the photo files to delete
+    once that transaction has committed."""
     intakes = HairLossIntake.objects.filter(booking__patient=patient)
     intake_ids = list(intakes.values_list("pk", flat=True))
     photos = IntakePhoto.objects.filter(intake_id__in=intake_ids)
@@ -97,6 +136,16 @@ def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
     HairLossIntake.objects.filter(pk__in=intake_ids).delete()  # and its screening flags
     HairLossIntake.history.filter(id__in=intake_ids).delete()
     Consent.objects.filter(patient=patient).delete()
+    # The clinic's photos of the patient go; the coded measures stay, without the notes.
+    clinic_photos = ClinicPhoto.objects.filter(booking__patient=patient)
+    clinic_photo_ids = list(clinic_photos.values_list("pk", flat=True))
+    files += photo_file_names(clinic_photos)
+    clinic_photos.delete()
+    ClinicPhoto.history.filter(id__in=clinic_photo_ids).delete()
+    measures = VisitMeasures.objects.filter(booking__patient=patient)
+    measure_ids = list(measures.values_list("pk", flat=True))
+    measures.update(notes="", shared_with_patient=False)
+    VisitMeasures.history.filter(id__in=measure_ids).update(notes="")
     # Keep the coded findings and recommendations for the clinic's figures; drop the words.
     assessments = Assessment.objects.filter(booking__patient=patient)
     assessment_ids = list(assessments.values_list("pk", flat=True))

@@ -1,6 +1,7 @@
 """Reads behind the staff pages: the day and week diaries, the review queue, a patient's earlier
 visits and clinical records, patient search. Role rules on clinical data live here too: a
-practitioner reads the consultations they see, a clinic admin reads all.
+practitioner works on the consultations they see and reads the whole clinical history of the
+patients they see (a care team), a clinic admin reads all.
 
 Nothing here records a read: the views record what they show, through ``clinic.audit``.
 """
@@ -22,11 +23,27 @@ PATIENT_SEARCH_LIMIT = 25
 
 
 def visible_bookings(user):
-    """Bookings whose clinical data this user may read: their own, or all for clinic admins."""
+    """Bookings this user works on (reviews, assesses, measures): their own, or all for clinic
+    admins."""
     bookings = Booking.objects.all()
     if CLINIC_ADMIN in roles_of(user):
         return bookings
     return bookings.filter(practitioner__user=user)
+
+
+def care_team_bookings(user):
+    """Bookings whose clinical data this user may read: every booking of a patient they have an
+    upcoming or past consultation with (not a cancelled one), so that a second practitioner sees
+    what a colleague found before; all for clinic admins. One query, whatever the history."""
+    bookings = Booking.objects.all()
+    if has_role(user, CLINIC_ADMIN):
+        return bookings
+    their_patients = (
+        Booking.objects.filter(practitioner__user=user)
+        .exclude(status=Booking.Status.CANCELLED)
+        .values("patient_id")
+    )
+    return bookings.filter(Q(practitioner__user=user) | Q(patient_id__in=their_patients))
 
 
 def sorted_flags(flags):
@@ -202,9 +219,9 @@ def review_queue(*, user, now: datetime):
 
 
 def reviewable_booking(*, user, pk: int):
-    """One consultation with answers that this user may review (DoesNotExist otherwise)."""
+    """One consultation with answers that this user may read (DoesNotExist otherwise)."""
     return (
-        visible_bookings(user)
+        care_team_bookings(user)
         .select_related("patient", "practitioner__user", "consultation_type", "location", "intake")
         .get(pk=pk, intake__isnull=False)
     )
@@ -230,7 +247,7 @@ def earlier_visits(*, user, booking) -> EarlierVisits:
     """The patient's consultations before ``booking``: all of them listed, with the assessments
     and photos of those this user may read."""
     earlier = Booking.objects.filter(patient=booking.patient, starts_at__lt=booking.starts_at)
-    readable = visible_bookings(user).filter(
+    readable = care_team_bookings(user).filter(
         patient=booking.patient, starts_at__lt=booking.starts_at
     )
     assessments = {
@@ -267,9 +284,9 @@ def photos_by_view(photos, earlier_photos):
 
 
 def visible_photo(*, user, pk: int):
-    """One scalp photo of a consultation this user may review (DoesNotExist otherwise)."""
+    """One scalp photo of a consultation this user may read (DoesNotExist otherwise)."""
     return IntakePhoto.objects.select_related("intake__booking").get(
-        pk=pk, intake__booking__in=visible_bookings(user)
+        pk=pk, intake__booking__in=care_team_bookings(user)
     )
 
 
@@ -307,7 +324,7 @@ def clinical_records(*, user, patient) -> dict:
     """Each consultation of ``patient`` this user may review: its intake (with flags and photos)
     and assessment, by booking id, in a fixed number of queries."""
     reviewable = (
-        visible_bookings(user)
+        care_team_bookings(user)
         .filter(patient=patient, intake__isnull=False)
         .select_related("intake", "assessment")
         .prefetch_related("intake__flags", "intake__photos")

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from staff import auth
-from staff.views import phone, profile, records, reviews, today
+from staff.views import phone, profile, progress, records, reviews, today
 
 app_name = "staff"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path("patients/<int:pk>/", records.PatientView.as_view(), name="patient"),
     path("patients/<int:pk>/export/", records.PatientExportView.as_view(), name="patient_export"),
     path("patients/<int:pk>/erase/", records.PatientEraseView.as_view(), name="patient_erase"),
+    path("patients/<int:pk>/progress/", progress.TimelineView.as_view(), name="timeline"),
+    path("patients/<int:pk>/progress/compare/", progress.CompareView.as_view(), name="compare"),
+    path("visits/<int:pk>/measures/", progress.VisitMeasuresView.as_view(), name="visit_measures"),
+    path("visits/<int:pk>/photos/", progress.VisitPhotosView.as_view(), name="visit_photos"),
+    path("clinic-photos/<int:pk>/", progress.ClinicPhotoFileView.as_view(), name="clinic_photo"),
     path("reviews/", reviews.ReviewQueueView.as_view(), name="review_queue"),
     path("reviews/<int:pk>/", reviews.ReviewView.as_view(), name="review"),
     path("reviews/<int:pk>/assessment/", reviews.AssessmentView.as_view(), name="assessment"),

@@ -50,9 +50,10 @@ from bookings.models import (
 from bookings.services import booking_create
 from devtools.sample_answers import booking_form
 from patients.forms import IntakeForm
-from patients.models import Assessment, HairLossIntake, Patient
+from patients.models import Assessment, HairLossIntake, Patient, VisitMeasures
 from patients.photo_files import PHOTO_FOLDER
 from patients.photos import clean_photo
+from patients.progress import clinic_photo_store
 from patients.services import intake_update, recommendation_record
 from patients.storage import private_storage
 
@@ -223,6 +224,54 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     recommendations = factory.LazyFunction(lambda: ["prp", "stem_cell_adipose"])
     rationale = "Early loss."
     patient_summary = "The common kind."
+
+
+class VisitMeasuresFactory(factory.django.DjangoModelFactory):
+    """A visit's measures, as the measures form would save them (figures overridable)."""
+
+    class Meta:
+        model = VisitMeasures
+
+    booking = factory.SubFactory(BookingFactory)
+    recorded_by = factory.LazyAttribute(lambda m: m.booking.practitioner.user)
+    stage = "nw3"
+    frontal_density = 120
+    crown_density = 110
+
+
+def past_visit(patient, practitioner, location, consultation_type, days_ago, **measures):
+    """A completed visit of ``patient`` ``days_ago`` days back, with measures when given."""
+    start = next_slot(days=-days_ago)
+    booking = BookingFactory(
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        consultation_type=consultation_type,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        status=Booking.Status.COMPLETED,
+    )
+    if measures:
+        VisitMeasuresFactory(booking=booking, **measures)
+    return booking
+
+
+def clinic_photo(booking, view="front", colour=(150, 120, 100)):
+    """A standard photo of ``booking`` taken by its practitioner, through the service."""
+    image = Image.new("RGB", (80, 60), colour)
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    upload = SimpleUploadedFile(f"{view}.jpg", out.getvalue(), content_type="image/jpeg")
+    content, width, height = clean_photo(upload)
+    return clinic_photo_store(
+        booking=booking,
+        view=view,
+        content=content,
+        width=width,
+        height=height,
+        author=booking.practitioner.user,
+        now=booking.starts_at,
+    )
 
 
 def valid_form(**overrides):
@@ -509,8 +558,10 @@ def kill_mid_way(worker, rounds, log_path):
 
 
 def stored_photo_files():
-    """The names of every photo file in the private storage."""
+    """The names of every photo file in the private storage (none before the first is saved)."""
     storage = private_storage()
+    if not storage.exists(PHOTO_FOLDER):
+        return set()
     return {f"{PHOTO_FOLDER}/{name}" for name in storage.listdir(PHOTO_FOLDER)[1]}
 
 

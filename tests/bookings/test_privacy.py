@@ -17,14 +17,16 @@ from bookings.privacy import patient_erase
 from bookings.services import booking_cancel, booking_create
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
-from patients.models import Assessment, IntakePhoto, Patient
+from patients.models import Assessment, ClinicPhoto, IntakePhoto, Patient, VisitMeasures
 from patients.services import consents_record
 from staff.charts import weekly_figures
 from tests.factories import (
     PatientFactory,
     UserFactory,
+    VisitMeasuresFactory,
     bookable_clinic,
     booking_with_intake,
+    clinic_photo,
     details_url,
     next_slot,
     sign_in_with_second_factor,
@@ -45,6 +47,7 @@ MARKERS = [
     "MARKER-RATIONALE",
     "MARKER-SUMMARY",
     "MARKER-CANCEL",
+    "MARKER-MEASURE-NOTES",
 ]
 
 
@@ -83,6 +86,8 @@ def zebulon(roles, screening_rules):
         status=Booking.Status.COMPLETED,
     )
     booking.refresh_from_db()
+    VisitMeasuresFactory(booking=booking, notes="MARKER-MEASURE-NOTES", crown_density=104)
+    clinic_photo(booking, "crown")
     cancelled = booking_create(
         patient=patient,
         consultation_type=consultation_type,
@@ -134,6 +139,10 @@ def test_the_export_holds_everything_and_is_a_recorded_read(clinic_admin, zebulo
     assert seen["assessment"]["summary_for_you"] == "MARKER-SUMMARY"
     photo = seen["intake"]["photos"][0]["file"]
     assert archive.read(photo)[:2] == b"\xff\xd8"  # the JPEG itself
+    assert seen["measures"]["notes"] == "MARKER-MEASURE-NOTES"
+    assert seen["measures"]["zones"]["Crown"]["density_hairs_per_cm2"] == 104
+    [taken] = seen["clinic_photos"]
+    assert taken["view"] == "Crown" and archive.read(taken["file"])[:2] == b"\xff\xd8"
     read = ClinicalRead.objects.get(what="full export")
     assert read.patient_id == patient.pk and read.user.username == "chief"
 
@@ -143,6 +152,7 @@ def test_erasure_leaves_no_personal_data_in_any_table(
 ):
     patient, booking, later = zebulon
     files = list(IntakePhoto.objects.values_list("image", flat=True))
+    files += list(ClinicPhoto.objects.values_list("image", flat=True))
     storage = IntakePhoto._meta.get_field("image").storage
     assert files and all(storage.exists(name) for name in files)
     found = {
@@ -169,6 +179,9 @@ def test_erasure_leaves_no_personal_data_in_any_table(
     assert not any(storage.exists(name) for name in files)
     assert Booking.objects.filter(patient=patient).count() == bookings_before
     assert Assessment.objects.get(booking=booking).recommendations == ["prp"]
+    # The coded measures stay for the clinic's figures; the clinic's photos of them go.
+    assert VisitMeasures.objects.get(booking=booking).crown_density == 104
+    assert not ClinicPhoto.objects.filter(booking__patient=patient).exists()
     assert weekly_figures(timezone.now()) == figures_before
     later.refresh_from_db()
     assert later.status == "cancelled"

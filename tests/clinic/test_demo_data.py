@@ -18,7 +18,15 @@ from bookings.models import (
 )
 from bookings.selectors import available_slots
 from bookings.services import booking_create
-from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
+from patients.models import (
+    Assessment,
+    ClinicPhoto,
+    HairLossIntake,
+    IntakePhoto,
+    Patient,
+    ScreeningFlag,
+    VisitMeasures,
+)
 from tests.factories import PatientFactory
 
 MODELS = [
@@ -31,6 +39,8 @@ MODELS = [
     HairLossIntake,
     IntakePhoto,
     Assessment,
+    VisitMeasures,
+    ClinicPhoto,
 ]
 
 
@@ -46,9 +56,13 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     call_command("load_demo_data")
     first = counts()
     assert first["Location"] == 2 and first["Practitioner"] == 3
-    # Three upcoming consultations and one earlier, assessed visit of the same patient.
-    # Four consultations patients book online, and four procedures.
-    assert first["ConsultationType"] == 8 and first["Booking"] == 4
+    # Three upcoming consultations and one earlier, assessed visit of the same patient; and
+    # a patient's three visits through a course of PRP, measured and photographed.
+    assert first["ConsultationType"] == 8 and first["Booking"] == 7
+    assert first["VisitMeasures"] == 3 and first["ClinicPhoto"] == 12
+    course = Patient.objects.get(email="marcus.reid@example.com").bookings.order_by("starts_at")
+    crown = [b.measures.crown_density for b in course]
+    assert crown == sorted(crown) and all(b.clinic_photos.count() == 4 for b in course)
     assert first["HairLossIntake"] == 3 and first["IntakePhoto"] == 6
     assessment = Assessment.objects.get()
     assert assessment.booking.status == Booking.Status.COMPLETED and assessment.signed_off_at

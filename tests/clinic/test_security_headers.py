@@ -15,6 +15,7 @@ from tests.factories import (
     UserFactory,
     bookable_clinic,
     booking_with_intake,
+    clinic_photo,
     details_url,
     next_slot,
     sign_in_with_second_factor,
@@ -51,6 +52,7 @@ def pages(roles, screening_rules):
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])
     booking = booking_with_intake(location, consultation_type, practitioner, 2)
     photo = booking.intake.photos.get()
+    clinic_photo_taken = clinic_photo(booking, "front")
     patient = Client()
     started = patient.post(
         details_url(consultation_type, location, next_slot(days=5)), valid_form(), secure=True
@@ -76,6 +78,10 @@ def pages(roles, screening_rules):
         "bookings:reschedule": reverse("bookings:reschedule", args=[token]),
         "bookings:intake": reverse("bookings:intake", args=[token]),
         "bookings:photo": reverse("bookings:photo", args=[token, photo.pk]),
+        "bookings:progress": reverse("bookings:progress", args=[token]),
+        "bookings:progress_photo": reverse(
+            "bookings:progress_photo", args=[token, clinic_photo_taken.pk]
+        ),
         "staff:sign_in": reverse("staff:sign_in"),
         "staff:verify": reverse("staff:verify"),
         "staff:enrol": reverse("staff:enrol"),
@@ -101,6 +107,11 @@ def pages(roles, screening_rules):
         "staff:backup_codes": reverse("staff:backup_codes"),
         "staff:profile": reverse("staff:profile"),
         "staff:calendar_feed_change": reverse("staff:calendar_feed_change", args=["new"]),
+        "staff:timeline": reverse("staff:timeline", args=[booking.patient_id]),
+        "staff:compare": reverse("staff:compare", args=[booking.patient_id]),
+        "staff:visit_measures": reverse("staff:visit_measures", args=[booking.pk]),
+        "staff:visit_photos": reverse("staff:visit_photos", args=[booking.pk]),
+        "staff:clinic_photo": reverse("staff:clinic_photo", args=[clinic_photo_taken.pk]),
     }
     chief = UserFactory(username="chief")
     chief.groups.add(roles[role_names.CLINIC_ADMIN])

@@ -10,9 +10,11 @@ from clinic import roles as role_names
 from patients.models import Assessment, Patient
 from tests.factories import (
     UserFactory,
+    VisitMeasuresFactory,
     assessed,
     bookable_clinic,
     booking_with_intake,
+    clinic_photo,
     sign_in_with_second_factor,
 )
 
@@ -44,6 +46,8 @@ def hostile(roles, screening_rules):
     Assessment.objects.filter(booking=booking).update(
         rationale=RATIONALE, patient_summary=RATIONALE
     )
+    VisitMeasuresFactory(booking=booking, notes=RATIONALE)
+    clinic_photo(booking, "crown")
     chief = UserFactory(username="chief")
     chief.groups.add(roles[role_names.CLINIC_ADMIN])
     return booking, chief
@@ -63,6 +67,10 @@ def staff_pages(booking):
         (reverse("staff:assessment", args=[booking.pk]), [RATIONALE]),
         (reverse("staff:patient_search") + "?q=Ünïcødé", [NAME]),
         (reverse("staff:patient", args=[patient]), [NAME]),
+        (reverse("staff:timeline", args=[patient]), [NAME, RATIONALE]),
+        (reverse("staff:compare", args=[patient]), [NAME]),
+        (reverse("staff:visit_measures", args=[booking.pk]), [NAME, RATIONALE]),
+        (reverse("staff:visit_photos", args=[booking.pk]), [NAME]),
         (reverse("staff:patient_erase", args=[patient]), [NAME]),
         (reverse("staff:reschedule", args=[booking.pk]), [NAME]),
         (reverse(f"{admin}patient_changelist"), [NAME]),

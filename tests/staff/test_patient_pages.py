@@ -81,7 +81,7 @@ def two_practitioners(roles, screening_rules):
     return location, staff, consultation_type
 
 
-def test_the_practitioner_sees_flags_photos_and_assessment_of_their_consultations_only(
+def test_the_practitioner_sees_the_whole_history_of_the_patients_they_see(
     client, two_practitioners
 ):
     from tests.factories import assessed, same_patient
@@ -98,12 +98,19 @@ def test_the_practitioner_sees_flags_photos_and_assessment_of_their_consultation
     assert "PRP is contraindicated" in html  # the flag and its reason
     assert "Recommended: PRP, Micro-needling" in html
     assert reverse("staff:photo", args=[seen.intake.photos.get().pk]) in html
-    # The other practitioner's consultation is on the timeline, its clinical content is not.
+    # A care team: the other practitioner's consultation of this patient is read in full.
     assert theirs.starts_at.astimezone(location.zone).strftime("%-d %b %Y") in html
-    assert "Hair transplant" not in html
-    assert reverse("staff:photo", args=[theirs.intake.photos.get().pk]) not in html
+    assert "Hair transplant" in html
+    assert reverse("staff:photo", args=[theirs.intake.photos.get().pk]) in html
     reads = ClinicalRead.objects.filter(user=mine.user, patient_id=seen.patient_id)
-    assert sorted(reads.values_list("what", flat=True)) == ["assessment", "screening flags"]
+    assert (
+        sorted(reads.values_list("what", flat=True)) == ["assessment"] * 2 + ["screening flags"] * 2
+    )
+    # A patient they have never seen stays closed to them.
+    stranger = booking_with_intake(location, consultation_type, other, 5)
+    assessed(stranger, other.user, ["exosomes"])
+    html = client.get(reverse("staff:patient", args=[stranger.patient_id])).content.decode()
+    assert "Exosomes" not in html and "Screening flags" not in html
 
 
 def test_the_patient_page_costs_the_same_queries_for_a_longer_history(client, two_practitioners):

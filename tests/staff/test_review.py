@@ -152,7 +152,8 @@ def test_review_sets_each_photo_beside_the_last_visits_and_shows_earlier_assessm
     assert read.object_id == str(mine.assessment.pk) and read.patient_id == mine.patient_id
 
 
-def test_review_shows_no_earlier_assessment_or_photo_of_another_practitioners_visit(client, clinic):
+def test_review_shows_the_earlier_assessment_and_photo_of_a_colleagues_visit(client, clinic):
+    """A care team: the patient's earlier visit with another practitioner is read in full."""
     staff, mine, _ = clinic
     theirs_earlier = booking_with_intake(mine.location, mine.consultation_type, staff[1], 1)
     same_patient(theirs_earlier, mine)
@@ -162,12 +163,10 @@ def test_review_shows_no_earlier_assessment_or_photo_of_another_practitioners_vi
     page = client.get(reverse("staff:review", args=[mine.pk]))
 
     [(_, now, before)] = page.context["photo_rows"]
-    assert now and before == []
-    html = page.content.decode()
-    # The visit is listed, its clinical content is not (the form offers Exosomes as an option).
-    assert "Recommended: Exosomes" not in html
+    assert now and before == list(theirs_earlier.intake.photos.all())
+    assert "Exosomes" in page.content.decode()
     assert [visit for visit, _ in page.context["previous"]] == [theirs_earlier]
-    assert not ClinicalRead.objects.filter(what="assessment").exists()
+    assert ClinicalRead.objects.filter(what="assessment", user=staff[0].user).exists()
 
 
 def test_review_costs_the_same_queries_with_more_earlier_visits(client, clinic):

@@ -10,8 +10,14 @@ from django.utils import timezone
 from bookings.diary_feed import calendar_feed_renew
 from bookings.models import Booking, CalendarFeed
 from clinic import roles as role_names
-from patients.models import Assessment, Patient
-from tests.factories import UserFactory, booking_with_intake, sign_in_with_second_factor
+from patients.models import Assessment, ClinicPhoto, Patient, VisitMeasures
+from tests.factories import (
+    UserFactory,
+    booking_with_intake,
+    clinic_photo,
+    jpeg_upload,
+    sign_in_with_second_factor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +29,11 @@ STAFF_PAGES = [
     ("staff:assessment", True, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:photo", "photo", {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:patient_search", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:timeline", "patient", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:compare", "patient", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:visit_measures", True, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:visit_photos", True, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:clinic_photo", "clinic photo", {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:phone_booking", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:week", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:profile", False, {"reception": 200, "practitioner": 200, "admin": 200}),
@@ -78,6 +89,7 @@ def world(roles, screening_rules):
     location, (practitioner,), consultation_type = bookable_clinic()
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])
     booking = booking_with_intake(location, consultation_type, practitioner, 2)
+    clinic_photo(booking, "front")
     reception = UserFactory(username="rosa")
     reception.groups.add(roles[role_names.RECEPTION])
     admin = UserFactory(username="chief")
@@ -98,6 +110,8 @@ def url_for(name, needs, booking):
         return reverse(name, args=[booking.intake.photos.get().pk])
     if needs == "patient":
         return reverse(name, args=[booking.patient_id])
+    if needs == "clinic photo":
+        return reverse(name, args=[ClinicPhoto.objects.get(booking=booking).pk])
     return reverse(name, args=[booking.pk]) if needs else reverse(name)
 
 
@@ -164,6 +178,13 @@ STAFF_CHANGES = [
         {},
         {"reception": 403, "practitioner": 302, "admin": 403},
     ),
+    (
+        "staff:visit_measures",
+        True,
+        "measures",
+        {"reception": 403, "practitioner": 302, "admin": 302},
+    ),
+    ("staff:visit_photos", True, "photo", {"reception": 403, "practitioner": 302, "admin": 302}),
 ]
 ASSESSMENT_FORM = {
     "pattern": "male_pattern",
@@ -188,6 +209,10 @@ def change_form(form, booking):
         return ASSESSMENT_FORM
     if form == "erase":
         return {"confirm": "yes"}
+    if form == "measures":
+        return {"stage": "nw3", "crown_density": "140"}
+    if form == "photo":
+        return {"view": "top", "photo": jpeg_upload("top.jpg")}
     return form
 
 
@@ -199,6 +224,8 @@ def what_changed(booking):
         booking.checked_in_at,
         Assessment.objects.filter(booking=booking).exists(),
         Patient.objects.filter(pk=booking.patient_id, erased_at__isnull=True).exists(),
+        VisitMeasures.objects.filter(booking=booking).exists(),
+        ClinicPhoto.objects.filter(booking=booking).count(),
     )
 
 

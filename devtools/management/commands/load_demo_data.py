@@ -30,6 +30,7 @@ from bookings.models import (
 from bookings.services import BookingError, booking_create
 from clinic import roles
 from devtools.demo_history import add_demo_history
+from devtools.demo_progress import add_demo_progress
 from patients.models import Patient
 
 DEMO_PASSWORD = "clinic-demo-2026"  # noqa: S105 - demo only; the command refuses DEBUG off
@@ -289,6 +290,10 @@ class Command(BaseCommand):
                 self._consultation_type({**PROCEDURE_DEFAULTS, **spec}, practitioners, resources)
             self._time_off(practitioners["dr.whitfield"])
         self._demo_bookings()
+        # A patient through a course of PRP: three visits measured and photographed.
+        add_demo_progress(
+            location=locations[LOCATIONS[0]["name"]], practitioner=practitioners["dr.okafor"]
+        )
         self._print_logins()
 
     def _location(self, spec):

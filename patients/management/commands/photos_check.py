@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from patients.models import IntakePhoto
+from patients.models import ClinicPhoto, IntakePhoto
 from patients.photo_files import PHOTO_FOLDER, photo_files_delete
 from patients.storage import private_storage
 
@@ -48,6 +48,11 @@ class Command(BaseCommand):
         rows = {
             row[0]: row[1:]
             for row in IntakePhoto.objects.values_list("image", "pk", "intake__booking_id", "view")
+        }
+        # The clinic's own photos of a visit share the folder.
+        rows |= {
+            row[0]: row[1:]
+            for row in ClinicPhoto.objects.values_list("image", "pk", "booking_id", "view")
         }
         cutoff = timezone.now() - timedelta(minutes=min_age)
         orphans, recent = [], 0
