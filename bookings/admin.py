@@ -124,6 +124,7 @@ class ConsultationTypeAdmin(admin.ModelAdmin):
             },
         ),
         ("Booking rules", {"fields": ["min_notice_hours", "horizon_days", "late_cancel_hours"]}),
+        ("For the patient", {"fields": ["intake_required", "preparation"]}),
         ("Who offers it", {"fields": ["practitioners"]}),
     ]
 

@@ -4,11 +4,88 @@ shows."""
 from datetime import date
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from clinic.text import validate_single_line
 from patients.consent import CARE, PHOTOS_BEYOND_CARE
 
 MINIMUM_AGE = 18
+DATE_PARTS = ("Day", "Month", "Year")
+
+
+class DateOfBirthWidget(forms.MultiWidget):
+    """Three boxes, day, month and year: quicker to type on a phone than a date picker that
+    opens on today and must be scrolled back decades."""
+
+    template_name = "bookings/widgets/date_parts.html"
+
+    def __init__(self, attrs=None):
+        boxes = [
+            forms.TextInput({"inputmode": "numeric", "autocomplete": "bday-day", "size": 2}),
+            forms.TextInput({"inputmode": "numeric", "autocomplete": "bday-month", "size": 2}),
+            forms.TextInput({"inputmode": "numeric", "autocomplete": "bday-year", "size": 4}),
+        ]
+        super().__init__(boxes, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(context["widget"]["subwidgets"], DATE_PARTS, strict=True):
+            subwidget["part_label"] = label
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        # One ISO date, as the staff phone-booking form and scripts send it, is read too.
+        single = data.get(name)
+        if isinstance(single, str) and single.count("-") == 2:
+            year, month, day = single.split("-")
+            return [day, month, year]
+        return super().value_from_datadict(data, files, name)
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_
+
+
+def _date_part(label, low, high, example):
+    message = f"Please write the {label.lower()} as a number, e.g. {example}."
+    return forms.IntegerField(
+        min_value=low,
+        max_value=high,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
+class DateOfBirthField(forms.MultiValueField):
+    widget = DateOfBirthWidget
+
+    def __init__(self, **kwargs):
+        parts = (
+            _date_part("Day", 1, 31, "7"),
+            _date_part("Month", 1, 12, "3 for March"),
+            _date_part("Year", 1900, 2200, "1985"),
+        )
+        message = "Please enter your date of birth: day, month and year."
+        super().__init__(
+            fields=parts,
+            require_all_fields=True,
+            error_messages={"required": message, "incomplete": message},
+            **kwargs,
+        )
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        day, month, year = data_list
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise ValidationError(
+                "Please check your date of birth: that day does not exist."
+            ) from None
 
 
 class PatientDetailsForm(forms.Form):
@@ -37,10 +114,7 @@ class PatientDetailsForm(forms.Form):
         help_text="In case we need to reach you on the day.",
         widget=forms.TextInput({"type": "tel", "autocomplete": "tel"}),
     )
-    date_of_birth = forms.DateField(
-        label="Date of birth",
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
-    )
+    date_of_birth = DateOfBirthField(label="Date of birth")
     consent_care = forms.BooleanField(
         label=CARE.text,
         required=True,

@@ -1,4 +1,5 @@
-"""The public booking flow: consultation → practitioner and time → details and intake → review.
+"""The public booking flow: consultation → practitioner and time → details → review and confirm;
+then the hair-loss questions, from the confirmation page, through the private link.
 
 Views parse the request, call selectors and the draft and booking services, and render or
 redirect; the rules live in those services. Every step works without JavaScript; htmx only swaps
@@ -10,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,12 +20,12 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import ListView
 
-from bookings import drafts, picker_cache, selectors
-from bookings.forms import DayForm, PatientDetailsForm
-from bookings.models import BookingDraft, ConsultationType, Location, Practitioner
+from bookings import drafts, notifications, picker_cache, selectors
+from bookings.forms import DayForm
+from bookings.models import Booking, BookingDraft, ConsultationType, Location, Practitioner
 from bookings.services import BookingError, nearest_slots
 from clinic import ratelimit
-from patients.forms import IntakeForm, PhotoForm
+from patients.models import HairLossIntake
 
 DAYS_SHOWN = 7
 SESSION_DRAFTS = "booking_drafts"
@@ -210,52 +211,27 @@ def _render_details(request, context, status=200):
 
 
 def _save_and_continue(request, draft, slot_context):
-    """Keep the typing and photos in the draft; go on to review if everything is valid.
-
-    Removing a photo is a submit of the same form, so that nothing typed meanwhile is lost.
-    """
-    form_data = drafts.typed_answers(request.POST)
-    form_data.pop("remove_photo", None)
-    # The forms check the answers exactly as the draft keeps them (without NUL bytes), so
+    """Keep the typing in the draft; go on to review if the details are valid."""
+    form_data = drafts.details_typed(request.POST)
+    # The form checks the answers exactly as the draft keeps them (without NUL bytes), so
     # that what passes here is what the review page finds valid when the patient confirms.
-    answers = drafts.answers_data(form_data)
-    details = PatientDetailsForm(answers)
-    intake = IntakeForm(answers)
-    photos = PhotoForm(request.POST, request.FILES)
-    photos_ok = photos.is_valid()
-    drafts.draft_save(
-        draft=draft, form_data=form_data, photos=getattr(photos, "cleaned_photos", [])
-    )
-    remove = request.POST.get("remove_photo", "")
-    status = 400
-    if remove:
-        if remove.isascii() and remove.isdigit():
-            drafts.draft_remove_photo(draft=draft, photo_id=int(remove))
-            messages.info(request, "The photo has been removed.")
-        details, intake = drafts.draft_forms(draft)
-        photos, status = PhotoForm(), 200
-    elif details.is_valid() and intake.is_valid() and photos_ok:
+    details = drafts.details_form(draft.location, form_data)
+    drafts.draft_save(draft=draft, form_data=form_data)
+    if details.is_valid():
         return redirect("bookings:review", token=draft.token)
-    else:
-        wrong = len(details.errors) + len(intake.errors) + len(photos.errors)
-        messages.error(
-            request,
-            f"Please check the {wrong} answer{'s' if wrong != 1 else ''} marked below. "
-            "Nothing you typed has been lost.",
-        )
-    context = {
-        **slot_context,
-        "draft": draft,
-        "details": details,
-        "intake": intake,
-        "photos": photos,
-        "saved_photos": list(draft.photos.all()),
-    }
-    return _render_details(request, context, status=status)
+    wrong = len(details.errors)
+    messages.error(
+        request,
+        f"Please check the {wrong} answer{'s' if wrong != 1 else ''} marked below. "
+        "Nothing you typed has been lost.",
+    )
+    context = {**slot_context, "draft": draft, "details": details}
+    return _render_details(request, context, status=400)
 
 
 class DetailsView(View):
-    """Step 3 for a slot just picked: contact details, the hair-loss intake, photos, consent."""
+    """Step 3 for a slot just picked: contact details and consent. The hair-loss questions
+    come after the time is held, from the confirmation page."""
 
     def slot(self, request, slug):
         consultation_type = get_object_or_404(ConsultationType, slug=slug, is_active=True)
@@ -296,9 +272,7 @@ class DetailsView(View):
             return self.back_to_picker(request, slug)
         context = {
             **slot_context(consultation_type, location, practitioner, starts_at),
-            "details": PatientDetailsForm(),
-            "intake": IntakeForm(),
-            "photos": PhotoForm(),
+            "details": drafts.details_form(location),
         }
         return _render_details(request, context)
 
@@ -350,14 +324,10 @@ class DraftDetailsView(View):
         draft = _own_draft(request, token)
         if draft.booking_id:
             return redirect("bookings:done", token=token)
-        details, intake = drafts.draft_forms(draft)
         context = {
             **draft_slot_context(draft),
             "draft": draft,
-            "details": details,
-            "intake": intake,
-            "photos": PhotoForm(),
-            "saved_photos": list(draft.photos.all()),
+            "details": drafts.draft_forms(draft),
         }
         return _render_details(request, context)
 
@@ -371,20 +341,13 @@ class DraftDetailsView(View):
 
 
 class ReviewView(View):
-    """Step 4: everything on one page, with links back to edit; confirming books it."""
+    """Step 4: the time and details on one page, with a link back to edit; confirming books
+    it."""
 
     def context(self, draft, **extra):
-        details, intake = drafts.draft_forms(draft)
+        details = drafts.draft_forms(draft)
         details.is_valid()
-        intake.is_valid()
-        return {
-            **draft_slot_context(draft),
-            "draft": draft,
-            "details": details,
-            "intake": intake,
-            "saved_photos": list(draft.photos.all()),
-            **extra,
-        }
+        return {**draft_slot_context(draft), "draft": draft, "details": details, **extra}
 
     def get(self, request, token):
         draft = _own_draft(request, token)
@@ -446,8 +409,23 @@ class DraftTimeView(View):
 
 
 class DoneView(View):
+    """The confirmation: everything about the visit worth keeping, and the hair-loss questions
+    next."""
+
     def get(self, request, token):
         draft = _own_draft(request, token)
         if not draft.booking_id:
             return redirect("bookings:review", token=token)
-        return render(request, "bookings/done.html", {"booking": draft.booking, "draft": draft})
+        booking = (
+            Booking.objects.select_related(
+                "patient", "practitioner__user", "location", "consultation_type"
+            )
+            .annotate(has_intake=Exists(HairLossIntake.objects.filter(booking=OuterRef("pk"))))
+            .get(pk=draft.booking_id)
+        )
+        context = {
+            "booking": booking,
+            "draft": draft,
+            "calendar_links": notifications.calendar_links(booking),
+        }
+        return render(request, "bookings/done.html", context)

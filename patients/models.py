@@ -75,10 +75,25 @@ class HairLossIntake(models.Model):
         return f"Intake for {self.booking}"
 
 
+class IntakeInProgress(models.Model):
+    """Answers to the intake that a patient saved to finish later, exactly as typed (valid or
+    not), with any photos sent meanwhile. Sending the finished intake moves them into it."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="intake_in_progress"
+    )
+    answers = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Intake in progress for {self.booking}"
+
+
 class IntakePhoto(models.Model):
     """A scalp photo, re-encoded without metadata, kept in private storage.
 
-    It belongs to a booking draft while the patient is booking, then to the intake.
+    It belongs to a booking draft while the patient is booking (drafts made before the intake
+    came after booking), to an intake in progress while the patient answers, then to the intake.
     """
 
     draft = models.ForeignKey(
@@ -91,6 +106,9 @@ class IntakePhoto(models.Model):
     intake = models.ForeignKey(
         HairLossIntake, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
     )
+    in_progress = models.ForeignKey(
+        IntakeInProgress, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
+    )
     view = models.CharField(max_length=16, choices=choices.PHOTO_VIEWS)
     image = models.FileField(storage=private_storage, upload_to="scalp-photos/")
     width = models.PositiveIntegerField()
@@ -101,7 +119,9 @@ class IntakePhoto(models.Model):
         ordering = ["view", "uploaded_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(draft__isnull=False) | Q(intake__isnull=False),
+                condition=Q(draft__isnull=False)
+                | Q(intake__isnull=False)
+                | Q(in_progress__isnull=False),
                 name="intake_photo_has_owner",
             )
         ]

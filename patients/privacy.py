@@ -12,7 +12,16 @@ history, with who did it and from where.
 
 from datetime import date, datetime
 
-from patients.models import Assessment, Consent, HairLossIntake, IntakePhoto, Patient
+from django.db.models import Q
+
+from patients.models import (
+    Assessment,
+    Consent,
+    HairLossIntake,
+    IntakeInProgress,
+    IntakePhoto,
+    Patient,
+)
 from patients.photo_files import photo_file_names
 
 ERASED_BIRTH_DATE = date(1900, 1, 1)
@@ -91,9 +100,13 @@ def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
     by the caller. Return the photo files to delete once that transaction has committed."""
     intakes = HairLossIntake.objects.filter(booking__patient=patient)
     intake_ids = list(intakes.values_list("pk", flat=True))
-    photos = IntakePhoto.objects.filter(intake_id__in=intake_ids)
+    in_progress = IntakeInProgress.objects.filter(booking__patient=patient)
+    photos = IntakePhoto.objects.filter(
+        Q(intake_id__in=intake_ids) | Q(in_progress__in=in_progress)
+    )
     files = photo_file_names(photos)
     photos.delete()
+    in_progress.delete()  # answers saved to finish later
     HairLossIntake.objects.filter(pk__in=intake_ids).delete()  # and its screening flags
     HairLossIntake.history.filter(id__in=intake_ids).delete()
     Consent.objects.filter(patient=patient).delete()

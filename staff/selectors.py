@@ -98,6 +98,22 @@ def review_queue(*, user, now: datetime):
     )
 
 
+def intake_missing(*, user, now: datetime, limit: int = 25):
+    """Upcoming confirmed consultations this user reviews whose type asks for the intake before
+    the visit and whose patient has not sent it yet, soonest first (at most ``limit``)."""
+    return (
+        visible_bookings(user)
+        .filter(
+            intake__isnull=True,
+            consultation_type__intake_required=True,
+            status=Booking.Status.CONFIRMED,
+            starts_at__gte=now,
+        )
+        .select_related("patient", "practitioner__user", "consultation_type", "location")
+        .order_by("starts_at")[:limit]
+    )
+
+
 def reviewable_booking(*, user, pk: int):
     """One consultation with answers that this user may review (DoesNotExist otherwise)."""
     return (
