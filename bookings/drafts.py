@@ -62,8 +62,8 @@ def details_typed(post) -> dict:
 def details_form(location, form_data: dict | None = None) -> PatientDetailsForm:
     """Return the details form for a booking at ``location``, bound to ``form_data`` if given."""
     if form_data is None:
-        return PatientDetailsForm()
-    return PatientDetailsForm(answers_data(form_data))
+        return PatientDetailsForm(region=location.country)
+    return PatientDetailsForm(answers_data(form_data), region=location.country)
 
 
 def draft_for_slot(*, tokens, consultation_type, location, practitioner, starts_at):

@@ -3,8 +3,11 @@ shows."""
 
 from datetime import date
 
+import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from phonenumber_field.formfields import PhoneNumberField
 
 from clinic.text import validate_single_line
 from patients.consent import CARE, PHOTOS_BEYOND_CARE
@@ -108,7 +111,7 @@ class PatientDetailsForm(forms.Form):
         help_text="We send your confirmation and private booking link here.",
         widget=forms.EmailInput({"autocomplete": "email"}),
     )
-    phone = forms.CharField(
+    phone = PhoneNumberField(
         max_length=40,
         label="Mobile phone",
         help_text="In case we need to reach you on the day.",
@@ -122,12 +125,20 @@ class PatientDetailsForm(forms.Form):
     )
     consent_photos = forms.BooleanField(label=PHOTOS_BEYOND_CARE.text, required=False)
 
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        digits = [c for c in phone if c.isdigit()]
-        if len(digits) < 7 or any(c not in "0123456789+-() ." for c in phone):
-            raise forms.ValidationError("Please enter a phone number, e.g. 07700 900123.")
-        return phone
+    def __init__(self, *args, region: str | None = None, **kwargs):
+        """``region``: the country whose numbers may be written without a country code (the
+        booking's location); the settings' PHONENUMBER_DEFAULT_REGION where not given."""
+        super().__init__(*args, **kwargs)
+        phone = self.fields["phone"]
+        phone.region = region or settings.PHONENUMBER_DEFAULT_REGION
+        example = phonenumbers.example_number_for_type(
+            phone.region, phonenumbers.PhoneNumberType.MOBILE
+        )
+        local = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+        phone.error_messages["invalid"] = (
+            f"Please enter a phone number we can call, e.g. {local}, or with its country code, "
+            "e.g. +971 50 123 4567."
+        )
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

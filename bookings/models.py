@@ -11,6 +11,7 @@ import zoneinfo
 from datetime import timedelta
 from functools import cached_property
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -25,6 +26,14 @@ def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
             "“%(value)s” is not a time zone name. Use a name such as Europe/London or Asia/Dubai.",
+            params={"value": value},
+        )
+
+
+def validate_country(value):
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(
+            "“%(value)s” is not a country code. Use two capital letters, such as GB or AE.",
             params={"value": value},
         )
 
@@ -47,6 +56,7 @@ class Location(models.Model):
     country = models.CharField(
         max_length=2,
         default="GB",
+        validators=[validate_country],
         help_text="Two-letter country code, e.g. GB or AE: phone numbers written without a "
         "country code are read as numbers of this country.",
     )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
+from phonenumber_field.modelfields import PhoneNumberField
 
 from clinic.audit import audited
 from clinic.text import validate_single_line
@@ -18,7 +19,8 @@ class Patient(models.Model):
     first_name = models.CharField(max_length=100, validators=[validate_single_line])
     last_name = models.CharField(max_length=100, validators=[validate_single_line])
     email = models.EmailField()
-    phone = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
+    # In international form (E.164), read in the country of the booking's location.
+    phone = PhoneNumberField(blank=True)
     date_of_birth = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
     erased_at = models.DateTimeField(

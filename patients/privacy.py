@@ -82,7 +82,7 @@ def patient_document(patient: Patient) -> dict:
             "first_name": patient.first_name,
             "last_name": patient.last_name,
             "email": patient.email,
-            "phone": patient.phone,
+            "phone": patient.phone.as_e164 if patient.phone else "",
             "date_of_birth": patient.date_of_birth,
             "first_seen": patient.created_at,
         },

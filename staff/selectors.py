@@ -177,6 +177,15 @@ def visible_photo(*, user, pk: int):
     )
 
 
+def _phone_digits(word: str) -> Q:
+    """Numbers are stored in international form (+447400…), while staff type them as the
+    patient says them (07400…): a word of digits also matches without its leading zeros."""
+    digits = word.lstrip("0")
+    if len(digits) >= 3 and digits.isascii() and digits.isdigit() and digits != word:
+        return Q(phone__contains=digits)
+    return Q(pk__in=[])
+
+
 def patient_search(query: str, *, birth_date) -> list:
     """Patients matching every word of ``query``: a date of birth (``birth_date(word)`` parses
     it), or part of a name, e-mail or phone. At most PATIENT_SEARCH_LIMIT, by name."""
@@ -193,6 +202,7 @@ def patient_search(query: str, *, birth_date) -> list:
                 | Q(last_name__icontains=word)
                 | Q(email__icontains=word)
                 | Q(phone__icontains=word)
+                | _phone_digits(word)
             )
     found = Patient.objects.filter(matches).order_by("last_name", "first_name")
     return list(found[:PATIENT_SEARCH_LIMIT])

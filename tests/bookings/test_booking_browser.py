@@ -60,7 +60,7 @@ def fill_details(page):
     page.get_by_label("First name").fill("Grace")
     page.get_by_label("Last name").fill("Hopper")
     page.get_by_label("E-mail").fill("grace@example.com")
-    page.get_by_label("Mobile phone").fill("07700 900456")
+    page.get_by_label("Mobile phone").fill("07400 900456")
     page.locator("input[name=date_of_birth_0]").fill("9")
     page.locator("input[name=date_of_birth_1]").fill("12")
     page.locator("input[name=date_of_birth_2]").fill("1980")

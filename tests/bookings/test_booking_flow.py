@@ -203,7 +203,7 @@ def test_returning_patient_is_matched_by_email_and_birth_date(client, clinic):
     client.post(response.url)
     assert Patient.objects.count() == 1
     known.refresh_from_db()
-    assert known.phone == "07700 900123" and known.bookings.count() == 1
+    assert known.phone == "+447400900123" and known.bookings.count() == 1
 
 
 @pytest.mark.parametrize(
