@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import ListView
 
-from bookings import drafts, notifications, picker_cache, selectors
+from bookings import drafts, notifications, picker, picker_cache, selectors
 from bookings.forms import DayForm
 from bookings.models import Booking, BookingDraft, ConsultationType, Location, Practitioner
 from bookings.services import BookingError, nearest_slots
@@ -28,6 +28,16 @@ from clinic import ratelimit
 from patients.models import HairLossIntake
 
 DAYS_SHOWN = 7
+WEEK = timedelta(days=DAYS_SHOWN - 1)
+WEEKDAY_NAMES = [
+    ("Monday", "Mo"),
+    ("Tuesday", "Tu"),
+    ("Wednesday", "We"),
+    ("Thursday", "Th"),
+    ("Friday", "Fr"),
+    ("Saturday", "Sa"),
+    ("Sunday", "Su"),
+]
 SESSION_DRAFTS = "booking_drafts"
 
 
@@ -111,35 +121,35 @@ class SlotPickerView(View):
         today = timezone.now().astimezone(location.zone).date()
         horizon_end = today + timedelta(days=consultation_type.horizon_days)
         first = _first_day(request, today, horizon_end)
-        search_start = first or today
-        # Look ahead a fortnight at a time, from the day asked for or today; with no day asked
-        # for, open on the first day with free times. The week shown is cut from the same search
-        # when it fits inside it, so a typical page costs one search.
+        month = DayForm(request.GET, first=today, last=horizon_end, field="month").chosen()
+        # One search covers the month shown (for phones) and the week shown (for desktops):
+        # from the month's first bookable day to its end, or to the week's end if later. With
+        # no day asked for, it opens on the first day with free times, a month at a time.
+        window_start = max(today, picker.month_start(first or month or today))
         while True:
-            search_end = search_start + timedelta(days=13)
-            result = selectors.available_slots(
-                consultation_type=consultation_type,
-                location=location,
-                first_day=search_start,
-                last_day=search_end,
-                practitioner=practitioner,
+            window_end = max(picker.month_end(window_start), (first or window_start) + WEEK)
+            window_end = min(window_end, horizon_end)
+            result = self.search(
+                consultation_type, location, practitioner, window_start, window_end
             )
-            if first is not None or result.slots or search_end >= horizon_end:
+            if first is not None or result.slots or window_end >= horizon_end:
                 break
-            search_start += timedelta(days=14)
+            window_start = picker.next_month(window_start)
         if first is None:
             days = result.slots_by_day()
-            first = days[0][0] if days else today
-        last = first + timedelta(days=DAYS_SHOWN - 1)
-        if last > search_end:
-            result = selectors.available_slots(
-                consultation_type=consultation_type,
-                location=location,
-                first_day=first,
-                last_day=last,
-                practitioner=practitioner,
+            first = days[0][0] if days else window_start
+        month_result = result
+        if picker.month_start(first) > window_start:
+            # The first free day is in a later month than the search began in.
+            window_start = picker.month_start(first)
+            window_end = min(max(picker.month_end(first), first + WEEK), horizon_end)
+            month_result = self.search(
+                consultation_type, location, practitioner, window_start, window_end
             )
+        result = month_result
+        last = first + timedelta(days=DAYS_SHOWN - 1)
         week = result.days(first, DAYS_SHOWN)
+        free_days = {day for day, _ in result.slots_by_day()}
         choice = {
             "location": location.pk,
             "practitioner": practitioner.pk if practitioner else "any",
@@ -148,8 +158,10 @@ class SlotPickerView(View):
         if request.GET.get("draft"):
             choice["draft"] = request.GET["draft"]
 
-        def picker_url(day):
-            return reverse("bookings:times", args=[slug]) + "?" + urlencode({**choice, "day": day})
+        def picker_url(day, name="day"):
+            # Every link is kept between today and the horizon: none leads outside them.
+            day = min(max(day, today), horizon_end)
+            return reverse("bookings:times", args=[slug]) + "?" + urlencode({**choice, name: day})
 
         nav = {
             "previous_week": picker_url(first - timedelta(days=7)) if first > today else None,
@@ -157,6 +169,16 @@ class SlotPickerView(View):
             "next_day": picker_url(first + timedelta(days=1)) if first < horizon_end else None,
             "next_week": picker_url(first + timedelta(days=7)) if last < horizon_end else None,
         }
+        shown_month = picker.month_start(first)
+        month_nav = {
+            "previous": picker_url(picker.previous_month(shown_month), "month")
+            if shown_month > today
+            else None,
+            "next": picker_url(picker.next_month(shown_month), "month")
+            if picker.next_month(shown_month) <= horizon_end
+            else None,
+        }
+        day_slots = dict(week)[first]
         details_url = reverse("bookings:details", args=[slug]) + "?" + urlencode(choice)
         # Choosing a new time for a booking in progress keeps its answers: the slots then post
         # to that draft instead of starting a new form.
@@ -172,13 +194,38 @@ class SlotPickerView(View):
             "practitioner": practitioner,
             "week": week,
             "nav": nav,
+            "month": shown_month,
+            "month_nav": month_nav,
+            "month_weeks": [
+                [(cell, cell and picker_url(cell.day)) for cell in row]
+                for row in picker.month_weeks(first, free_days, first)
+            ],
+            "day": first,
+            "weekday_names": WEEKDAY_NAMES,
+            "day_parts": picker.day_parts(day_slots, location.zone),
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
+            "any_free_in_month": bool(free_days & set(_days_of_month(first))),
         }
         response = render(request, self.template_name, context)
-        # What the cache needs to know of the page it may keep.
-        response.context_location, response.context_week = location, week
+        # What the cache needs to know of the page it may keep: every time it shows.
+        response.context_location, response.context_week = location, result.slots_by_day()
         return response
+
+    @staticmethod
+    def search(consultation_type, location, practitioner, first_day, last_day):
+        return selectors.available_slots(
+            consultation_type=consultation_type,
+            location=location,
+            first_day=first_day,
+            last_day=last_day,
+            practitioner=practitioner,
+        )
+
+
+def _days_of_month(day):
+    start = picker.month_start(day)
+    return [start + timedelta(days=n) for n in range(picker.month_end(day).day)]
 
 
 def _remember_draft(request, draft):
@@ -237,13 +284,18 @@ class DetailsView(View):
         consultation_type = get_object_or_404(ConsultationType, slug=slug, is_active=True)
         _, location, _, practitioner = _choice(request, consultation_type)
         starts_at = drafts.parse_start(request.GET.get("start", ""))
-        available = starts_at and selectors.available_slots(
-            consultation_type=consultation_type,
-            location=location,
-            first_day=starts_at.astimezone(location.zone).date(),
-            last_day=starts_at.astimezone(location.zone).date(),
-            practitioner=practitioner,
-        ).slot_at(starts_at)
+        available = self.assigned = None
+        if starts_at:
+            day = selectors.available_slots(
+                consultation_type=consultation_type,
+                location=location,
+                first_day=starts_at.astimezone(location.zone).date(),
+                last_day=starts_at.astimezone(location.zone).date(),
+                practitioner=practitioner,
+            )
+            available = day.slot_at(starts_at)
+            # "First available": say who it will be before the patient confirms.
+            self.assigned = available and practitioner is None and day.practitioner_for(available)
         return consultation_type, location, practitioner, starts_at, available
 
     def back_to_picker(self, request, slug):
@@ -273,6 +325,7 @@ class DetailsView(View):
         context = {
             **slot_context(consultation_type, location, practitioner, starts_at),
             "details": drafts.details_form(location),
+            "assigned": self.assigned,
         }
         return _render_details(request, context)
 
@@ -289,7 +342,10 @@ class DetailsView(View):
             return redirect("bookings:done", token=draft.token)
         # Whatever happened to the slot meanwhile, the answers are kept first; a slot taken
         # while the patient typed is explained on the review page, with the nearest free times.
-        context = slot_context(consultation_type, location, practitioner, starts_at)
+        context = {
+            **slot_context(consultation_type, location, practitioner, starts_at),
+            "assigned": self.assigned,
+        }
         with transaction.atomic():
             if draft is None:
                 draft = drafts.draft_create(
@@ -355,13 +411,16 @@ class ReviewView(View):
             return redirect("bookings:done", token=token)
         extra = {}
         day = draft.starts_at.astimezone(draft.location.zone).date()
-        still_free = selectors.available_slots(
+        day_slots = selectors.available_slots(
             consultation_type=draft.consultation_type,
             location=draft.location,
             first_day=day,
             last_day=day,
             practitioner=draft.practitioner,
-        ).slot_at(draft.starts_at)
+        )
+        still_free = day_slots.slot_at(draft.starts_at)
+        if still_free and draft.practitioner is None:
+            extra["assigned"] = day_slots.practitioner_for(still_free)
         if not still_free:
             extra = {
                 "error": "Sorry, the time you chose is no longer available.",

@@ -105,8 +105,23 @@ def test_a_new_visitor_holds_a_time_in_four_pages_then_answers_the_questions(
     phone.wait_for_selector(".slot-button:visible")
     step("booking-2-times")
     shown += phone.evaluate(FIELDS_SHOWN)
-    # A time more than a day ahead, so that it can still be moved and cancelled online.
-    phone.locator(".slot-button:visible").last.click()
+    # A time more than a day ahead, so that it can still be moved and cancelled online: on a
+    # phone, a later day of the month calendar (swapped in place), then one of its times.
+    if phone.viewport_size["width"] < 768:
+        assert phone.locator(".month-calendar").is_visible()
+        if phone.locator("a.cal-day:visible").count() < 9:  # late in the month
+            phone.get_by_role("link", name="Next month").click()
+            phone.wait_for_selector("a.cal-day:visible")
+        days = phone.locator("a.cal-day:visible")
+        later_day = days.nth(min(8, days.count() - 1))
+        label = later_day.get_attribute("aria-label")
+        later_day.click()
+        phone.wait_for_selector(f'a.cal-day[aria-current="date"][aria-label="{label}"]')
+        step("booking-2b-times-day")
+        assert phone.get_by_text("Morning").is_visible()
+        phone.locator(".slot-button:visible").first.click()
+    else:
+        phone.locator(".slot-button:visible").last.click()
     phone.wait_for_url(re.compile("/details/"))
     step("booking-3-details")
     shown += phone.evaluate(FIELDS_SHOWN)

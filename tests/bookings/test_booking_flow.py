@@ -1,13 +1,18 @@
 """The public booking flow through Django's test client, on the real database."""
 
+import re
+from datetime import date, timedelta
+
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from icalendar import Calendar
 
+from bookings.drafts import parse_start
 from bookings.models import Booking, BookingDraft
 from bookings.services import booking_create
 from patients.models import Consent, HairLossIntake, IntakePhoto, Patient
@@ -40,19 +45,96 @@ def start_booking(client, clinic, start=None, **form):
 def test_picker_opens_on_the_first_free_day_with_a_fixed_number_of_queries(client, clinic):
     location, _, consultation_type = clinic
     url = reverse("bookings:times", args=[consultation_type.slug])
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+    response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
     assert "details/?location=" in html
+    first_free = response.context["day"]
+    assert response.context["week"][0][0] == first_free
+
+    def count(query):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query)
+        assert response.status_code == 200
+        return len(queries), response
+
     # The type, the practitioners' schedule versions (the cache key), its locations, its
-    # practitioners there, then one slot search of 4 queries.
-    assert len(queries) == 8
+    # practitioners there, then one slot search of 4 queries for the month and the week.
+    for days in (10, 40):
+        day = next_slot(days=days).date().isoformat()
+        queries, response = count({"location": location.pk, "practitioner": "any", "day": day})
+        assert queries == 8, days
+        assert response.context["week"][0][0].isoformat() == day
+        assert response.context["day"].isoformat() == day
+    # More bookings, on more days, cost no more.
+    for days in range(5, 12):
+        booking_create(
+            patient=PatientFactory(),
+            consultation_type=consultation_type,
+            location=location,
+            starts_at=next_slot(days=days, hour=11),
+            notify=False,
+        )
     day = next_slot(days=10).date().isoformat()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, {"location": location.pk, "practitioner": "any", "day": day})
-    assert len(queries) == 8
-    assert response.context["week"][0][0].isoformat() == day
+    assert count({"location": location.pk, "practitioner": "any", "day": day})[0] == 8
+
+
+def test_picker_month_marks_free_days_and_groups_the_days_times(client, clinic):
+    location, _, consultation_type = clinic
+    url = reverse("bookings:times", args=[consultation_type.slug])
+    day = next_slot(days=10).date()
+    response = client.get(url, {"location": location.pk, "day": day.isoformat()})
+    weeks = response.context["month_weeks"]
+    cells = [cell for row in weeks for cell, _ in row if cell]
+    assert {cell.day.month for cell in cells} == {day.month}
+    chosen = [cell for cell in cells if cell.chosen]
+    assert [cell.day for cell in chosen] == [day] and chosen[0].free
+    parts = dict(response.context["day_parts"])
+    # Hampstead opens 09:00–17:00 London time: mornings and afternoons, no evening.
+    assert set(parts) == {"Morning", "Afternoon"}
+    assert all(s.start.astimezone(location.zone).hour < 12 for s in parts["Morning"])
+    assert all(s.start.astimezone(location.zone).hour >= 12 for s in parts["Afternoon"])
+    html = response.content.decode()
+    assert 'aria-current="date"' in html and "Morning" in html
+
+
+def test_no_picker_link_leads_into_the_past_or_past_the_horizon(client, clinic):
+    location, _, consultation_type = clinic
+    url = reverse("bookings:times", args=[consultation_type.slug])
+    today = next_slot(days=0).date()
+    horizon = today + timedelta(days=consultation_type.horizon_days)
+    for asked in ("0001-01-01", today.isoformat(), (horizon - timedelta(days=1)).isoformat()):
+        for name in ("day", "month"):
+            html = client.get(url, {"location": location.pk, name: asked}).content.decode()
+            linked = re.findall(r"(?:day|month)=(\d{4}-\d{2}-\d{2})", html)
+            assert linked, asked
+            for found in linked:
+                assert today - timedelta(days=1) <= date.fromisoformat(found) <= horizon, found
+            starts = re.findall(r"start=(\d{8}T\d{4}Z)", html)
+            for start in starts:
+                moment = parse_start(start)
+                assert moment > timezone.now()
+                assert moment.date() <= horizon + timedelta(days=1)
+
+
+def test_first_available_says_who_before_the_patient_confirms(client):
+    location, staff, consultation_type = bookable_clinic(practitioners=2)
+    start = next_slot(days=4)
+    # The first practitioner is busier that day: the fair rule gives the time to the second.
+    booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=4, hour=14),
+        practitioner=staff[0],
+        notify=False,
+    )
+    page = client.get(details_url(consultation_type, location, start)).content.decode()
+    assert f"with {staff[1].display_name}, Trichologist (first available)" in page
+    review = client.post(details_url(consultation_type, location, start), valid_form())
+    assert f"with {staff[1].display_name}" in client.get(review.url).content.decode()
+    client.post(review.url)
+    assert Booking.objects.get(patient__email="ada@example.com").practitioner == staff[1]
 
 
 def test_picker_survives_tampered_parameters(client, clinic):
