@@ -72,7 +72,8 @@ def assessment_document(assessment):
 
 
 def photo_path(photo):
-    return f"photos/{photo.intake.booking_id}-{photo.view}-{photo.pk}.jpg"
+    owner = photo.intake if photo.intake_id else photo.in_progress
+    return f"photos/{owner.booking_id}-{photo.view}-{photo.pk}.jpg"
 
 
 def patient_document(patient: Patient) -> dict:

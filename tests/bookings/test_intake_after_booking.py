@@ -1,6 +1,9 @@
 """The hair-loss questions after the time is held: sent from the private link, saved unfinished
 and found again, asked for by e-mail before the visit, and missing ones shown to staff."""
 
+import io
+import json
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -11,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from bookings.models import Booking
+from bookings.privacy import patient_erase
 from bookings.services import booking_create
 from bookings.tasks import send_intake_reminder
 from patients.models import HairLossIntake, IntakeInProgress, IntakePhoto
@@ -210,3 +214,21 @@ def test_the_questions_close_when_the_consultation_starts(client):
     response = client.post(intake_url(booking), {"save_for_later": "1", "goals": "late"})
     assert response.status_code == 302
     assert not IntakeInProgress.objects.exists()
+
+
+def test_the_export_holds_unfinished_answers_and_erasure_removes_them(client, clinic_admin):
+    booking = book()
+    client.post(
+        intake_url(booking),
+        {"save_for_later": "1", "goals": "MARKER-UNFINISHED", "photo_top": jpeg_upload()},
+    )
+    response = clinic_admin.post(reverse("staff:patient_export", args=[booking.patient_id]))
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    document = json.loads(archive.read("patient.json"))
+    (entry,) = document["bookings"]
+    assert entry["unfinished_answers"]["answers"]["goals"] == ["MARKER-UNFINISHED"]
+    (path,) = entry["unfinished_answers"]["photos"]
+    assert path in archive.namelist()
+
+    patient_erase(patient=booking.patient)
+    assert not IntakeInProgress.objects.exists() and not IntakePhoto.objects.exists()
