@@ -131,6 +131,7 @@ CONSULTATION_TYPE_FIELDSETS = [
         },
     ),
     ("Booking rules", {"fields": ["min_notice_hours", "horizon_days", "late_cancel_hours"]}),
+    ("For the patient", {"fields": ["intake_required", "preparation"]}),
     ("Who offers it", {"fields": ["practitioners"]}),
     ("Rooms and equipment (procedures)", {"fields": ["resources"]}),
 ]

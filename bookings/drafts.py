@@ -1,8 +1,9 @@
-"""The booking draft: the patient's answers and photos kept server-side until they confirm.
+"""The booking draft: the patient's details kept server-side until they confirm.
 
-Confirming a draft is the one write that turns it into a booking, with its patient, intake,
-photos and consents, in one transaction. It is idempotent: a double click or a resubmitted form
-finds the draft already confirmed and leads to the same booking.
+Confirming a draft is the one write that turns it into a booking, with its patient and consents,
+in one transaction. It is idempotent: a double click or a resubmitted form finds the draft
+already confirmed and leads to the same booking. The hair-loss questions come after, through the
+booking's private link (``bookings.manage_views.IntakeEditView``).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -14,18 +15,7 @@ from django.utils import timezone
 from bookings.forms import PatientDetailsForm
 from bookings.models import Booking, BookingDraft
 from bookings.services import BookingError, booking_create
-from patients.forms import IntakeForm
-from patients.photo_files import (
-    photo_file_names,
-    photo_files_delete_after_commit,
-    photo_transaction,
-)
-from patients.services import (
-    consents_record,
-    intake_submit,
-    patient_from_details,
-    photos_store,
-)
+from patients.services import consents_record, patient_from_details
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 
@@ -58,6 +48,24 @@ def typed_answers(post) -> dict:
     }
 
 
+def details_typed(post) -> dict:
+    """Return the details page's fields as ``typed_answers`` keeps them, and nothing else: the
+    draft holds no health data."""
+    names = tuple(PatientDetailsForm.base_fields)
+    return {
+        key: values
+        for key, values in typed_answers(post).items()
+        if key in names or key.rpartition("_")[0] in names
+    }
+
+
+def details_form(location, form_data: dict | None = None) -> PatientDetailsForm:
+    """Return the details form for a booking at ``location``, bound to ``form_data`` if given."""
+    if form_data is None:
+        return PatientDetailsForm(region=location.country)
+    return PatientDetailsForm(answers_data(form_data), region=location.country)
+
+
 def draft_for_slot(*, tokens, consultation_type, location, practitioner, starts_at):
     """Return this browser's latest draft for exactly this slot, if it has one."""
     return (
@@ -83,23 +91,12 @@ def draft_create(*, consultation_type, location, practitioner, starts_at) -> Boo
     )
 
 
-def draft_save(*, draft: BookingDraft, form_data: dict, photos) -> None:
-    """Keep what the patient typed (valid or not) and their accepted photos, one per view."""
-    with photo_transaction():
-        draft.form_data = form_data
-        # Each save gives the patient another day to confirm.
-        draft.expires_at = timezone.now() + timedelta(hours=24)
-        draft.save(update_fields=["form_data", "expires_at"])
-        photos_store(photos=photos, draft=draft)
-
-
-def draft_remove_photo(*, draft: BookingDraft, photo_id: int) -> None:
-    """Remove one photo from a draft; its file goes once the removal has committed."""
-    with transaction.atomic():
-        photos = draft.photos.filter(pk=photo_id)
-        files = photo_file_names(photos)
-        photos.delete()
-        photo_files_delete_after_commit(files)
+def draft_save(*, draft: BookingDraft, form_data: dict) -> None:
+    """Keep what the patient typed, valid or not."""
+    draft.form_data = form_data
+    # Each save gives the patient another day to confirm.
+    draft.expires_at = timezone.now() + timedelta(hours=24)
+    draft.save(update_fields=["form_data", "expires_at"])
 
 
 def answers_data(form_data: dict) -> QueryDict:
@@ -110,12 +107,9 @@ def answers_data(form_data: dict) -> QueryDict:
     return data
 
 
-def draft_forms(draft: BookingDraft):
-    """Return the details and intake forms bound to the draft's saved answers."""
-    if not draft.form_data:
-        return PatientDetailsForm(), IntakeForm()
-    data = answers_data(draft.form_data)
-    return PatientDetailsForm(data), IntakeForm(data)
+def draft_forms(draft: BookingDraft) -> PatientDetailsForm:
+    """Return the details form bound to the draft's saved answers (unbound if it has none)."""
+    return details_form(draft.location, draft.form_data or None)
 
 
 def draft_set_time(*, draft: BookingDraft, starts_at: datetime, practitioner=None) -> None:
@@ -125,7 +119,8 @@ def draft_set_time(*, draft: BookingDraft, starts_at: datetime, practitioner=Non
 
 
 def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Booking:
-    """Book the draft's slot with its answers. Return the booking, even if already booked.
+    """Book the draft's slot for the patient it names. Return the booking, even if already
+    booked.
 
     Raise BookingError (with the nearest free times) when the slot has been taken meanwhile,
     or when this person already holds a consultation at that time (a second browser, or Back
@@ -144,8 +139,8 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
             return locked.booking
         if locked.expires_at <= now:
             raise BookingError("This booking form has expired. Please start again.")
-        details, intake_form = draft_forms(locked)
-        if not (details.is_valid() and intake_form.is_valid()):
+        details = draft_forms(locked)
+        if not details.is_valid():
             raise BookingError("Some answers need another look before you can confirm.")
         contact = details.cleaned_data
         patient = patient_from_details(contact)
@@ -157,8 +152,6 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
             practitioner=locked.practitioner,
             now=now,
         )
-        intake = intake_submit(booking=booking, values=intake_form.intake_values(), now=now)
-        locked.photos.update(intake=intake, draft=None)
         consents_record(
             patient=patient,
             booking=booking,
@@ -166,7 +159,7 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
             now=now,
         )
         locked.booking = booking
-        # The answers now live in the intake; the draft keeps no second copy of health data.
+        # The details now live in the patient's record; the draft keeps no second copy.
         locked.form_data = {}
         locked.save(update_fields=["booking", "form_data"])
         return booking

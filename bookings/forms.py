@@ -3,12 +3,92 @@ shows."""
 
 from datetime import date
 
+import phonenumbers
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from phonenumber_field.formfields import PhoneNumberField
 
 from clinic.text import validate_single_line
 from patients.consent import CARE, PHOTOS_BEYOND_CARE
 
 MINIMUM_AGE = 18
+DATE_PARTS = ("Day", "Month", "Year")
+
+
+class DateOfBirthWidget(forms.MultiWidget):
+    """Three boxes, day, month and year: quicker to type on a phone than a date picker that
+    opens on today and must be scrolled back decades."""
+
+    template_name = "bookings/widgets/date_parts.html"
+
+    def __init__(self, attrs=None):
+        boxes = [
+            forms.TextInput({"inputmode": "numeric", "autocomplete": "bday-day", "size": 2}),
+            forms.TextInput({"inputmode": "numeric", "autocomplete": "bday-month", "size": 2}),
+            forms.TextInput({"inputmode": "numeric", "autocomplete": "bday-year", "size": 4}),
+        ]
+        super().__init__(boxes, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(context["widget"]["subwidgets"], DATE_PARTS, strict=True):
+            subwidget["part_label"] = label
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        # One ISO date, as the staff phone-booking form and scripts send it, is read too.
+        single = data.get(name)
+        if isinstance(single, str) and single.count("-") == 2:
+            year, month, day = single.split("-")
+            return [day, month, year]
+        return super().value_from_datadict(data, files, name)
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_
+
+
+def _date_part(label, low, high, example):
+    message = f"Please write the {label.lower()} as a number, e.g. {example}."
+    return forms.IntegerField(
+        min_value=low,
+        max_value=high,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
+class DateOfBirthField(forms.MultiValueField):
+    widget = DateOfBirthWidget
+
+    def __init__(self, **kwargs):
+        parts = (
+            _date_part("Day", 1, 31, "7"),
+            _date_part("Month", 1, 12, "3 for March"),
+            _date_part("Year", 1900, 2200, "1985"),
+        )
+        message = "Please enter your date of birth: day, month and year."
+        super().__init__(
+            fields=parts,
+            require_all_fields=True,
+            error_messages={"required": message, "incomplete": message},
+            **kwargs,
+        )
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        day, month, year = data_list
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise ValidationError(
+                "Please check your date of birth: that day does not exist."
+            ) from None
 
 
 class PatientDetailsForm(forms.Form):
@@ -31,16 +111,13 @@ class PatientDetailsForm(forms.Form):
         help_text="We send your confirmation and private booking link here.",
         widget=forms.EmailInput({"autocomplete": "email"}),
     )
-    phone = forms.CharField(
+    phone = PhoneNumberField(
         max_length=40,
         label="Mobile phone",
         help_text="In case we need to reach you on the day.",
         widget=forms.TextInput({"type": "tel", "autocomplete": "tel"}),
     )
-    date_of_birth = forms.DateField(
-        label="Date of birth",
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
-    )
+    date_of_birth = DateOfBirthField(label="Date of birth")
     consent_care = forms.BooleanField(
         label=CARE.text,
         required=True,
@@ -48,12 +125,20 @@ class PatientDetailsForm(forms.Form):
     )
     consent_photos = forms.BooleanField(label=PHOTOS_BEYOND_CARE.text, required=False)
 
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        digits = [c for c in phone if c.isdigit()]
-        if len(digits) < 7 or any(c not in "0123456789+-() ." for c in phone):
-            raise forms.ValidationError("Please enter a phone number, e.g. 07700 900123.")
-        return phone
+    def __init__(self, *args, region: str | None = None, **kwargs):
+        """``region``: the country whose numbers may be written without a country code (the
+        booking's location); the settings' PHONENUMBER_DEFAULT_REGION where not given."""
+        super().__init__(*args, **kwargs)
+        phone = self.fields["phone"]
+        phone.region = region or settings.PHONENUMBER_DEFAULT_REGION
+        example = phonenumbers.example_number_for_type(
+            phone.region, phonenumbers.PhoneNumberType.MOBILE
+        )
+        local = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+        phone.error_messages["invalid"] = (
+            f"Please enter a phone number we can call, e.g. {local}, or with its country code, "
+            "e.g. +971 50 123 4567."
+        )
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,9 +23,9 @@ from bookings.services import BookingError, booking_cancel, booking_reschedule
 from clinic import ratelimit
 from clinic.views import error_page
 from patients.forms import IntakeForm, PhotoForm
-from patients.models import Assessment, HairLossIntake, IntakePhoto
+from patients.models import Assessment, HairLossIntake, IntakeInProgress, IntakePhoto
 from patients.photo_files import photo_open
-from patients.services import intake_update
+from patients.services import intake_save_for_later, intake_update
 
 DAYS_SHOWN = 7
 
@@ -81,6 +82,9 @@ class ManageView(PrivateLinkView):
             "summary": summary,
             "booking": booking,
             "intake": intake,
+            "in_progress": intake is None
+            and IntakeInProgress.objects.filter(booking=booking).exists(),
+            "calendar_links": notifications.calendar_links(booking),
             "photos": list(intake.photos.all()) if intake else [],
             **self.state,
         }
@@ -90,7 +94,8 @@ class ManageView(PrivateLinkView):
 class CalendarView(PrivateLinkView):
     def get(self, request, token):
         response = HttpResponse(
-            notifications.calendar_file(self.booking), content_type="text/calendar"
+            notifications.calendar_file(self.booking, publish=True),
+            content_type="text/calendar; method=PUBLISH",
         )
         response["Content-Disposition"] = 'attachment; filename="consultation.ics"'
         return response
@@ -181,42 +186,71 @@ class RescheduleView(PrivateLinkView):
 
 
 class IntakeEditView(PrivateLinkView):
-    """Complete or correct the hair-loss questions and photos, until the consultation starts."""
+    """Answer, finish or correct the hair-loss questions and photos, until the consultation
+    starts. Answers can be saved unfinished, and whatever is sent is kept, even when it cannot
+    be accepted yet: the patient finds every answer when they come back through the link."""
 
     allowed = "edit_intake"
-
-    @property
-    def intake(self):
-        return HairLossIntake.objects.filter(booking=self.booking).first()
 
     def render_form(self, request, form, photos, status=200):
         context = {
             "booking": self.booking,
             "intake": form,
             "photos": photos,
-            "saved_photos": list(self.intake.photos.all()) if self.intake else [],
+            "saved_photos": list(
+                IntakePhoto.objects.filter(
+                    Q(intake__booking=self.booking) | Q(in_progress__booking=self.booking)
+                )
+            ),
         }
         return render(request, "bookings/intake_edit.html", context, status=status)
 
     def get(self, request, token):
-        initial = IntakeForm.initial_from(self.intake) if self.intake else None
+        in_progress = IntakeInProgress.objects.filter(booking=self.booking).first()
+        intake = HairLossIntake.objects.filter(booking=self.booking).first()
+        initial = None
+        if in_progress is not None:
+            initial = IntakeForm.initial_from_typed(in_progress.answers)
+        elif intake is not None:
+            initial = IntakeForm.initial_from(intake)
         return self.render_form(request, IntakeForm(initial=initial), PhotoForm())
 
     def post(self, request, token):
         form = IntakeForm(request.POST)
         photos = PhotoForm(request.POST, request.FILES)
         photos_ok = photos.is_valid()
-        if not (form.is_valid() and photos_ok):
-            messages.error(request, "Please check the answers marked below.")
-            return self.render_form(request, form, photos, status=400)
-        intake_update(
-            booking=self.booking,
-            values=form.intake_values(),
-            photos=photos.cleaned_photos,
-            now=timezone.now(),
+        later = "save_for_later" in request.POST
+        if not later and form.is_valid() and photos_ok:
+            intake_update(
+                booking=self.booking,
+                values=form.intake_values(),
+                photos=photos.cleaned_photos,
+                now=timezone.now(),
+            )
+            messages.success(request, "Thank you: your answers have been sent.")
+            return redirect("bookings:manage", token=token)
+        names = set(form.fields)
+        answers = {k: v for k, v in drafts.typed_answers(request.POST).items() if k in names}
+        intake_save_for_later(
+            booking=self.booking, answers=answers, photos=getattr(photos, "cleaned_photos", [])
         )
-        messages.success(request, "Thank you: your answers have been saved.")
-        return redirect("bookings:manage", token=token)
+        if later and photos_ok:
+            messages.success(
+                request,
+                "Your answers are saved. Finish them any time before your consultation, from "
+                "this page or the link in your confirmation e-mail.",
+            )
+            return redirect("bookings:manage", token=token)
+        if later:
+            form = IntakeForm(initial=IntakeForm.initial_from_typed(answers))
+            messages.error(request, "Your answers are saved, but a photo could not be used.")
+        else:
+            messages.error(
+                request,
+                "Please check the answers marked below. Nothing you typed has been lost: it is "
+                "saved, and you can finish later.",
+            )
+        return self.render_form(request, form, photos, status=400)
 
 
 class PhotoView(PrivateLinkView):
@@ -226,17 +260,12 @@ class PhotoView(PrivateLinkView):
     allowed = "edit_intake"
 
     def get(self, request, token, photo_id):
-        photo = get_object_or_404(IntakePhoto, pk=photo_id, intake__booking=self.booking)
-        return _photo_response(request, photo)
-
-
-class DraftPhotoView(View):
-    """Serve a photo of a booking in progress, to the browser session that uploaded it."""
-
-    def get(self, request, token, photo_id):
-        if token not in request.session.get("booking_drafts", []):
-            raise Http404
-        photo = get_object_or_404(IntakePhoto, pk=photo_id, draft__token=token)
+        photo = get_object_or_404(
+            IntakePhoto.objects.filter(
+                Q(intake__booking=self.booking) | Q(in_progress__booking=self.booking)
+            ),
+            pk=photo_id,
+        )
         return _photo_response(request, photo)
 
 

@@ -12,6 +12,7 @@ import zoneinfo
 from datetime import timedelta
 from functools import cached_property
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,6 +27,14 @@ def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
             "“%(value)s” is not a time zone name. Use a name such as Europe/London or Asia/Dubai.",
+            params={"value": value},
+        )
+
+
+def validate_country(value):
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(
+            "“%(value)s” is not a country code. Use two capital letters, such as GB or AE.",
             params={"value": value},
         )
 
@@ -45,6 +54,16 @@ class Location(models.Model):
     name = models.CharField(max_length=120, unique=True)
     address = models.TextField()
     phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(
+        max_length=2,
+        default="GB",
+        validators=[validate_country],
+        help_text="Two-letter country code, e.g. GB or AE: phone numbers written without a "
+        "country code are read as numbers of this country.",
+    )
+    directions = models.TextField(
+        blank=True, help_text="How to get there, for patients: transport, parking, the entrance."
+    )
     time_zone = models.CharField(
         max_length=64,
         validators=[validate_time_zone],
@@ -159,6 +178,16 @@ class ConsultationType(models.Model):
     )
     price = models.DecimalField(
         max_digits=8, decimal_places=2, default=0, help_text="0 for a free consultation."
+    )
+    preparation = models.TextField(
+        blank=True,
+        help_text="What to prepare or bring, shown to patients on the confirmation. Empty for "
+        "the clinic's usual advice.",
+    )
+    intake_required = models.BooleanField(
+        default=True,
+        help_text="Patients are asked to answer the hair-loss questions before the visit: "
+        "reminded by e-mail if unfinished, and staff see the intake as missing.",
     )
     practitioners = models.ManyToManyField(
         Practitioner, related_name="consultation_types", blank=True
@@ -424,6 +453,11 @@ class Booking(models.Model):
     cancellation_reason = models.CharField(max_length=500, blank=True)
     reminder_sent_for_sequence = models.PositiveIntegerField(
         null=True, blank=True, help_text="The booking version whose reminder went out."
+    )
+    intake_reminders_sent = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The reminders to finish the intake already sent, as 'version:days before'.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from bookings.models import Booking
@@ -32,15 +33,20 @@ def private_link(booking: Booking) -> str:
     return settings.SITE_URL + reverse("bookings:manage", args=[booking.token])
 
 
-def calendar_file(booking: Booking) -> bytes:
-    """Return an iCalendar file for the booking: a request, or a cancellation once cancelled."""
+def calendar_file(booking: Booking, *, publish: bool = False) -> bytes:
+    """Return an iCalendar file for the booking: a request, or a cancellation once cancelled.
+
+    With ``publish``, the file a patient downloads to add the booking to their own calendar:
+    METHOD:PUBLISH, without organiser or attendee, since an invitation (REQUEST) makes some
+    calendar programs offer to reply to the clinic instead of simply adding the event.
+    """
     cancelled = booking.status == Booking.Status.CANCELLED
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.CLINIC['name']}//Consultation booking//EN")
     calendar.add("version", "2.0")
     # REQUEST/CANCEL with an organiser and an attendee, so that calendar programs update or
     # remove the event they already hold (matched by UID, ordered by SEQUENCE).
-    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    calendar.add("method", "PUBLISH" if publish else "CANCEL" if cancelled else "REQUEST")
     event = Event()
     # Stable across every change of this booking, and free of anything secret.
     event.add("uid", f"booking-{booking.pk}-{booking.created_at:%Y%m%d%H%M%S}@clinic")
@@ -53,26 +59,60 @@ def calendar_file(booking: Booking) -> bytes:
     event.add("dtend", booking.ends_at.astimezone(UTC))
     event.add("summary", consultation_title())
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if booking.consultation_type.mode == booking.consultation_type.Mode.VIDEO:
-        event.add("location", "Video call: the clinic will send you the link")
-    else:
-        event.add("location", f"{settings.CLINIC['name']}, {booking.location.address}")
-    organizer = vCalAddress(f"mailto:{settings.CLINIC['email']}")
-    organizer.params["cn"] = vText(settings.CLINIC["name"])
-    event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{booking.patient.email}")
-    attendee.params["cn"] = vText(header_safe(booking.patient.full_name))
-    attendee.params["partstat"] = vText("ACCEPTED")
-    event.add("attendee", attendee)
-    # No private link here: calendars are shared and synced more widely than e-mail, and the
-    # link opens the patient's answers.
-    event.add(
-        "description",
-        "To view, move or cancel this booking, use the link in your confirmation e-mail, "
-        f"or call {settings.CLINIC['phone']}.",
-    )
+    event.add("location", calendar_location(booking))
+    if not publish:
+        organizer = vCalAddress(f"mailto:{settings.CLINIC['email']}")
+        organizer.params["cn"] = vText(settings.CLINIC["name"])
+        event.add("organizer", organizer)
+        attendee = vCalAddress(f"mailto:{booking.patient.email}")
+        attendee.params["cn"] = vText(header_safe(booking.patient.full_name))
+        attendee.params["partstat"] = vText("ACCEPTED")
+        event.add("attendee", attendee)
+    event.add("description", calendar_description())
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def calendar_location(booking: Booking) -> str:
+    if booking.consultation_type.mode == booking.consultation_type.Mode.VIDEO:
+        return "Video call: the clinic will send you the link"
+    return f"{settings.CLINIC['name']}, {booking.location.address}"
+
+
+def calendar_description() -> str:
+    # No private link here: calendars are shared and synced more widely than e-mail, and the
+    # link opens the patient's answers.
+    return (
+        "To view, move or cancel this booking, use the link in your confirmation e-mail, "
+        f"or call {settings.CLINIC['phone']}."
+    )
+
+
+def calendar_links(booking: Booking) -> dict:
+    """Links that open Google's and Outlook's "new event" pages filled in with the booking, in
+    the same discreet words as the calendar file."""
+    start, end = booking.starts_at.astimezone(UTC), booking.ends_at.astimezone(UTC)
+    title, where, about = consultation_title(), calendar_location(booking), calendar_description()
+    google = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",
+        "location": where,
+        "details": about,
+    }
+    outlook = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "enddt": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "location": where,
+        "body": about,
+    }
+    return {
+        "google": "https://calendar.google.com/calendar/render?" + urlencode(google),
+        "outlook": "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(outlook),
+    }
 
 
 def _local_when(booking: Booking) -> str:
@@ -101,6 +141,27 @@ def send_patient_email(booking: Booking, kind: str) -> None:
     method = "CANCEL" if kind == "cancelled" else "REQUEST"
     message.attach("consultation.ics", calendar_file(booking), f"text/calendar; method={method}")
     message.send()
+
+
+def intake_link(booking: Booking) -> str:
+    return settings.SITE_URL + reverse("bookings:intake", args=[booking.token])
+
+
+def send_intake_reminder(booking: Booking) -> None:
+    """Ask the patient to finish the questions before their visit (discreet, like the rest)."""
+    context = {
+        "booking": booking,
+        "title": consultation_title(),
+        "when": _local_when(booking),
+        "link": intake_link(booking),
+        "clinic": settings.CLINIC,
+    }
+    subject = header_safe(f"Before your visit: a few questions, {context['when']}")
+    EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("bookings/email/intake_reminder.txt", context),
+        to=[booking.patient.email],
+    ).send()
 
 
 def send_clinic_email(booking: Booking, kind: str) -> None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from bookings import holds
 from bookings.models import Booking, BookingDraft, new_booking_token, token_digest
-from patients.models import IntakePhoto, Patient
+from patients.models import IntakeInProgress, IntakePhoto, Patient
 from patients.photo_files import photo_file_names, photo_files_delete_after_commit, photo_open
 from patients.privacy import (
     ERASURE_REASON,
@@ -56,6 +56,13 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
         "bookings": [],
     }
     photos = []
+    # Answers saved to finish later are the patient's words too.
+    unfinished = {
+        saved.booking_id: saved
+        for saved in IntakeInProgress.objects.filter(booking__patient=patient).prefetch_related(
+            "photos__in_progress"
+        )
+    }
     for booking in bookings:
         entry = {
             "reference": booking.pk,
@@ -72,6 +79,14 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
             "intake": None,
             "assessment": None,
         }
+        saved = unfinished.get(booking.pk)
+        if saved is not None:
+            entry["unfinished_answers"] = {
+                "answers": saved.answers,
+                "saved_at": saved.updated_at,
+                "photos": [photo_path(photo) for photo in saved.photos.all()],
+            }
+            photos.extend(saved.photos.all())
         intake = getattr(booking, "intake", None)
         if intake is not None:
             entry["intake"] = intake_document(intake)

@@ -14,6 +14,10 @@ from django_tasks import task
 
 from bookings import notifications
 from bookings.models import Booking
+from patients.models import HairLossIntake
+
+# Days before the consultation when an unfinished intake is asked for again.
+INTAKE_REMINDER_DAYS = (3, 1)
 
 
 @task()
@@ -58,6 +62,39 @@ def send_reminder(booking_id: int, sequence: int) -> str:
     return "sent"
 
 
+@task()
+def send_intake_reminder(booking_id: int, sequence: int, days: int) -> str:
+    """Ask the patient, once, to finish the hair-loss questions ``days`` before the visit.
+
+    Nothing is sent once the intake is in, for a type that does not ask for it before the
+    visit, or for a booking cancelled, moved since (the move queued its own) or started. The
+    mark is written with the send, under the booking's lock, as for the reminder.
+    """
+    key = f"{sequence}:{days}"
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("patient", "practitioner__user", "location", "consultation_type")
+            .get(pk=booking_id)
+        )
+        if booking.status != Booking.Status.CONFIRMED:
+            return "skipped: not confirmed"
+        if booking.sequence != sequence:
+            return "skipped: booking changed since"
+        if not booking.consultation_type.intake_required:
+            return "skipped: intake not required"
+        if HairLossIntake.objects.filter(booking=booking).exists():
+            return "skipped: intake done"
+        if key in booking.intake_reminders_sent:
+            return "skipped: already sent"
+        if booking.starts_at <= timezone.now():
+            return "skipped: already started"
+        booking.intake_reminders_sent = [*booking.intake_reminders_sent, key]
+        booking.save(update_fields=["intake_reminders_sent"])
+        notifications.send_intake_reminder(booking)
+    return "sent"
+
+
 def notify_on_commit(booking: Booking, kind: str) -> None:
     booking_id, sequence = booking.pk, booking.sequence
     transaction.on_commit(lambda: send_booking_emails.enqueue(booking_id, kind, sequence))
@@ -72,3 +109,21 @@ def schedule_reminder(booking: Booking) -> None:
     transaction.on_commit(
         lambda: send_reminder.using(run_after=send_at).enqueue(booking_id, sequence)
     )
+    schedule_intake_reminders(booking)
+
+
+def schedule_intake_reminders(booking: Booking) -> None:
+    """Queue the requests to finish the intake, 3 days and 1 day before, if still ahead. Each
+    checks when it runs whether the intake is still missing."""
+    if not booking.consultation_type.intake_required:
+        return
+    booking_id, sequence = booking.pk, booking.sequence
+    for days in INTAKE_REMINDER_DAYS:
+        send_at = booking.starts_at - timedelta(days=days)
+        if send_at <= timezone.now():
+            continue
+        transaction.on_commit(
+            lambda send_at=send_at, days=days: send_intake_reminder.using(
+                run_after=send_at
+            ).enqueue(booking_id, sequence, days)
+        )

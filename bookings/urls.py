@@ -15,11 +15,6 @@ urlpatterns = [
     path("book/in-progress/<str:token>/review/", views.ReviewView.as_view(), name="review"),
     path("book/in-progress/<str:token>/time/", views.DraftTimeView.as_view(), name="draft_time"),
     path("book/in-progress/<str:token>/done/", views.DoneView.as_view(), name="done"),
-    path(
-        "book/in-progress/<str:token>/photos/<int:photo_id>/",
-        manage_views.DraftPhotoView.as_view(),
-        name="draft_photo",
-    ),
     path("book/<slug:slug>/", views.SlotPickerView.as_view(), name="times"),
     path("book/<slug:slug>/details/", views.DetailsView.as_view(), name="details"),
     # The patient's private link.

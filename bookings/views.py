@@ -1,4 +1,5 @@
-"""The public booking flow: consultation → practitioner and time → details and intake → review.
+"""The public booking flow: consultation → practitioner and time → details → review and confirm;
+then the hair-loss questions, from the confirmation page, through the private link.
 
 Views parse the request, call selectors and the draft and booking services, and render or
 redirect; the rules live in those services. Every step works without JavaScript; htmx only swaps
@@ -10,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,14 +20,24 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import ListView
 
-from bookings import drafts, picker_cache, selectors
-from bookings.forms import DayForm, PatientDetailsForm
-from bookings.models import BookingDraft, ConsultationType, Location, Practitioner
+from bookings import drafts, notifications, picker, picker_cache, selectors
+from bookings.forms import DayForm
+from bookings.models import Booking, BookingDraft, ConsultationType, Location, Practitioner
 from bookings.services import BookingError, nearest_slots
 from clinic import ratelimit
-from patients.forms import IntakeForm, PhotoForm
+from patients.models import HairLossIntake
 
 DAYS_SHOWN = 7
+WEEK = timedelta(days=DAYS_SHOWN - 1)
+WEEKDAY_NAMES = [
+    ("Monday", "Mo"),
+    ("Tuesday", "Tu"),
+    ("Wednesday", "We"),
+    ("Thursday", "Th"),
+    ("Friday", "Fr"),
+    ("Saturday", "Sa"),
+    ("Sunday", "Su"),
+]
 SESSION_DRAFTS = "booking_drafts"
 
 
@@ -110,35 +121,35 @@ class SlotPickerView(View):
         today = timezone.now().astimezone(location.zone).date()
         horizon_end = today + timedelta(days=consultation_type.horizon_days)
         first = _first_day(request, today, horizon_end)
-        search_start = first or today
-        # Look ahead a fortnight at a time, from the day asked for or today; with no day asked
-        # for, open on the first day with free times. The week shown is cut from the same search
-        # when it fits inside it, so a typical page costs one search.
+        month = DayForm(request.GET, first=today, last=horizon_end, field="month").chosen()
+        # One search covers the month shown (for phones) and the week shown (for desktops):
+        # from the month's first bookable day to its end, or to the week's end if later. With
+        # no day asked for, it opens on the first day with free times, a month at a time.
+        window_start = max(today, picker.month_start(first or month or today))
         while True:
-            search_end = search_start + timedelta(days=13)
-            result = selectors.available_slots(
-                consultation_type=consultation_type,
-                location=location,
-                first_day=search_start,
-                last_day=search_end,
-                practitioner=practitioner,
+            window_end = max(picker.month_end(window_start), (first or window_start) + WEEK)
+            window_end = min(window_end, horizon_end)
+            result = self.search(
+                consultation_type, location, practitioner, window_start, window_end
             )
-            if first is not None or result.slots or search_end >= horizon_end:
+            if first is not None or result.slots or window_end >= horizon_end:
                 break
-            search_start += timedelta(days=14)
+            window_start = picker.next_month(window_start)
         if first is None:
             days = result.slots_by_day()
-            first = days[0][0] if days else today
-        last = first + timedelta(days=DAYS_SHOWN - 1)
-        if last > search_end:
-            result = selectors.available_slots(
-                consultation_type=consultation_type,
-                location=location,
-                first_day=first,
-                last_day=last,
-                practitioner=practitioner,
+            first = days[0][0] if days else window_start
+        month_result = result
+        if picker.month_start(first) > window_start:
+            # The first free day is in a later month than the search began in.
+            window_start = picker.month_start(first)
+            window_end = min(max(picker.month_end(first), first + WEEK), horizon_end)
+            month_result = self.search(
+                consultation_type, location, practitioner, window_start, window_end
             )
+        result = month_result
+        last = first + timedelta(days=DAYS_SHOWN - 1)
         week = result.days(first, DAYS_SHOWN)
+        free_days = {day for day, _ in result.slots_by_day()}
         choice = {
             "location": location.pk,
             "practitioner": practitioner.pk if practitioner else "any",
@@ -147,8 +158,10 @@ class SlotPickerView(View):
         if request.GET.get("draft"):
             choice["draft"] = request.GET["draft"]
 
-        def picker_url(day):
-            return reverse("bookings:times", args=[slug]) + "?" + urlencode({**choice, "day": day})
+        def picker_url(day, name="day"):
+            # Every link is kept between today and the horizon: none leads outside them.
+            day = min(max(day, today), horizon_end)
+            return reverse("bookings:times", args=[slug]) + "?" + urlencode({**choice, name: day})
 
         nav = {
             "previous_week": picker_url(first - timedelta(days=7)) if first > today else None,
@@ -156,6 +169,16 @@ class SlotPickerView(View):
             "next_day": picker_url(first + timedelta(days=1)) if first < horizon_end else None,
             "next_week": picker_url(first + timedelta(days=7)) if last < horizon_end else None,
         }
+        shown_month = picker.month_start(first)
+        month_nav = {
+            "previous": picker_url(picker.previous_month(shown_month), "month")
+            if shown_month > today
+            else None,
+            "next": picker_url(picker.next_month(shown_month), "month")
+            if picker.next_month(shown_month) <= horizon_end
+            else None,
+        }
+        day_slots = dict(week)[first]
         details_url = reverse("bookings:details", args=[slug]) + "?" + urlencode(choice)
         # Choosing a new time for a booking in progress keeps its answers: the slots then post
         # to that draft instead of starting a new form.
@@ -171,13 +194,38 @@ class SlotPickerView(View):
             "practitioner": practitioner,
             "week": week,
             "nav": nav,
+            "month": shown_month,
+            "month_nav": month_nav,
+            "month_weeks": [
+                [(cell, cell and picker_url(cell.day)) for cell in row]
+                for row in picker.month_weeks(first, free_days, first)
+            ],
+            "day": first,
+            "weekday_names": WEEKDAY_NAMES,
+            "day_parts": picker.day_parts(day_slots, location.zone),
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
+            "any_free_in_month": bool(free_days & set(_days_of_month(first))),
         }
         response = render(request, self.template_name, context)
-        # What the cache needs to know of the page it may keep.
-        response.context_location, response.context_week = location, week
+        # What the cache needs to know of the page it may keep: every time it shows.
+        response.context_location, response.context_week = location, result.slots_by_day()
         return response
+
+    @staticmethod
+    def search(consultation_type, location, practitioner, first_day, last_day):
+        return selectors.available_slots(
+            consultation_type=consultation_type,
+            location=location,
+            first_day=first_day,
+            last_day=last_day,
+            practitioner=practitioner,
+        )
+
+
+def _days_of_month(day):
+    start = picker.month_start(day)
+    return [start + timedelta(days=n) for n in range(picker.month_end(day).day)]
 
 
 def _remember_draft(request, draft):
@@ -210,64 +258,44 @@ def _render_details(request, context, status=200):
 
 
 def _save_and_continue(request, draft, slot_context):
-    """Keep the typing and photos in the draft; go on to review if everything is valid.
-
-    Removing a photo is a submit of the same form, so that nothing typed meanwhile is lost.
-    """
-    form_data = drafts.typed_answers(request.POST)
-    form_data.pop("remove_photo", None)
-    # The forms check the answers exactly as the draft keeps them (without NUL bytes), so
+    """Keep the typing in the draft; go on to review if the details are valid."""
+    form_data = drafts.details_typed(request.POST)
+    # The form checks the answers exactly as the draft keeps them (without NUL bytes), so
     # that what passes here is what the review page finds valid when the patient confirms.
-    answers = drafts.answers_data(form_data)
-    details = PatientDetailsForm(answers)
-    intake = IntakeForm(answers)
-    photos = PhotoForm(request.POST, request.FILES)
-    photos_ok = photos.is_valid()
-    drafts.draft_save(
-        draft=draft, form_data=form_data, photos=getattr(photos, "cleaned_photos", [])
-    )
-    remove = request.POST.get("remove_photo", "")
-    status = 400
-    if remove:
-        if remove.isascii() and remove.isdigit():
-            drafts.draft_remove_photo(draft=draft, photo_id=int(remove))
-            messages.info(request, "The photo has been removed.")
-        details, intake = drafts.draft_forms(draft)
-        photos, status = PhotoForm(), 200
-    elif details.is_valid() and intake.is_valid() and photos_ok:
+    details = drafts.details_form(draft.location, form_data)
+    drafts.draft_save(draft=draft, form_data=form_data)
+    if details.is_valid():
         return redirect("bookings:review", token=draft.token)
-    else:
-        wrong = len(details.errors) + len(intake.errors) + len(photos.errors)
-        messages.error(
-            request,
-            f"Please check the {wrong} answer{'s' if wrong != 1 else ''} marked below. "
-            "Nothing you typed has been lost.",
-        )
-    context = {
-        **slot_context,
-        "draft": draft,
-        "details": details,
-        "intake": intake,
-        "photos": photos,
-        "saved_photos": list(draft.photos.all()),
-    }
-    return _render_details(request, context, status=status)
+    wrong = len(details.errors)
+    messages.error(
+        request,
+        f"Please check the {wrong} answer{'s' if wrong != 1 else ''} marked below. "
+        "Nothing you typed has been lost.",
+    )
+    context = {**slot_context, "draft": draft, "details": details}
+    return _render_details(request, context, status=400)
 
 
 class DetailsView(View):
-    """Step 3 for a slot just picked: contact details, the hair-loss intake, photos, consent."""
+    """Step 3 for a slot just picked: contact details and consent. The hair-loss questions
+    come after the time is held, from the confirmation page."""
 
     def slot(self, request, slug):
         consultation_type = get_object_or_404(ConsultationType.bookable_online(), slug=slug)
         _, location, _, practitioner = _choice(request, consultation_type)
         starts_at = drafts.parse_start(request.GET.get("start", ""))
-        available = starts_at and selectors.available_slots(
-            consultation_type=consultation_type,
-            location=location,
-            first_day=starts_at.astimezone(location.zone).date(),
-            last_day=starts_at.astimezone(location.zone).date(),
-            practitioner=practitioner,
-        ).slot_at(starts_at)
+        available = self.assigned = None
+        if starts_at:
+            day = selectors.available_slots(
+                consultation_type=consultation_type,
+                location=location,
+                first_day=starts_at.astimezone(location.zone).date(),
+                last_day=starts_at.astimezone(location.zone).date(),
+                practitioner=practitioner,
+            )
+            available = day.slot_at(starts_at)
+            # "First available": say who it will be before the patient confirms.
+            self.assigned = available and practitioner is None and day.practitioner_for(available)
         return consultation_type, location, practitioner, starts_at, available
 
     def back_to_picker(self, request, slug):
@@ -296,9 +324,8 @@ class DetailsView(View):
             return self.back_to_picker(request, slug)
         context = {
             **slot_context(consultation_type, location, practitioner, starts_at),
-            "details": PatientDetailsForm(),
-            "intake": IntakeForm(),
-            "photos": PhotoForm(),
+            "details": drafts.details_form(location),
+            "assigned": self.assigned,
         }
         return _render_details(request, context)
 
@@ -315,7 +342,10 @@ class DetailsView(View):
             return redirect("bookings:done", token=draft.token)
         # Whatever happened to the slot meanwhile, the answers are kept first; a slot taken
         # while the patient typed is explained on the review page, with the nearest free times.
-        context = slot_context(consultation_type, location, practitioner, starts_at)
+        context = {
+            **slot_context(consultation_type, location, practitioner, starts_at),
+            "assigned": self.assigned,
+        }
         with transaction.atomic():
             if draft is None:
                 draft = drafts.draft_create(
@@ -350,14 +380,10 @@ class DraftDetailsView(View):
         draft = _own_draft(request, token)
         if draft.booking_id:
             return redirect("bookings:done", token=token)
-        details, intake = drafts.draft_forms(draft)
         context = {
             **draft_slot_context(draft),
             "draft": draft,
-            "details": details,
-            "intake": intake,
-            "photos": PhotoForm(),
-            "saved_photos": list(draft.photos.all()),
+            "details": drafts.draft_forms(draft),
         }
         return _render_details(request, context)
 
@@ -371,20 +397,13 @@ class DraftDetailsView(View):
 
 
 class ReviewView(View):
-    """Step 4: everything on one page, with links back to edit; confirming books it."""
+    """Step 4: the time and details on one page, with a link back to edit; confirming books
+    it."""
 
     def context(self, draft, **extra):
-        details, intake = drafts.draft_forms(draft)
+        details = drafts.draft_forms(draft)
         details.is_valid()
-        intake.is_valid()
-        return {
-            **draft_slot_context(draft),
-            "draft": draft,
-            "details": details,
-            "intake": intake,
-            "saved_photos": list(draft.photos.all()),
-            **extra,
-        }
+        return {**draft_slot_context(draft), "draft": draft, "details": details, **extra}
 
     def get(self, request, token):
         draft = _own_draft(request, token)
@@ -392,13 +411,16 @@ class ReviewView(View):
             return redirect("bookings:done", token=token)
         extra = {}
         day = draft.starts_at.astimezone(draft.location.zone).date()
-        still_free = selectors.available_slots(
+        day_slots = selectors.available_slots(
             consultation_type=draft.consultation_type,
             location=draft.location,
             first_day=day,
             last_day=day,
             practitioner=draft.practitioner,
-        ).slot_at(draft.starts_at)
+        )
+        still_free = day_slots.slot_at(draft.starts_at)
+        if still_free and draft.practitioner is None:
+            extra["assigned"] = day_slots.practitioner_for(still_free)
         if not still_free:
             extra = {
                 "error": "Sorry, the time you chose is no longer available.",
@@ -446,8 +468,23 @@ class DraftTimeView(View):
 
 
 class DoneView(View):
+    """The confirmation: everything about the visit worth keeping, and the hair-loss questions
+    next."""
+
     def get(self, request, token):
         draft = _own_draft(request, token)
         if not draft.booking_id:
             return redirect("bookings:review", token=token)
-        return render(request, "bookings/done.html", {"booking": draft.booking, "draft": draft})
+        booking = (
+            Booking.objects.select_related(
+                "patient", "practitioner__user", "location", "consultation_type"
+            )
+            .annotate(has_intake=Exists(HairLossIntake.objects.filter(booking=OuterRef("pk"))))
+            .get(pk=draft.booking_id)
+        )
+        context = {
+            "booking": booking,
+            "draft": draft,
+            "calendar_links": notifications.calendar_links(booking),
+        }
+        return render(request, "bookings/done.html", context)

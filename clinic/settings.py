@@ -169,6 +169,11 @@ LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-gb"
+# Phone numbers are stored in international form (E.164); one written without a country code is
+# read as a number of the booking's location, or of this country where no location is known
+# (the staff phone-booking form). They are shown in international form, with spaces.
+PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default="GB")
+PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 # Times are stored in UTC. This zone is only the default for staff screens such as the admin;
 # patients see each location's own zone.
 TIME_ZONE = env.str("CLINIC_TIME_ZONE", default="Europe/London")

@@ -12,8 +12,11 @@ DETAILS = {
     "first_name": "Ada",
     "last_name": "Lovelace",
     "email": "Ada@Example.com",
-    "phone": "07700 900123",
-    "date_of_birth": "1985-12-10",
+    "phone": "07400 900123",
+    # The date of birth's three boxes: day, month, year.
+    "date_of_birth_0": "10",
+    "date_of_birth_1": "12",
+    "date_of_birth_2": "1985",
     "consent_care": "on",
 }
 

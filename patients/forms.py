@@ -164,6 +164,19 @@ class IntakeForm(forms.Form):
             ),
         ]
 
+    @classmethod
+    def initial_from_typed(cls, answers: dict) -> dict:
+        """Return form initial data from answers kept exactly as typed (lists of strings, as
+        ``bookings.drafts.typed_answers`` keeps them), valid or not."""
+        initial = {}
+        for name, field in cls().fields.items():
+            values = answers.get(name)
+            if values is None:
+                continue
+            multiple = isinstance(field, forms.MultipleChoiceField)
+            initial[name] = list(values) if multiple else (values[-1] if values else "")
+        return initial
+
     @staticmethod
     def initial_from(intake) -> dict:
         """Return form initial data from a saved intake, the inverse of ``intake_values``."""

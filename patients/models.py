@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
+from phonenumber_field.modelfields import PhoneNumberField
 
 from clinic.audit import audited
 from clinic.text import validate_single_line
@@ -18,7 +19,8 @@ class Patient(models.Model):
     first_name = models.CharField(max_length=100, validators=[validate_single_line])
     last_name = models.CharField(max_length=100, validators=[validate_single_line])
     email = models.EmailField()
-    phone = models.CharField(max_length=40, blank=True, validators=[validate_single_line])
+    # In international form (E.164), read in the country of the booking's location.
+    phone = PhoneNumberField(blank=True)
     date_of_birth = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
     erased_at = models.DateTimeField(
@@ -75,10 +77,25 @@ class HairLossIntake(models.Model):
         return f"Intake for {self.booking}"
 
 
+class IntakeInProgress(models.Model):
+    """Answers to the intake that a patient saved to finish later, exactly as typed (valid or
+    not), with any photos sent meanwhile. Sending the finished intake moves them into it."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="intake_in_progress"
+    )
+    answers = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Intake in progress for {self.booking}"
+
+
 class IntakePhoto(models.Model):
     """A scalp photo, re-encoded without metadata, kept in private storage.
 
-    It belongs to a booking draft while the patient is booking, then to the intake.
+    It belongs to a booking draft while the patient is booking (drafts made before the intake
+    came after booking), to an intake in progress while the patient answers, then to the intake.
     """
 
     draft = models.ForeignKey(
@@ -91,6 +108,9 @@ class IntakePhoto(models.Model):
     intake = models.ForeignKey(
         HairLossIntake, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
     )
+    in_progress = models.ForeignKey(
+        IntakeInProgress, on_delete=models.CASCADE, related_name="photos", null=True, blank=True
+    )
     view = models.CharField(max_length=16, choices=choices.PHOTO_VIEWS)
     image = models.FileField(storage=private_storage, upload_to="scalp-photos/")
     width = models.PositiveIntegerField()
@@ -101,7 +121,9 @@ class IntakePhoto(models.Model):
         ordering = ["view", "uploaded_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(draft__isnull=False) | Q(intake__isnull=False),
+                condition=Q(draft__isnull=False)
+                | Q(intake__isnull=False)
+                | Q(in_progress__isnull=False),
                 name="intake_photo_has_owner",
             )
         ]

@@ -12,12 +12,15 @@ history, with who did it and from where.
 
 from datetime import date, datetime
 
+from django.db.models import Q
+
 from patients import choices
 from patients.models import (
     Assessment,
     ClinicPhoto,
     Consent,
     HairLossIntake,
+    IntakeInProgress,
     IntakePhoto,
     Patient,
     VisitMeasures,
@@ -74,7 +77,8 @@ def assessment_document(assessment):
 def photo_path(photo):
     if isinstance(photo, ClinicPhoto):
         return f"photos/{photo.booking_id}-clinic-{photo.view}-{photo.pk}.jpg"
-    return f"photos/{photo.intake.booking_id}-{photo.view}-{photo.pk}.jpg"
+    owner = photo.intake if photo.intake_id else photo.in_progress
+    return f"photos/{owner.booking_id}-{photo.view}-{photo.pk}.jpg"
 
 
 def measures_document(measures):
@@ -111,7 +115,7 @@ def patient_document(patient: Patient) -> dict:
             "first_name": patient.first_name,
             "last_name": patient.last_name,
             "email": patient.email,
-            "phone": patient.phone,
+            "phone": patient.phone.as_e164 if patient.phone else "",
             "date_of_birth": patient.date_of_birth,
             "first_seen": patient.created_at,
         },
@@ -130,9 +134,13 @@ def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
     once that transaction has committed."""
     intakes = HairLossIntake.objects.filter(booking__patient=patient)
     intake_ids = list(intakes.values_list("pk", flat=True))
-    photos = IntakePhoto.objects.filter(intake_id__in=intake_ids)
+    in_progress = IntakeInProgress.objects.filter(booking__patient=patient)
+    photos = IntakePhoto.objects.filter(
+        Q(intake_id__in=intake_ids) | Q(in_progress__in=in_progress)
+    )
     files = photo_file_names(photos)
     photos.delete()
+    in_progress.delete()  # answers saved to finish later
     HairLossIntake.objects.filter(pk__in=intake_ids).delete()  # and its screening flags
     HairLossIntake.history.filter(id__in=intake_ids).delete()
     Consent.objects.filter(patient=patient).delete()

@@ -10,6 +10,7 @@ from patients.models import (
     Assessment,
     Consent,
     HairLossIntake,
+    IntakeInProgress,
     IntakePhoto,
     Patient,
     ScreeningFlag,
@@ -150,14 +151,20 @@ def consents_record(*, patient, booking, photos_beyond_care: bool, now: datetime
     )
 
 
-def photos_store(*, photos, draft=None, intake=None) -> None:
-    """Save cleaned photos for a draft or an intake, one per view, replacing older ones.
+def photos_store(*, photos, draft=None, intake=None, in_progress=None) -> None:
+    """Save cleaned photos for a draft, an intake or one in progress, one per view, replacing
+    older ones.
 
     Each new file is written before its row and the transaction commit; a replaced photo's file
     is deleted only once the transaction has committed (``patients.photo_files``). A crash at
     any point leaves every row with its file.
     """
-    owner = {"draft": draft} if draft is not None else {"intake": intake}
+    if draft is not None:
+        owner = {"draft": draft}
+    elif in_progress is not None:
+        owner = {"in_progress": in_progress}
+    else:
+        owner = {"intake": intake}
     with photo_transaction():
         replaced = []
         for view, content, width, height in photos:
@@ -175,11 +182,35 @@ def photos_store(*, photos, draft=None, intake=None) -> None:
 
 
 def intake_update(*, booking, values: dict, photos, now: datetime) -> HairLossIntake:
-    """Save a patient's changed answers and new photos together, in one transaction."""
+    """Save a patient's changed answers and new photos together, in one transaction.
+
+    Photos sent with answers saved to finish later join the intake, unless a new photo of the
+    same view replaces one; the answers saved for later are then dropped.
+    """
     with photo_transaction():
         intake = intake_submit(booking=booking, values=values, now=now)
+        in_progress = IntakeInProgress.objects.filter(booking=booking).first()
+        if in_progress is not None:
+            kept = in_progress.photos.all()
+            views = {photo.view for photo in kept}
+            replaced = IntakePhoto.objects.filter(intake=intake, view__in=views)
+            photo_files_delete_after_commit(photo_file_names(replaced))
+            replaced.delete()
+            kept.update(intake=intake, in_progress=None)
+            in_progress.delete()
         photos_store(photos=photos, intake=intake)
     return intake
+
+
+def intake_save_for_later(*, booking, answers: dict, photos) -> IntakeInProgress:
+    """Keep a patient's unfinished answers exactly as typed, and their accepted photos, to be
+    finished later through the private link. Nothing is checked: nothing is lost."""
+    with photo_transaction():
+        in_progress, _ = IntakeInProgress.objects.update_or_create(
+            booking=booking, defaults={"answers": answers}
+        )
+        photos_store(photos=photos, in_progress=in_progress)
+    return in_progress
 
 
 class AssessmentError(Exception):

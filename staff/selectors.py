@@ -36,7 +36,7 @@ def care_team_bookings(user):
     upcoming or past consultation with (not a cancelled one), so that a second practitioner sees
     what a colleague found before; all for clinic admins. One query, whatever the history."""
     bookings = Booking.objects.all()
-    if has_role(user, CLINIC_ADMIN):
+    if CLINIC_ADMIN in roles_of(user):
         return bookings
     their_patients = (
         Booking.objects.filter(practitioner__user=user)
@@ -218,6 +218,22 @@ def review_queue(*, user, now: datetime):
     )
 
 
+def intake_missing(*, user, now: datetime, limit: int = 25):
+    """Upcoming confirmed consultations this user reviews whose type asks for the intake before
+    the visit and whose patient has not sent it yet, soonest first (at most ``limit``)."""
+    return (
+        visible_bookings(user)
+        .filter(
+            intake__isnull=True,
+            consultation_type__intake_required=True,
+            status=Booking.Status.CONFIRMED,
+            starts_at__gte=now,
+        )
+        .select_related("patient", "practitioner__user", "consultation_type", "location")
+        .order_by("starts_at")[:limit]
+    )
+
+
 def reviewable_booking(*, user, pk: int):
     """One consultation with answers that this user may read (DoesNotExist otherwise)."""
     return (
@@ -290,6 +306,15 @@ def visible_photo(*, user, pk: int):
     )
 
 
+def _phone_digits(word: str) -> Q:
+    """Numbers are stored in international form (+447400…), while staff type them as the
+    patient says them (07400…): a word of digits also matches without its leading zeros."""
+    digits = word.lstrip("0")
+    if len(digits) >= 3 and digits.isascii() and digits.isdigit() and digits != word:
+        return Q(phone__contains=digits)
+    return Q(pk__in=[])
+
+
 def patient_search(query: str, *, birth_date) -> list:
     """Patients matching every word of ``query``: a date of birth (``birth_date(word)`` parses
     it), or part of a name, e-mail or phone. At most PATIENT_SEARCH_LIMIT, by name."""
@@ -306,6 +331,7 @@ def patient_search(query: str, *, birth_date) -> list:
                 | Q(last_name__icontains=word)
                 | Q(email__icontains=word)
                 | Q(phone__icontains=word)
+                | _phone_digits(word)
             )
     found = Patient.objects.filter(matches).order_by("last_name", "first_name")
     return list(found[:PATIENT_SEARCH_LIMIT])

@@ -362,6 +362,20 @@ def details_url(consultation_type, location, start, practitioner="any"):
     return reverse("bookings:details", args=[consultation_type.slug]) + "?" + urlencode(query)
 
 
+def intake_page(clinic=None, days=3, **patient):
+    """The questions page of a new booking's private link: where the patient sends the intake
+    and its photos, after the time is held."""
+    location, _, consultation_type = clinic or bookable_clinic()
+    booking = booking_create(
+        patient=PatientFactory(**patient),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=days),
+        notify=False,
+    )
+    return reverse("bookings:intake", args=[booking.token])
+
+
 def make_booking(setup, start):
     """A 30-minute booking with the first practitioner of ``clinic_setup``, rules bypassed."""
     return BookingFactory(

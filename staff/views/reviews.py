@@ -52,7 +52,10 @@ class ReviewQueueView(ClinicalAccessMixin, TemplateView):
         page = Paginator(bookings, QUEUE_PAGE_SIZE).get_page(number)
         rows = [(booking, selectors.sorted_flags(booking.intake.flags.all())) for booking in page]
         record_reads(self.request, "screening flags", [(b.intake, b.patient_id) for b, _ in rows])
-        return super().get_context_data(rows=rows, page=page, now=now, **kwargs)
+        missing = list(selectors.intake_missing(user=self.request.user, now=now))
+        return super().get_context_data(
+            rows=rows, page=page, now=now, intake_missing=missing, **kwargs
+        )
 
 
 def reviewable_or_404(request, pk):

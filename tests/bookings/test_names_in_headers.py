@@ -86,7 +86,7 @@ def test_reception_cannot_type_a_line_break_into_a_name_either(client, roles):
             "first_name": "Tom",
             "last_name": "Becker\nBcc: everyone@example.com",
             "email": "tom@example.com",
-            "phone": "07700 900789",
+            "phone": "07400 900789",
             "date_of_birth": "1990-04-02",
             "consent_care": "on",
         },

@@ -40,7 +40,7 @@ MARKERS = [
     "Zebulon",
     "Quixotic",
     "zeb.quixotic@example.org",
-    "07700 918273",
+    "+44 7400 918273",  # stored in international form, read back as shown
     "1971-07-13",
     "MARKER-GOALS",
     "MARKER-MEDICINES",
@@ -69,7 +69,7 @@ def zebulon(roles, screening_rules):
         first_name="Zebulon",
         last_name="Quixotic",
         email="zeb.quixotic@example.org",
-        phone="07700 918273",
+        phone="07400 918273",
         date_of_birth="1971-07-13",
     )
     patient = Patient.objects.get(pk=booking.patient_id)

@@ -66,7 +66,7 @@ def test_erasing_a_patient_while_their_booking_form_is_confirmed(monkeypatch):
     answers = QueryDict(mutable=True)
     for name, value in form.items():
         answers.setlist(name, value if isinstance(value, list) else [value])
-    draft_save(draft=draft, form_data=typed_answers(answers), photos=[])
+    draft_save(draft=draft, form_data=typed_answers(answers))
     # The confirm holds its booking form while it looks the patient up.
     monkeypatch.setattr(
         bookings.drafts, "patient_from_details", slowed(bookings.drafts.patient_from_details)

@@ -30,7 +30,7 @@ def test_booking_queues_confirmation_and_a_reminder_a_day_before(settings):
     settings.REMINDER_HOURS_BEFORE = 24
     booking = make_booking()
     tasks = {t.task_path.rsplit(".", 1)[-1]: t for t in DBTaskResult.objects.all()}
-    assert set(tasks) == {"send_booking_emails", "send_reminder"}
+    assert set(tasks) == {"send_booking_emails", "send_reminder", "send_intake_reminder"}
     assert tasks["send_reminder"].run_after == booking.starts_at - timedelta(hours=24)
     assert tasks["send_reminder"].args_kwargs["args"] == [booking.pk, 0]
 

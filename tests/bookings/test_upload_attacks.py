@@ -1,19 +1,11 @@
-"""Hostile uploads through the patient's booking form: each refused with a clear message, the
-rest of the form kept, nothing booked."""
+"""Hostile uploads through the patient's questions page (after booking, through the private
+link): each refused with a clear message, the answers typed kept, no part of the file stored."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from bookings.models import Booking, BookingDraft
-from patients.models import IntakePhoto
-from tests.factories import (
-    bookable_clinic,
-    details_url,
-    jpeg_upload,
-    next_slot,
-    png_bomb,
-    valid_form,
-)
+from patients.models import HairLossIntake, IntakeInProgress, IntakePhoto
+from tests.factories import intake_page, jpeg_upload, png_bomb, valid_form
 
 pytestmark = pytest.mark.django_db
 
@@ -52,22 +44,20 @@ def twenty_files():
     ids=["text-as-jpg", "bomb", "script-appended", "50MB", "20-files"],
 )
 def test_hostile_uploads_are_refused_and_the_typing_kept(client, attack, message):
-    location, _, consultation_type = bookable_clinic()
-    url = details_url(consultation_type, location, next_slot())
+    url = intake_page()
     data = {**valid_form(), **attack()}  # a list of files is sent as that many parts
     response = client.post(url, data)
     assert response.status_code == 400
     html = response.content.decode()
     assert message in html.replace("&#x27;", "'")
-    assert 'value="Ada"' in html and 'value="Lovelace"' in html  # the typing is kept
-    assert not Booking.objects.exists()
+    assert "Keep what I have." in html  # the typing is kept, on the page
+    assert IntakeInProgress.objects.get().answers["goals"] == ["Keep what I have."]  # and saved
+    assert not HairLossIntake.objects.exists()
     assert not IntakePhoto.objects.exists()  # no part of a refused file is stored
-    assert BookingDraft.objects.count() <= 1
 
 
 def test_twenty_files_over_all_views_are_refused_as_too_many(client):
-    location, _, consultation_type = bookable_clinic()
-    url = details_url(consultation_type, location, next_slot())
+    url = intake_page()
     views = ["hairline", "top", "crown", "left", "right", "back"]
     data = valid_form()
     for n in range(20):

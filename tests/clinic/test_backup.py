@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
 from bookings.models import Booking, BookingDraft
-from patients.models import HairLossIntake, IntakePhoto
+from patients.models import HairLossIntake, IntakeInProgress, IntakePhoto
 from tests.factories import (
     bookable_clinic,
     details_url,
@@ -36,19 +37,30 @@ TABLES = [
     "patients_patient",
     "patients_hairlossintake",
     "patients_intakephoto",
+    "patients_intakeinprogress",
     "patients_consent",
 ]
 
 
-def book(clinic, hour, number, **photos):
-    """Book through the pages, as a patient does, with these photos; return the client."""
+def book(clinic, hour, number, consent_photos=None):
+    """Book through the pages, as a patient does, up to the review; return the client."""
     location, _, consultation_type = clinic
     client = Client()
-    form = valid_form(first_name=f"Patient{number}", email=f"patient{number}@example.com")
+    form = valid_form(
+        first_name=f"Patient{number}",
+        email=f"patient{number}@example.com",
+        consent_photos=consent_photos,
+    )
     path = details_url(consultation_type, location, next_slot(hour=hour))
-    response = client.post(path, {**form, **photos})
+    response = client.post(path, form)
     assert response.status_code == 302, response.content.decode()[:500]
     return client, response.url
+
+
+def answer(client, booking, **photos):
+    """Send the questions and these photos through the booking's private link."""
+    url = reverse("bookings:intake", args=[booking.token])
+    return client.post(url, {**valid_form(), **photos})
 
 
 def rows(cursor, table):
@@ -112,19 +124,24 @@ def test_a_backup_restores_into_a_fresh_database_with_every_booking_intake_and_p
     tmp_path, fresh_database, screening_rules
 ):
     clinic = bookable_clinic()
-    # Three patients booked, with photos; a fourth still typing, with a photo in their draft.
-    for number, hour in enumerate((9, 10, 11)):
-        client, review = book(
-            clinic,
-            hour,
-            number,
-            consent_photos="on",
-            photo_hairline=jpeg_upload(f"hairline{number}.jpg"),
-            photo_crown=jpeg_upload(f"crown{number}.jpg", size=(80, 60)),
-        )
+    # Three patients booked, with answers and photos; a fourth has saved half their answers
+    # and a photo to finish later; a fifth is still typing their details.
+    for number, hour in enumerate((9, 10, 11, 12)):
+        client, review = book(clinic, hour, number, consent_photos="on")
         assert client.post(review).status_code == 302
-    book(clinic, 12, 3, photo_top=jpeg_upload("top.jpg"))
-    assert Booking.objects.count() == 3 and HairLossIntake.objects.count() == 3
+        booking = Booking.objects.get(patient__email=f"patient{number}@example.com")
+        if number < 3:
+            photos = {
+                "photo_hairline": jpeg_upload(f"hairline{number}.jpg"),
+                "photo_crown": jpeg_upload(f"crown{number}.jpg", size=(80, 60)),
+            }
+            assert answer(client, booking, **photos).status_code == 302
+        else:
+            later = {"save_for_later": "1", "photo_top": jpeg_upload("top.jpg")}
+            assert answer(client, booking, **later).status_code == 302
+    book(clinic, 13, 4)
+    assert Booking.objects.count() == 4 and HairLossIntake.objects.count() == 3
+    assert IntakeInProgress.objects.count() == 1
     assert IntakePhoto.objects.count() == 7 and BookingDraft.objects.filter(booking=None).exists()
     storage = IntakePhoto._meta.get_field("image").storage
     originals = {p.image.name: storage.open(p.image.name).read() for p in IntakePhoto.objects.all()}

@@ -9,15 +9,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
 
-from bookings.models import BookingDraft
-from patients.models import IntakePhoto
-from tests.factories import (
-    bookable_clinic,
-    details_url,
-    jpeg_upload,
-    next_slot,
-    valid_form,
-)
+from patients.models import IntakeInProgress, IntakePhoto
+from tests.factories import intake_page, jpeg_upload, valid_form
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +57,8 @@ def serve(path, **environ):
 
 @pytest.fixture
 def booking_page():
-    location, _, consultation_type = bookable_clinic()
-    return details_url(consultation_type, location, next_slot())
+    """The page patients send photos from: the questions after booking."""
+    return intake_page()
 
 
 def test_a_huge_declared_body_is_refused_with_413_without_reading_it(booking_page):
@@ -79,7 +72,7 @@ def test_a_huge_declared_body_is_refused_with_413_without_reading_it(booking_pag
     assert "That was too much to send at once" in body
     assert "at most 62 MB" in body
     assert "Content-Security-Policy" in headers  # the clinic's page, with its usual headers
-    assert not BookingDraft.objects.exists()
+    assert not IntakeInProgress.objects.exists()
 
 
 def test_a_chunked_body_with_no_length_is_refused_without_reading_it(booking_page):
@@ -91,7 +84,7 @@ def test_a_chunked_body_with_no_length_is_refused_without_reading_it(booking_pag
     )
     assert status.startswith("411")
     assert "This request could not be read" in body
-    assert not BookingDraft.objects.exists()
+    assert not IntakeInProgress.objects.exists()
 
 
 def test_a_request_with_no_body_is_served_as_ever(booking_page):

@@ -71,7 +71,6 @@ def pages(roles, screening_rules):
         "bookings:review": reverse("bookings:review", args=[draft]),
         "bookings:draft_time": reverse("bookings:draft_time", args=[draft]),
         "bookings:done": reverse("bookings:done", args=[draft]),
-        "bookings:draft_photo": reverse("bookings:draft_photo", args=[draft, 1]),
         "bookings:manage": reverse("bookings:manage", args=[token]),
         "bookings:calendar": reverse("bookings:calendar", args=[token]),
         "bookings:cancel": reverse("bookings:cancel", args=[token]),

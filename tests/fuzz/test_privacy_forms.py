@@ -95,7 +95,7 @@ def patient_with_records(clinic, days, email):
     )
     answers = valid_form(email=email.upper())  # matched whatever its case
     form_data = {key: v if isinstance(v, list) else [v] for key, v in answers.items()}
-    drafts.draft_save(draft=draft, form_data=form_data, photos=[])
+    drafts.draft_save(draft=draft, form_data=form_data)
     photos_store(photos=[("top", *clean_photo(jpeg_upload(fmt="PNG")))], draft=draft)
     return patient, draft
 

@@ -10,19 +10,14 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import IntegrityError
 
-from bookings.drafts import draft_remove_photo
 from patients.models import IntakePhoto
 from patients.photo_files import PHOTO_FOLDER, photo_file_write, photo_transaction
 from patients.photos import clean_photo
 from patients.services import photos_store
 from patients.storage import private_storage
 from tests.factories import (
-    bookable_clinic,
-    details_url,
     empty_intake,
     jpeg_upload,
-    next_slot,
-    valid_form,
 )
 
 pytestmark = pytest.mark.django_db
@@ -109,21 +104,6 @@ def test_an_inner_rollback_deletes_its_own_files_while_the_outer_work_goes_on(in
 def test_writing_a_photo_file_outside_a_photo_transaction_is_refused(photo):
     with pytest.raises(RuntimeError, match="photo_transaction"):
         photo_file_write("top", photo[0])
-    assert stored_files() == set()
-
-
-def test_removing_a_draft_photo_deletes_its_file_after_the_commit(
-    client, django_capture_on_commit_callbacks
-):
-    location, _, consultation_type = bookable_clinic()
-    client.post(
-        details_url(consultation_type, location, next_slot()), valid_form(photo_top=jpeg_upload())
-    )
-    photo = IntakePhoto.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        draft_remove_photo(draft=photo.draft, photo_id=photo.pk)
-        assert not IntakePhoto.objects.exists()
-        assert stored_files() == {photo.image.name}
     assert stored_files() == set()
 
 

@@ -16,11 +16,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 from PIL import Image, ImageStat
 
-from bookings.models import BookingDraft
 from patients.choices import PHOTO_VIEWS
 from patients.forms import PhotoForm
+from patients.models import IntakePhoto
 from patients.photos import PhotoError, PixelBudget, clean_photo
-from tests.factories import bookable_clinic, crafted_png, details_url, next_slot, valid_form
+from tests.factories import crafted_png, intake_page, valid_form
 
 VIEWS = [code for code, _ in PHOTO_VIEWS]
 MIB = 1024  # ru_maxrss is in KiB on Linux
@@ -160,15 +160,14 @@ def test_photo_form_keeps_the_photos_within_the_budget_and_names_the_others(monk
 
 @pytest.mark.django_db
 def test_booking_form_refuses_a_strip_with_a_message_and_keeps_the_typing(client):
-    location, _, consultation_type = bookable_clinic()
-    url = details_url(consultation_type, location, next_slot())
+    url = intake_page()
     strip = png_upload(1, 20_000, "strip.png")
     response = client.post(url, {**valid_form(), "photo_top": strip})
     assert response.status_code == 400
     html = response.content.decode()
     assert "“strip.png” has too many pixels" in html
-    assert 'value="Ada"' in html and 'value="Lovelace"' in html
-    assert not BookingDraft.objects.get().photos.exists()
+    assert "Keep what I have." in html
+    assert not IntakePhoto.objects.exists()
 
 
 def sixteen_bit_gradient(width=512, height=64):

@@ -34,7 +34,7 @@ def phone_form(clinic, when, **overrides):
         "first_name": "Tom",
         "last_name": "Becker",
         "email": "tom@example.com",
-        "phone": "07700 900789",
+        "phone": "07400 900789",
         "date_of_birth": "1990-04-02",
         "consent_care": "on",
     }

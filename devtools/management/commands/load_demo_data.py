@@ -41,12 +41,18 @@ LOCATIONS = [
         "address": "14 Harrow Lane, London NW3 2QP, United Kingdom",
         "phone": "020 7946 0321",
         "time_zone": "Europe/London",
+        "country": "GB",
+        "directions": "Hampstead Underground station (Northern line) is a four-minute walk. "
+        "Pay-and-display parking on Harrow Lane. Step-free entrance on the left of the building.",
     },
     {
         "name": "Healthcare City, Dubai",
         "address": "Building 27, Dubai Healthcare City, Dubai, United Arab Emirates",
         "phone": "+971 4 555 0142",
         "time_zone": "Asia/Dubai",
+        "country": "AE",
+        "directions": "Free visitor parking under Building 27; the Healthcare City metro "
+        "station (green line) is a five-minute walk.",
     },
 ]
 

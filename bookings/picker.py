@@ -1,0 +1,64 @@
+"""The slot picker's calendar, as pure functions of dates and slots: a month of days with the
+free ones marked, for phones, and one day's times grouped by part of the day."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# Where the afternoon and the evening begin, in the clinic's local time.
+AFTERNOON_FROM, EVENING_FROM = 12, 17
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    free: bool  # has free times, and so is a link
+    chosen: bool
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def next_month(day: date) -> date:
+    return month_end(day) + timedelta(days=1)
+
+
+def previous_month(day: date) -> date:
+    return month_start(month_start(day) - timedelta(days=1))
+
+
+def month_weeks(day: date, free_days: set[date], chosen: date) -> list[list[CalendarDay | None]]:
+    """The weeks (Monday to Sunday) of ``day``'s month; None pads the days of other months.
+
+    A day is free only if ``free_days`` holds it: the caller passes days with free times,
+    which are never in the past nor past the horizon, so no day link leads there.
+    """
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(day.year, day.month)
+    return [
+        [
+            CalendarDay(d, d in free_days, d == chosen) if d.month == day.month else None
+            for d in week
+        ]
+        for week in weeks
+    ]
+
+
+def day_parts(slots, zone) -> list[tuple[str, list]]:
+    """One day's slots, grouped into morning, afternoon and evening (empty parts left out)."""
+    parts = {"Morning": [], "Afternoon": [], "Evening": []}
+    for slot in slots:
+        hour = slot.start.astimezone(zone).hour
+        part = (
+            "Morning"
+            if hour < AFTERNOON_FROM
+            else "Afternoon"
+            if hour < EVENING_FROM
+            else "Evening"
+        )
+        parts[part].append(slot)
+    return [(name, found) for name, found in parts.items() if found]
