@@ -197,14 +197,23 @@ def test_free_times_refresh_with_everything_typed_kept(reception):
     clinic = bookable_clinic()
     day = (timezone.now() + timedelta(days=6)).date()
     form = phone_form(clinic, next_slot(), action="times", day=day.isoformat(), consent_care="on")
-    del form["start"]
+    del form["start"], form["date_of_birth"]
+    form |= {"date_of_birth_0": "2", "date_of_birth_1": "4", "date_of_birth_2": "1990"}
     # As htmx sends it when the day changes: the whole form, and only the times swapped in.
     response = reception.post(reverse("staff:phone_booking"), form, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response.context["day"] == day and response.context["slots"]
     html = response.content.decode()
-    for typed in ('value="Tom"', 'value="Becker"', 'value="tom@example.com"', 'value="1990-04-02"'):
+    for typed in ('value="Tom"', 'value="Becker"', 'value="tom@example.com"'):
         assert typed in html
+    # The date of birth comes back in its three boxes.
+    for name, value in (
+        ("date_of_birth_0", "2"),
+        ("date_of_birth_1", "4"),
+        ("date_of_birth_2", "1990"),
+    ):
+        box = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group()
+        assert f'value="{value}"' in box
     assert " checked" in re.search(r'<input[^>]*name="consent_care"[^>]*>', html).group()
     assert "is-invalid" not in html and "alert-danger" not in html  # no error for a refresh
     assert 'id="free-times"' in html and 'hx-select="#free-times"' in html
