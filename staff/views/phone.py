@@ -9,6 +9,7 @@ without JavaScript the whole page comes back the same way.
 
 from datetime import date, timedelta
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import redirect, render
@@ -183,4 +184,8 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
         # a field not filled in yet.
         typed = {name: params.get(name) for name in params if name != "csrfmiddlewaretoken"}
         form = PhoneBookingForm(initial=typed, patient=patient)
+        for name, field in form.fields.items():
+            if isinstance(field.widget, forms.MultiWidget):
+                # A field of several boxes (the date of birth) is typed as its parts.
+                form.initial[name] = field.widget.value_from_datadict(params, {}, name)
         return self.render_page(request, choice, form, found=found)
