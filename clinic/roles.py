@@ -32,6 +32,13 @@ _CLINICAL = {
     "patients.view_intakephoto",
     "patients.view_screeningflag",
     "patients.view_consent",
+    # Treatment plans: made by the practitioner from their assessment.
+    "treatments.view_plan",
+    "treatments.add_plan",
+    "treatments.change_plan",
+    "treatments.view_planstep",
+    "treatments.view_planconsent",
+    "treatments.view_protocol",
 }
 
 ROLE_PERMISSIONS = {
@@ -49,6 +56,7 @@ ROLE_PERMISSIONS = {
     CLINIC_ADMIN: {
         "bookings.*",
         "patients.*",
+        "treatments.*",
         "clinic.view_clinicalread",
         # Staff who lose their phone or their backup codes get new ones from a clinic admin.
         "otp_static.*",

@@ -4,6 +4,7 @@ A filter form never refuses a page: a value that does not parse, or lies out of 
 to its default, so that a hand-edited or stale link still opens something sensible.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django import forms
@@ -11,6 +12,7 @@ from django import forms
 from bookings.forms import DayForm, PatientDetailsForm
 from bookings.models import ConsultationType
 from patients import choices
+from treatments.models import Protocol
 
 # How far from today the day and week views go: a year either way.
 DAYS_SHOWN_EITHER_WAY = 366
@@ -145,3 +147,68 @@ class PageForm(forms.Form):
         if not self.is_valid() or self.cleaned_data["page"] is None:
             return 1
         return self.cleaned_data["page"]
+
+
+class PlanForm(forms.Form):
+    """A plan's protocols, start and note; each step's spacing is read by ``plan_step_rows``."""
+
+    protocols = forms.ModelMultipleChoiceField(
+        label="Protocols",
+        queryset=Protocol.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="One or several, e.g. PRP with medication. Their visits run side by side.",
+    )
+    starts_on = forms.DateField(
+        label="Start",
+        widget=forms.DateInput({"type": "date"}),
+        help_text="Each protocol's first visit is due within its window from this day.",
+    )
+    patient_note = forms.CharField(
+        label="Note for the patient",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+    def __init__(self, *args, protocols, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["protocols"].queryset = protocols
+
+
+MAX_SPACING_DAYS = 730
+
+
+@dataclass
+class PlanStepRow:
+    """One protocol step as the practitioner set it on the plan form."""
+
+    step: object
+    include: bool
+    min_days: int
+    max_days: int
+    error: str = ""
+
+
+def plan_step_rows(protocols, data=None) -> list[PlanStepRow]:
+    """The steps of ``protocols``: as the protocol has them, or as posted in ``data``
+    (``include-<id>``, ``min-<id>``, ``max-<id>``), each with an error where it does not parse."""
+    rows = []
+    for protocol in protocols:
+        for step in protocol.steps.all():
+            if data is None or "action" not in data:
+                rows.append(PlanStepRow(step, True, step.min_days_after, step.max_days_after))
+                continue
+            low, high = data.get(f"min-{step.pk}", ""), data.get(f"max-{step.pk}", "")
+            row = PlanStepRow(step, data.get(f"include-{step.pk}") == "on", 0, 0)
+            if not (low.isdigit() and high.isdigit()):
+                row.error = "Enter whole numbers of days."
+                row.min_days = step.min_days_after
+                row.max_days = step.max_days_after
+            else:
+                row.min_days, row.max_days = int(low), int(high)
+                if row.max_days > MAX_SPACING_DAYS:
+                    row.error = f"At most {MAX_SPACING_DAYS} days."
+                elif row.max_days < row.min_days:
+                    row.error = "The latest day must be on or after the earliest."
+            rows.append(row)
+    return rows

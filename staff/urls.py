@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from staff import auth
-from staff.views import phone, records, reviews, today
+from staff.views import phone, plans, records, reviews, today
 
 app_name = "staff"
 
@@ -25,6 +25,10 @@ urlpatterns = [
     path("reviews/", reviews.ReviewQueueView.as_view(), name="review_queue"),
     path("reviews/<int:pk>/", reviews.ReviewView.as_view(), name="review"),
     path("reviews/<int:pk>/assessment/", reviews.AssessmentView.as_view(), name="assessment"),
+    path("reviews/<int:pk>/plan/", plans.PlanCreateView.as_view(), name="plan_new"),
+    path("plans/", plans.PlansView.as_view(), name="plans"),
+    path("plans/<int:pk>/", plans.PlanView.as_view(), name="plan"),
+    path("plans/<int:pk>/<slug:action>/", plans.PlanActionView.as_view(), name="plan_action"),
     path("photos/<int:pk>/", reviews.StaffPhotoView.as_view(), name="photo"),
     path("sign-in/", auth.StaffSignInView.as_view(), name="sign_in"),
     path("sign-in/code/", auth.VerifyView.as_view(), name="verify"),

@@ -13,6 +13,7 @@ from patients.models import Patient
 from staff import selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import PatientSearchForm
+from treatments.models import Plan
 
 
 class PatientSearchView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
@@ -52,7 +53,16 @@ class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             assessments = [(r["assessment"], patient.pk) for r in shown if r["assessment"]]
             record_reads(self.request, "assessment", assessments)
         timeline = [(booking, clinical.get(booking.pk)) for booking in bookings]
-        return super().get_context_data(patient=patient, timeline=timeline, **kwargs)
+        plans = []
+        if self.request.user.has_perm("treatments.view_plan"):
+            plans = list(
+                Plan.objects.filter(
+                    patient=patient,
+                    consultation__in=selectors.visible_bookings(self.request.user),
+                ).select_related("practitioner__user")
+            )
+            record_reads(self.request, "treatment plan", [(plan, patient.pk) for plan in plans])
+        return super().get_context_data(patient=patient, timeline=timeline, plans=plans, **kwargs)
 
 
 class PatientExportView(StaffRequiredMixin, PermissionRequiredMixin, View):

@@ -22,6 +22,9 @@ from bookings.services import BookingError, booking_create
 from clinic import roles
 from devtools.demo_history import add_demo_history
 from patients.models import Patient
+from treatments.models import ConsentText, Protocol, ProtocolStep, StepPrice
+from treatments.seed import TYPES as TREATMENT_TYPES
+from treatments.seed import seed
 
 DEMO_PASSWORD = "clinic-demo-2026"  # noqa: S105 - demo only; the command refuses DEBUG off
 
@@ -188,6 +191,7 @@ class Command(BaseCommand):
             for spec in CONSULTATION_TYPES:
                 self._consultation_type(spec, practitioners)
             self._time_off(practitioners["dr.whitfield"])
+            self._protocols(practitioners)
         self._demo_bookings()
         self._print_logins()
 
@@ -250,6 +254,21 @@ class Command(BaseCommand):
             slug=spec["slug"], defaults=spec
         )
         add_missing(consultation_type.practitioners, [practitioners[name] for name in names])
+
+    def _protocols(self, practitioners):
+        """The treatment protocols with prices at the demo locations (the migration seeded
+        them before any location existed), offered by every demo practitioner."""
+        seed(
+            ConsultationType=ConsultationType,
+            Practitioner=Practitioner,
+            Location=Location,
+            Protocol=Protocol,
+            ProtocolStep=ProtocolStep,
+            StepPrice=StepPrice,
+            ConsentText=ConsentText,
+        )
+        for consultation_type in ConsultationType.objects.filter(slug__in=list(TREATMENT_TYPES)):
+            add_missing(consultation_type.practitioners, list(practitioners.values()))
 
     def _time_off(self, practitioner):
         if practitioner.time_off.exists():

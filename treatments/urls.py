@@ -1,0 +1,14 @@
+from django.urls import path
+
+from treatments import views
+
+app_name = "treatments"
+
+# Under the private link of the consultation the plan came from.
+urlpatterns = [
+    path("my-plan/<str:token>/", views.PlanView.as_view(), name="plan"),
+    path("my-plan/<str:token>/accept/", views.AcceptView.as_view(), name="accept"),
+    path("my-plan/<str:token>/decline/", views.DeclineView.as_view(), name="decline"),
+    path("my-plan/<str:token>/talk/", views.TalkView.as_view(), name="talk"),
+    path("my-plan/<str:token>/book/", views.BookCourseView.as_view(), name="book_course"),
+]
