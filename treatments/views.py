@@ -57,17 +57,17 @@ class PlanLinkView(View):
         plan = self.plan
         today = self.now.astimezone(plan.location.zone).date()
         steps = selectors.step_views(plan, today)
-        treatments = sorted({p.treatment for p in plan.protocols.all()})
-        consents = [
-            ConsentText.objects.filter(treatment=treatment).first() for treatment in treatments
-        ]
+        treatments = {p.treatment for p in plan.protocols.all()}
+        latest = {}  # the newest text of each treatment (the model orders them newest first)
+        for text in ConsentText.objects.filter(treatment__in=treatments):
+            latest.setdefault(text.treatment, text)
         context = {
             "plan": plan,
             "token": self.token,
             "steps": steps,
             "quote": selectors.quote(plan.steps.all()),
             "judging": selectors.judge_window(plan),
-            "consents": [c for c in consents if c is not None],
+            "consents": [latest[t] for t in sorted(latest)],
             "sign_form": SignForm(),
             "decline_form": DeclineForm(),
             "to_book": any(
@@ -97,6 +97,9 @@ class AcceptView(PlanLinkView):
                     now=self.now,
                 )
             except PlanError as error:
+                if self.plan.status != Plan.Status.PROPOSED:  # signed already: say so there
+                    messages.info(request, error.message)
+                    return redirect("treatments:plan", token=token)
                 form.add_error("full_name", error.message)
             else:
                 messages.success(

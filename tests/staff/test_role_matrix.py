@@ -10,7 +10,15 @@ from django.utils import timezone
 from bookings.models import Booking
 from clinic import roles as role_names
 from patients.models import Assessment, Patient
-from tests.factories import UserFactory, booking_with_intake, sign_in_with_second_factor
+from tests.factories import (
+    UserFactory,
+    booking_with_intake,
+    completed_consultation,
+    proposed_plan,
+    same_patient,
+    sign_in_with_second_factor,
+)
+from treatments.models import Plan
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +37,11 @@ STAFF_PAGES = [
     ("staff:patient_erase", "patient", {"reception": 403, "practitioner": 403, "admin": 200}),
     # Export is a POST (a download that is recorded); a GET is refused by method.
     ("staff:patient_export", "patient", {"reception": 403, "practitioner": 403, "admin": 405}),
+    ("staff:plan_new", True, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:plans", False, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:plan", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
+    # Stopping or completing a plan is a POST only.
+    ("staff:plan_action", "plan-stop", {"reception": 403, "practitioner": 405, "admin": 405}),
     ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     (
         "admin:bookings_consultationtype_changelist",
@@ -56,6 +69,21 @@ STAFF_PAGES = [
         {"reception": 403, "practitioner": 403, "admin": 200},
     ),
     (
+        "admin:treatments_protocol_changelist",
+        False,
+        {"reception": 403, "practitioner": 200, "admin": 200},
+    ),
+    (
+        "admin:treatments_protocol_add",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
+        "admin:treatments_historicalplan_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
         "admin:otp_static_staticdevice_changelist",
         False,
         {"reception": 403, "practitioner": 403, "admin": 200},
@@ -75,6 +103,10 @@ def world(roles, screening_rules):
     location, (practitioner,), consultation_type = bookable_clinic()
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])
     booking = booking_with_intake(location, consultation_type, practitioner, 2)
+    # An earlier, completed and assessed consultation of the same patient, with a plan.
+    earlier = completed_consultation(location, practitioner, consultation_type)
+    same_patient(earlier, booking)
+    proposed_plan(earlier)
     reception = UserFactory(username="rosa")
     reception.groups.add(roles[role_names.RECEPTION])
     admin = UserFactory(username="chief")
@@ -95,6 +127,10 @@ def url_for(name, needs, booking):
         return reverse(name, args=[booking.intake.photos.get().pk])
     if needs == "patient":
         return reverse(name, args=[booking.patient_id])
+    if needs == "plan":
+        return reverse(name, args=[Plan.objects.get().pk])
+    if needs == "plan-stop":
+        return reverse(name, args=[Plan.objects.get().pk, "stop"])
     return reverse(name, args=[booking.pk]) if needs else reverse(name)
 
 
@@ -150,6 +186,13 @@ STAFF_CHANGES = [
     ("staff:patient_export", "patient", {}, {"reception": 403, "practitioner": 403, "admin": 200}),
     ("staff:reschedule", True, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
     ("staff:phone_booking", False, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
+    ("staff:plan_new", True, {}, {"reception": 403, "practitioner": 400, "admin": 400}),
+    (
+        "staff:plan_action",
+        "plan-stop",
+        {"reason": "Moved abroad."},
+        {"reception": 403, "practitioner": 302, "admin": 302},
+    ),
 ]
 ASSESSMENT_FORM = {
     "pattern": "male_pattern",
@@ -180,6 +223,7 @@ def what_changed(booking):
     booking.refresh_from_db()
     return (
         booking.checked_in_at,
+        list(Plan.objects.values_list("status", flat=True)),
         Assessment.objects.filter(booking=booking).exists(),
         Patient.objects.filter(pk=booking.patient_id, erased_at__isnull=True).exists(),
     )
