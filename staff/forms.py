@@ -160,7 +160,7 @@ class PlanForm(forms.Form):
     )
     starts_on = forms.DateField(
         label="Start",
-        widget=forms.DateInput({"type": "date"}),
+        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
         help_text="Each protocol's first visit is due within its window from this day.",
     )
     patient_note = forms.CharField(
@@ -195,7 +195,8 @@ def plan_step_rows(protocols, data=None) -> list[PlanStepRow]:
     rows = []
     for protocol in protocols:
         for step in protocol.steps.all():
-            if data is None or "action" not in data:
+            # A protocol just ticked has no posted steps yet: it starts as the protocol has it.
+            if data is None or f"min-{step.pk}" not in data:
                 rows.append(PlanStepRow(step, True, step.min_days_after, step.max_days_after))
                 continue
             low, high = data.get(f"min-{step.pk}", ""), data.get(f"max-{step.pk}", "")

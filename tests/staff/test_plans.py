@@ -96,11 +96,20 @@ def test_a_spacing_that_does_not_parse_is_refused_with_the_typing_kept(
     assert not Plan.objects.exists()
 
 
-def test_update_shows_the_new_steps_without_proposing(practitioner, treatments_setup):
-    form = plan_form(treatments_setup, "PRP course", "Exosome course", action="update")
+def test_update_adds_a_newly_ticked_protocol_s_steps_without_proposing(
+    practitioner, treatments_setup
+):
+    form = plan_form(treatments_setup, "PRP course", action="update")
+    exosomes = Protocol.objects.get(name="Exosome course")
+    form["protocols"].append(exosomes.pk)
     response = practitioner.post(new_plan_url(treatments_setup), form)
     assert response.status_code == 200
-    assert "Exosome session 2" in response.content.decode()
+    page = response.content.decode()
+    second = exosomes.steps.get(order=2)
+    assert f'name="include-{second.pk}" id="include-{second.pk}" checked' in page
+    assert f'name="min-{second.pk}" value="28"' in page
+    assert "Enter whole numbers" not in page
+    assert "Quote at Treatment clinic: 3600.00 GBP" in page
     assert not Plan.objects.exists()
 
 

@@ -21,6 +21,7 @@ from bookings.models import ConsultationType, Location, Practitioner, TimeOff, W
 from bookings.services import BookingError, booking_create
 from clinic import roles
 from devtools.demo_history import add_demo_history
+from devtools.demo_plans import add_demo_plan
 from patients.models import Patient
 from treatments.models import ConsentText, Protocol, ProtocolStep, StepPrice
 from treatments.seed import TYPES as TREATMENT_TYPES
@@ -193,6 +194,7 @@ class Command(BaseCommand):
             self._time_off(practitioners["dr.whitfield"])
             self._protocols(practitioners)
         self._demo_bookings()
+        add_demo_plan(self.stderr)
         self._print_logins()
 
     def _location(self, spec):
