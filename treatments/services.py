@@ -15,8 +15,9 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import selectors as booking_selectors
 from bookings.models import Booking, Practitioner
-from bookings.services import BookingError, booking_create, patient_lock
+from bookings.services import BookingError, booking_create, booking_reschedule, patient_lock
 from clinic.times import format_local
 from patients.models import Assessment
 from treatments import selectors, tasks, windows
@@ -38,9 +39,10 @@ NEEDS_REASON = {S.DECLINED, S.STOPPED}
 class PlanError(Exception):
     """A plan rule refused the request; ``message`` is fit to show to the person."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, shifts=None):
         super().__init__(message)
         self.message = message
+        self.shifts = shifts or []
 
 
 @dataclass(frozen=True)
@@ -305,3 +307,128 @@ def course_book(
     except BookingError as error:  # the patient's lock: an erased patient
         raise PlanError(error.message) from None
     return made
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A later session that a move would push out of its window, and where it would go."""
+
+    step: PlanStep
+    starts_at: datetime  # the free time inside its new window nearest its present one
+
+
+def _nearest_in_window(step, window, around, now, by_staff, count=3):
+    """Up to ``count`` free times of ``step``'s type inside ``window``, nearest ``around``."""
+    zone = step.plan.location.zone
+    slots = booking_selectors.available_slots(
+        consultation_type=step.consultation_type,
+        location=step.plan.location,
+        first_day=window.earliest,
+        last_day=window.latest,
+        practitioner=step.booking.practitioner,
+        now=now,
+        exclude_booking_id=step.booking_id,
+        by_staff=by_staff,
+    ).slots
+    slots = [s for s in slots if window.holds(s.start.astimezone(zone).date())]
+    return sorted(sorted(slots, key=lambda s: abs(s.start - around))[:count], key=lambda s: s.start)
+
+
+def session_move_plan(
+    *, plan: Plan, step: PlanStep, starts_at: datetime, now: datetime, by_staff=False
+) -> list[Shift]:
+    """Check moving ``step`` to ``starts_at`` against the windows, and return the later booked
+    sessions of its chain that would leave theirs, each with the first free time inside its new
+    window (same practitioner). Raise PlanError, naming the nearest times that keep the window,
+    when the move breaks the step's own window."""
+    zone = plan.location.zone
+    steps = list(plan.steps.all())
+    rules = selectors.rules_of(steps)
+    days = selectors.booked_days(steps, zone)
+    days[step.order] = starts_at.astimezone(zone).date()
+    own = windows.windows(plan.starts_on, rules, days)[step.order]
+    if not own.holds(days[step.order]):
+        nearest = _nearest_in_window(step, own, starts_at, now, by_staff)
+        times = ", ".join(format_local(s.start, zone, r"D j M \a\t H:i") for s in nearest)
+        raise PlanError(
+            f"{step.name} must stay between {own.earliest:%-d %B} and {own.latest:%-d %B %Y} "
+            "to keep its window."
+            + (f" The nearest free times inside it: {times}." if times else " Please call us.")
+        )
+    shifts = []
+    later = [
+        s
+        for s in steps
+        if s.protocol_id == step.protocol_id
+        and s.order > step.order
+        and selectors.is_held(s)
+        and s.booking.status == Booking.Status.CONFIRMED
+    ]
+    for following in later:
+        window = windows.windows(plan.starts_on, rules, days)[following.order]
+        if window.holds(days[following.order]):
+            continue
+        free = _nearest_in_window(following, window, following.booking.starts_at, now, by_staff, 1)
+        first = free[0].start if free else None
+        if first is None:
+            raise PlanError(
+                f"Moving {step.name} there would push {following.name} out of its window, "
+                "and it has no free time inside its new one. Choose an earlier time, or call us."
+            )
+        shifts.append(Shift(following, first))
+        days[following.order] = first.astimezone(zone).date()
+    return shifts
+
+
+def session_move(
+    *,
+    plan: Plan,
+    step_order: int,
+    starts_at: datetime,
+    shift_following: bool = False,
+    now: datetime | None = None,
+    by_staff: bool = False,
+) -> list[Shift]:
+    """Move one booked session of a plan, keeping every window: in one transaction, the session
+    and, with ``shift_following``, the later sessions its move would push out of their windows.
+
+    Without ``shift_following``, a move that would push a later session out is refused with
+    PlanError and the shifts it would need (``error.shifts``), for the person to confirm.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            patient_lock(plan.patient_id)
+            _lock_plan(plan)
+            plan = selectors.plan_with_steps(Plan.objects.filter(pk=plan.pk)).get()
+            step = next((s for s in plan.steps.all() if s.order == step_order), None)
+            if step is None or not selectors.is_held(step):
+                raise PlanError("This session is not booked, so it cannot be moved.")
+            shifts = session_move_plan(
+                plan=plan, step=step, starts_at=starts_at, now=now, by_staff=by_staff
+            )
+            if shifts and not shift_following:
+                raise PlanError(
+                    f"Moving {step.name} there moves "
+                    + ", ".join(s.step.name for s in shifts)
+                    + " too, to keep the time between visits.",
+                    shifts=shifts,
+                )
+            moves = [(step, starts_at)] + [(s.step, s.starts_at) for s in shifts]
+            for moved, when in moves:
+                booking_reschedule(
+                    booking=moved.booking, starts_at=when, by_staff=by_staff, now=now
+                )
+            zone = plan.location.zone
+            steps = list(plan.steps.all())
+            days = selectors.booked_days(steps, zone)
+            for moved, when in moves:
+                days[moved.order] = when.astimezone(zone).date()
+            found = windows.windows(plan.starts_on, selectors.rules_of(steps), days)
+            for moved, _ in moves:
+                moved.earliest = found[moved.order].earliest
+                moved.latest = found[moved.order].latest
+                moved.save()
+    except BookingError as error:
+        raise PlanError(error.message) from None
+    return shifts

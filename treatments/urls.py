@@ -11,4 +11,9 @@ urlpatterns = [
     path("my-plan/<str:token>/decline/", views.DeclineView.as_view(), name="decline"),
     path("my-plan/<str:token>/talk/", views.TalkView.as_view(), name="talk"),
     path("my-plan/<str:token>/book/", views.BookCourseView.as_view(), name="book_course"),
+    path(
+        "my-plan/<str:token>/visits/<int:order>/move/",
+        views.MoveSessionView.as_view(),
+        name="move",
+    ),
 ]

@@ -11,10 +11,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views import View
 
-from bookings.drafts import format_start
+from bookings import selectors as booking_selectors
+from bookings.drafts import format_start, parse_start
+from bookings.forms import DayForm
 from bookings.models import Booking
 from clinic import ratelimit
 from treatments import selectors
@@ -26,6 +30,8 @@ from treatments.services import (
     plan_accept,
     plan_ask_to_talk,
     plan_decline,
+    session_move,
+    session_move_plan,
 )
 
 
@@ -177,5 +183,104 @@ class BookCourseView(PlanLinkView):
             request,
             f"Your course is booked: {len(made)} visit{'s' if len(made) != 1 else ''}. "
             "We have sent you an e-mail for each.",
+        )
+        return redirect("treatments:plan", token=token)
+
+
+class MoveSessionView(PlanLinkView):
+    """Move one booked session to a free time inside its window; the later sessions of its
+    course move too when they must, after the patient has seen where to."""
+
+    DAYS_SHOWN = 7
+
+    def dispatch(self, request, token, order, **kwargs):
+        self.order = order
+        return super().dispatch(request, token, order=order, **kwargs)
+
+    def step_or_404(self):
+        step = next((s for s in self.plan.steps.all() if s.order == self.order), None)
+        if step is None or not selectors.is_held(step) or step.booking.status != "confirmed":
+            raise Http404("No booked session to move.")
+        return step
+
+    def get(self, request, token, order):
+        step = self.step_or_404()
+        zone = self.plan.location.zone
+        today = self.now.astimezone(zone).date()
+        window = {v.step.order: v.window for v in selectors.step_views(self.plan, today)}[order]
+        chosen = parse_start(request.GET.get("start", ""))
+        if chosen is not None:
+            return self.confirm(request, step, chosen)
+        if window.latest < today:
+            messages.error(request, f"{step.name}'s window has passed: please call us to move it.")
+            return redirect("treatments:plan", token=token)
+        first_allowed = max(window.earliest, today)
+        first = DayForm(
+            request.GET, first=first_allowed, last=window.latest, default=first_allowed
+        ).chosen()
+        last = min(first + timedelta(days=self.DAYS_SHOWN - 1), window.latest)
+        result = booking_selectors.available_slots(
+            consultation_type=step.consultation_type,
+            location=self.plan.location,
+            first_day=first,
+            last_day=last,
+            practitioner=step.booking.practitioner,
+            exclude_booking_id=step.booking_id,
+        )
+        week = result.days(first, (last - first).days + 1)
+
+        def url(day):
+            return reverse("treatments:move", args=[token, order]) + "?" + urlencode({"day": day})
+
+        context = {
+            "plan": self.plan,
+            "token": token,
+            "step": step,
+            "booking": step.booking,
+            "window": window,
+            "week": week,
+            "previous_week": url(first - timedelta(days=7)) if first > first_allowed else None,
+            "next_week": url(first + timedelta(days=7)) if last < window.latest else None,
+        }
+        return render(request, "treatments/move.html", context)
+
+    def confirm(self, request, step, chosen, status=200, error=None):
+        """Show what the move does, the later sessions it shifts included, before doing it."""
+        shifts = []
+        try:
+            shifts = session_move_plan(plan=self.plan, step=step, starts_at=chosen, now=self.now)
+        except PlanError as refused:
+            error = error or refused.message
+        context = {
+            "plan": self.plan,
+            "token": self.token,
+            "step": step,
+            "new_start": chosen,
+            "start_value": format_start(chosen),
+            "shifts": shifts,
+            "error": error,
+        }
+        return render(request, "treatments/move_confirm.html", context, status=status)
+
+    def post(self, request, token, order):
+        step = self.step_or_404()
+        chosen = parse_start(request.POST.get("start", ""))
+        if chosen is None:
+            messages.error(request, "That time could not be read. Please choose again.")
+            return redirect("treatments:move", token=token, order=order)
+        try:
+            shifts = session_move(
+                plan=self.plan,
+                step_order=order,
+                starts_at=chosen,
+                shift_following=request.POST.get("shift") == "yes",
+                now=self.now,
+            )
+        except PlanError as error:
+            return self.confirm(request, step, chosen, status=409, error=error.message)
+        moved = 1 + len(shifts)
+        messages.success(
+            request,
+            f"Moved: {moved} visit{'s' if moved > 1 else ''}. We have sent you an e-mail for each.",
         )
         return redirect("treatments:plan", token=token)
