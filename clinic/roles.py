@@ -39,6 +39,9 @@ _CLINICAL = {
     "treatments.view_planstep",
     "treatments.view_planconsent",
     "treatments.view_protocol",
+    "treatments.view_sessionrecord",
+    "treatments.add_sessionrecord",
+    "treatments.change_sessionrecord",
 }
 
 ROLE_PERMISSIONS = {

@@ -12,7 +12,7 @@ from django import forms
 from bookings.forms import DayForm, PatientDetailsForm
 from bookings.models import ConsultationType
 from patients import choices
-from treatments.models import Protocol
+from treatments.models import Protocol, SessionRecord
 
 # How far from today the day and week views go: a year either way.
 DAYS_SHOWN_EITHER_WAY = 366
@@ -213,3 +213,13 @@ def plan_step_rows(protocols, data=None) -> list[PlanStepRow]:
                     row.error = "The latest day must be on or after the earliest."
             rows.append(row)
     return rows
+
+
+class SessionRecordForm(forms.ModelForm):
+    class Meta:
+        model = SessionRecord
+        fields = ["product", "lot", "volume_or_dose", "sites", "device_settings", "unexpected"]
+        widgets = {
+            "device_settings": forms.Textarea({"rows": 2}),
+            "unexpected": forms.Textarea({"rows": 3}),
+        }

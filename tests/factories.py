@@ -578,3 +578,20 @@ def accepted_plan(consultation, *names, spacing=None):
     """A plan proposed and accepted: signed with the patient's own name."""
     plan = proposed_plan(consultation, *names, spacing=spacing)
     return plan_accept(plan=plan, signed_name=plan.patient.full_name, ip_address="127.0.0.1")
+
+
+def plan_session(plan, order=1, hours_ago=1):
+    """Step ``order`` of ``plan`` booked ``hours_ago`` hours ago (rules bypassed): a session
+    under way or done, to record."""
+    step = plan.steps.get(order=order)
+    booking = BookingFactory(
+        patient=plan.patient,
+        practitioner=plan.practitioner,
+        consultation_type=step.consultation_type,
+        location=plan.location,
+        starts_at=timezone.now().replace(microsecond=0) - timedelta(hours=hours_ago),
+    )
+    step.booking = booking
+    step.status = "booked"
+    step.save()
+    return booking

@@ -6,6 +6,7 @@ admin changes no plan already proposed to a patient. Hard rules live in the data
 values, a reason for a declined or stopped plan, windows that end after they begin.
 """
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -255,3 +256,30 @@ class PlanConsent(models.Model):
 
     def __str__(self):
         return f"Consent {self.version} signed by {self.signed_name}"
+
+
+class SessionRecord(models.Model):
+    """What was done at a procedure: product, lot, dose, sites, device settings, anything
+    unexpected. One per procedure booking; every change is kept in its history."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.PROTECT, related_name="session_record"
+    )
+    plan_step = models.ForeignKey(
+        PlanStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
+    )
+    product = models.CharField(max_length=200)
+    lot = models.CharField("Lot or batch number", max_length=100)
+    volume_or_dose = models.CharField("Volume or dose", max_length=100)
+    sites = models.CharField("Sites treated", max_length=500)
+    device_settings = models.TextField(blank=True)
+    unexpected = models.TextField("Anything unexpected", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    history = audited()
+
+    def __str__(self):
+        return f"Session record of booking {self.booking_id}"

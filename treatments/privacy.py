@@ -2,15 +2,18 @@
 ``bookings.privacy`` so that the lower layer never imports this one.
 
 Erasure drops what the patient or the practitioner wrote about them (the note, a reason, the
-name typed to sign, the address it came from), stops a plan still open, and keeps the anonymous
-facts: which protocol, which steps, when and at what price.
+name typed to sign, the address it came from, a session's sites and surprises), stops a plan
+still open, and keeps the anonymous facts: which protocol, which steps, when, at what price,
+and which product and lot were given.
 """
 
+from django.db.models import Prefetch
 from django.dispatch import receiver
 
 from bookings.privacy import patient_erasing, patient_exporting
 from patients.privacy import ERASURE_REASON
-from treatments.models import Plan, PlanConsent
+from treatments.models import Plan, PlanConsent, PlanStep, SessionRecord
+from treatments.services import RECORD_FIELDS
 
 
 @receiver(patient_exporting, dispatch_uid="treatments-export")
@@ -18,7 +21,11 @@ def plans_export(sender, *, patient, document, **kwargs):
     plans = (
         Plan.objects.filter(patient=patient)
         .select_related("practitioner__user", "location")
-        .prefetch_related("protocols", "steps__booking", "consents")
+        .prefetch_related(
+            "protocols",
+            Prefetch("steps", queryset=PlanStep.objects.select_related("booking__session_record")),
+            "consents",
+        )
         .order_by("created_at")
     )
     document["treatment_plans"] = [
@@ -43,6 +50,7 @@ def plans_export(sender, *, patient, document, **kwargs):
                     "booking": step.booking_id,
                     "price": step.price,
                     "currency": step.currency,
+                    "session_record": _record_document(step),
                 }
                 for step in plan.steps.all()
             ],
@@ -59,6 +67,16 @@ def plans_export(sender, *, patient, document, **kwargs):
         }
         for plan in plans
     ]
+
+
+def _record_document(step):
+    record = getattr(step.booking, "session_record", None) if step.booking else None
+    if record is None:
+        return None
+    return {
+        **{name: getattr(record, name) for name in RECORD_FIELDS},
+        "recorded_at": record.recorded_at,
+    }
 
 
 @receiver(patient_erasing, dispatch_uid="treatments-erase")
@@ -78,3 +96,9 @@ def plans_erase(sender, *, patient, now, **kwargs):
     # Earlier history rows hold the words too.
     Plan.history.filter(id__in=ids).update(patient_note="", reason="")
     PlanConsent.objects.filter(plan_id__in=ids).update(signed_name="", ip_address=None)
+    # Keep what was given (product, lot, dose: a recall still finds it); drop the words.
+    records = SessionRecord.objects.filter(booking__patient=patient)
+    record_ids = list(records.values_list("pk", flat=True))
+    words = {"sites": "", "device_settings": "", "unexpected": ""}
+    records.update(**words)
+    SessionRecord.history.filter(id__in=record_ids).update(**words)

@@ -90,7 +90,10 @@ def plan_with_steps(queryset=None):
         Prefetch(
             "steps",
             queryset=PlanStep.objects.select_related(
-                "booking", "protocol_step", "consultation_type", "booking__practitioner__user"
+                "booking__session_record",
+                "protocol_step",
+                "consultation_type",
+                "booking__practitioner__user",
             ),
         ),
         "consents",

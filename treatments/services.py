@@ -21,7 +21,15 @@ from bookings.services import BookingError, booking_create, booking_reschedule, 
 from clinic.times import format_local
 from patients.models import Assessment
 from treatments import selectors, tasks, windows
-from treatments.models import ConsentText, Plan, PlanConsent, PlanStep, ProtocolStep
+from treatments.models import (
+    ConsentText,
+    Plan,
+    PlanConsent,
+    PlanStep,
+    ProtocolStep,
+    SessionRecord,
+    StepKind,
+)
 
 S = Plan.Status
 # Where each status may go next. Declined, stopped and completed are the end.
@@ -432,3 +440,29 @@ def session_move(
     except BookingError as error:
         raise PlanError(error.message) from None
     return shifts
+
+
+RECORD_FIELDS = ("product", "lot", "volume_or_dose", "sites", "device_settings", "unexpected")
+
+
+def session_record_save(
+    *, booking: Booking, author, values: dict, now: datetime | None = None
+) -> SessionRecord:
+    """Record (or correct) what was done at a procedure of a plan, once it has begun."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        step = PlanStep.objects.filter(booking=locked).first()
+        if step is None or step.kind not in (StepKind.PROCEDURE, StepKind.TOP_UP):
+            raise PlanError("Sessions are recorded for the procedures of a treatment plan.")
+        if locked.status == Booking.Status.CANCELLED:
+            raise PlanError("This session was cancelled, so there is nothing to record.")
+        if locked.starts_at > now:
+            raise PlanError("A session is recorded once it has begun.")
+        record = SessionRecord.objects.filter(booking=locked).first() or SessionRecord(
+            booking=locked, plan_step=step, recorded_by=author, recorded_at=now
+        )
+        for name in RECORD_FIELDS:
+            setattr(record, name, values.get(name, "").strip())
+        record.save()
+    return record

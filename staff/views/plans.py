@@ -20,10 +20,16 @@ from clinic.audit import record_read, record_reads
 from patients.models import Assessment
 from staff import selectors as staff_selectors
 from staff.auth import StaffRequiredMixin
-from staff.forms import PlanForm, plan_step_rows
+from staff.forms import PlanForm, SessionRecordForm, plan_step_rows
 from treatments import selectors, windows
-from treatments.models import Plan, Protocol
-from treatments.services import PlanError, StepChoice, plan_propose, plan_transition
+from treatments.models import Plan, PlanStep, Protocol, SessionRecord
+from treatments.services import (
+    PlanError,
+    StepChoice,
+    plan_propose,
+    plan_transition,
+    session_record_save,
+)
 
 
 class PlanAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
@@ -154,13 +160,15 @@ class PlanView(PlanAccessMixin, TemplateView):
         except Plan.DoesNotExist:
             raise Http404("No plan that you follow.") from None
         record_read(self.request, "treatment plan", plan, plan.patient_id)
-        today = timezone.now().astimezone(plan.location.zone).date()
+        now = timezone.now()
+        today = now.astimezone(plan.location.zone).date()
         history = list(plan.history.select_related("history_user").order_by("-history_date")[:20])
         return super().get_context_data(
             plan=plan,
             steps=selectors.step_views(plan, today),
             quote=selectors.quote(plan.steps.all()),
             history=history,
+            now=now,
             **kwargs,
         )
 
@@ -204,3 +212,48 @@ class PlansView(PlanAccessMixin, TemplateView):
             [(row.plan, row.plan.patient_id) for _, rows in groups for row in rows],
         )
         return super().get_context_data(groups=groups, **kwargs)
+
+
+class SessionRecordView(PlanAccessMixin, View):
+    """Record what was done at one procedure of a plan (or correct it): audited like every
+    clinical record, read and written."""
+
+    permission_required = ("treatments.view_plan", "treatments.add_sessionrecord")
+    template_name = "staff/session_record.html"
+
+    def setup_page(self, request, pk):
+        try:
+            self.booking = (
+                staff_selectors.visible_bookings(request.user)
+                .select_related("patient", "practitioner__user", "location", "consultation_type")
+                .get(pk=pk, plan_step__isnull=False)
+            )
+        except Booking.DoesNotExist:
+            raise Http404("No session of a plan that you follow.") from None
+        self.step = PlanStep.objects.select_related("plan").get(booking=self.booking)
+        self.record = SessionRecord.objects.filter(booking=self.booking).first()
+        if self.record:
+            record_read(request, "session record", self.record, self.booking.patient_id)
+
+    def render_page(self, request, form, status=200):
+        context = {"booking": self.booking, "step": self.step, "record": self.record, "form": form}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        self.setup_page(request, pk)
+        return self.render_page(request, SessionRecordForm(instance=self.record))
+
+    def post(self, request, pk):
+        self.setup_page(request, pk)
+        form = SessionRecordForm(request.POST)
+        if form.is_valid():
+            try:
+                session_record_save(
+                    booking=self.booking, author=request.user, values=form.cleaned_data
+                )
+            except PlanError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Session recorded.")
+                return redirect("staff:plan", pk=self.step.plan_id)
+        return self.render_page(request, form, status=400)

@@ -14,6 +14,7 @@ from tests.factories import (
     UserFactory,
     booking_with_intake,
     completed_consultation,
+    plan_session,
     proposed_plan,
     same_patient,
     sign_in_with_second_factor,
@@ -40,6 +41,7 @@ STAFF_PAGES = [
     ("staff:plan_new", True, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plans", False, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plan", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:session_record", "session", {"reception": 403, "practitioner": 200, "admin": 200}),
     # Stopping or completing a plan is a POST only.
     ("staff:plan_action", "plan-stop", {"reception": 403, "practitioner": 405, "admin": 405}),
     ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
@@ -106,7 +108,7 @@ def world(roles, screening_rules):
     # An earlier, completed and assessed consultation of the same patient, with a plan.
     earlier = completed_consultation(location, practitioner, consultation_type)
     same_patient(earlier, booking)
-    proposed_plan(earlier)
+    plan_session(proposed_plan(earlier))
     reception = UserFactory(username="rosa")
     reception.groups.add(roles[role_names.RECEPTION])
     admin = UserFactory(username="chief")
@@ -129,6 +131,8 @@ def url_for(name, needs, booking):
         return reverse(name, args=[booking.patient_id])
     if needs == "plan":
         return reverse(name, args=[Plan.objects.get().pk])
+    if needs == "session":
+        return reverse(name, args=[Plan.objects.get().steps.get(order=1).booking_id])
     if needs == "plan-stop":
         return reverse(name, args=[Plan.objects.get().pk, "stop"])
     return reverse(name, args=[booking.pk]) if needs else reverse(name)
@@ -187,6 +191,7 @@ STAFF_CHANGES = [
     ("staff:reschedule", True, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
     ("staff:phone_booking", False, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
     ("staff:plan_new", True, {}, {"reception": 403, "practitioner": 400, "admin": 400}),
+    ("staff:session_record", "session", {}, {"reception": 403, "practitioner": 400, "admin": 400}),
     (
         "staff:plan_action",
         "plan-stop",
