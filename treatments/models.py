@@ -158,6 +158,9 @@ class Plan(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     patient_note = models.TextField(blank=True)
     talk_requested_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient was last reminded of a visit due."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = audited()
