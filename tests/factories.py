@@ -537,10 +537,12 @@ def treatment_clinic(practitioners=2):
     return location, staff, consultation_type
 
 
-def completed_consultation(location, practitioner, consultation_type, recommendations=("prp",)):
-    """A consultation two days ago, marked completed, with an assessment recommending
+def completed_consultation(
+    location, practitioner, consultation_type, recommendations=("prp",), days_ago=2
+):
+    """A consultation ``days_ago`` days ago, marked completed, with an assessment recommending
     ``recommendations``."""
-    start = next_slot(days=-2)
+    start = next_slot(days=-days_ago)
     booking = BookingFactory(
         practitioner=practitioner,
         consultation_type=consultation_type,

@@ -165,9 +165,9 @@ def test_the_plans_page_groups_by_status_with_the_next_step_and_what_is_overdue(
 
 
 def more_plans(setup, count):
-    for _ in range(count):
+    for n in range(count):
         consultation = completed_consultation(
-            setup["location"], setup["practitioners"][0], setup["type"]
+            setup["location"], setup["practitioners"][0], setup["type"], days_ago=3 + n
         )
         proposed_plan(consultation)
 
