@@ -13,8 +13,12 @@ from tests.factories import (
     UserFactory,
     bookable_clinic,
     booking_with_intake,
+    completed_consultation,
     details_url,
     next_slot,
+    plan_session,
+    proposed_plan,
+    same_patient,
     sign_in_with_second_factor,
     valid_form,
 )
@@ -55,6 +59,13 @@ def pages(roles, screening_rules):
     )
     draft = started["Location"].split("/")[3]
     token = booking.token
+    # An earlier, assessed consultation of the same patient, with a plan and a session.
+    earlier = same_patient(
+        completed_consultation(location, practitioner, consultation_type), booking
+    )
+    plan = proposed_plan(earlier)
+    session = plan_session(plan)
+    plan_token = earlier.token
     addresses = {
         "home": reverse("home"),
         "treatments": reverse("treatments"),
@@ -73,6 +84,12 @@ def pages(roles, screening_rules):
         "bookings:reschedule": reverse("bookings:reschedule", args=[token]),
         "bookings:intake": reverse("bookings:intake", args=[token]),
         "bookings:photo": reverse("bookings:photo", args=[token, photo.pk]),
+        "treatments:plan": reverse("treatments:plan", args=[plan_token]),
+        "treatments:accept": reverse("treatments:accept", args=[plan_token]),
+        "treatments:decline": reverse("treatments:decline", args=[plan_token]),
+        "treatments:talk": reverse("treatments:talk", args=[plan_token]),
+        "treatments:book_course": reverse("treatments:book_course", args=[plan_token]),
+        "treatments:move": reverse("treatments:move", args=[plan_token, 1]),
         "staff:sign_in": reverse("staff:sign_in"),
         "staff:verify": reverse("staff:verify"),
         "staff:enrol": reverse("staff:enrol"),
@@ -93,6 +110,11 @@ def pages(roles, screening_rules):
         "staff:reschedule": reverse("staff:reschedule", args=[booking.pk]),
         "staff:booking_action": reverse("staff:booking_action", args=[booking.pk, "check-in"]),
         "staff:backup_codes": reverse("staff:backup_codes"),
+        "staff:plans": reverse("staff:plans"),
+        "staff:plan": reverse("staff:plan", args=[plan.pk]),
+        "staff:plan_new": reverse("staff:plan_new", args=[earlier.pk]),
+        "staff:plan_action": reverse("staff:plan_action", args=[plan.pk, "stop"]),
+        "staff:session_record": reverse("staff:session_record", args=[session.pk]),
     }
     chief = UserFactory(username="chief")
     chief.groups.add(roles[role_names.CLINIC_ADMIN])

@@ -145,3 +145,16 @@ def test_the_plan_page_costs_the_same_queries_whatever_the_plan_holds(
     with django_assert_num_queries(6):
         assert client.get(plan_url(plan)).status_code == 200
     assert Plan.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "protocols", [("PRP course",), ("PRP course", "Medication with check-ins")]
+)
+def test_the_course_page_costs_the_same_queries_whatever_the_plan_holds(
+    client, treatments_setup, django_assert_num_queries, protocols
+):
+    # Both plans book two consultation types (sessions and reviews): one slot-engine call each.
+    plan = accepted_plan(treatments_setup["consultation"], *protocols)
+    client.get(plan_url(plan, "book_course"))
+    with django_assert_num_queries(14):
+        assert client.get(plan_url(plan, "book_course")).status_code == 200
