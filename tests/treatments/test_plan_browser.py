@@ -1,10 +1,15 @@
 """The whole journey in headless Chromium, at phone and desktop width, with axe: a practitioner
 makes a plan from a completed, assessed consultation; the patient reads it through their link,
-signs it with their name, and books the course in one go."""
+signs it with their name, books the course in one go, and moves session 2, the later visits
+moving along to keep their windows."""
+
+import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from bookings.drafts import format_start
 from bookings.models import Booking
 from clinic import roles as role_names
 from patients.forms import IntakeForm
@@ -70,4 +75,18 @@ def test_a_plan_goes_from_the_assessment_to_a_booked_course(
     plan.refresh_from_db()
     assert plan.status == "in_progress"
     assert Booking.objects.filter(patient=plan.patient, status="confirmed").count() == 7
+
+    # Session 2 moved two weeks later: session 3 and the reviews after it move along.
+    second = plan.steps.get(order=2).booking
+    third_before = plan.steps.get(order=3).booking.starts_at
+    target = second.starts_at + timedelta(days=14)
+    page.goto(f"/my-plan/{consultation.token}/visits/2/move/?start={format_start(target)}")
+    look(page, "plan-6-move")
+    assert page.get_by_text("this moves too").is_visible()
+    page.get_by_role("button", name=re.compile(r"Move \d+ visits")).click()
+    page.wait_for_url(f"**/my-plan/{consultation.token}/")
+    assert "Moved:" in page.content()
+    second.refresh_from_db()
+    assert second.starts_at == target
+    assert plan.steps.get(order=3).booking.starts_at > third_before
     patient.close()
