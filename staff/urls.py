@@ -28,6 +28,11 @@ urlpatterns = [
     path("reviews/<int:pk>/plan/", plans.PlanCreateView.as_view(), name="plan_new"),
     path("plans/", plans.PlansView.as_view(), name="plans"),
     path("plans/sessions/<int:pk>/", plans.SessionRecordView.as_view(), name="session_record"),
+    path(
+        "plans/sessions/<int:pk>/clear/",
+        plans.RescreenClearView.as_view(),
+        name="rescreen_clear",
+    ),
     path("plans/<int:pk>/", plans.PlanView.as_view(), name="plan"),
     path("plans/<int:pk>/<slug:action>/", plans.PlanActionView.as_view(), name="plan_action"),
     path("photos/<int:pk>/", reviews.StaffPhotoView.as_view(), name="photo"),

@@ -3,6 +3,7 @@
 from django import forms
 
 from bookings.drafts import parse_start
+from treatments.models import RESCREEN_QUESTIONS
 
 
 class SignForm(forms.Form):
@@ -37,3 +38,29 @@ def course_choices(data, orders) -> dict | None:
             return None
         result[order] = (starts_at, int(who))
     return result
+
+
+class RescreenForm(forms.Form):
+    """The health check before a procedure: one yes/no per question, and details."""
+
+    details = forms.CharField(
+        label="Anything to tell us about a “yes”? (which medicine, since when)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, question in reversed(RESCREEN_QUESTIONS):
+            self.fields = {
+                key: forms.ChoiceField(
+                    label=question,
+                    choices=[("no", "No"), ("yes", "Yes")],
+                    widget=forms.RadioSelect,
+                ),
+                **self.fields,
+            }
+
+    def answers(self):
+        return {key: self.cleaned_data[key] for key, _ in RESCREEN_QUESTIONS}

@@ -286,3 +286,40 @@ class SessionRecord(models.Model):
 
     def __str__(self):
         return f"Session record of booking {self.booking_id}"
+
+
+RESCREEN_QUESTIONS = [
+    ("new_medicines", "Have you started any new medicine since your last visit?"),
+    ("blood_thinners", "Are you taking aspirin, a blood thinner or an anti-inflammatory?"),
+    ("infection", "Do you have an infection, a cold sore or a skin problem on your scalp?"),
+    ("illness", "Have you been unwell or had a fever in the last two weeks?"),
+    ("pregnancy", "Are you pregnant, or could you be, or breastfeeding?"),
+]
+
+
+class Rescreen(models.Model):
+    """The patient's short health check before a procedure. A "yes" holds the session for the
+    practitioner's review until they clear it (or move the session)."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="rescreen"
+    )
+    answers = models.JSONField(default=dict)
+    details = models.TextField(blank=True)
+    submitted_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = audited()
+
+    def __str__(self):
+        return f"Health check before booking {self.booking_id}"
+
+    @property
+    def flags(self) -> list[str]:
+        return [text for key, text in RESCREEN_QUESTIONS if self.answers.get(key) == "yes"]
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.flags) and self.cleared_at is None

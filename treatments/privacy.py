@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from bookings.privacy import patient_erasing, patient_exporting
 from patients.privacy import ERASURE_REASON
-from treatments.models import Plan, PlanConsent, PlanStep, SessionRecord
+from treatments.models import Plan, PlanConsent, PlanStep, Rescreen, SessionRecord
 from treatments.services import RECORD_FIELDS
 
 
@@ -23,7 +23,12 @@ def plans_export(sender, *, patient, document, **kwargs):
         .select_related("practitioner__user", "location")
         .prefetch_related(
             "protocols",
-            Prefetch("steps", queryset=PlanStep.objects.select_related("booking__session_record")),
+            Prefetch(
+                "steps",
+                queryset=PlanStep.objects.select_related(
+                    "booking__session_record", "booking__rescreen"
+                ),
+            ),
             "consents",
         )
         .order_by("created_at")
@@ -51,6 +56,7 @@ def plans_export(sender, *, patient, document, **kwargs):
                     "price": step.price,
                     "currency": step.currency,
                     "session_record": _record_document(step),
+                    "health_check": _check_document(step),
                 }
                 for step in plan.steps.all()
             ],
@@ -79,6 +85,18 @@ def _record_document(step):
     }
 
 
+def _check_document(step):
+    check = getattr(step.booking, "rescreen", None) if step.booking else None
+    if check is None:
+        return None
+    return {
+        "answers": check.answers,
+        "details": check.details,
+        "submitted_at": check.submitted_at,
+        "reviewed_at": check.cleared_at,
+    }
+
+
 @receiver(patient_erasing, dispatch_uid="treatments-erase")
 def plans_erase(sender, *, patient, now, **kwargs):
     plans = list(Plan.objects.select_for_update().filter(patient=patient).order_by("pk"))
@@ -102,3 +120,8 @@ def plans_erase(sender, *, patient, now, **kwargs):
     words = {"sites": "", "device_settings": "", "unexpected": ""}
     records.update(**words)
     SessionRecord.history.filter(id__in=record_ids).update(**words)
+    # Health checks are the patient's own answers, like the intake: they go.
+    checks = Rescreen.objects.filter(booking__patient=patient)
+    check_ids = list(checks.values_list("pk", flat=True))
+    checks.delete()
+    Rescreen.history.filter(id__in=check_ids).delete()

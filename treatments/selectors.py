@@ -91,6 +91,7 @@ def plan_with_steps(queryset=None):
             "steps",
             queryset=PlanStep.objects.select_related(
                 "booking__session_record",
+                "booking__rescreen",
                 "protocol_step",
                 "consultation_type",
                 "booking__practitioner__user",

@@ -16,4 +16,9 @@ urlpatterns = [
         views.MoveSessionView.as_view(),
         name="move",
     ),
+    path(
+        "my-plan/<str:token>/visits/<int:order>/check/",
+        views.RescreenView.as_view(),
+        name="rescreen",
+    ),
 ]

@@ -22,8 +22,9 @@ from bookings.forms import DayForm
 from bookings.models import Booking
 from clinic import ratelimit
 from treatments import selectors
-from treatments.forms import DeclineForm, SignForm, course_choices
+from treatments.forms import DeclineForm, RescreenForm, SignForm, course_choices
 from treatments.models import ConsentText, Plan
+from treatments.rescreens import rescreen_open, rescreen_submit
 from treatments.services import (
     PlanError,
     course_book,
@@ -76,6 +77,7 @@ class PlanLinkView(View):
             "consents": [latest[t] for t in sorted(latest)],
             "sign_form": SignForm(),
             "decline_form": DeclineForm(),
+            "checks_open": {s.step.order for s in steps if rescreen_open(s.step, self.now)},
             "to_book": any(
                 s.step.status == s.step.Status.PLANNED and not selectors.is_held(s.step)
                 for s in steps
@@ -284,3 +286,51 @@ class MoveSessionView(PlanLinkView):
             f"Moved: {moved} visit{'s' if moved > 1 else ''}. We have sent you an e-mail for each.",
         )
         return redirect("treatments:plan", token=token)
+
+
+class RescreenView(PlanLinkView):
+    """The short health check before a procedure session."""
+
+    def dispatch(self, request, token, order, **kwargs):
+        self.order = order
+        return super().dispatch(request, token, order=order, **kwargs)
+
+    def render_form(self, request, step, form, status=200):
+        context = {"plan": self.plan, "token": self.token, "step": step, "form": form}
+        return render(request, "treatments/rescreen.html", context, status=status)
+
+    def step_or_404(self):
+        step = next((s for s in self.plan.steps.all() if s.order == self.order), None)
+        if step is None or not rescreen_open(step, self.now):
+            raise Http404("No health check is open for this visit.")
+        return step
+
+    def get(self, request, token, order):
+        step = self.step_or_404()
+        existing = getattr(step.booking, "rescreen", None)
+        initial = {**existing.answers, "details": existing.details} if existing else None
+        return self.render_form(request, step, RescreenForm(initial=initial))
+
+    def post(self, request, token, order):
+        step = self.step_or_404()
+        form = RescreenForm(request.POST)
+        if form.is_valid():
+            try:
+                rescreen = rescreen_submit(
+                    step=step,
+                    answers=form.answers(),
+                    details=form.cleaned_data["details"],
+                    now=self.now,
+                )
+            except PlanError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    "Thank you. Your practitioner will look at your answers before your visit "
+                    "and call you if anything needs to change."
+                    if rescreen.flags
+                    else "Thank you: see you at your visit.",
+                )
+                return redirect("treatments:plan", token=token)
+        return self.render_form(request, step, form, status=400)

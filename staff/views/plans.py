@@ -23,6 +23,7 @@ from staff.auth import StaffRequiredMixin
 from staff.forms import PlanForm, SessionRecordForm, plan_step_rows
 from treatments import selectors, windows
 from treatments.models import Plan, PlanStep, Protocol, SessionRecord
+from treatments.rescreens import rescreen_clear
 from treatments.services import (
     PlanError,
     StepChoice,
@@ -160,6 +161,12 @@ class PlanView(PlanAccessMixin, TemplateView):
         except Plan.DoesNotExist:
             raise Http404("No plan that you follow.") from None
         record_read(self.request, "treatment plan", plan, plan.patient_id)
+        checks = [
+            step.booking.rescreen
+            for step in plan.steps.all()
+            if step.booking and getattr(step.booking, "rescreen", None)
+        ]
+        record_reads(self.request, "health check", [(c, plan.patient_id) for c in checks])
         now = timezone.now()
         today = now.astimezone(plan.location.zone).date()
         history = list(plan.history.select_related("history_user").order_by("-history_date")[:20])
@@ -257,3 +264,28 @@ class SessionRecordView(PlanAccessMixin, View):
                 messages.success(request, "Session recorded.")
                 return redirect("staff:plan", pk=self.step.plan_id)
         return self.render_page(request, form, status=400)
+
+
+class RescreenClearView(PlanAccessMixin, View):
+    """The practitioner has read a health check with a "yes": the session goes ahead."""
+
+    permission_required = ("treatments.view_plan", "treatments.change_plan")
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        try:
+            booking = staff_selectors.visible_bookings(request.user).get(
+                pk=pk, rescreen__isnull=False, plan_step__isnull=False
+            )
+        except Booking.DoesNotExist:
+            raise Http404("No health check of a session that you follow.") from None
+        step = PlanStep.objects.get(booking=booking)
+        try:
+            rescreen_clear(rescreen=booking.rescreen, user=request.user, now=timezone.now())
+        except PlanError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"{step.name}: health check reviewed, the session goes ahead."
+            )
+        return redirect("staff:plan", pk=step.plan_id)

@@ -90,6 +90,7 @@ def pages(roles, screening_rules):
         "treatments:talk": reverse("treatments:talk", args=[plan_token]),
         "treatments:book_course": reverse("treatments:book_course", args=[plan_token]),
         "treatments:move": reverse("treatments:move", args=[plan_token, 1]),
+        "treatments:rescreen": reverse("treatments:rescreen", args=[plan_token, 1]),
         "staff:sign_in": reverse("staff:sign_in"),
         "staff:verify": reverse("staff:verify"),
         "staff:enrol": reverse("staff:enrol"),
@@ -115,6 +116,7 @@ def pages(roles, screening_rules):
         "staff:plan_new": reverse("staff:plan_new", args=[earlier.pk]),
         "staff:plan_action": reverse("staff:plan_action", args=[plan.pk, "stop"]),
         "staff:session_record": reverse("staff:session_record", args=[session.pk]),
+        "staff:rescreen_clear": reverse("staff:rescreen_clear", args=[session.pk]),
     }
     chief = UserFactory(username="chief")
     chief.groups.add(roles[role_names.CLINIC_ADMIN])

@@ -42,6 +42,8 @@ STAFF_PAGES = [
     ("staff:plans", False, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plan", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:session_record", "session", {"reception": 403, "practitioner": 200, "admin": 200}),
+    # Clearing a health check is a POST only.
+    ("staff:rescreen_clear", "session", {"reception": 403, "practitioner": 405, "admin": 405}),
     # Stopping or completing a plan is a POST only.
     ("staff:plan_action", "plan-stop", {"reception": 403, "practitioner": 405, "admin": 405}),
     ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
@@ -192,6 +194,8 @@ STAFF_CHANGES = [
     ("staff:phone_booking", False, {}, {"reception": 400, "practitioner": 400, "admin": 400}),
     ("staff:plan_new", True, {}, {"reception": 403, "practitioner": 400, "admin": 400}),
     ("staff:session_record", "session", {}, {"reception": 403, "practitioner": 400, "admin": 400}),
+    # The session has no health check to clear: let in, then not found.
+    ("staff:rescreen_clear", "session", {}, {"reception": 403, "practitioner": 404, "admin": 404}),
     (
         "staff:plan_action",
         "plan-stop",
