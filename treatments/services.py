@@ -308,6 +308,8 @@ def course_book(
                 step.earliest = found[step.order].earliest
                 step.latest = found[step.order].latest
                 step.save()
+                if step.kind in (StepKind.PROCEDURE, StepKind.TOP_UP):
+                    tasks.rescreen_request_on_commit(booking)
                 made.append(booking)
             if locked.status == S.ACCEPTED:
                 locked.status = S.IN_PROGRESS
@@ -437,6 +439,9 @@ def session_move(
                 moved.earliest = found[moved.order].earliest
                 moved.latest = found[moved.order].latest
                 moved.save()
+                if moved.kind in (StepKind.PROCEDURE, StepKind.TOP_UP):
+                    moved.booking.refresh_from_db()
+                    tasks.rescreen_request_on_commit(moved.booking)
     except BookingError as error:
         raise PlanError(error.message) from None
     return shifts

@@ -7,16 +7,25 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from bookings.privacy import patient_erase, patient_export
 from clinic.models import ClinicalRead
 from clinic.roles import PRACTITIONER
-from tests.factories import plan_session, proposed_plan, sign_in_with_second_factor
+from tests.factories import (
+    accepted_plan,
+    plan_session,
+    proposed_plan,
+    sign_in_with_second_factor,
+)
+from treatments import selectors
 from treatments.models import RESCREEN_QUESTIONS, Rescreen
 from treatments.rescreens import rescreen_clear, rescreen_submit
-from treatments.services import PlanError
+from treatments.services import PlanError, course_book
+from treatments.tasks import send_rescreen_request
 
 pytestmark = pytest.mark.django_db
 ALL_NO = {key: "no" for key, _ in RESCREEN_QUESTIONS}
@@ -103,3 +112,25 @@ def test_the_check_is_exported_then_gone_with_the_erasure(treatments_setup):
     assert document["treatment_plans"][0]["steps"][0]["health_check"]["details"] == "Fine"
     patient_erase(patient=plan.patient)
     assert not Rescreen.objects.exists() and not Rescreen.history.exists()
+
+
+def test_booking_a_course_asks_for_the_check_two_days_before_each_procedure(
+    treatments_setup, django_capture_on_commit_callbacks
+):
+    plan = accepted_plan(treatments_setup["consultation"])
+    proposal = selectors.course_proposal(plan)
+    choices = {s.order: (o.start, who) for s, o, who in proposal.choices}
+    with django_capture_on_commit_callbacks(execute=True):
+        made = course_book(plan=plan, choices=choices)
+    queued = DBTaskResult.objects.filter(task_path__endswith="send_rescreen_request")
+    assert queued.count() == 4  # three sessions and the top-up; reviews need no check
+    first = made[0]
+    # Session 2, weeks away, is asked about two days before; session 1, within two days, at once.
+    assert made[1].starts_at - timedelta(days=2) in {row.run_after for row in queued}
+    mail.outbox.clear()
+    assert send_rescreen_request.call(first.pk, first.starts_at.isoformat()) == "sent"
+    (message,) = mail.outbox
+    assert "PRP" not in message.subject + message.body
+    assert f"/my-plan/{plan.consultation.token}/" in message.body
+    moved = (first.starts_at - timedelta(days=1)).isoformat()
+    assert send_rescreen_request.call(first.pk, moved) == "skipped: moved since"
