@@ -97,8 +97,14 @@ def plan_with_steps(queryset=None):
                 "booking__practitioner__user",
             ),
         ),
-        "consents",
+        "consents__consent_text",
     )
+
+
+def needs_review(step: PlanStep) -> bool:
+    """Tell whether the step's health check holds it for the practitioner's review."""
+    check = getattr(step.booking, "rescreen", None) if step.booking else None
+    return check is not None and check.needs_review
 
 
 @dataclass
@@ -234,6 +240,7 @@ class PlanRow:
     plan: Plan
     next_step: StepView | None
     overdue: list[StepView]
+    held: list[StepView]  # sessions whose health check needs review
 
 
 STATUS_ORDER = [
@@ -259,7 +266,12 @@ def plans_by_status(*, plans, today: date) -> list[tuple[str, list[PlanRow]]]:
             and not (is_held(view.step) and view.step.booking.status == Booking.Status.COMPLETED)
         ]
         rows[plan.status].append(
-            PlanRow(plan, upcoming[0] if upcoming else None, [v for v in views if v.overdue])
+            PlanRow(
+                plan,
+                upcoming[0] if upcoming else None,
+                [v for v in views if v.overdue],
+                [v for v in views if needs_review(v.step)],
+            )
         )
     labels = dict(Plan.Status.choices)
     return [(labels[status], rows[status]) for status in STATUS_ORDER if rows[status]]

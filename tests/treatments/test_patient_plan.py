@@ -156,5 +156,5 @@ def test_the_course_page_costs_the_same_queries_whatever_the_plan_holds(
     # Both plans book two consultation types (sessions and reviews): one slot-engine call each.
     plan = accepted_plan(treatments_setup["consultation"], *protocols)
     client.get(plan_url(plan, "book_course"))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         assert client.get(plan_url(plan, "book_course")).status_code == 200

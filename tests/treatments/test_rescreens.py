@@ -94,6 +94,8 @@ def test_the_practitioner_sees_the_flag_escaped_and_clears_it(client, roles, tre
     page = client.get(reverse("staff:plan", args=[plan.pk])).content.decode()
     assert "Needs review" in page and HOSTILE not in page and "&lt;script&gt;" in page
     assert ClinicalRead.objects.filter(what="health check").count() == 1
+    plans = client.get(reverse("staff:plans")).content.decode()
+    assert "Needs review</span> health check before PRP session 1" in plans
     response = client.post(reverse("staff:rescreen_clear", args=[step.booking_id]))
     assert response.status_code == 302
     assert not Rescreen.objects.get().needs_review
