@@ -17,6 +17,7 @@ import zipfile
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from bookings import holds
@@ -33,6 +34,12 @@ from patients.privacy import (
     patient_records_erase,
     photo_path,
 )
+
+# Records of the layers above (treatment plans) join the export and the erasure through these,
+# so that this module never imports them. Receivers run inside the erasure's transaction, after
+# the patient and their bookings are locked.
+patient_exporting = Signal()  # sender=Patient, patient=..., document=the dict being exported
+patient_erasing = Signal()  # sender=Patient, patient=..., now=...
 
 
 def patient_export(*, patient: Patient) -> tuple[str, bytes]:
@@ -101,6 +108,7 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
         photos.extend(clinic_photos)
         document["bookings"].append(entry)
 
+    patient_exporting.send(sender=Patient, patient=patient, document=document)
     files, missing = [], []
     for photo in photos:
         image = photo_open(photo)
@@ -187,6 +195,7 @@ def patient_erase(*, patient: Patient, now=None) -> Patient:
     draft_photos.delete()
     BookingDraft.objects.filter(pk__in=[d.pk for d in drafts]).delete()
     _bookings_anonymise(patient=patient, now=now)
+    patient_erasing.send(sender=Patient, patient=patient, now=now)
     files += patient_records_erase(patient=patient, now=now)
     photo_files_delete_after_commit(files)
     return patient

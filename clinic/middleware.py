@@ -123,7 +123,8 @@ PUBLIC_BOOKING_PAGES = {"start", "times"}
 
 
 def _shows_personal_data(match) -> bool:
-    if match.namespace in ("staff", "admin"):
+    # The patient's treatment plan pages all hang off a private link.
+    if match.namespace in ("staff", "admin", "treatments"):
         return True
     return match.namespace == "bookings" and match.url_name not in PUBLIC_BOOKING_PAGES
 
@@ -131,7 +132,7 @@ def _shows_personal_data(match) -> bool:
 def no_store_for_personal_pages(get_response):
     """Tell browsers and proxies to keep no copy of a page with personal or clinical data.
 
-    Every staff page, and the patient's private-link and booking-in-progress pages, are sent
+    Every staff page, and the patient's private-link, plan and booking-in-progress pages, are sent
     with ``Cache-Control: private, no-store``: otherwise the browser's history or disk cache,
     or a shared proxy, could show a patient's answers to the next person at that computer.
     """

@@ -42,6 +42,16 @@ _CLINICAL = {
     "patients.change_visitmeasures",
     "patients.view_clinicphoto",
     "patients.add_clinicphoto",
+    # Treatment plans: made by the practitioner from their assessment.
+    "treatments.view_plan",
+    "treatments.add_plan",
+    "treatments.change_plan",
+    "treatments.view_planstep",
+    "treatments.view_planconsent",
+    "treatments.view_protocol",
+    "treatments.view_sessionrecord",
+    "treatments.add_sessionrecord",
+    "treatments.change_sessionrecord",
 }
 
 ROLE_PERMISSIONS = {
@@ -59,6 +69,7 @@ ROLE_PERMISSIONS = {
     CLINIC_ADMIN: {
         "bookings.*",
         "patients.*",
+        "treatments.*",
         "clinic.view_clinicalread",
         # Staff who lose their phone or their backup codes get new ones from a clinic admin.
         "otp_static.*",

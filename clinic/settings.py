@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "clinic",
     "bookings",
     "patients",
+    "treatments",
     "staff",
 ]
 # The development tools (benchmarks, load harness, demo data) join only when their folder is

@@ -16,6 +16,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("staff/", include("staff.urls")),
     path("", include("bookings.urls")),
+    path("", include("treatments.urls")),
     path("admin/", admin.site.urls),
 ]
 

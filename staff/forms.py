@@ -4,6 +4,7 @@ A filter form never refuses a page: a value that does not parse, or lies out of 
 to its default, so that a hand-edited or stale link still opens something sensible.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django import forms
@@ -13,6 +14,7 @@ from bookings.models import ConsultationType
 from patients import choices
 from patients.screening import flags_against
 from patients.services import flags_unacknowledged_message
+from treatments.models import Protocol, SessionRecord
 
 # How far from today the day and week views go: a year either way.
 DAYS_SHOWN_EITHER_WAY = 366
@@ -193,3 +195,79 @@ class PageForm(forms.Form):
         if not self.is_valid() or self.cleaned_data["page"] is None:
             return 1
         return self.cleaned_data["page"]
+
+
+class PlanForm(forms.Form):
+    """A plan's protocols, start and note; each step's spacing is read by ``plan_step_rows``."""
+
+    protocols = forms.ModelMultipleChoiceField(
+        label="Protocols",
+        queryset=Protocol.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="One or several, e.g. PRP with medication. Their visits run side by side.",
+    )
+    starts_on = forms.DateField(
+        label="Start",
+        widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+        help_text="Each protocol's first visit is due within its window from this day.",
+    )
+    patient_note = forms.CharField(
+        label="Note for the patient",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+    def __init__(self, *args, protocols, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["protocols"].queryset = protocols
+
+
+MAX_SPACING_DAYS = 730
+
+
+@dataclass
+class PlanStepRow:
+    """One protocol step as the practitioner set it on the plan form."""
+
+    step: object
+    include: bool
+    min_days: int
+    max_days: int
+    error: str = ""
+
+
+def plan_step_rows(protocols, data=None) -> list[PlanStepRow]:
+    """The steps of ``protocols``: as the protocol has them, or as posted in ``data``
+    (``include-<id>``, ``min-<id>``, ``max-<id>``), each with an error where it does not parse."""
+    rows = []
+    for protocol in protocols:
+        for step in protocol.steps.all():
+            # A protocol just ticked has no posted steps yet: it starts as the protocol has it.
+            if data is None or f"min-{step.pk}" not in data:
+                rows.append(PlanStepRow(step, True, step.min_days_after, step.max_days_after))
+                continue
+            low, high = data.get(f"min-{step.pk}", ""), data.get(f"max-{step.pk}", "")
+            row = PlanStepRow(step, data.get(f"include-{step.pk}") == "on", 0, 0)
+            if not (low.isdigit() and high.isdigit()):
+                row.error = "Enter whole numbers of days."
+                row.min_days = step.min_days_after
+                row.max_days = step.max_days_after
+            else:
+                row.min_days, row.max_days = int(low), int(high)
+                if row.max_days > MAX_SPACING_DAYS:
+                    row.error = f"At most {MAX_SPACING_DAYS} days."
+                elif row.max_days < row.min_days:
+                    row.error = "The latest day must be on or after the earliest."
+            rows.append(row)
+    return rows
+
+
+class SessionRecordForm(forms.ModelForm):
+    class Meta:
+        model = SessionRecord
+        fields = ["product", "lot", "volume_or_dose", "sites", "device_settings", "unexpected"]
+        widgets = {
+            "device_settings": forms.Textarea({"rows": 2}),
+            "unexpected": forms.Textarea({"rows": 3}),
+        }

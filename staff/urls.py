@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from staff import auth
-from staff.views import phone, profile, progress, records, reviews, today
+from staff.views import phone, plans, profile, progress, records, reviews, today
 
 app_name = "staff"
 
@@ -31,6 +31,16 @@ urlpatterns = [
     path("reviews/", reviews.ReviewQueueView.as_view(), name="review_queue"),
     path("reviews/<int:pk>/", reviews.ReviewView.as_view(), name="review"),
     path("reviews/<int:pk>/assessment/", reviews.AssessmentView.as_view(), name="assessment"),
+    path("reviews/<int:pk>/plan/", plans.PlanCreateView.as_view(), name="plan_new"),
+    path("plans/", plans.PlansView.as_view(), name="plans"),
+    path("plans/sessions/<int:pk>/", plans.SessionRecordView.as_view(), name="session_record"),
+    path(
+        "plans/sessions/<int:pk>/clear/",
+        plans.RescreenClearView.as_view(),
+        name="rescreen_clear",
+    ),
+    path("plans/<int:pk>/", plans.PlanView.as_view(), name="plan"),
+    path("plans/<int:pk>/<slug:action>/", plans.PlanActionView.as_view(), name="plan_action"),
     path("photos/<int:pk>/", reviews.StaffPhotoView.as_view(), name="photo"),
     path("me/", profile.ProfileView.as_view(), name="profile"),
     path(

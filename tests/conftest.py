@@ -152,6 +152,22 @@ def clinic_setup(db):
 
 
 @pytest.fixture
+def treatments_setup(db):
+    """A clinic ready for plans (``factories.treatment_clinic``) and a completed consultation
+    there, assessed with PRP recommended, with its first practitioner."""
+    from tests.factories import completed_consultation, treatment_clinic
+
+    location, staff, consultation_type = treatment_clinic()
+    consultation = completed_consultation(location, staff[0], consultation_type)
+    return {
+        "location": location,
+        "practitioners": staff,
+        "type": consultation_type,
+        "consultation": consultation,
+    }
+
+
+@pytest.fixture
 def patient(db):
     return PatientFactory()
 

@@ -56,6 +56,10 @@ from patients.photos import clean_photo
 from patients.progress import clinic_photo_store
 from patients.services import intake_update, recommendation_record
 from patients.storage import private_storage
+from treatments.models import ConsentText, Protocol, ProtocolStep, StepPrice
+from treatments.seed import TYPES as TREATMENT_TYPES
+from treatments.seed import seed as seed_protocols
+from treatments.services import StepChoice, plan_accept, plan_propose
 
 # The password every staff user made here signs in with, in the browser tests too.
 STAFF_PASSWORD = "a-long-staff-password-2026"
@@ -638,3 +642,87 @@ class HttpBrowser:
         review = urlsplit(location).path
         assert REVIEW_PATH.match(review), location
         return review
+
+
+def treatment_clinic(practitioners=2):
+    """A London clinic whose practitioners work 09:00–17:00 every day and offer the seeded
+    treatment types, with the seeded protocols priced there (in GBP)."""
+    location = LocationFactory(name="Treatment clinic", time_zone="Europe/London")
+    staff = PractitionerFactory.create_batch(practitioners, locations=[location])
+    for practitioner in staff:
+        weekly_hours(practitioner, location)
+    seed_protocols(
+        ConsultationType=ConsultationType,
+        Practitioner=Practitioner,
+        Location=Location,
+        Protocol=Protocol,
+        ProtocolStep=ProtocolStep,
+        StepPrice=StepPrice,
+        ConsentText=ConsentText,
+    )
+    for consultation_type in ConsultationType.objects.filter(slug__in=list(TREATMENT_TYPES)):
+        consultation_type.practitioners.add(*staff)
+    consultation_type = ConsultationTypeFactory(practitioners=staff)
+    return location, staff, consultation_type
+
+
+def completed_consultation(
+    location, practitioner, consultation_type, recommendations=("prp",), days_ago=2
+):
+    """A consultation ``days_ago`` days ago, marked completed, with an assessment recommending
+    ``recommendations``."""
+    start = next_slot(days=-days_ago)
+    booking = BookingFactory(
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=start,
+        status=Booking.Status.COMPLETED,
+    )
+    assessed(booking, practitioner.user, recommendations)
+    return booking
+
+
+def protocol_steps(*names, spacing=None):
+    """The default steps of the protocols named, as a practitioner would leave them; with
+    ``spacing`` (order -> (min, max)) some spacings changed."""
+    choices = []
+    for protocol in Protocol.objects.filter(name__in=names).order_by("position"):
+        for step in protocol.steps.all():
+            low, high = (spacing or {}).get(step.order, (step.min_days_after, step.max_days_after))
+            choices.append(StepChoice(step, low, high))
+    return choices
+
+
+def proposed_plan(consultation, *names, spacing=None, note="", starts_on=None):
+    """A plan proposed from ``consultation`` through the service (PRP course by default)."""
+    return plan_propose(
+        consultation=consultation,
+        practitioner=consultation.practitioner,
+        steps=protocol_steps(*(names or ("PRP course",)), spacing=spacing),
+        starts_on=starts_on or (timezone.now() + timedelta(days=1)).date(),
+        patient_note=note,
+    )
+
+
+def accepted_plan(consultation, *names, spacing=None):
+    """A plan proposed and accepted: signed with the patient's own name."""
+    plan = proposed_plan(consultation, *names, spacing=spacing)
+    return plan_accept(plan=plan, signed_name=plan.patient.full_name, ip_address="127.0.0.1")
+
+
+def plan_session(plan, order=1, hours_ago=1):
+    """Step ``order`` of ``plan`` booked ``hours_ago`` hours ago (rules bypassed): a session
+    under way or done, to record."""
+    step = plan.steps.get(order=order)
+    booking = BookingFactory(
+        patient=plan.patient,
+        practitioner=plan.practitioner,
+        consultation_type=step.consultation_type,
+        location=plan.location,
+        starts_at=timezone.now().replace(microsecond=0) - timedelta(hours=hours_ago),
+    )
+    step.booking = booking
+    step.status = "booked"
+    step.save()
+    return booking

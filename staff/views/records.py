@@ -14,6 +14,7 @@ from patients.models import Patient
 from staff import selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import PatientSearchForm
+from treatments.models import Plan
 
 
 class PatientSearchView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
@@ -56,10 +57,20 @@ class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         now = timezone.now()
         timeline = [(booking, clinical.get(booking.pk)) for booking in bookings]
         user = self.request.user
+        plans = []
+        if user.has_perm("treatments.view_plan"):
+            plans = list(
+                Plan.objects.filter(
+                    patient=patient,
+                    consultation__in=selectors.visible_bookings(user),
+                ).select_related("practitioner__user")
+            )
+            record_reads(self.request, "treatment plan", [(plan, patient.pk) for plan in plans])
         return super().get_context_data(
             patient=patient,
             timeline=timeline,
             now=now,
+            plans=plans,
             # The diary's own actions, offered here for this patient's upcoming consultations.
             can_book=patient.erased_at is None and user.has_perm("bookings.add_booking"),
             can_change=user.has_perm("bookings.change_booking"),

@@ -28,6 +28,8 @@ from patients.models import (
     VisitMeasures,
 )
 from tests.factories import PatientFactory
+from treatments.models import Plan, StepPrice
+from treatments.seed import TYPES as TREATMENT_TYPES
 
 MODELS = [
     Location,
@@ -56,19 +58,25 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     call_command("load_demo_data")
     first = counts()
     assert first["Location"] == 2 and first["Practitioner"] == 3
-    # Three upcoming consultations and one earlier, assessed visit of the same patient; and
-    # a patient's three visits through a course of PRP, measured and photographed.
-    assert first["ConsultationType"] == 8 and first["Booking"] == 7
+    # Three upcoming consultations and one earlier, assessed visit of the same patient; the
+    # procedure types, and the treatment types the protocols book; a patient's three visits
+    # through a course of PRP, measured and photographed; and the assessed patient's PRP course:
+    # two sessions done, the third booked.
+    assert first["ConsultationType"] == 8 + len(TREATMENT_TYPES)
     assert first["VisitMeasures"] == 3 and first["ClinicPhoto"] == 12
     course = Patient.objects.get(email="marcus.reid@example.com").bookings.order_by("starts_at")
     crown = [b.measures.crown_density for b in course]
     assert crown == sorted(crown) and all(b.clinic_photos.count() == 4 for b in course)
+    plan = Plan.objects.get()
+    assert plan.status == "in_progress" and plan.consents.count() == 1
+    assert list(plan.steps.values_list("status", flat=True))[:3] == ["done", "done", "booked"]
+    assert StepPrice.objects.filter(location__time_zone="Asia/Dubai", currency="AED").exists()
     assert first["HairLossIntake"] == 3 and first["IntakePhoto"] == 6
     assessment = Assessment.objects.get()
     assert assessment.booking.status == Booking.Status.COMPLETED and assessment.signed_off_at
-    upcoming = Booking.objects.filter(patient=assessment.booking.patient).exclude(
-        pk=assessment.booking_id
-    )
+    upcoming = Booking.objects.filter(
+        patient=assessment.booking.patient, consultation_type__slug="initial-consultation"
+    ).exclude(pk=assessment.booking_id)
     assert upcoming.get().intake.photos.count() == 2  # to compare with the earlier ones
     # The screening rules see the demo answers: a blood thinner raises a caution for PRP.
     assert ScreeningFlag.objects.filter(treatment="prp", severity="caution").exists()

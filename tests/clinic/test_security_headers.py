@@ -16,8 +16,12 @@ from tests.factories import (
     bookable_clinic,
     booking_with_intake,
     clinic_photo,
+    completed_consultation,
     details_url,
     next_slot,
+    plan_session,
+    proposed_plan,
+    same_patient,
     sign_in_with_second_factor,
     valid_form,
 )
@@ -60,6 +64,13 @@ def pages(roles, screening_rules):
     draft = started["Location"].split("/")[3]
     token = booking.token
     feed = calendar_feed_renew(practitioner=practitioner, now=timezone.now())
+    # An earlier, assessed consultation of the same patient, with a plan and a session.
+    earlier = same_patient(
+        completed_consultation(location, practitioner, consultation_type), booking
+    )
+    plan = proposed_plan(earlier)
+    session = plan_session(plan)
+    plan_token = earlier.token
     addresses = {
         "home": reverse("home"),
         "treatments": reverse("treatments"),
@@ -81,6 +92,13 @@ def pages(roles, screening_rules):
         "bookings:progress_photo": reverse(
             "bookings:progress_photo", args=[token, clinic_photo_taken.pk]
         ),
+        "treatments:plan": reverse("treatments:plan", args=[plan_token]),
+        "treatments:accept": reverse("treatments:accept", args=[plan_token]),
+        "treatments:decline": reverse("treatments:decline", args=[plan_token]),
+        "treatments:talk": reverse("treatments:talk", args=[plan_token]),
+        "treatments:book_course": reverse("treatments:book_course", args=[plan_token]),
+        "treatments:move": reverse("treatments:move", args=[plan_token, 1]),
+        "treatments:rescreen": reverse("treatments:rescreen", args=[plan_token, 1]),
         "staff:sign_in": reverse("staff:sign_in"),
         "staff:verify": reverse("staff:verify"),
         "staff:enrol": reverse("staff:enrol"),
@@ -111,6 +129,12 @@ def pages(roles, screening_rules):
         "staff:visit_measures": reverse("staff:visit_measures", args=[booking.pk]),
         "staff:visit_photos": reverse("staff:visit_photos", args=[booking.pk]),
         "staff:clinic_photo": reverse("staff:clinic_photo", args=[clinic_photo_taken.pk]),
+        "staff:plans": reverse("staff:plans"),
+        "staff:plan": reverse("staff:plan", args=[plan.pk]),
+        "staff:plan_new": reverse("staff:plan_new", args=[earlier.pk]),
+        "staff:plan_action": reverse("staff:plan_action", args=[plan.pk, "stop"]),
+        "staff:session_record": reverse("staff:session_record", args=[session.pk]),
+        "staff:rescreen_clear": reverse("staff:rescreen_clear", args=[session.pk]),
     }
     chief = UserFactory(username="chief")
     chief.groups.add(roles[role_names.CLINIC_ADMIN])

@@ -15,9 +15,14 @@ from tests.factories import (
     UserFactory,
     booking_with_intake,
     clinic_photo,
+    completed_consultation,
     jpeg_upload,
+    plan_session,
+    proposed_plan,
+    same_patient,
     sign_in_with_second_factor,
 )
+from treatments.models import Plan
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +48,14 @@ STAFF_PAGES = [
     ("staff:patient_erase", "patient", {"reception": 403, "practitioner": 403, "admin": 200}),
     # Export is a POST (a download that is recorded); a GET is refused by method.
     ("staff:patient_export", "patient", {"reception": 403, "practitioner": 403, "admin": 405}),
+    ("staff:plan_new", True, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:plans", False, {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:plan", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:session_record", "session", {"reception": 403, "practitioner": 200, "admin": 200}),
+    # Clearing a health check is a POST only.
+    ("staff:rescreen_clear", "session", {"reception": 403, "practitioner": 405, "admin": 405}),
+    # Stopping or completing a plan is a POST only.
+    ("staff:plan_action", "plan-stop", {"reception": 403, "practitioner": 405, "admin": 405}),
     ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     (
         "admin:bookings_consultationtype_changelist",
@@ -70,6 +83,21 @@ STAFF_PAGES = [
         {"reception": 403, "practitioner": 403, "admin": 200},
     ),
     (
+        "admin:treatments_protocol_changelist",
+        False,
+        {"reception": 403, "practitioner": 200, "admin": 200},
+    ),
+    (
+        "admin:treatments_protocol_add",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
+        "admin:treatments_historicalplan_changelist",
+        False,
+        {"reception": 403, "practitioner": 403, "admin": 200},
+    ),
+    (
         "admin:otp_static_staticdevice_changelist",
         False,
         {"reception": 403, "practitioner": 403, "admin": 200},
@@ -90,6 +118,10 @@ def world(roles, screening_rules):
     practitioner.user.groups.add(roles[role_names.PRACTITIONER])
     booking = booking_with_intake(location, consultation_type, practitioner, 2)
     clinic_photo(booking, "front")
+    # An earlier, completed and assessed consultation of the same patient, with a plan.
+    earlier = completed_consultation(location, practitioner, consultation_type)
+    same_patient(earlier, booking)
+    plan_session(proposed_plan(earlier))
     reception = UserFactory(username="rosa")
     reception.groups.add(roles[role_names.RECEPTION])
     admin = UserFactory(username="chief")
@@ -112,6 +144,12 @@ def url_for(name, needs, booking):
         return reverse(name, args=[booking.patient_id])
     if needs == "clinic photo":
         return reverse(name, args=[ClinicPhoto.objects.get(booking=booking).pk])
+    if needs == "plan":
+        return reverse(name, args=[Plan.objects.get().pk])
+    if needs == "session":
+        return reverse(name, args=[Plan.objects.get().steps.get(order=1).booking_id])
+    if needs == "plan-stop":
+        return reverse(name, args=[Plan.objects.get().pk, "stop"])
     return reverse(name, args=[booking.pk]) if needs else reverse(name)
 
 
@@ -185,6 +223,16 @@ STAFF_CHANGES = [
         {"reception": 403, "practitioner": 302, "admin": 302},
     ),
     ("staff:visit_photos", True, "photo", {"reception": 403, "practitioner": 302, "admin": 302}),
+    ("staff:plan_new", True, {}, {"reception": 403, "practitioner": 400, "admin": 400}),
+    ("staff:session_record", "session", {}, {"reception": 403, "practitioner": 400, "admin": 400}),
+    # The session has no health check to clear: let in, then not found.
+    ("staff:rescreen_clear", "session", {}, {"reception": 403, "practitioner": 404, "admin": 404}),
+    (
+        "staff:plan_action",
+        "plan-stop",
+        {"reason": "Moved abroad."},
+        {"reception": 403, "practitioner": 302, "admin": 302},
+    ),
 ]
 ASSESSMENT_FORM = {
     "pattern": "male_pattern",
@@ -222,6 +270,7 @@ def what_changed(booking):
     return (
         CalendarFeed.objects.count(),
         booking.checked_in_at,
+        list(Plan.objects.values_list("status", flat=True)),
         Assessment.objects.filter(booking=booking).exists(),
         Patient.objects.filter(pk=booking.patient_id, erased_at__isnull=True).exists(),
         VisitMeasures.objects.filter(booking=booking).exists(),

@@ -30,8 +30,12 @@ from bookings.models import (
 from bookings.services import BookingError, booking_create
 from clinic import roles
 from devtools.demo_history import add_demo_history
+from devtools.demo_plans import add_demo_plan
 from devtools.demo_progress import add_demo_progress
 from patients.models import Patient
+from treatments.models import ConsentText, Protocol, ProtocolStep, StepPrice
+from treatments.seed import TYPES as TREATMENT_TYPES
+from treatments.seed import seed
 
 DEMO_PASSWORD = "clinic-demo-2026"  # noqa: S105 - demo only; the command refuses DEBUG off
 
@@ -295,11 +299,13 @@ class Command(BaseCommand):
             for spec in PROCEDURE_TYPES:
                 self._consultation_type({**PROCEDURE_DEFAULTS, **spec}, practitioners, resources)
             self._time_off(practitioners["dr.whitfield"])
+            self._protocols(practitioners)
         self._demo_bookings()
         # A patient through a course of PRP: three visits measured and photographed.
         add_demo_progress(
             location=locations[LOCATIONS[0]["name"]], practitioner=practitioners["dr.okafor"]
         )
+        add_demo_plan(self.stderr)
         self._print_logins()
 
     def _location(self, spec):
@@ -377,6 +383,21 @@ class Command(BaseCommand):
                 for day, start, end in spec["hours"]
             )
         return resource
+
+    def _protocols(self, practitioners):
+        """The treatment protocols with prices at the demo locations (the migration seeded
+        them before any location existed), offered by every demo practitioner."""
+        seed(
+            ConsultationType=ConsultationType,
+            Practitioner=Practitioner,
+            Location=Location,
+            Protocol=Protocol,
+            ProtocolStep=ProtocolStep,
+            StepPrice=StepPrice,
+            ConsentText=ConsentText,
+        )
+        for consultation_type in ConsultationType.objects.filter(slug__in=list(TREATMENT_TYPES)):
+            add_missing(consultation_type.practitioners, list(practitioners.values()))
 
     def _time_off(self, practitioner):
         if practitioner.time_off.exists():

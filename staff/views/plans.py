@@ -1,0 +1,291 @@
+"""Treatment plans: made from a completed, assessed consultation, followed on their own page and
+on the Plans page (every plan by status, its next step, what is overdue).
+
+Plans are clinical data: every page here records what it shows through ``clinic.audit``, and
+every change goes through ``treatments.services``, whose models keep their history.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from bookings.models import Booking
+from clinic.audit import record_read, record_reads
+from patients.models import Assessment
+from staff import selectors as staff_selectors
+from staff.auth import StaffRequiredMixin
+from staff.forms import PlanForm, SessionRecordForm, plan_step_rows
+from treatments import selectors, windows
+from treatments.models import Plan, PlanStep, Protocol, SessionRecord
+from treatments.rescreens import rescreen_clear
+from treatments.services import (
+    PlanError,
+    StepChoice,
+    plan_propose,
+    plan_transition,
+    session_record_save,
+)
+
+
+class PlanAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
+    permission_required = "treatments.view_plan"
+    raise_exception = True
+
+
+def visible_plans(user):
+    """Plans of the consultations this user reviews: their own, or all for clinic admins."""
+    return Plan.objects.filter(consultation__in=staff_selectors.visible_bookings(user))
+
+
+def _preview(rows, starts_on, location, protocols):
+    """Each included step with its window from ``starts_on`` and its price, and the total."""
+    chosen = [row for row in rows if row.include]
+    rules = [
+        windows.StepRule(n, row.step.protocol_id, row.min_days, row.max_days)
+        for n, row in enumerate(chosen, 1)
+    ]
+    found = windows.windows(starts_on, rules, {}) if starts_on else {}
+    prices = selectors.step_prices(protocols, location)
+    lines = []
+    for n, row in enumerate(chosen, 1):
+        price = prices.get(row.step.pk)
+        row.price = price.amount if price else None
+        row.currency = price.currency if price else ""
+        row.name = row.step.name
+        row.window = found.get(n)
+        lines.append(row)
+    return selectors.quote(lines)
+
+
+class PlanCreateView(PlanAccessMixin, View):
+    """Choose protocols, adjust each step's spacing and the start, see the windows and the quote,
+    write a note for the patient, and propose the plan."""
+
+    permission_required = ("patients.view_hairlossintake", "treatments.add_plan")
+    template_name = "staff/plan_new.html"
+
+    def setup_page(self, request, pk):
+        try:
+            self.consultation = (
+                staff_selectors.visible_bookings(request.user)
+                .select_related("patient", "practitioner__user", "location", "consultation_type")
+                .get(pk=pk)
+            )
+        except Booking.DoesNotExist:
+            raise Http404("No consultation that you review.") from None
+        self.assessment = Assessment.objects.filter(booking=self.consultation).first()
+        if self.assessment:
+            record_read(request, "assessment", self.assessment, self.consultation.patient_id)
+        self.protocols = list(selectors.active_protocols())
+
+    def render_page(self, request, form, rows, status=200):
+        consultation = self.consultation
+        ready = consultation.status == Booking.Status.COMPLETED and self.assessment is not None
+        chosen = [p for p in self.protocols if p.pk in self.chosen_ids(form)]
+        starts_on = (
+            form.cleaned_data.get("starts_on") if form.is_bound else form.initial.get("starts_on")
+        )
+        quote = _preview(rows, starts_on, consultation.location, chosen)
+        context = {
+            "booking": consultation,
+            "assessment": self.assessment,
+            "ready": ready,
+            "form": form,
+            "rows": rows,
+            "quote": quote,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def chosen_ids(self, form):
+        if form.is_bound:
+            return {p.pk for p in form.cleaned_data.get("protocols", [])}
+        return {p.pk for p in form.initial["protocols"]}
+
+    def get(self, request, pk):
+        self.setup_page(request, pk)
+        recommended = set(self.assessment.recommendations) if self.assessment else set()
+        chosen = [p for p in self.protocols if p.treatment in recommended]
+        today = timezone.now().astimezone(self.consultation.location.zone).date()
+        form = PlanForm(
+            initial={"protocols": chosen, "starts_on": today + timedelta(days=1)},
+            protocols=Protocol.objects.filter(is_active=True),
+        )
+        return self.render_page(request, form, plan_step_rows(chosen))
+
+    def post(self, request, pk):
+        self.setup_page(request, pk)
+        form = PlanForm(
+            request.POST,
+            protocols=Protocol.objects.filter(is_active=True),
+        )
+        valid = form.is_valid()
+        ids = self.chosen_ids(form)
+        chosen = [p for p in self.protocols if p.pk in ids]
+        rows = plan_step_rows(chosen, request.POST)
+        if not valid or request.POST.get("action") != "propose":
+            return self.render_page(request, form, rows, status=400 if not valid else 200)
+        if any(row.error for row in rows):
+            form.add_error(None, "Check the spacing of the steps marked below.")
+            return self.render_page(request, form, rows, status=400)
+        try:
+            plan = plan_propose(
+                consultation=self.consultation,
+                practitioner=self.consultation.practitioner,
+                steps=[StepChoice(r.step, r.min_days, r.max_days) for r in rows if r.include],
+                starts_on=form.cleaned_data["starts_on"],
+                patient_note=form.cleaned_data["patient_note"],
+            )
+        except PlanError as error:
+            form.add_error(None, error.message)
+            return self.render_page(request, form, rows, status=400)
+        messages.success(request, "Plan proposed. The patient has been e-mailed a link to it.")
+        return redirect("staff:plan", pk=plan.pk)
+
+
+class PlanView(PlanAccessMixin, TemplateView):
+    """One plan: its steps with their windows and bookings, the consent, the history."""
+
+    template_name = "staff/plan.html"
+
+    def get_context_data(self, **kwargs):
+        try:
+            plan = selectors.plan_with_steps(visible_plans(self.request.user)).get(
+                pk=self.kwargs["pk"]
+            )
+        except Plan.DoesNotExist:
+            raise Http404("No plan that you follow.") from None
+        record_read(self.request, "treatment plan", plan, plan.patient_id)
+        checks = [
+            step.booking.rescreen
+            for step in plan.steps.all()
+            if step.booking and getattr(step.booking, "rescreen", None)
+        ]
+        record_reads(self.request, "health check", [(c, plan.patient_id) for c in checks])
+        now = timezone.now()
+        today = now.astimezone(plan.location.zone).date()
+        history = list(plan.history.select_related("history_user").order_by("-history_date")[:20])
+        return super().get_context_data(
+            plan=plan,
+            steps=selectors.step_views(plan, today),
+            quote=selectors.quote(plan.steps.all()),
+            history=history,
+            now=now,
+            **kwargs,
+        )
+
+
+class PlanActionView(PlanAccessMixin, View):
+    """Stop a plan (with a reason) or mark it completed."""
+
+    permission_required = ("treatments.view_plan", "treatments.change_plan")
+    http_method_names = ["post"]
+    ACTIONS = {"stop": Plan.Status.STOPPED, "complete": Plan.Status.COMPLETED}
+
+    def post(self, request, pk, action):
+        if action not in self.ACTIONS:
+            raise Http404("No such action.")
+        try:
+            plan = visible_plans(request.user).get(pk=pk)
+        except Plan.DoesNotExist:
+            raise Http404("No plan that you follow.") from None
+        try:
+            plan_transition(
+                plan=plan, to=self.ACTIONS[action], reason=request.POST.get("reason", "")
+            )
+        except PlanError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Plan {self.ACTIONS[action].label.lower()}.")
+        return redirect("staff:plan", pk=pk)
+
+
+class PlansView(PlanAccessMixin, TemplateView):
+    """Every plan by status, with its next step and what is overdue."""
+
+    template_name = "staff/plans.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.now().date()
+        groups = selectors.plans_by_status(plans=visible_plans(self.request.user), today=today)
+        record_reads(
+            self.request,
+            "treatment plan",
+            [(row.plan, row.plan.patient_id) for _, rows in groups for row in rows],
+        )
+        return super().get_context_data(groups=groups, **kwargs)
+
+
+class SessionRecordView(PlanAccessMixin, View):
+    """Record what was done at one procedure of a plan (or correct it): audited like every
+    clinical record, read and written."""
+
+    permission_required = ("treatments.view_plan", "treatments.add_sessionrecord")
+    template_name = "staff/session_record.html"
+
+    def setup_page(self, request, pk):
+        try:
+            self.booking = (
+                staff_selectors.visible_bookings(request.user)
+                .select_related("patient", "practitioner__user", "location", "consultation_type")
+                .get(pk=pk, plan_step__isnull=False)
+            )
+        except Booking.DoesNotExist:
+            raise Http404("No session of a plan that you follow.") from None
+        self.step = PlanStep.objects.select_related("plan").get(booking=self.booking)
+        self.record = SessionRecord.objects.filter(booking=self.booking).first()
+        if self.record:
+            record_read(request, "session record", self.record, self.booking.patient_id)
+
+    def render_page(self, request, form, status=200):
+        context = {"booking": self.booking, "step": self.step, "record": self.record, "form": form}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        self.setup_page(request, pk)
+        return self.render_page(request, SessionRecordForm(instance=self.record))
+
+    def post(self, request, pk):
+        self.setup_page(request, pk)
+        form = SessionRecordForm(request.POST)
+        if form.is_valid():
+            try:
+                session_record_save(
+                    booking=self.booking, author=request.user, values=form.cleaned_data
+                )
+            except PlanError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Session recorded.")
+                return redirect("staff:plan", pk=self.step.plan_id)
+        return self.render_page(request, form, status=400)
+
+
+class RescreenClearView(PlanAccessMixin, View):
+    """The practitioner has read a health check with a "yes": the session goes ahead."""
+
+    permission_required = ("treatments.view_plan", "treatments.change_plan")
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        try:
+            booking = staff_selectors.visible_bookings(request.user).get(
+                pk=pk, rescreen__isnull=False, plan_step__isnull=False
+            )
+        except Booking.DoesNotExist:
+            raise Http404("No health check of a session that you follow.") from None
+        step = PlanStep.objects.get(booking=booking)
+        try:
+            rescreen_clear(rescreen=booking.rescreen, user=request.user, now=timezone.now())
+        except PlanError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"{step.name}: health check reviewed, the session goes ahead."
+            )
+        return redirect("staff:plan", pk=step.plan_id)

@@ -1,0 +1,195 @@
+"""Staff plan pages: making a plan from a completed, assessed consultation; a plan's page; the
+Plans page with next steps and what is overdue. Reads audited, hostile text escaped, query
+counts fixed."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from clinic.models import ClinicalRead
+from clinic.roles import PRACTITIONER
+from tests.factories import completed_consultation, proposed_plan, sign_in_with_second_factor
+from treatments.models import Plan, PlanStep, Protocol
+
+pytestmark = pytest.mark.django_db
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+@pytest.fixture
+def practitioner(client, roles, treatments_setup):
+    """The test client, signed in as the practitioner of the completed consultation."""
+    user = treatments_setup["practitioners"][0].user
+    user.groups.add(roles[PRACTITIONER])
+    return sign_in_with_second_factor(client, user)
+
+
+def new_plan_url(setup):
+    return reverse("staff:plan_new", args=[setup["consultation"].pk])
+
+
+def test_the_new_plan_page_starts_from_the_recommendation_with_windows_and_a_quote(
+    practitioner, treatments_setup
+):
+    response = practitioner.get(new_plan_url(treatments_setup))
+    page = response.content.decode()
+    assert response.status_code == 200
+    prp = Protocol.objects.get(name="PRP course")
+    assert f'value="{prp.pk}" ' in page and "checked" in page
+    assert "PRP session 3" in page and "Check-in at 3 months" not in page
+    assert "Quote at Treatment clinic: 1800.00 GBP" in page
+    assert ClinicalRead.objects.filter(what="assessment").count() == 1
+
+
+def plan_form(setup, *protocol_names, action="propose", note="", **changes):
+    protocols = Protocol.objects.filter(name__in=protocol_names)
+    form = {
+        "protocols": [p.pk for p in protocols],
+        "starts_on": (setup["consultation"].starts_at + timedelta(days=7)).date().isoformat(),
+        "patient_note": note,
+        "action": action,
+    }
+    for protocol in protocols:
+        for step in protocol.steps.all():
+            form[f"include-{step.pk}"] = "on"
+            form[f"min-{step.pk}"] = str(step.min_days_after)
+            form[f"max-{step.pk}"] = str(step.max_days_after)
+    form.update(changes)
+    return form
+
+
+def test_a_practitioner_proposes_prp_with_medication_leaving_out_the_top_up(
+    practitioner, treatments_setup
+):
+    top_up = Protocol.objects.get(name="PRP course").steps.get(name="PRP top-up")
+    form = plan_form(
+        treatments_setup, "PRP course", "Medication with check-ins", note=f"See you {HOSTILE}"
+    )
+    del form[f"include-{top_up.pk}"]
+    response = practitioner.post(new_plan_url(treatments_setup), form)
+    plan = Plan.objects.get()
+    assert response.status_code == 302 and response.url == reverse("staff:plan", args=[plan.pk])
+    assert plan.status == "proposed" and plan.patient_note == f"See you {HOSTILE}"
+    names = list(plan.steps.values_list("name", flat=True))
+    assert "PRP top-up" not in names and "Check-in at 6 months" in names
+    page = practitioner.get(response.url).content.decode()
+    assert HOSTILE not in page and "&lt;img" in page
+    assert "Total: 1350.00 GBP" in page
+    assert ClinicalRead.objects.filter(what="treatment plan", object_id=str(plan.pk)).exists()
+
+
+def test_a_spacing_that_does_not_parse_is_refused_with_the_typing_kept(
+    practitioner, treatments_setup
+):
+    second = Protocol.objects.get(name="PRP course").steps.get(order=2)
+    form = plan_form(
+        treatments_setup,
+        "PRP course",
+        note="Keep this note",
+        **{f"min-{second.pk}": "40", f"max-{second.pk}": "20"},
+    )
+    response = practitioner.post(new_plan_url(treatments_setup), form)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The latest day must be on or after the earliest." in page
+    assert "Keep this note" in page and 'value="40"' in page
+    assert not Plan.objects.exists()
+
+
+def test_update_adds_a_newly_ticked_protocol_s_steps_without_proposing(
+    practitioner, treatments_setup
+):
+    form = plan_form(treatments_setup, "PRP course", action="update")
+    exosomes = Protocol.objects.get(name="Exosome course")
+    form["protocols"].append(exosomes.pk)
+    response = practitioner.post(new_plan_url(treatments_setup), form)
+    assert response.status_code == 200
+    page = response.content.decode()
+    second = exosomes.steps.get(order=2)
+    assert f'name="include-{second.pk}" id="include-{second.pk}" checked' in page
+    assert f'name="min-{second.pk}" value="28"' in page
+    assert "Enter whole numbers" not in page
+    assert "Quote at Treatment clinic: 3600.00 GBP" in page
+    assert not Plan.objects.exists()
+
+
+def test_a_consultation_not_completed_gets_no_plan_form(practitioner, treatments_setup):
+    consultation = treatments_setup["consultation"]
+    type(consultation).objects.filter(pk=consultation.pk).update(status="confirmed")
+    page = practitioner.get(new_plan_url(treatments_setup)).content.decode()
+    assert "once the consultation is marked completed" in page
+    assert "Propose the plan" not in page
+
+
+def test_another_practitioner_cannot_open_the_plan(client, roles, treatments_setup):
+    plan = proposed_plan(treatments_setup["consultation"])
+    other = treatments_setup["practitioners"][1].user
+    other.groups.add(roles[PRACTITIONER])
+    sign_in_with_second_factor(client, other)
+    assert client.get(reverse("staff:plan", args=[plan.pk])).status_code == 404
+    assert client.get(new_plan_url(treatments_setup)).status_code == 404
+
+
+def test_stopping_a_plan_needs_a_reason(practitioner, treatments_setup):
+    plan = proposed_plan(treatments_setup["consultation"])
+    url = reverse("staff:plan_action", args=[plan.pk, "stop"])
+    page = practitioner.post(url, {"reason": ""}, follow=True).content.decode()
+    assert "Give a reason" in page
+    practitioner.post(url, {"reason": f"Moved {HOSTILE}"})
+    plan.refresh_from_db()
+    assert plan.status == "stopped" and plan.reason == f"Moved {HOSTILE}"
+    page = practitioner.get(reverse("staff:plan", args=[plan.pk])).content.decode()
+    assert HOSTILE not in page and "Moved &lt;img" in page
+
+
+def overdue(plan):
+    """Move a plan back in time so that its first step's window closed unbooked."""
+    shift = timedelta(days=60)
+    Plan.objects.filter(pk=plan.pk).update(starts_on=plan.starts_on - shift)
+    for step in plan.steps.all():
+        PlanStep.objects.filter(pk=step.pk).update(
+            earliest=step.earliest - shift, latest=step.latest - shift
+        )
+
+
+def test_the_plans_page_groups_by_status_with_the_next_step_and_what_is_overdue(
+    practitioner, treatments_setup
+):
+    plan = proposed_plan(treatments_setup["consultation"])
+    overdue(plan)
+    page = practitioner.get(reverse("staff:plans")).content.decode()
+    assert "Proposed" in page and plan.patient.full_name in page
+    assert "Next: PRP session 1" in page
+    assert "Overdue" in page and "PRP session 1 (by" in page
+    assert ClinicalRead.objects.filter(what="treatment plan").count() == 1
+
+
+def more_plans(setup, count):
+    for n in range(count):
+        consultation = completed_consultation(
+            setup["location"], setup["practitioners"][0], setup["type"], days_ago=3 + n
+        )
+        proposed_plan(consultation)
+
+
+@pytest.mark.parametrize("extra", [0, 3])
+def test_the_plans_page_costs_the_same_queries_however_many_plans(
+    practitioner, treatments_setup, django_assert_num_queries, extra
+):
+    proposed_plan(treatments_setup["consultation"])
+    more_plans(treatments_setup, extra)
+    practitioner.get(reverse("staff:plans"))
+    with django_assert_num_queries(14):
+        assert practitioner.get(reverse("staff:plans")).status_code == 200
+
+
+@pytest.mark.parametrize("protocols", [("PRP course",), ("PRP course", "Exosome course")])
+def test_the_plan_and_new_plan_pages_cost_fixed_queries(
+    practitioner, treatments_setup, django_assert_num_queries, protocols
+):
+    plan = proposed_plan(treatments_setup["consultation"], *protocols)
+    practitioner.get(reverse("staff:plans"))
+    with django_assert_num_queries(15):
+        assert practitioner.get(reverse("staff:plan", args=[plan.pk])).status_code == 200
+    with django_assert_num_queries(18):
+        assert practitioner.get(new_plan_url(treatments_setup)).status_code == 200

@@ -1,0 +1,93 @@
+"""Moving a session of a booked course: its own window is kept, later sessions that would leave
+theirs are shifted once the patient agrees, and a move that breaks a window is refused with the
+nearest times that keep it."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from bookings.drafts import format_start
+from tests.factories import accepted_plan
+from treatments import selectors
+from treatments.services import PlanError, course_book, session_move
+from treatments.windows import broken
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(treatments_setup):
+    """An accepted PRP course with every session booked at the first free time."""
+    plan = accepted_plan(treatments_setup["consultation"])
+    proposal = selectors.course_proposal(plan)
+    course_book(plan=plan, choices={s.order: (o.start, who) for s, o, who in proposal.choices})
+    plan.refresh_from_db()
+    return plan
+
+
+def session(plan, order):
+    return plan.steps.select_related("booking").get(order=order)
+
+
+def windows_kept(plan):
+    steps = list(plan.steps.select_related("booking"))
+    days = selectors.booked_days(steps, plan.location.zone)
+    return broken(plan.starts_on, selectors.rules_of(steps), days) == []
+
+
+def test_moving_session_2_later_shifts_session_3_only_once_agreed(course):
+    second, third = session(course, 2), session(course, 3)
+    # Session 3 sits 21 days after session 2: two weeks later pushes it out of its window.
+    target = second.booking.starts_at + timedelta(days=14)
+    with pytest.raises(PlanError, match="there moves PRP session 3, Review") as asked:
+        session_move(plan=course, step_order=2, starts_at=target)
+    # Every later visit keeps its spacing from the one before, so each moves along.
+    shift = asked.value.shifts[0]
+    assert [s.step.order for s in asked.value.shifts] == [3, 4, 5, 6]
+    assert session(course, 2).booking.starts_at == second.booking.starts_at  # nothing moved yet
+    shifts = session_move(plan=course, step_order=2, starts_at=target, shift_following=True)
+    assert [s.step.order for s in shifts] == [3, 4, 5, 6]
+    assert session(course, 2).booking.starts_at == target
+    assert session(course, 3).booking.starts_at == shift.starts_at != third.booking.starts_at
+    assert windows_kept(course)
+
+
+def test_a_move_that_breaks_its_own_window_is_refused_with_the_nearest_times_inside(course):
+    second = session(course, 2)
+    too_soon = session(course, 1).booking.starts_at + timedelta(days=7)
+    with pytest.raises(PlanError) as refused:
+        session_move(plan=course, step_order=2, starts_at=too_soon)
+    assert "PRP session 2 must stay between" in refused.value.message
+    assert "The nearest free times inside it:" in refused.value.message
+    assert session(course, 2).booking.starts_at == second.booking.starts_at
+
+
+def test_the_patient_moves_a_session_through_the_link(client, course):
+    token = course.consultation.token
+    second = session(course, 2)
+    page = client.get(reverse("treatments:move", args=[token, 2])).content.decode()
+    assert "must stay between" in page or "To keep the right time" in page
+    target = second.booking.starts_at + timedelta(days=14)
+    confirm = client.get(
+        reverse("treatments:move", args=[token, 2]), {"start": format_start(target)}
+    ).content.decode()
+    assert "PRP session 3: from" in confirm and "Move 5 visits" in confirm
+    response = client.post(
+        reverse("treatments:move", args=[token, 2]),
+        {"start": format_start(target), "shift": "yes"},
+    )
+    assert response.status_code == 302
+    assert session(course, 2).booking.starts_at == target
+    assert windows_kept(course)
+
+
+def test_the_move_page_offers_only_times_inside_the_window(client, course):
+    token = course.consultation.token
+    view = {
+        v.step.order: v.window
+        for v in selectors.step_views(course, course.starts_on)  # today's date is irrelevant
+    }[2]
+    response = client.get(reverse("treatments:move", args=[token, 2]), {"day": "2000-01-01"})
+    days = response.context["week"]
+    assert days and all(view.holds(day) for day, _ in days)

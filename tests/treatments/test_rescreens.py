@@ -1,0 +1,138 @@
+"""The health check before a procedure: open in the days before it, a "yes" holds the session
+for review, the practitioner clears it; hostile details shown escaped."""
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from bookings.privacy import patient_erase, patient_export
+from clinic.models import ClinicalRead
+from clinic.roles import PRACTITIONER
+from tests.factories import (
+    accepted_plan,
+    plan_session,
+    proposed_plan,
+    sign_in_with_second_factor,
+)
+from treatments import selectors
+from treatments.models import RESCREEN_QUESTIONS, Rescreen
+from treatments.rescreens import rescreen_clear, rescreen_submit
+from treatments.services import PlanError, course_book
+from treatments.tasks import send_rescreen_request
+
+pytestmark = pytest.mark.django_db
+ALL_NO = {key: "no" for key, _ in RESCREEN_QUESTIONS}
+HOSTILE = "<script>alert(1)</script>"
+
+
+def session_in(plan, hours):
+    """Session 1 of ``plan`` booked ``hours`` from now."""
+    plan_session(plan, order=1, hours_ago=-hours)
+    return plan.steps.select_related("booking").get(order=1)
+
+
+def test_the_check_opens_three_days_before_and_a_yes_needs_review_until_cleared(
+    treatments_setup,
+):
+    plan = proposed_plan(treatments_setup["consultation"])
+    step = session_in(plan, hours=24 * 5)
+    now = timezone.now()
+    with pytest.raises(PlanError, match="opens three days before"):
+        rescreen_submit(step=step, answers=ALL_NO, details="", now=now)
+    soon = now + timedelta(days=3)
+    check = rescreen_submit(step=step, answers=ALL_NO, details="", now=soon)
+    assert not check.needs_review
+    check = rescreen_submit(
+        step=step, answers={**ALL_NO, "blood_thinners": "yes"}, details="Aspirin", now=soon
+    )
+    assert check.needs_review and len(check.flags) == 1
+    cleared = rescreen_clear(rescreen=check, user=plan.practitioner.user, now=soon)
+    assert not cleared.needs_review
+    # A new answer is a new review.
+    again = rescreen_submit(step=step, answers={**ALL_NO, "illness": "yes"}, details="", now=soon)
+    assert again.needs_review
+    # Created with its first answers, then three changes: each one in the history.
+    assert Rescreen.objects.count() == 1 and again.history.count() == 5
+    with pytest.raises(PlanError, match="answer every question"):
+        rescreen_submit(step=step, answers={"illness": "yes"}, details="", now=soon)
+
+
+def test_the_patient_answers_through_the_plan_link_with_the_typing_kept(client, treatments_setup):
+    plan = proposed_plan(treatments_setup["consultation"])
+    session_in(plan, hours=30)
+    url = reverse("treatments:rescreen", args=[plan.consultation.token, 1])
+    assert (
+        "Answer the health check"
+        in client.get(reverse("treatments:plan", args=[plan.consultation.token])).content.decode()
+    )
+    missing = client.post(url, {"details": "Started ibuprofen"})
+    assert missing.status_code == 400 and "Started ibuprofen" in missing.content.decode()
+    done = client.post(url, {**ALL_NO, "blood_thinners": "yes", "details": HOSTILE})
+    assert done.status_code == 302
+    assert Rescreen.objects.get().needs_review
+    # Another visit of the plan, not yet booked, has no check to answer.
+    other = reverse("treatments:rescreen", args=[plan.consultation.token, 2])
+    assert client.get(other).status_code == 404
+
+
+def test_the_practitioner_sees_the_flag_escaped_and_clears_it(client, roles, treatments_setup):
+    plan = proposed_plan(treatments_setup["consultation"])
+    step = session_in(plan, hours=30)
+    rescreen_submit(
+        step=step, answers={**ALL_NO, "infection": "yes"}, details=HOSTILE, now=timezone.now()
+    )
+    user = plan.practitioner.user
+    user.groups.add(roles[PRACTITIONER])
+    sign_in_with_second_factor(client, user)
+    page = client.get(reverse("staff:plan", args=[plan.pk])).content.decode()
+    assert "Needs review" in page and HOSTILE not in page and "&lt;script&gt;" in page
+    assert ClinicalRead.objects.filter(what="health check").count() == 1
+    plans = client.get(reverse("staff:plans")).content.decode()
+    assert "Needs review</span> health check before PRP session 1" in plans
+    response = client.post(reverse("staff:rescreen_clear", args=[step.booking_id]))
+    assert response.status_code == 302
+    assert not Rescreen.objects.get().needs_review
+    assert (
+        "Health check reviewed"
+        in client.get(reverse("staff:plan", args=[plan.pk])).content.decode()
+    )
+
+
+def test_the_check_is_exported_then_gone_with_the_erasure(treatments_setup):
+    plan = proposed_plan(treatments_setup["consultation"])
+    step = session_in(plan, hours=30)
+    rescreen_submit(step=step, answers=ALL_NO, details="Fine", now=timezone.now())
+    _, content = patient_export(patient=plan.patient)
+    document = json.loads(zipfile.ZipFile(io.BytesIO(content)).read("patient.json"))
+    assert document["treatment_plans"][0]["steps"][0]["health_check"]["details"] == "Fine"
+    patient_erase(patient=plan.patient)
+    assert not Rescreen.objects.exists() and not Rescreen.history.exists()
+
+
+def test_booking_a_course_asks_for_the_check_two_days_before_each_procedure(
+    treatments_setup, django_capture_on_commit_callbacks
+):
+    plan = accepted_plan(treatments_setup["consultation"])
+    proposal = selectors.course_proposal(plan)
+    choices = {s.order: (o.start, who) for s, o, who in proposal.choices}
+    with django_capture_on_commit_callbacks(execute=True):
+        made = course_book(plan=plan, choices=choices)
+    queued = DBTaskResult.objects.filter(task_path__endswith="send_rescreen_request")
+    assert queued.count() == 4  # three sessions and the top-up; reviews need no check
+    first = made[0]
+    # Session 2, weeks away, is asked about two days before; session 1, within two days, at once.
+    assert made[1].starts_at - timedelta(days=2) in {row.run_after for row in queued}
+    mail.outbox.clear()
+    assert send_rescreen_request.call(first.pk, first.starts_at.isoformat()) == "sent"
+    (message,) = mail.outbox
+    assert "PRP" not in message.subject + message.body
+    assert f"/my-plan/{plan.consultation.token}/" in message.body
+    moved = (first.starts_at - timedelta(days=1)).isoformat()
+    assert send_rescreen_request.call(first.pk, moved) == "skipped: moved since"

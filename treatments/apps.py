@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TreatmentsConfig(AppConfig):
+    name = "treatments"
+    verbose_name = "Treatment plans"
+
+    def ready(self):
+        # Plans join the patient's export and erasure (bookings.privacy's signals).
+        from treatments import privacy  # noqa: F401

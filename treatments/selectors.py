@@ -1,0 +1,277 @@
+"""Reads for plans: protocols on offer, a plan with its windows and quote, the course a patient
+could book now, and every plan by status for the staff Plans page.
+
+Nothing here records a read: the staff views record what they show, through ``clinic.audit``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from bookings import selectors as booking_selectors
+from bookings.models import Booking
+from treatments import windows
+from treatments.models import Plan, PlanStep, Protocol, StepPrice
+
+
+def active_protocols():
+    """Protocols on offer, with their steps and each step's consultation type."""
+    return Protocol.objects.filter(is_active=True).prefetch_related(
+        "steps__consultation_type", "steps__prices"
+    )
+
+
+def step_prices(protocols, location) -> dict[int, StepPrice]:
+    """Each protocol step's price at ``location``, by step id, in one query."""
+    return {
+        price.step_id: price
+        for price in StepPrice.objects.filter(step__protocol__in=protocols, location=location)
+    }
+
+
+@dataclass
+class Quote:
+    """The total of a plan's priced steps, per currency (one, normally), and what has no price."""
+
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    unpriced: list[str] = field(default_factory=list)
+
+    @property
+    def lines(self):
+        return sorted(self.totals.items())
+
+
+def quote(steps) -> Quote:
+    """Add up steps that carry ``price`` and ``currency`` (plan steps, or previews of them)."""
+    result = Quote()
+    for step in steps:
+        if step.price is None:
+            result.unpriced.append(step.name)
+        else:
+            result.totals[step.currency] = result.totals.get(step.currency, 0) + step.price
+    return result
+
+
+def is_held(step: PlanStep) -> bool:
+    """Tell whether a step's booking still holds its time (a cancelled one does not)."""
+    return step.booking is not None and step.booking.status != Booking.Status.CANCELLED
+
+
+def step_day(step: PlanStep, zone) -> date | None:
+    if is_held(step):
+        return step.booking.starts_at.astimezone(zone).date()
+    return None
+
+
+def rules_of(steps) -> list[windows.StepRule]:
+    return [
+        windows.StepRule(step.order, step.protocol_id, step.min_days_after, step.max_days_after)
+        for step in steps
+    ]
+
+
+def booked_days(steps, zone) -> dict[int, date]:
+    return {step.order: day for step in steps if (day := step_day(step, zone)) is not None}
+
+
+def plan_with_steps(queryset=None):
+    """Plans with what their pages show, in a fixed number of queries."""
+    queryset = queryset if queryset is not None else Plan.objects.all()
+    return queryset.select_related(
+        "patient", "practitioner__user", "location", "consultation", "assessment"
+    ).prefetch_related(
+        "protocols",
+        Prefetch(
+            "steps",
+            queryset=PlanStep.objects.select_related(
+                "booking__session_record",
+                "booking__rescreen",
+                "protocol_step",
+                "consultation_type",
+                "booking__practitioner__user",
+            ),
+        ),
+        "consents__consent_text",
+    )
+
+
+def needs_review(step: PlanStep) -> bool:
+    """Tell whether the step's health check holds it for the practitioner's review."""
+    check = getattr(step.booking, "rescreen", None) if step.booking else None
+    return check is not None and check.needs_review
+
+
+@dataclass
+class StepView:
+    step: PlanStep
+    window: windows.Window
+    overdue: bool
+
+
+def step_views(plan: Plan, today: date) -> list[StepView]:
+    """Each step with its window as things stand (booked steps move the ones after them)."""
+    steps = list(plan.steps.all())
+    zone = plan.location.zone
+    found = windows.windows(plan.starts_on, rules_of(steps), booked_days(steps, zone))
+    return [
+        StepView(
+            step,
+            found[step.order],
+            overdue=step.status == PlanStep.Status.PLANNED
+            and not is_held(step)
+            and found[step.order].latest < today,
+        )
+        for step in steps
+    ]
+
+
+def judge_window(plan: Plan) -> list[tuple[Protocol, date, date]]:
+    """When each protocol's results can fairly be judged, from the plan's start."""
+    result = []
+    for protocol in plan.protocols.all():
+        start = plan.starts_on
+        result.append(
+            (
+                protocol,
+                _add_months(start, protocol.judge_from_months),
+                _add_months(start, protocol.judge_to_months),
+            )
+        )
+    return result
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+@dataclass
+class CourseProposal:
+    choices: list[tuple[PlanStep, windows.Offer, int]]  # step, time, practitioner id
+    missing: list[PlanStep]
+    practitioners: dict
+
+
+def course_proposal(plan: Plan, now: datetime | None = None, by_staff=False) -> CourseProposal:
+    """Propose a time for every step still to book, first fit inside each window.
+
+    One slot-engine call per consultation type the steps use, over the widest span their
+    windows can reach; the choosing itself is the pure ``windows.first_fit``.
+    """
+    now = now or timezone.now()
+    zone = plan.location.zone
+    steps = list(plan.steps.all())
+    rules = rules_of(steps)
+    booked = booked_days(steps, zone)
+    for step in steps:
+        if step.order not in booked and step.status != PlanStep.Status.PLANNED:
+            # A skipped step: the rest of its chain counts from the end of its window.
+            booked[step.order] = step.latest
+    todo = [step for step in steps if step.order not in booked]
+    if not todo:
+        return CourseProposal([], [], {})
+    # Each step's window can only narrow as the steps before it are chosen.
+    widest = windows.windows(plan.starts_on, rules, booked)
+    by_type = defaultdict(list)
+    for step in todo:
+        by_type[step.consultation_type_id].append(step)
+    offers: dict[int, list[windows.Offer]] = {}
+    practitioners = {}
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    for type_steps in by_type.values():
+        consultation_type = type_steps[0].consultation_type
+        first = max(tomorrow, min(widest[s.order].earliest for s in type_steps))
+        last = max(widest[s.order].latest for s in type_steps)
+        result = booking_selectors.available_slots(
+            consultation_type=consultation_type,
+            location=plan.location,
+            first_day=first,
+            last_day=last,
+            now=now,
+            by_staff=by_staff,
+        )
+        practitioners.update(result.practitioners)
+        free = [
+            windows.Offer(
+                slot.start,
+                slot.start + consultation_type.duration,
+                slot.start.astimezone(zone).date(),
+                tuple(slot.practitioner_ids),
+            )
+            for slot in result.slots
+        ]
+        for step in type_steps:
+            offers[step.order] = free
+    busy = list(
+        Booking.objects.filter(
+            patient_id=plan.patient_id, status=Booking.Status.CONFIRMED, ends_at__gt=now
+        ).values_list("starts_at", "ends_at")
+    )
+    chosen, missing = windows.first_fit(
+        plan.starts_on,
+        rules,
+        offers,
+        preferred=plan.practitioner_id,
+        booked=booked,
+        busy=busy,
+    )
+    by_order = {step.order: step for step in steps}
+    return CourseProposal(
+        [(by_order[key], offer, who) for key, (offer, who) in sorted(chosen.items())],
+        [by_order[key] for key in missing],
+        practitioners,
+    )
+
+
+@dataclass
+class PlanRow:
+    plan: Plan
+    next_step: StepView | None
+    overdue: list[StepView]
+    held: list[StepView]  # sessions whose health check needs review
+
+
+STATUS_ORDER = [
+    Plan.Status.IN_PROGRESS,
+    Plan.Status.ACCEPTED,
+    Plan.Status.PROPOSED,
+    Plan.Status.COMPLETED,
+    Plan.Status.STOPPED,
+    Plan.Status.DECLINED,
+]
+
+
+def plans_by_status(*, plans, today: date) -> list[tuple[str, list[PlanRow]]]:
+    """Every plan grouped by status (open ones first), each with its next step and what is
+    overdue: steps whose window closed without a booking."""
+    rows = defaultdict(list)
+    for plan in plan_with_steps(plans).order_by("-updated_at"):
+        views = step_views(plan, today)
+        upcoming = [
+            view
+            for view in views
+            if view.step.status in (PlanStep.Status.PLANNED, PlanStep.Status.BOOKED)
+            and not (is_held(view.step) and view.step.booking.status == Booking.Status.COMPLETED)
+        ]
+        rows[plan.status].append(
+            PlanRow(
+                plan,
+                upcoming[0] if upcoming else None,
+                [v for v in views if v.overdue],
+                [v for v in views if needs_review(v.step)],
+            )
+        )
+    labels = dict(Plan.Status.choices)
+    return [(labels[status], rows[status]) for status in STATUS_ORDER if rows[status]]

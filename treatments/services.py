@@ -1,0 +1,473 @@
+"""Every write on plans: propose, accept (with the signed consent), decline, ask to talk, move
+through the statuses, and book the course, all or nothing.
+
+One transaction each; refusals raise PlanError with a message fit for a person. Locks follow the
+bookings layer's order: the patient first (``patient_lock``), then the plan, then whatever
+``booking_create`` locks. Every change of a plan or a step is kept in its history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings import selectors as booking_selectors
+from bookings.models import Booking, Practitioner
+from bookings.services import BookingError, booking_create, booking_reschedule, patient_lock
+from clinic.times import format_local
+from patients.models import Assessment
+from treatments import selectors, tasks, windows
+from treatments.models import (
+    ConsentText,
+    Plan,
+    PlanConsent,
+    PlanStep,
+    ProtocolStep,
+    SessionRecord,
+    StepKind,
+)
+
+S = Plan.Status
+# Where each status may go next. Declined, stopped and completed are the end.
+TRANSITIONS = {
+    S.PROPOSED: {S.ACCEPTED, S.DECLINED, S.STOPPED},
+    S.ACCEPTED: {S.IN_PROGRESS, S.STOPPED},
+    S.IN_PROGRESS: {S.COMPLETED, S.STOPPED},
+    S.COMPLETED: set(),
+    S.DECLINED: set(),
+    S.STOPPED: set(),
+}
+NEEDS_REASON = {S.DECLINED, S.STOPPED}
+
+
+class PlanError(Exception):
+    """A plan rule refused the request; ``message`` is fit to show to the person."""
+
+    def __init__(self, message: str, shifts=None):
+        super().__init__(message)
+        self.message = message
+        self.shifts = shifts or []
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """A protocol step as the practitioner adjusted it for this plan."""
+
+    protocol_step: ProtocolStep
+    min_days: int
+    max_days: int
+
+
+def plan_propose(
+    *,
+    consultation: Booking,
+    practitioner: Practitioner,
+    steps: list[StepChoice],
+    starts_on: date,
+    patient_note: str = "",
+    now: datetime | None = None,
+) -> Plan:
+    """Propose a plan of ``steps`` (from one or several protocols) after a completed, assessed
+    consultation, priced at its location; the patient is told it is ready to read."""
+    now = now or timezone.now()
+    if not steps:
+        raise PlanError("Choose at least one step for the plan.")
+    if any(choice.max_days < choice.min_days for choice in steps):
+        raise PlanError("Each step's latest day must be on or after its earliest day.")
+    if starts_on < now.astimezone(consultation.location.zone).date():
+        raise PlanError("The plan cannot start in the past.")
+    with transaction.atomic():
+        try:
+            patient_lock(consultation.patient_id)
+        except BookingError as error:
+            raise PlanError(error.message) from None
+        consultation = Booking.objects.select_related("location").get(pk=consultation.pk)
+        if consultation.status != Booking.Status.COMPLETED:
+            raise PlanError("A plan is made after the consultation is marked completed.")
+        assessment = Assessment.objects.filter(booking=consultation).first()
+        if assessment is None:
+            raise PlanError("Record the assessment of this consultation before making a plan.")
+        protocols = {choice.protocol_step.protocol for choice in steps}
+        prices = selectors.step_prices(protocols, consultation.location)
+        plan = Plan.objects.create(
+            patient_id=consultation.patient_id,
+            consultation=consultation,
+            assessment=assessment,
+            practitioner=practitioner,
+            location=consultation.location,
+            starts_on=starts_on,
+            patient_note=patient_note.strip(),
+        )
+        plan.protocols.set(protocols)
+        ordered = sorted(
+            steps, key=lambda c: (c.protocol_step.protocol.position, c.protocol_step.order)
+        )
+        rules = [
+            windows.StepRule(n, c.protocol_step.protocol_id, c.min_days, c.max_days)
+            for n, c in enumerate(ordered, 1)
+        ]
+        found = windows.windows(starts_on, rules, {})
+        rows = []
+        for n, choice in enumerate(ordered, 1):
+            step = choice.protocol_step
+            price = prices.get(step.pk)
+            rows.append(
+                PlanStep(
+                    plan=plan,
+                    protocol_step=step,
+                    protocol_id=step.protocol_id,
+                    order=n,
+                    kind=step.kind,
+                    name=step.name,
+                    consultation_type_id=step.consultation_type_id,
+                    min_days_after=choice.min_days,
+                    max_days_after=choice.max_days,
+                    earliest=found[n].earliest,
+                    latest=found[n].latest,
+                    price=price.amount if price else None,
+                    currency=price.currency if price else "",
+                )
+            )
+        for row in rows:
+            row.save()  # one by one, so that each step's history has its first row
+        tasks.plan_proposed_on_commit(plan)
+    return plan
+
+
+def _lock_plan(plan: Plan) -> Plan:
+    return Plan.objects.select_for_update(of=("self",)).select_related("patient").get(pk=plan.pk)
+
+
+def plan_transition(*, plan: Plan, to: str, reason: str = "") -> Plan:
+    """Move a plan to status ``to`` if its current status allows it; declining or stopping
+    needs a reason."""
+    reason = reason.strip()
+    if to in NEEDS_REASON and not reason:
+        raise PlanError("Give a reason: it is kept with the plan.")
+    with transaction.atomic():
+        locked = _lock_plan(plan)
+        if to not in TRANSITIONS[locked.status]:
+            raise PlanError(
+                f"This plan is {locked.get_status_display().lower()}: it cannot become "
+                f"{S(to).label.lower()}."
+            )
+        locked.status = to
+        if to in NEEDS_REASON:
+            locked.reason = reason[:500]
+        locked.save()
+    return locked
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def plan_accept(
+    *, plan: Plan, signed_name: str, ip_address: str | None, now: datetime | None = None
+) -> Plan:
+    """Accept a proposed plan with the procedure consent of each of its treatments, signed by
+    the patient typing their full name; the exact text and version are kept with the signature."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            patient_lock(plan.patient_id)
+        except BookingError as error:
+            raise PlanError(error.message) from None
+        locked = _lock_plan(plan)
+        if locked.status != S.PROPOSED:
+            raise PlanError(
+                f"This plan is already {locked.get_status_display().lower()}: nothing was changed."
+            )
+        if _normalised(signed_name) != _normalised(locked.patient.full_name):
+            raise PlanError(
+                "The name you typed does not match the name we hold for you. Type your first "
+                "and last name as on your booking; if they have changed, please call the clinic."
+            )
+        for treatment in sorted({p.treatment for p in locked.protocols.all()}):
+            text = ConsentText.objects.filter(treatment=treatment).first()
+            if text is None:
+                raise PlanError("This plan cannot be signed online yet. Please call the clinic.")
+            PlanConsent.objects.create(
+                plan=locked,
+                consent_text=text,
+                version=text.version,
+                text=text.text,
+                signed_name=signed_name.strip()[:200],
+                signed_at=now,
+                ip_address=ip_address,
+            )
+        locked.status = S.ACCEPTED
+        locked.save()
+    return locked
+
+
+def plan_decline(*, plan: Plan, reason: str) -> Plan:
+    """The patient declines a proposed plan, saying why (kept with the plan)."""
+    return plan_transition(plan=plan, to=S.DECLINED, reason=reason)
+
+
+def plan_ask_to_talk(*, plan: Plan, now: datetime | None = None) -> Plan:
+    """The patient wants to talk before deciding: note it and tell the clinic by e-mail."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_plan(plan)
+        if locked.status != S.PROPOSED:
+            raise PlanError(f"This plan is already {locked.get_status_display().lower()}.")
+        locked.talk_requested_at = now
+        locked.save()
+        tasks.talk_requested_on_commit(locked)
+    return locked
+
+
+def course_book(
+    *,
+    plan: Plan,
+    choices: dict[int, tuple[datetime, int]],
+    now: datetime | None = None,
+    by_staff: bool = False,
+) -> list[Booking]:
+    """Book the steps still to book at the times chosen (step order -> (start, practitioner
+    id)), in one transaction: every one of them or none.
+
+    Each time must keep its step's window, counted from the days of the steps before it, and
+    pass every booking rule (``booking_create``). If one is refused, nothing is booked and the
+    message names that session.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            patient_lock(plan.patient_id)
+            locked = _lock_plan(plan)
+            if locked.status not in (S.ACCEPTED, S.IN_PROGRESS):
+                raise PlanError(
+                    "A course is booked once the plan is accepted; this one is "
+                    f"{locked.get_status_display().lower()}."
+                )
+            plan = selectors.plan_with_steps(Plan.objects.filter(pk=locked.pk)).get()
+            zone = plan.location.zone
+            steps = list(plan.steps.all())
+            todo = [
+                s
+                for s in steps
+                if s.status == PlanStep.Status.PLANNED
+                or (s.status == PlanStep.Status.BOOKED and not selectors.is_held(s))
+            ]
+            if not todo:
+                raise PlanError("Every session of this plan is already booked.")
+            if not choices or not set(choices) <= {s.order for s in todo}:
+                raise PlanError(
+                    "The sessions to book have changed since this page was shown. "
+                    "Please look at the new proposal."
+                )
+            days = selectors.booked_days(steps, zone)
+            for step in steps:
+                if step.order not in days and step not in todo:
+                    days[step.order] = step.latest
+            todo = [step for step in todo if step.order in choices]
+            for step in todo:
+                days[step.order] = choices[step.order][0].astimezone(zone).date()
+            rules = selectors.rules_of(steps)
+            found = windows.windows(plan.starts_on, rules, days)
+            for step in todo:
+                if not found[step.order].holds(days[step.order]):
+                    raise PlanError(
+                        f"{step.name} must be between {found[step.order].earliest:%-d %B %Y} and "
+                        f"{found[step.order].latest:%-d %B %Y}: nothing was booked."
+                    )
+            practitioners = {
+                p.pk: p
+                for p in Practitioner.objects.filter(pk__in={who for _, who in choices.values()})
+            }
+            made = []
+            for step in todo:
+                starts_at, who = choices[step.order]
+                if who not in practitioners:
+                    raise PlanError(f"{step.name}: that practitioner cannot be booked.")
+                try:
+                    booking = booking_create(
+                        patient=plan.patient,
+                        consultation_type=step.consultation_type,
+                        location=plan.location,
+                        starts_at=starts_at,
+                        practitioner=practitioners[who],
+                        now=now,
+                        by_staff=by_staff,
+                    )
+                except BookingError as error:
+                    when = format_local(starts_at, zone, r"l j F \a\t H:i")
+                    raise PlanError(
+                        f"{step.name} on {when}: {error.message} Nothing was booked: please "
+                        "look at the new proposal."
+                    ) from None
+                step.booking = booking
+                step.status = PlanStep.Status.BOOKED
+                step.earliest = found[step.order].earliest
+                step.latest = found[step.order].latest
+                step.save()
+                if step.kind in (StepKind.PROCEDURE, StepKind.TOP_UP):
+                    tasks.rescreen_request_on_commit(booking)
+                made.append(booking)
+            if locked.status == S.ACCEPTED:
+                locked.status = S.IN_PROGRESS
+                locked.save()
+    except BookingError as error:  # the patient's lock: an erased patient
+        raise PlanError(error.message) from None
+    return made
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A later session that a move would push out of its window, and where it would go."""
+
+    step: PlanStep
+    starts_at: datetime  # the free time inside its new window nearest its present one
+
+
+def _nearest_in_window(step, window, around, now, by_staff, count=3):
+    """Up to ``count`` free times of ``step``'s type inside ``window``, nearest ``around``."""
+    zone = step.plan.location.zone
+    slots = booking_selectors.available_slots(
+        consultation_type=step.consultation_type,
+        location=step.plan.location,
+        first_day=window.earliest,
+        last_day=window.latest,
+        practitioner=step.booking.practitioner,
+        now=now,
+        exclude_booking_id=step.booking_id,
+        by_staff=by_staff,
+    ).slots
+    slots = [s for s in slots if window.holds(s.start.astimezone(zone).date())]
+    return sorted(sorted(slots, key=lambda s: abs(s.start - around))[:count], key=lambda s: s.start)
+
+
+def session_move_plan(
+    *, plan: Plan, step: PlanStep, starts_at: datetime, now: datetime, by_staff=False
+) -> list[Shift]:
+    """Check moving ``step`` to ``starts_at`` against the windows, and return the later booked
+    sessions of its chain that would leave theirs, each with the first free time inside its new
+    window (same practitioner). Raise PlanError, naming the nearest times that keep the window,
+    when the move breaks the step's own window."""
+    zone = plan.location.zone
+    steps = list(plan.steps.all())
+    rules = selectors.rules_of(steps)
+    days = selectors.booked_days(steps, zone)
+    days[step.order] = starts_at.astimezone(zone).date()
+    own = windows.windows(plan.starts_on, rules, days)[step.order]
+    if not own.holds(days[step.order]):
+        nearest = _nearest_in_window(step, own, starts_at, now, by_staff)
+        times = ", ".join(format_local(s.start, zone, r"D j M \a\t H:i") for s in nearest)
+        raise PlanError(
+            f"{step.name} must stay between {own.earliest:%-d %B} and {own.latest:%-d %B %Y} "
+            "to keep its window."
+            + (f" The nearest free times inside it: {times}." if times else " Please call us.")
+        )
+    shifts = []
+    later = [
+        s
+        for s in steps
+        if s.protocol_id == step.protocol_id
+        and s.order > step.order
+        and selectors.is_held(s)
+        and s.booking.status == Booking.Status.CONFIRMED
+    ]
+    for following in later:
+        window = windows.windows(plan.starts_on, rules, days)[following.order]
+        if window.holds(days[following.order]):
+            continue
+        free = _nearest_in_window(following, window, following.booking.starts_at, now, by_staff, 1)
+        first = free[0].start if free else None
+        if first is None:
+            raise PlanError(
+                f"Moving {step.name} there would push {following.name} out of its window, "
+                "and it has no free time inside its new one. Choose an earlier time, or call us."
+            )
+        shifts.append(Shift(following, first))
+        days[following.order] = first.astimezone(zone).date()
+    return shifts
+
+
+def session_move(
+    *,
+    plan: Plan,
+    step_order: int,
+    starts_at: datetime,
+    shift_following: bool = False,
+    now: datetime | None = None,
+    by_staff: bool = False,
+) -> list[Shift]:
+    """Move one booked session of a plan, keeping every window: in one transaction, the session
+    and, with ``shift_following``, the later sessions its move would push out of their windows.
+
+    Without ``shift_following``, a move that would push a later session out is refused with
+    PlanError and the shifts it would need (``error.shifts``), for the person to confirm.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            patient_lock(plan.patient_id)
+            _lock_plan(plan)
+            plan = selectors.plan_with_steps(Plan.objects.filter(pk=plan.pk)).get()
+            step = next((s for s in plan.steps.all() if s.order == step_order), None)
+            if step is None or not selectors.is_held(step):
+                raise PlanError("This session is not booked, so it cannot be moved.")
+            shifts = session_move_plan(
+                plan=plan, step=step, starts_at=starts_at, now=now, by_staff=by_staff
+            )
+            if shifts and not shift_following:
+                raise PlanError(
+                    f"Moving {step.name} there moves "
+                    + ", ".join(s.step.name for s in shifts)
+                    + " too, to keep the time between visits.",
+                    shifts=shifts,
+                )
+            moves = [(step, starts_at)] + [(s.step, s.starts_at) for s in shifts]
+            for moved, when in moves:
+                booking_reschedule(
+                    booking=moved.booking, starts_at=when, by_staff=by_staff, now=now
+                )
+            zone = plan.location.zone
+            steps = list(plan.steps.all())
+            days = selectors.booked_days(steps, zone)
+            for moved, when in moves:
+                days[moved.order] = when.astimezone(zone).date()
+            found = windows.windows(plan.starts_on, selectors.rules_of(steps), days)
+            for moved, _ in moves:
+                moved.earliest = found[moved.order].earliest
+                moved.latest = found[moved.order].latest
+                moved.save()
+                if moved.kind in (StepKind.PROCEDURE, StepKind.TOP_UP):
+                    moved.booking.refresh_from_db()
+                    tasks.rescreen_request_on_commit(moved.booking)
+    except BookingError as error:
+        raise PlanError(error.message) from None
+    return shifts
+
+
+RECORD_FIELDS = ("product", "lot", "volume_or_dose", "sites", "device_settings", "unexpected")
+
+
+def session_record_save(
+    *, booking: Booking, author, values: dict, now: datetime | None = None
+) -> SessionRecord:
+    """Record (or correct) what was done at a procedure of a plan, once it has begun."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        step = PlanStep.objects.filter(booking=locked).first()
+        if step is None or step.kind not in (StepKind.PROCEDURE, StepKind.TOP_UP):
+            raise PlanError("Sessions are recorded for the procedures of a treatment plan.")
+        if locked.status == Booking.Status.CANCELLED:
+            raise PlanError("This session was cancelled, so there is nothing to record.")
+        if locked.starts_at > now:
+            raise PlanError("A session is recorded once it has begun.")
+        record = SessionRecord.objects.filter(booking=locked).first() or SessionRecord(
+            booking=locked, plan_step=step, recorded_by=author, recorded_at=now
+        )
+        for name in RECORD_FIELDS:
+            setattr(record, name, values.get(name, "").strip())
+        record.save()
+    return record
