@@ -255,7 +255,10 @@ def seed(
     types = {}
     practitioners = list(Practitioner.objects.filter(is_active=True))
     for position, (slug, (name, minutes, after, description)) in enumerate(TYPES.items(), 50):
-        found = ConsultationType.objects.filter(name=name).first()
+        found = (
+            ConsultationType.objects.filter(slug=slug).first()
+            or ConsultationType.objects.filter(name=name).first()
+        )
         if found is None:
             found = ConsultationType.objects.create(
                 name=name,

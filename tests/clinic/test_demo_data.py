@@ -62,7 +62,8 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     # procedure types, and the treatment types the protocols book; a patient's three visits
     # through a course of PRP, measured and photographed; and the assessed patient's PRP course:
     # two sessions done, the third booked.
-    assert first["ConsultationType"] == 8 + len(TREATMENT_TYPES)
+    # Four consultations; the types the protocols book include the demo's four procedures.
+    assert first["ConsultationType"] == 4 + len(TREATMENT_TYPES)
     assert first["VisitMeasures"] == 3 and first["ClinicPhoto"] == 12
     course = Patient.objects.get(email="marcus.reid@example.com").bookings.order_by("starts_at")
     crown = [b.measures.crown_density for b in course]
@@ -115,13 +116,15 @@ def test_demo_procedures_hold_londons_rooms_and_can_be_booked_by_staff(settings)
     needs = {p.name: sorted(r.name for r in p.resources.all()) for p in procedures}
     assert needs == {
         "PRP session": ["Centrifuge", "Procedure room"],
-        "Stem cell procedure (adipose)": ["Liposuction suite", "Procedure room"],
+        "Stem cell therapy (adipose-derived)": ["Liposuction suite", "Procedure room"],
+        "Stem cell therapy (bone-marrow-derived)": [],
         "Exosome session": ["Procedure room"],
         "Micro-needling session": ["Procedure room"],
+        "Treatment review": [],
     }
     assert {r.location for p in procedures for r in p.resources.all()} == {london}
     stem_cells = procedures.get(slug="stem-cell-adipose")
-    assert stem_cells.duration_minutes == 180
+    assert stem_cells.duration_minutes == 240
     today = timezone.now().astimezone(london.zone).date()
     slots = available_slots(
         consultation_type=stem_cells,

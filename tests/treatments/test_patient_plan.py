@@ -153,8 +153,9 @@ def test_the_plan_page_costs_the_same_queries_whatever_the_plan_holds(
 def test_the_course_page_costs_the_same_queries_whatever_the_plan_holds(
     client, treatments_setup, django_assert_num_queries, protocols
 ):
-    # Both plans book two consultation types (sessions and reviews): one slot-engine call each.
+    # Both plans book two consultation types (sessions and reviews): one slot-engine call each,
+    # each reading the rooms and equipment a procedure holds too.
     plan = accepted_plan(treatments_setup["consultation"], *protocols)
     client.get(plan_url(plan, "book_course"))
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         assert client.get(plan_url(plan, "book_course")).status_code == 200

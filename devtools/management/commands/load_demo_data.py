@@ -197,13 +197,12 @@ PROCEDURE_TYPES = [
     {
         "slug": "stem-cell-adipose",
         "position": 11,
-        "name": "Stem cell procedure (adipose)",
+        "name": "Stem cell therapy (adipose-derived)",
         "description": (
             "A small amount of fat is taken by mini-liposuction under local anaesthetic, "
             "processed, and injected into the scalp in the same visit."
         ),
-        "duration_minutes": 180,
-        "buffer_before_minutes": 15,
+        "duration_minutes": 240,
         "buffer_after_minutes": 30,
         "price": Decimal("4500.00"),
         "practitioners": ["dr.whitfield", "dr.okafor"],
@@ -236,6 +235,7 @@ PROCEDURE_TYPES = [
 ]
 PROCEDURE_DEFAULTS = {
     "kind": ConsultationType.Kind.PROCEDURE,
+    "intake_required": False,
     "mode": ConsultationType.Mode.IN_PERSON,
     "min_notice_hours": 48,
     "horizon_days": 365,
