@@ -17,7 +17,7 @@ from django.utils import timezone
 from bookings import selectors as booking_selectors
 from bookings.models import Booking
 from treatments import windows
-from treatments.models import Plan, PlanStep, Protocol, StepPrice
+from treatments.models import Plan, PlanStep, Protocol, StepKind, StepPrice
 
 
 def active_protocols():
@@ -275,3 +275,42 @@ def plans_by_status(*, plans, today: date) -> list[tuple[str, list[PlanRow]]]:
         )
     labels = dict(Plan.Status.choices)
     return [(labels[status], rows[status]) for status in STATUS_ORDER if rows[status]]
+
+
+# The plans whose sessions and judge-at window belong on a patient's progress charts.
+COURSE_STATUSES = [Plan.Status.ACCEPTED, Plan.Status.IN_PROGRESS, Plan.Status.COMPLETED]
+
+
+def course_marks(patient) -> tuple[list[date], tuple[date, date] | None]:
+    """For the progress charts: the days of the patient's treatment sessions (procedures and
+    top-ups of their accepted plans, booked or done, in the clinic's local time), and when the
+    latest such plan's results can fairly be judged (the widest window of its protocols).
+    Two queries, whatever the number of plans and sessions."""
+    plans = list(
+        Plan.objects.filter(patient=patient, status__in=COURSE_STATUSES)
+        .prefetch_related("protocols")
+        .order_by("starts_on", "pk")
+    )
+    if not plans:
+        return [], None
+    held = [Booking.Status.CONFIRMED, Booking.Status.COMPLETED]
+    sessions = (
+        PlanStep.objects.filter(
+            plan__in=plans,
+            kind__in=[StepKind.PROCEDURE, StepKind.TOP_UP],
+            booking__status__in=held,
+        )
+        .select_related("booking__location")
+        .order_by("booking__starts_at")
+    )
+    days = sorted(
+        {step.booking.starts_at.astimezone(step.booking.location.zone).date() for step in sessions}
+    )
+    windows_of_latest = judge_window(plans[-1])
+    judge = None
+    if windows_of_latest:
+        judge = (
+            min(start for _, start, _ in windows_of_latest),
+            max(end for _, _, end in windows_of_latest),
+        )
+    return days, judge

@@ -26,6 +26,7 @@ from patients.progress import MEASURE_FIELDS, ProgressError, clinic_photo_store,
 from staff import progress, selectors
 from staff.auth import StaffRequiredMixin
 from staff.progress_forms import ClinicPhotoForm, CompareForm, MeasuresForm
+from treatments.selectors import course_marks
 
 CHECKLIST = [
     "The same light as last time: the clinic's photo lamp on, the window blind down.",
@@ -252,12 +253,13 @@ class TimelineView(ProgressAccessMixin, View):
         patient = get_object_or_404(Patient, pk=pk)
         visits = progress.progress_visits(user=request.user, patient=patient)
         _record_shown(request, visits)
-        # Treatment sessions and the judge-at window come from a treatment plan; none yet.
+        # Treatment sessions and the judge-at window come from the patient's treatment plans.
+        sessions, judge = course_marks(patient)
         context = {
             "patient": patient,
             "visits": visits,
             "photo_rows": progress.photo_rows(visits),
-            "charts": progress.measure_charts(visits),
+            "charts": progress.measure_charts(visits, sessions=sessions, judge_window=judge),
             "since_start": progress.since_start(visits),
             "latest_notes": [v for v in visits if v.measures and v.measures.notes][-3:],
             "editable": _editable(request.user, visits),

@@ -16,10 +16,15 @@ from patients.models import ClinicPhoto, VisitMeasures
 from tests.factories import (
     BookingFactory,
     PatientFactory,
+    accepted_plan,
     bookable_clinic,
     clinic_photo,
+    completed_consultation,
     jpeg_upload,
     past_visit,
+    plan_session,
+    proposed_plan,
+    same_patient,
     sign_in_with_second_factor,
     stored_photo_files,
 )
@@ -190,8 +195,10 @@ def visits(patient, setup, count):
 # The session, user and second factor (3), the user's permissions (2), the patient, the role
 # (1), the visits with their measures, their photos, one audit write each for the measures and
 # the photos shown, the role again for the links to record at a visit, and the session's
-# last-seen time (3).
-TIMELINE_QUERIES = 15
+# last-seen time (3), and the patient's treatment plans (1).
+TIMELINE_QUERIES = 16
+# With a plan: its protocols and its sessions as well.
+TIMELINE_QUERIES_WITH_PLAN = TIMELINE_QUERIES + 2
 # The same without the links to record at a visit.
 COMPARE_QUERIES = 14
 
@@ -209,6 +216,43 @@ def test_the_timeline_runs_a_constant_number_of_queries(care, django_assert_num_
     assert ClinicalRead.objects.filter(what="clinic photo").count() == 2 * count
     assert ClinicalRead.objects.filter(what="measures").count() == count
     assert made[0].starts_at.strftime("%-d %B %Y") in html
+
+
+@pytest.mark.parametrize("sessions", [1, 2])
+def test_the_timeline_marks_the_plans_sessions_and_shades_when_to_judge(
+    care, django_assert_num_queries, sessions
+):
+    practitioner, location, consultation_type = care.setup
+    visits(care.visit.patient, care.setup, 2)
+    consultation = same_patient(
+        completed_consultation(location, practitioner, consultation_type, days_ago=30),
+        care.visit,
+    )
+    plan = accepted_plan(consultation, "PRP course")
+    for order in range(1, sessions + 1):
+        plan_session(plan, order=order, hours_ago=24 * 7 * (3 - order))
+    url = reverse("staff:timeline", args=[care.visit.patient_id])
+    with django_assert_num_queries(TIMELINE_QUERIES_WITH_PLAN):
+        html = care.get(url).content.decode()
+    charts = html.count('class="judge-window"')
+    assert charts >= 2  # density, thin hairs, ... each shaded
+    assert html.count('class="session-marker"') == sessions * charts
+    # The figures' table says the same for screen readers, in words.
+    assert "Results can fairly be judged from" in html
+    sessions_said = html.split("Treatment sessions: ")[1].split("</td>")[0]
+    assert sessions_said.count(",") == sessions - 1
+
+
+def test_a_proposed_plan_marks_nothing_on_the_charts(care):
+    practitioner, location, consultation_type = care.setup
+    visits(care.visit.patient, care.setup, 2)
+    consultation = same_patient(
+        completed_consultation(location, practitioner, consultation_type, days_ago=30),
+        care.visit,
+    )
+    proposed_plan(consultation, "PRP course")
+    html = care.get(reverse("staff:timeline", args=[care.visit.patient_id])).content.decode()
+    assert 'class="judge-window"' not in html and 'class="session-marker"' not in html
 
 
 @pytest.mark.parametrize("count", [1, 3])
