@@ -8,7 +8,7 @@ Every read of measures and photos, and every change, is in the audit trail.
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,15 +17,14 @@ from django.views import View
 from bookings.models import Booking
 from clinic.audit import record_read, record_reads
 from clinic.roles import CLINIC_ADMIN, has_role
-from clinic.views import error_page
 from patients import choices
 from patients.models import ClinicPhoto, Patient, VisitMeasures
-from patients.photo_files import photo_open
 from patients.photos import PhotoError, PixelBudget, clean_photo
 from patients.progress import MEASURE_FIELDS, ProgressError, clinic_photo_store, measures_record
 from staff import progress, selectors
 from staff.auth import StaffRequiredMixin
 from staff.progress_forms import ClinicPhotoForm, CompareForm, MeasuresForm
+from staff.views.photo_file import photo_file_response
 from treatments.selectors import course_marks
 
 CHECKLIST = [
@@ -215,18 +214,9 @@ class ClinicPhotoFileView(ProgressAccessMixin, View):
         except ClinicPhoto.DoesNotExist:
             raise Http404("No such photo.") from None
         record_read(request, "clinic photo", photo, photo.booking.patient_id)
-        image = photo_open(photo)
-        if image is None:
-            return error_page(
-                request,
-                404,
-                "This photo's file is missing",
-                "The photo is listed, but its file could not be found; the problem has been "
-                "logged. The other photos and the measures are not affected.",
-            )
-        response = FileResponse(image, content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return photo_file_response(
+            request, photo, unaffected="The other photos and the measures are"
+        )
 
 
 def _record_shown(request, visits):

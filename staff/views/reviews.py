@@ -9,7 +9,7 @@ see; a clinic admin sees all (``staff.selectors.visible_bookings``).
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,14 +21,13 @@ from bookings.models import Booking
 from bookings.services import BookingError
 from clinic.audit import record_read, record_reads
 from clinic.times import format_local
-from clinic.views import error_page
 from patients.forms import IntakeForm
 from patients.models import IntakePhoto
-from patients.photo_files import photo_open
 from patients.services import AssessmentError
 from staff import selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import SAVE_DRAFT, SIGN_OFF, AssessmentForm, PageForm
+from staff.views.photo_file import photo_file_response
 
 QUEUE_PAGE_SIZE = 25
 
@@ -124,18 +123,9 @@ class StaffPhotoView(ClinicalAccessMixin, View):
         except IntakePhoto.DoesNotExist:
             raise Http404("No such photo.") from None
         record_read(request, "photo", photo, photo.intake.booking.patient_id)
-        image = photo_open(photo)
-        if image is None:
-            return error_page(
-                request,
-                404,
-                "This photo's file is missing",
-                "The photo is listed, but its file could not be found; the problem has been "
-                "logged. The other photos and the answers are not affected.",
-            )
-        response = FileResponse(image, content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return photo_file_response(
+            request, photo, unaffected="The other photos and the answers are"
+        )
 
 
 class AssessmentView(ClinicalAccessMixin, View):
