@@ -182,7 +182,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the files whitenoise serves (a deployment may put them elsewhere).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Bootstrap and htmx come from npm at setup (`npm ci`), never from a CDN, and are not committed.
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [

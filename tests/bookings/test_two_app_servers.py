@@ -138,6 +138,9 @@ def servers(django_db_setup, django_db_blocker, redis_server, tmp_path_factory):
         "STAFF_SIGN_IN_ATTEMPTS_PER_HOUR": str(SIGN_IN_LIMIT),
         "PRIVATE_STORAGE_ROOT": str(tmp_path_factory.mktemp("photos")),
         "EMAIL_URL": "dummymail://",
+        # A folder of their own for the collected files, empty each time: never a collectstatic
+        # over an earlier run's files, or beside another.
+        "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
     }
     collected = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
