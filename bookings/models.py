@@ -44,6 +44,17 @@ def new_booking_token():
     return secrets.token_urlsafe(32)
 
 
+def new_video_room() -> str:
+    """Return an unguessable room name for a booking's video call (128 bits, lower-case hex,
+    since some video services fold room names to lower case)."""
+    return secrets.token_hex(16)
+
+
+def video_room_link(room: str) -> str:
+    """The address of a video room on the clinic's video service (``VIDEO_BASE_URL``)."""
+    return f"{settings.VIDEO_BASE_URL.rstrip('/')}/{room}"
+
+
 def token_digest(token: str) -> str:
     """The SHA-256 of a private-link token: what the database is searched by, so that the time
     a lookup takes says nothing about how much of a guessed token is right."""
@@ -445,6 +456,9 @@ class Booking(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     token = models.CharField(max_length=64, unique=True, default=new_booking_token, editable=False)
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    # Every booking has its own room; it is used when the consultation type is by video. It is
+    # as secret as the private link: anyone holding it can join the call.
+    video_room = models.CharField(max_length=64, default=new_video_room, editable=False)
     sequence = models.PositiveIntegerField(
         default=0, help_text="Raised when the patient's calendar entry changes: moved or cancelled."
     )
@@ -463,8 +477,8 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BookingQuerySet.as_manager()
-    # Every change is kept, except the private link's secret.
-    history = audited(excluded_fields=["token", "token_digest"])
+    # Every change is kept, except the private link's secret and the video room's.
+    history = audited(excluded_fields=["token", "token_digest", "video_room"])
 
     class Meta:
         ordering = ["starts_at"]
@@ -498,6 +512,15 @@ class Booking(models.Model):
     @property
     def local_starts_at(self):
         return self.starts_at.astimezone(self.location.zone)
+
+    @property
+    def is_video(self):
+        return self.consultation_type.mode == ConsultationType.Mode.VIDEO
+
+    @property
+    def video_link(self) -> str:
+        """The address of this booking's video call, or "" for a visit in person."""
+        return video_room_link(self.video_room) if self.is_video else ""
 
 
 def draft_expiry():
@@ -586,3 +609,8 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Diary feed of {self.practitioner}"
+
+
+# The waitlist's models live in a module of their own, to keep this one readable; imported
+# here so that Django finds them as models of this app.
+from bookings.waitlist_models import WaitlistEntry, WaitlistOffer, WaitlistOpening  # noqa: E402, F401

@@ -74,8 +74,10 @@ def calendar_file(booking: Booking, *, publish: bool = False) -> bytes:
 
 
 def calendar_location(booking: Booking) -> str:
-    if booking.consultation_type.mode == booking.consultation_type.Mode.VIDEO:
-        return "Video call: the clinic will send you the link"
+    if booking.is_video:
+        # Not the room's address: calendars are shared more widely than e-mail, and the
+        # address lets whoever holds it join the call.
+        return "Video call: the link is in your confirmation e-mail and on your booking page"
     return f"{settings.CLINIC['name']}, {booking.location.address}"
 
 

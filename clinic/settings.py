@@ -35,6 +35,11 @@ if not SECRET_KEY:
 # The public address of the site, used for the private links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# The video service of video consultations: each booking gets an unguessable room on it, named
+# in the patient's e-mails and booking page and on staff Today. A self-hosted Jitsi Meet, say,
+# keeps consultations off a third party's servers; the public Jitsi service is only a default.
+VIDEO_BASE_URL = env.str("VIDEO_BASE_URL", default="https://meet.jit.si").rstrip("/")
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
