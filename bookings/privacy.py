@@ -17,11 +17,19 @@ import zipfile
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from bookings import holds
-from bookings.models import Booking, BookingDraft, new_booking_token, token_digest
+from bookings import holds, tasks
+from bookings.models import (
+    Booking,
+    BookingDraft,
+    WaitlistEntry,
+    new_booking_token,
+    new_video_room,
+    token_digest,
+)
 from patients.models import IntakeInProgress, IntakePhoto, Patient
 from patients.photo_files import photo_file_names, photo_files_delete_after_commit, photo_open
 from patients.privacy import (
@@ -108,6 +116,23 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
         photos.extend(clinic_photos)
         document["bookings"].append(entry)
 
+    document["waitlist"] = [
+        {
+            "consultation": entry.consultation_type.name,
+            "location": entry.location.name,
+            "practitioner": entry.practitioner.display_name if entry.practitioner else "Any",
+            "first_day": entry.first_day,
+            "last_day": entry.last_day,
+            "name": entry.full_name,
+            "email": entry.email,
+            "care_consent_version": entry.consent_version,
+            "joined_at": entry.created_at,
+            "booked": entry.booking_id is not None,
+        }
+        for entry in _waitlist_of(patient).select_related(
+            "consultation_type", "location", "practitioner__user"
+        )
+    ]
     patient_exporting.send(sender=Patient, patient=patient, document=document)
     files, missing = [], []
     for photo in photos:
@@ -134,6 +159,13 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
         for path, content in files:
             archive.writestr(path, content)
     return f"patient-{patient.pk}-export.zip", buffer.getvalue()
+
+
+def _waitlist_of(patient: Patient):
+    """The patient's waitlist entries: under their e-mail, or booked for them."""
+    return WaitlistEntry.objects.filter(
+        Q(email__iexact=patient.email) | Q(booking__patient=patient)
+    ).order_by("created_at", "pk")
 
 
 def _drafts_of(email: str):
@@ -170,8 +202,11 @@ def _bookings_anonymise(*, patient: Patient, now) -> None:
         booking.cancellation_reason = ""
         booking.token = new_booking_token()
         booking.token_digest = token_digest(booking.token)
+        booking.video_room = new_video_room()
         booking._change_reason = ERASURE_REASON
         booking.save()
+        if booking in cancelled:
+            tasks.offer_freed_time_on_commit(booking, booking.starts_at, booking.practitioner_id)
     # Earlier history rows hold the words of a cancellation too.
     Booking.history.filter(id__in=[b.pk for b in bookings]).update(cancellation_reason="")
 
@@ -181,12 +216,16 @@ def patient_erase(*, patient: Patient, now=None) -> Patient:
     """Erase one patient's personal data, keeping the anonymous facts of their bookings.
 
     Locks are taken in the order every booking write takes them: the patient's booking forms in
-    progress (a confirm locks its form, then the patient), the patient, then their bookings.
+    progress (a confirm locks its form, then the patient) and waitlist entries (a claim locks
+    its entry, then the patient), the patient, then their bookings.
     Photo files are deleted from storage once the transaction has committed.
     """
     now = now or timezone.now()
     email = Patient.objects.values_list("email", flat=True).get(pk=patient.pk)
     drafts = list(_drafts_of(email).select_for_update().order_by("pk"))
+    # A waitlist entry holds a name and an e-mail, and nothing else worth keeping. Deleted
+    # before the patient is locked, as a claim locks its entry before the patient.
+    _waitlist_of(patient).delete()
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.erased_at is not None:
         return patient

@@ -390,6 +390,7 @@ def booking_cancel(
         )
         if notify:
             tasks.notify_on_commit(locked, "cancelled")
+        tasks.offer_freed_time_on_commit(locked, locked.starts_at, locked.practitioner_id)
     return locked
 
 
@@ -429,6 +430,7 @@ def booking_reschedule(
             day = _day_availability(ct, location, starts_at, target, now, exclude=locked.pk)
             if day.slot_at(starts_at) is None:
                 raise _SlotUnavailable
+            freed_at, freed_with = locked.starts_at, locked.practitioner_id
             locked.practitioner = target
             locked.starts_at, locked.ends_at = starts_at, ends_at
             locked.blocked_from, locked.blocked_until = blocked_from, blocked_until
@@ -440,6 +442,7 @@ def booking_reschedule(
             if notify:
                 tasks.notify_on_commit(locked, "rescheduled")
                 tasks.schedule_reminder(locked)
+            tasks.offer_freed_time_on_commit(locked, freed_at, freed_with)
     except _SlotUnavailable:
         raise _refusal(ct, location, starts_at, target, now, exclude=locked.pk) from None
     except _PatientBusy:

@@ -5,15 +5,15 @@ transaction; the tasks only run once it has committed, so they never see a booki
 rolled back.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from bookings import notifications
-from bookings.models import Booking
+from bookings import notifications, waitlist_offers
+from bookings.models import Booking, WaitlistEntry
 from patients.models import HairLossIntake
 
 # Days before the consultation when an unfinished intake is asked for again.
@@ -127,3 +127,36 @@ def schedule_intake_reminders(booking: Booking) -> None:
                 run_after=send_at
             ).enqueue(booking_id, sequence, days)
         )
+
+
+@task()
+def offer_freed_time(booking_id: int, practitioner_id: int, starts_at: str, sequence: int) -> str:
+    """Offer a time a cancelled or moved booking freed to the waitlist."""
+    sent = waitlist_offers.offer_freed_time(
+        booking_id=booking_id,
+        practitioner_id=practitioner_id,
+        starts_at=datetime.fromisoformat(starts_at),
+        sequence=sequence,
+    )
+    return f"offered to {sent}"
+
+
+@task()
+def send_waitlist_joined(entry_id: int) -> str:
+    entry = WaitlistEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        return "skipped: left the waitlist"
+    waitlist_offers.send_joined_email(entry)
+    return "sent"
+
+
+def offer_freed_time_on_commit(booking: Booking, starts_at, practitioner_id: int) -> None:
+    """Once the transaction that cancelled or moved ``booking`` has committed, offer the time
+    it held (``starts_at`` with ``practitioner_id``) to the waitlist."""
+    args = (booking.pk, practitioner_id, starts_at.isoformat(), booking.sequence)
+    transaction.on_commit(lambda: offer_freed_time.enqueue(*args))
+
+
+def waitlist_joined_on_commit(entry: WaitlistEntry) -> None:
+    entry_id = entry.pk
+    transaction.on_commit(lambda: send_waitlist_joined.enqueue(entry_id))

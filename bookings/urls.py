@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import manage_views, progress_views, views
+from bookings import manage_views, progress_views, views, waitlist_views
 
 app_name = "bookings"
 
@@ -17,6 +17,21 @@ urlpatterns = [
     path("book/in-progress/<str:token>/done/", views.DoneView.as_view(), name="done"),
     path("book/<slug:slug>/", views.SlotPickerView.as_view(), name="times"),
     path("book/<slug:slug>/details/", views.DetailsView.as_view(), name="details"),
+    path("book/<slug:slug>/waitlist/", waitlist_views.WaitlistJoinView.as_view(), name="waitlist"),
+    # A waitlist entry's link, and the link to claim one freed time offered to it.
+    path(
+        "waitlist/<str:token>/", waitlist_views.WaitlistEntryView.as_view(), name="waitlist_entry"
+    ),
+    path(
+        "waitlist/<str:token>/leave/",
+        waitlist_views.WaitlistLeaveView.as_view(),
+        name="waitlist_leave",
+    ),
+    path(
+        "waitlist/offer/<str:token>/",
+        waitlist_views.WaitlistClaimView.as_view(),
+        name="waitlist_claim",
+    ),
     # The patient's private link.
     path("my-booking/<str:token>/", manage_views.ManageView.as_view(), name="manage"),
     path(
