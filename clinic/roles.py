@@ -27,6 +27,9 @@ _SCHEDULE_VIEW = {
     "bookings.view_resourcehours",
 }
 _BOOKINGS = {"bookings.view_booking", "bookings.add_booking", "bookings.change_booking"}
+# Who waits for a time: names and e-mails, read on the day's waitlist page; no one but a clinic
+# admin changes an entry (patients leave through their own link).
+_WAITLIST = {"bookings.view_waitlistentry"}
 _CLINICAL = {
     "patients.view_assessment",
     "patients.add_assessment",
@@ -57,6 +60,7 @@ _CLINICAL = {
 ROLE_PERMISSIONS = {
     RECEPTION: _SCHEDULE_VIEW
     | _BOOKINGS
+    | _WAITLIST
     | {
         "bookings.add_timeoff",
         "bookings.change_timeoff",
@@ -64,7 +68,7 @@ ROLE_PERMISSIONS = {
         "patients.add_patient",
         "patients.change_patient",
     },
-    PRACTITIONER: _SCHEDULE_VIEW | _BOOKINGS | _CLINICAL | {"patients.view_patient"},
+    PRACTITIONER: _SCHEDULE_VIEW | _BOOKINGS | _WAITLIST | _CLINICAL | {"patients.view_patient"},
     # Every permission of these apps: configuration included.
     CLINIC_ADMIN: {
         "bookings.*",

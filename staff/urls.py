@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from staff import auth
-from staff.views import phone, plans, profile, progress, records, reviews, today
+from staff.views import phone, plans, profile, progress, records, reviews, today, waitlist
 
 app_name = "staff"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("", today.StaffHomeView.as_view(), name="home"),
     path("week/", today.WeekView.as_view(), name="week"),
     path("month/", today.MonthView.as_view(), name="month"),
+    path("waitlist/", waitlist.WaitlistView.as_view(), name="waitlist"),
     path("book/", phone.PhoneBookingView.as_view(), name="phone_booking"),
     path("bookings/<int:pk>/move/", today.StaffRescheduleView.as_view(), name="reschedule"),
     path(

@@ -43,6 +43,7 @@ STAFF_PAGES = [
     ("staff:week", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:profile", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:month", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:waitlist", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:reschedule", True, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:patient", "patient", {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:patient_erase", "patient", {"reception": 403, "practitioner": 403, "admin": 200}),

@@ -1,0 +1,59 @@
+"""The waitlist of one day: who waits for a time that day, at each location, and the times
+freed that day with what became of them. Linked from the day list."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db.models import Count
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from bookings.models import Location, WaitlistEntry, WaitlistOpening
+from staff.auth import StaffRequiredMixin
+from staff.forms import diary_day
+
+
+class WaitlistView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Entries whose range covers the day, oldest first (the order offers go out in), and the
+    times freed that day: claimed, or still open, with how many patients were offered each."""
+
+    permission_required = "bookings.view_waitlistentry"
+    raise_exception = True
+    template_name = "staff/waitlist.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        locations = list(Location.objects.all())
+        reference = now.astimezone(locations[0].zone).date() if locations else now.date()
+        day = diary_day(self.request.GET, today=reference)
+        entries = (
+            WaitlistEntry.objects.filter(first_day__lte=day, last_day__gte=day)
+            .select_related("consultation_type", "practitioner__user", "booking")
+            .order_by("created_at", "pk")
+        )
+        # The day at every location, in UTC: from the earliest midnight to the latest.
+        bounds = [
+            datetime.combine(day, time(), tzinfo=location.zone) for location in locations
+        ] or [datetime.combine(day, time(), tzinfo=timezone.get_current_timezone())]
+        openings = (
+            WaitlistOpening.objects.filter(
+                starts_at__gte=min(bounds), starts_at__lt=max(bounds) + timedelta(days=1)
+            )
+            .select_related("practitioner__user", "booking__patient")
+            .annotate(offered=Count("offers"))
+        )
+        by_location = {location.pk: ([], []) for location in locations}
+        for entry in entries:
+            by_location[entry.location_id][0].append(entry)
+        zones = {location.pk: location.zone for location in locations}
+        for opening in openings:
+            if opening.starts_at.astimezone(zones[opening.location_id]).date() == day:
+                by_location[opening.location_id][1].append(opening)
+        return super().get_context_data(
+            day=day,
+            is_today=day == reference,
+            previous_day=(day - timedelta(days=1)).isoformat(),
+            next_day=(day + timedelta(days=1)).isoformat(),
+            sections=[(location, *by_location[location.pk]) for location in locations],
+            **kwargs,
+        )
