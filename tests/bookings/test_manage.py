@@ -83,7 +83,9 @@ def test_cancel_with_a_reason_then_the_link_changes_nothing(
     assert response.status_code == 302
     booking.refresh_from_db()
     assert booking.status == "cancelled" and booking.cancellation_reason == "Feeling better"
-    assert len(callbacks) == 1  # the cancellation e-mails, queued for after the commit
+    # The cancellation e-mails and the offer of the freed time to the waitlist, queued for
+    # after the commit.
+    assert len(callbacks) == 2
     page = client.get(url("manage", booking)).content.decode()
     assert "was cancelled" in page
     calendar = Calendar.from_ical(client.get(url("calendar", booking)).content)

@@ -10,6 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from bookings.diary_feed import calendar_feed_renew
+from bookings.models import WaitlistOffer, WaitlistOpening
+from bookings.waitlist import waitlist_join
 from clinic import roles as role_names
 from tests.factories import (
     UserFactory,
@@ -71,6 +73,24 @@ def pages(roles, screening_rules):
     plan = proposed_plan(earlier)
     session = plan_session(plan)
     plan_token = earlier.token
+    entry = waitlist_join(
+        consultation_type=consultation_type,
+        location=location,
+        practitioner=None,
+        first_day=booking.starts_at.date(),
+        last_day=booking.starts_at.date(),
+        first_name="Ada",
+        last_name="Waiting",
+        email="ada@example.com",
+    )
+    opening = WaitlistOpening.objects.create(
+        freed_by=booking,
+        freed_sequence=0,
+        practitioner=practitioner,
+        location=location,
+        starts_at=booking.starts_at,
+    )
+    offer = WaitlistOffer.objects.create(opening=opening, entry=entry)
     addresses = {
         "home": reverse("home"),
         "treatments": reverse("treatments"),
@@ -82,6 +102,10 @@ def pages(roles, screening_rules):
         "bookings:review": reverse("bookings:review", args=[draft]),
         "bookings:draft_time": reverse("bookings:draft_time", args=[draft]),
         "bookings:done": reverse("bookings:done", args=[draft]),
+        "bookings:waitlist": reverse("bookings:waitlist", args=[consultation_type.slug]),
+        "bookings:waitlist_entry": reverse("bookings:waitlist_entry", args=[entry.token]),
+        "bookings:waitlist_leave": reverse("bookings:waitlist_leave", args=[entry.token]),
+        "bookings:waitlist_claim": reverse("bookings:waitlist_claim", args=[offer.token]),
         "bookings:manage": reverse("bookings:manage", args=[token]),
         "bookings:calendar": reverse("bookings:calendar", args=[token]),
         "bookings:cancel": reverse("bookings:cancel", args=[token]),
@@ -110,6 +134,7 @@ def pages(roles, screening_rules):
         "staff:home": reverse("staff:home"),
         "staff:week": reverse("staff:week"),
         "staff:month": reverse("staff:month"),
+        "staff:waitlist": reverse("staff:waitlist"),
         "staff:phone_booking": reverse("staff:phone_booking"),
         "staff:review_queue": reverse("staff:review_queue"),
         "staff:review": reverse("staff:review", args=[booking.pk]),
