@@ -290,3 +290,21 @@ def test_claim_page_reads_a_fixed_number_of_queries(client, django_assert_num_qu
     client.get(url)
     with django_assert_num_queries(5):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_purge_deletes_only_the_entries_whose_range_ended():
+    from django.core.management import call_command
+
+    location, _, consultation_type = bookable_clinic()
+    today = timezone.now().astimezone(location.zone).date()
+    join(
+        location,
+        consultation_type,
+        "Ended",
+        first=today - timedelta(days=5),
+        last=today - timedelta(days=1),
+    )
+    kept = join(location, consultation_type, "Today", first=today - timedelta(days=5), last=today)
+    call_command("purge_waitlist", verbosity=0, stdout=io.StringIO())
+    assert list(WaitlistEntry.objects.all()) == [kept]
