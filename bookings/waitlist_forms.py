@@ -79,6 +79,3 @@ class WaitlistClaimForm(PatientDetailsForm):
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name", "email", "consent_care"):
             del self.fields[name]
-
-    def clean_email(self):  # the e-mail is the entry's, not asked again
-        return None
