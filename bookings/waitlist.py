@@ -24,7 +24,12 @@ from bookings.models import (
     WaitlistOffer,
     WaitlistOpening,
 )
-from bookings.services import PATIENT_BUSY_MESSAGE, BookingError, booking_create
+from bookings.services import (
+    ERASED_MESSAGE,
+    PATIENT_BUSY_MESSAGE,
+    BookingError,
+    booking_create,
+)
 from patients.consent import CARE
 from patients.services import consents_record, patient_from_details
 
@@ -150,7 +155,8 @@ def waitlist_claim(
                 now=now,
             )
         except BookingError as error:
-            if error.message == PATIENT_BUSY_MESSAGE:
+            # About the patient, not the time: say so. Anything else means the time is gone.
+            if error.message in (PATIENT_BUSY_MESSAGE, ERASED_MESSAGE):
                 raise
             raise WaitlistGone(GONE_MESSAGE) from None
         consents_record(

@@ -308,3 +308,32 @@ def test_purge_deletes_only_the_entries_whose_range_ended():
     kept = join(location, consultation_type, "Today", first=today - timedelta(days=5), last=today)
     call_command("purge_waitlist", verbosity=0, stdout=io.StringIO())
     assert list(WaitlistEntry.objects.all()) == [kept]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_patient_busy_at_that_time_is_told_so_and_the_time_stays_open():
+    location, (first, second), consultation_type = bookable_clinic(practitioners=2)
+    start = next_slot(days=4)
+    freed = booked(location, consultation_type, start, practitioner=first)
+    ada = PatientFactory(
+        first_name="Ada",
+        last_name="Waiting",
+        email="ada@example.com",
+        date_of_birth=date(1985, 3, 7),
+    )
+    booking_create(
+        patient=ada,
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=start,
+        practitioner=second,
+        notify=False,
+    )
+    join(location, consultation_type, "Ada")
+    booking_cancel(booking=freed)
+    run_worker()
+    offer = WaitlistOffer.objects.get()
+    with pytest.raises(BookingError, match="You already have a consultation at that time"):
+        waitlist_claim(offer=offer, phone="+442079460000", date_of_birth=date(1985, 3, 7))
+    offer.opening.refresh_from_db()
+    assert offer.opening.booking is None and ada.bookings.count() == 1
