@@ -38,12 +38,13 @@ def _checkboxes(label, options, required=False, **kwargs):
 # The sections of the questions, in order: (anchor, title, the form fields in it). The anchor is
 # the section's id on the questions page, where the review's "Change" links land.
 SECTIONS = [
+    # The pattern first, so that the stage's pictures that follow are only those of its scale.
+    ("how-it-looks", "How your hair looks", ["hair_pattern", "stage"]),
     (
         "your-hair-loss",
         "Your hair loss",
-        ["hair_pattern", "main_concern", "main_concern_detail", "areas", "onset", "progression"],
+        ["main_concern", "main_concern_detail", "areas", "onset", "progression"],
     ),
-    ("how-it-looks", "How your hair looks", ["stage"]),
     ("family", "Family and recent events", ["family_history", "triggers"]),
     (
         "treatments",
@@ -253,9 +254,9 @@ class IntakeForm(forms.Form):
         for anchor, (title, rows) in zip(anchors, self.summary(), strict=True):
             if anchor == "your-hair-loss":
                 stage_label = self.fields["stage"].label
-                sections.append((anchor, title, [r for r in rows if r[0] != stage_label]))
                 stage_rows = [r for r in rows if r[0] == stage_label]
                 sections.append(("how-it-looks", "How your hair looks", stage_rows))
+                sections.append((anchor, title, [r for r in rows if r[0] != stage_label]))
             else:
                 sections.append((anchor, title, rows))
         return sections
