@@ -102,8 +102,8 @@ VIEW_DRAWINGS = {
     "front": Drawing("front", frame=(22, 6, 56, 40)),
     "top": Drawing("top", (_FOREHEAD,), frame=(14, 4, 72, 92)),
     "crown": Drawing("top", (_FOREHEAD,), frame=(26, 46, 48, 48)),
-    "left": Drawing("side", frame=(8, 4, 64, 54)),
-    "right": Drawing("side", frame=(28, 4, 64, 54), mirrored=True),
+    "left": Drawing("side", frame=(14, 6, 54, 46)),
+    "right": Drawing("side", frame=(32, 6, 54, 46), mirrored=True),
     "donor": Drawing("back", frame=(14, 44, 72, 40)),
 }
 # The intake's photo views, by the standard framing that shows each best.
