@@ -95,3 +95,27 @@ def test_the_questions_follow_the_patients_answers_and_the_review_leads_back(
     look(page, "intake-4-changing")
     context.close()
     assert not errors, errors
+
+
+def test_without_javascript_the_pattern_still_shows_only_its_scale(browser, live_server):
+    location, _, consultation_type = bookable_clinic()
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=4),
+        notify=False,
+    )
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 812}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.goto(f"/my-booking/{booking.token}/questions/")
+    page.get_by_label("My parting is getting wider").check()
+    assert page.get_by_role("radiogroup", name="A widening parting").is_visible()
+    assert not page.get_by_role("radiogroup", name="A receding hairline or crown").is_visible()
+    assert not page.locator("select[name=outcome_prp]").is_visible()
+    page.locator("select[name=tried_prp]").select_option("lt3m")
+    assert page.locator("select[name=outcome_prp]").is_visible()
+    no_sideways_scroll(page, "questions without scripts")
+    context.close()
