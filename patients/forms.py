@@ -153,10 +153,12 @@ class IntakeForm(forms.Form):
         prefix = choices.PATTERN_STAGE_PREFIX.get(cleaned.get("hair_pattern"))
         stage = cleaned.get("stage") or ""
         if prefix and stage != "not_sure" and stage and not stage.startswith(prefix):
+            # The picture chosen is hidden once the other pattern is chosen: name it.
+            name = dict(choices.STAGES)[stage].split(":")[0]
             self.add_error(
                 "stage",
-                "This picture belongs to the other pattern than the one you chose above. "
-                "Choose one of the pictures shown, or “Not sure”.",
+                f"The picture you chose, “{name}”, is of the other pattern, not the one you "
+                "chose above. Choose one of the pictures shown, or “Not sure”.",
             )
         return cleaned
 

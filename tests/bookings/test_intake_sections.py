@@ -78,7 +78,7 @@ def test_a_stage_of_the_other_pattern_is_refused_with_everything_typed_kept(clie
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "belongs to the other pattern" in html and "Thicker hair" in html
+    assert "“Ludwig II”, is of the other pattern" in html and "Thicker hair" in html
     assert not HairLossIntake.objects.exists()
     kept = IntakeInProgress.objects.get(booking=booking).answers
     assert kept["hair_pattern"] == ["receding"] and kept["stage"] == ["l2"]
