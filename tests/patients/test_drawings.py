@@ -1,5 +1,6 @@
 """The project's own drawings of the hair-loss stages and the standard photo framings."""
 
+import itertools
 import re
 
 import pytest
@@ -49,7 +50,7 @@ def render(code, size=72):
 def test_each_stage_of_each_scale_shows_more_bare_scalp_than_the_one_before(scale, stages):
     shares = [bare_share(drawing_for(code)) for code, _ in stages]
     assert all(drawing_for(code).head == "top" for code, _ in stages)
-    assert all(later > earlier + 0.01 for earlier, later in zip(shares, shares[1:])), (
+    assert all(later > earlier + 0.01 for earlier, later in itertools.pairwise(shares)), (
         scale,
         shares,
     )
