@@ -86,6 +86,8 @@ class ManageView(PrivateLinkView):
             and IntakeInProgress.objects.filter(booking=booking).exists(),
             "calendar_links": notifications.calendar_links(booking),
             "photos": list(intake.photos.all()) if intake else [],
+            # The answers by section, each with a link back to its section of the questions.
+            "answers": IntakeForm.bound_to(intake).review_sections() if intake else [],
             **self.state,
         }
         return render(request, "bookings/manage.html", context)
@@ -193,15 +195,19 @@ class IntakeEditView(PrivateLinkView):
     allowed = "edit_intake"
 
     def render_form(self, request, form, photos, status=200):
+        saved_photos = list(
+            IntakePhoto.objects.filter(
+                Q(intake__booking=self.booking) | Q(in_progress__booking=self.booking)
+            )
+        )
+        sections = form.sections(photos_sent=bool(saved_photos))
         context = {
             "booking": self.booking,
             "intake": form,
             "photos": photos,
-            "saved_photos": list(
-                IntakePhoto.objects.filter(
-                    Q(intake__booking=self.booking) | Q(in_progress__booking=self.booking)
-                )
-            ),
+            "saved_photos": saved_photos,
+            "sections": sections,
+            "answered": sum(1 for section in sections if section["answered"]),
         }
         return render(request, "bookings/intake_edit.html", context, status=status)
 

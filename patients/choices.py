@@ -51,6 +51,21 @@ STAGES = [
     ("not_sure", "Not sure"),
 ]
 
+# Asked before the stage, so that the patient sees only the scale that fits: a receding
+# hairline or crown is read on the Norwood–Hamilton scale ("nh" stages), a widening parting on
+# the Ludwig scale ("l" stages). Not stored: the stage chosen says it.
+HAIR_PATTERNS = [
+    ("receding", "My hairline is moving back, or my crown is thinning"),
+    ("parting", "My parting is getting wider, and my hairline stays where it was"),
+    ("not_sure", "Neither of these, or not sure"),
+]
+# The stages of each pattern, by the first letters of their codes.
+PATTERN_STAGE_PREFIX = {"receding": "nh", "parting": "l"}
+STAGE_SCALE_TITLES = [
+    ("nh", "A receding hairline or crown (Norwood–Hamilton scale)"),
+    ("l", "A widening parting (Ludwig scale)"),
+]
+
 FAMILY_HISTORY = [
     ("mother_side", "On my mother's side"),
     ("father_side", "On my father's side"),
@@ -179,6 +194,16 @@ PHOTO_VIEWS = [
     ("donor", "Back and sides (donor area)"),
     ("other", "Another view"),
 ]
+
+# How to take each view, beside its drawing on the questions page.
+PHOTO_GUIDANCE = {
+    "hairline": "Face the camera with your hair pushed back off your forehead.",
+    "top": "From above, with your head tipped forward a little.",
+    "crown": "From above and behind: ask someone to help, or use two mirrors.",
+    "temples": "From the side, with your hair pushed back above the ear.",
+    "donor": "The back of your head, from behind, hair dry and combed flat.",
+    "other": "Anything else you would like your practitioner to see.",
+}
 
 PATTERNS = [
     ("male_pattern", "Male pattern (Norwood–Hamilton)"),

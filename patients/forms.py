@@ -1,6 +1,7 @@
 """The hair-loss intake form: what a clinician needs to know before the consultation."""
 
 from django import forms
+from django.http import QueryDict
 
 from patients import choices
 from patients.photos import MAX_BYTES, MAX_PHOTOS, PhotoError, PixelBudget, clean_photo
@@ -34,9 +35,46 @@ def _checkboxes(label, options, required=False, **kwargs):
     )
 
 
+# The sections of the questions, in order: (anchor, title, the form fields in it). The anchor is
+# the section's id on the questions page, where the review's "Change" links land.
+SECTIONS = [
+    # The pattern first, so that the stage's pictures that follow are only those of its scale.
+    ("how-it-looks", "How your hair looks", ["hair_pattern", "stage"]),
+    (
+        "your-hair-loss",
+        "Your hair loss",
+        ["main_concern", "main_concern_detail", "areas", "onset", "progression"],
+    ),
+    ("family", "Family and recent events", ["family_history", "triggers"]),
+    (
+        "treatments",
+        "Treatments you have tried",
+        [
+            f"{kind}_{key}"
+            for key, _ in choices.PREVIOUS_TREATMENTS
+            for kind in ("tried", "outcome")
+        ],
+    ),
+    (
+        "health",
+        "Your health",
+        [f"screen_{key}" for key, _, _ in choices.SCREENING_QUESTIONS] + ["current_medicines"],
+    ),
+    ("hopes", "What you hope for", ["goals", "treatments_of_interest"]),
+]
+PHOTOS_SECTION = ("photos", "Photos")
+
+
 class IntakeForm(forms.Form):
     """The intake, in sections. Previous treatments and screening get one field per item."""
 
+    hair_pattern = _radio(
+        "Which of these fits your hair loss best?",
+        choices.HAIR_PATTERNS,
+        required=False,
+        help_text="Hair loss in men usually follows the first, in women the second, but either "
+        "can happen to anyone. We then show you only the pictures that match.",
+    )
     main_concern = _radio("What worries you most about your hair?", choices.MAIN_CONCERNS)
     main_concern_detail = forms.CharField(
         label="Anything you would like to add",
@@ -47,7 +85,7 @@ class IntakeForm(forms.Form):
     areas = _checkboxes("Where are you losing hair?", choices.AREAS, required=True)
     onset = _radio("When did you first notice it?", choices.ONSET)
     progression = _radio("How has it changed since?", choices.PROGRESSION)
-    stage = _radio("Which description fits your hair best today?", choices.STAGES)
+    stage = _radio("Which picture looks most like your hair today?", choices.STAGES)
     family_history = _checkboxes(
         "Has anyone in your family lost hair in the same way?",
         choices.FAMILY_HISTORY,
@@ -87,7 +125,7 @@ class IntakeForm(forms.Form):
             self.fields[f"screen_{key}"] = _radio(question, options)
 
     def treatment_rows(self):
-        """Bound fields per previous treatment, for a table in the template."""
+        """Bound fields per previous treatment, for a grid in the template."""
         return [
             (label, self[f"tried_{key}"], self[f"outcome_{key}"])
             for key, label in choices.PREVIOUS_TREATMENTS
@@ -106,10 +144,56 @@ class IntakeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for key, label in choices.PREVIOUS_TREATMENTS:
-            if cleaned.get(f"outcome_{key}") and not cleaned.get(f"tried_{key}"):
-                self.add_error(f"tried_{key}", f"Say how long you used {label.split(' (')[0]}.")
+        for key, _ in choices.PREVIOUS_TREATMENTS:
+            # "How it went" is asked only for what was tried (the page hides it until then), so
+            # an answer left behind in a hidden box is dropped rather than held against the
+            # patient.
+            if not cleaned.get(f"tried_{key}"):
+                cleaned[f"outcome_{key}"] = ""
+        prefix = choices.PATTERN_STAGE_PREFIX.get(cleaned.get("hair_pattern"))
+        stage = cleaned.get("stage") or ""
+        if prefix and stage != "not_sure" and stage and not stage.startswith(prefix):
+            # The picture chosen is hidden once the other pattern is chosen: name it.
+            name = dict(choices.STAGES)[stage].split(":")[0]
+            self.add_error(
+                "stage",
+                f"The picture you chose, “{name}”, is of the other pattern, not the one you "
+                "chose above. Choose one of the pictures shown, or “Not sure”.",
+            )
         return cleaned
+
+    def stage_scales(self):
+        """The stage's choices grouped by scale, each with its pattern, for pictures: a list of
+        (prefix, title, options) where each option is (value, label, input id, checked)."""
+        current = self["stage"].value()
+        scales = []
+        for prefix, title in choices.STAGE_SCALE_TITLES:
+            options = [
+                (value, label, f"id_stage_{value}", value == current)
+                for value, label in choices.STAGES
+                if value.startswith(prefix)
+            ]
+            scales.append((prefix, title, options))
+        return scales
+
+    def stage_not_sure(self):
+        return ("not_sure", dict(choices.STAGES)["not_sure"], "id_stage_not_sure")
+
+    def sections(self, photos_sent=False):
+        """The sections in order, each with whether it is answered and how many of its answers
+        need another look: a list of dicts (anchor, title, answered, errors)."""
+        result = []
+        for anchor, title, names in SECTIONS:
+            required = [n for n in names if self.fields[n].required]
+            values = [self[n].value() for n in (required or names)]
+            answered = (all if required else any)(v not in (None, "", []) for v in values)
+            errors = sum(1 for n in names if self.is_bound and self.errors.get(n))
+            result.append(
+                {"anchor": anchor, "title": title, "answered": answered, "errors": errors}
+            )
+        anchor, title = PHOTOS_SECTION
+        result.append({"anchor": anchor, "title": title, "answered": photos_sent, "errors": 0})
+        return result
 
     def intake_values(self) -> dict:
         """Return the cleaned answers shaped as HairLossIntake fields."""
@@ -164,6 +248,31 @@ class IntakeForm(forms.Form):
             ),
         ]
 
+    def review_sections(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """Return ``summary`` as (anchor, title, rows) per section of the questions page, the
+        stage on its own, so that each "Change" link lands on the section it changes."""
+        anchors = ["your-hair-loss", "family", "treatments", "health", "hopes"]
+        sections = []
+        for anchor, (title, rows) in zip(anchors, self.summary(), strict=True):
+            if anchor == "your-hair-loss":
+                stage_label = self.fields["stage"].label
+                stage_rows = [r for r in rows if r[0] == stage_label]
+                sections.append(("how-it-looks", "How your hair looks", stage_rows))
+                sections.append((anchor, title, [r for r in rows if r[0] != stage_label]))
+            else:
+                sections.append((anchor, title, rows))
+        return sections
+
+    @classmethod
+    def bound_to(cls, intake) -> "IntakeForm":
+        """Return the form bound to a saved intake's answers and validated, to read them."""
+        data = QueryDict(mutable=True)
+        for key, value in cls.initial_from(intake).items():
+            data.setlist(key, value if isinstance(value, list) else [value])
+        form = cls(data=data)
+        form.is_valid()
+        return form
+
     @classmethod
     def initial_from_typed(cls, answers: dict) -> dict:
         """Return form initial data from answers kept exactly as typed (lists of strings, as
@@ -181,6 +290,10 @@ class IntakeForm(forms.Form):
     def initial_from(intake) -> dict:
         """Return form initial data from a saved intake, the inverse of ``intake_values``."""
         initial = {name: getattr(intake, name) for name in INTAKE_MODEL_FIELDS}
+        # The pattern is not stored: the stage says it, when it is not "Not sure".
+        for pattern, prefix in choices.PATTERN_STAGE_PREFIX.items():
+            if intake.stage.startswith(prefix):
+                initial["hair_pattern"] = pattern
         for key, answer in intake.previous_treatments.items():
             initial[f"tried_{key}"] = answer.get("duration", "")
             initial[f"outcome_{key}"] = answer.get("outcome", "")
@@ -199,10 +312,16 @@ class PhotoForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for key, label in choices.PHOTO_VIEWS:
+            # On a phone, ``capture`` opens the camera straight away: the one facing the patient
+            # for their own hairline, the other for views someone else takes.
+            camera = "user" if key == "hairline" else "environment"
             self.fields[f"photo_{key}"] = forms.FileField(
                 label=label,
                 required=False,
-                widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+                help_text=choices.PHOTO_GUIDANCE[key],
+                widget=forms.ClearableFileInput(
+                    attrs={"accept": "image/jpeg,image/png", "capture": camera}
+                ),
             )
 
     def clean(self):

@@ -40,7 +40,8 @@ class MeasuresForm(forms.Form):
         label="Stage",
         choices=STAGE_CHOICES,
         required=False,
-        widget=forms.Select({"class": "form-select", "aria-describedby": "stage-help"}),
+        # Chosen from the project's drawings of each stage (templates/staff/visit_measures.html).
+        widget=forms.RadioSelect,
     )
     frontal_density = _density("Frontal")
     frontal_thin = _thin("Frontal")
@@ -73,6 +74,14 @@ class MeasuresForm(forms.Form):
         label="Share this visit with the patient (their measures and photos, on their own page)",
         required=False,
     )
+
+    def stage_scales(self):
+        """The stages by scale, for a drawing each: (scale, [(value, label, id, checked)])."""
+        current = self["stage"].value() or ""
+        return [
+            (scale, [(code, label, f"id_stage_{code}", code == current) for code, label in group])
+            for scale, group in choices.VISIT_STAGES
+        ]
 
     # (zone, its density field, its thin-hair field), for the rows of zones.
     ZONE_ROWS = [(label, f"{code}_density", f"{code}_thin") for code, label in choices.SCALP_ZONES]

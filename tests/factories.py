@@ -19,6 +19,7 @@ import threading
 import time as clock
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode as form_encode
 from urllib.parse import urlsplit
@@ -726,3 +727,61 @@ def plan_session(plan, order=1, hours_ago=1):
     step.status = "booked"
     step.save()
     return booking
+
+
+class _ChoiceReader(HTMLParser):
+    """Collect the inputs of one name in a page, each with what surrounds it (see choices_in)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+
+    def __init__(self, name):
+        super().__init__()
+        self.name, self.stack, self.found, self.labels = name, [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name") == self.name:
+            classes = {c for _, a in self.stack for c in (a.get("class") or "").split()}
+            choice = {
+                "value": attrs.get("value"),
+                "checked": "checked" in attrs,
+                "id": attrs.get("id"),
+                "within": classes,
+                "label": "",
+                "drawn": False,
+            }
+            self.found.append(choice)
+            if self.labels:
+                self.labels[-1]["choices"].append(choice)
+        if tag == "label":
+            self.labels.append({"choices": [], "text": [], "drawn": False})
+        if tag == "svg" and self.labels:
+            self.labels[-1]["drawn"] = attrs.get("aria-hidden") == "true"
+        if tag not in self.VOID:
+            self.stack.append((tag, attrs))
+
+    def handle_startendtag(self, tag, attrs):
+        pass  # an SVG shape: nothing to read
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self.labels:
+            label = self.labels.pop()
+            for choice in label["choices"]:
+                choice["label"] = " ".join("".join(label["text"]).split())
+                choice["drawn"] = label["drawn"]
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self.labels:
+            self.labels[-1]["text"].append(data)
+
+
+def choices_in(html, name):
+    """The inputs named ``name`` in a page, in order: each a dict of its value, whether it is
+    checked, the classes of the elements around it ("within"), the words of the label around it
+    and whether that label holds a decorative drawing ("drawn")."""
+    reader = _ChoiceReader(name)
+    reader.feed(html)
+    return reader.found

@@ -209,6 +209,7 @@ class IntakeEditFuzz(PrivateLinkFuzz):
         self.put_in_state(state)
         token = self.draw_token(data)
         tamper = [*PHOTO_FIELDS, "main_concern_detail", "tried_prp", "outcome_prp", "booking"]
+        tamper += ["hair_pattern"]  # optional, and asked before the stage
         form = data.draw(mutated(valid_form(), tamper=tamper), label="form")
         files = data.draw(PHOTO_UPLOADS, label="files")
         before = intake_snapshot(self.booking)

@@ -58,7 +58,14 @@ DETAILS_EXTRA = [
     "location",
     "practitioner",
 ]
-INTAKE_EXTRA = [*PHOTO_FIELDS, "save_for_later", "main_concern_detail", "tried_prp", "outcome_prp"]
+INTAKE_EXTRA = [
+    *PHOTO_FIELDS,
+    "save_for_later",
+    "main_concern_detail",
+    "tried_prp",
+    "outcome_prp",
+    "hair_pattern",
+]
 
 
 def valid_details(**overrides):
@@ -372,7 +379,8 @@ class IntakeFuzz(PublicFlowFuzz):
         booking = Booking.objects.filter(status=Booking.Status.CONFIRMED).first()
         HairLossIntake.objects.filter(booking=booking).delete()
         IntakeInProgress.objects.filter(booking=booking).delete()
-        form = data.draw(mutated(valid_form(), tamper=INTAKE_EXTRA), label="answers")
+        base = valid_form(hair_pattern="receding")  # the pattern that fits the sample stage
+        form = data.draw(mutated(base, tamper=INTAKE_EXTRA), label="answers")
         files = data.draw(PHOTO_UPLOADS, label="files")
         url = reverse("bookings:intake", args=[booking.token])
 

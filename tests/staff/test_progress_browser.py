@@ -59,7 +59,7 @@ def test_a_practitioner_measures_and_photographs_a_visit_then_reads_the_trends(
     staff_sign_in(page, practitioner.user, "code4321")
     page.wait_for_url(f"**/staff/visits/{today.pk}/measures/")
     look(page, "progress-1-measures")
-    page.get_by_label("Stage").select_option("nw3")
+    page.get_by_role("radio", name="Norwood III", exact=True).check()
     page.get_by_label("Density (hairs/cm²), Crown").fill("121")
     page.get_by_label("Thin hairs (%), Crown").fill("29")
     page.get_by_label("Density (hairs/cm²), Frontal").fill("900")
