@@ -1,14 +1,16 @@
 """The patient's plan, through the private link of the consultation it came from: read it,
 accept it by signing the consent, decline it or ask to talk, then book the course in one go.
 
-The link's token opens that consultation's latest plan alone. It keeps working while the plan
-is open, and some days after it ends.
+The link's token opens that consultation's latest plan alone; the link of one of the plan's
+sessions opens that plan too, since a session moves here (where its windows are kept) and not
+on its booking's own page. It keeps working while the plan is open, and some days after it ends.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,7 +48,9 @@ class PlanLinkView(View):
         plan = None
         if booking is not None:
             plan = (
-                selectors.plan_with_steps(Plan.objects.filter(consultation=booking))
+                selectors.plan_with_steps(
+                    Plan.objects.filter(Q(consultation=booking) | Q(steps__booking=booking))
+                )
                 .order_by("-created_at")
                 .first()
             )

@@ -91,3 +91,31 @@ def test_the_move_page_offers_only_times_inside_the_window(client, course):
     response = client.get(reverse("treatments:move", args=[token, 2]), {"day": "2000-01-01"})
     days = response.context["week"]
     assert days and all(view.holds(day) for day, _ in days)
+
+
+def test_a_session_does_not_move_through_its_booking_link_only_through_the_plan(client, course):
+    """The booking's own page knows nothing of windows: it sends the patient to the plan."""
+    second = session(course, 2)
+    token = second.booking.token
+    manage = client.get(reverse("bookings:manage", args=[token])).content.decode()
+    assert reverse("bookings:reschedule", args=[token]) not in manage
+    assert reverse("treatments:plan", args=[token]) in manage
+    too_soon = session(course, 1).booking.starts_at + timedelta(days=7)
+    move = reverse("bookings:reschedule", args=[token])
+    for response in (
+        client.get(move),
+        client.get(move, {"start": format_start(too_soon)}),
+        client.post(move, {"start": format_start(too_soon)}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"] == reverse("bookings:manage", args=[token])
+    assert session(course, 2).booking.starts_at == second.booking.starts_at
+    assert windows_kept(course)
+    # The session's link opens its plan, where the move keeps every window.
+    plan_page = client.get(reverse("treatments:plan", args=[token]), follow=True)
+    assert plan_page.status_code == 200
+    assert reverse("treatments:move", args=[token, 2]) in plan_page.content.decode()
+    moved = client.get(
+        reverse("treatments:move", args=[token, 2]), {"start": format_start(too_soon)}
+    )
+    assert moved.status_code == 200 and "must stay between" in moved.content.decode()
