@@ -40,6 +40,7 @@ urlpatterns = [
         name="rescreen_clear",
     ),
     path("plans/<int:pk>/", plans.PlanView.as_view(), name="plan"),
+    path("plans/<int:pk>/plan.pdf", plans.PlanPdfView.as_view(), name="plan_pdf"),
     path("plans/<int:pk>/<slug:action>/", plans.PlanActionView.as_view(), name="plan_action"),
     path("photos/<int:pk>/", reviews.StaffPhotoView.as_view(), name="photo"),
     path("me/", profile.ProfileView.as_view(), name="profile"),

@@ -24,6 +24,7 @@ from bookings.forms import DayForm
 from bookings.models import Booking
 from clinic import ratelimit
 from treatments import selectors
+from treatments.documents import PdfUnavailable, plan_pdf_response
 from treatments.forms import DeclineForm, RescreenForm, SignForm, course_choices
 from treatments.models import ConsentText, Plan
 from treatments.rescreens import rescreen_open, rescreen_submit
@@ -146,6 +147,17 @@ class TalkView(PlanLinkView):
                 request, "We will call you to talk it through. Your plan stays here meanwhile."
             )
         return redirect("treatments:plan", token=token)
+
+
+class PlanPdfView(PlanLinkView):
+    """The plan and the consent signed, as a PDF to keep."""
+
+    def get(self, request, token):
+        try:
+            return plan_pdf_response(self.plan, self.now)
+        except PdfUnavailable as error:
+            messages.error(request, error.message)
+            return self.page(request, status=503)
 
 
 class BookCourseView(PlanLinkView):

@@ -51,6 +51,7 @@ STAFF_PAGES = [
     ("staff:plan_new", True, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plans", False, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plan", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:plan_pdf", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:session_record", "session", {"reception": 403, "practitioner": 200, "admin": 200}),
     # Clearing a health check is a POST only.
     ("staff:rescreen_clear", "session", {"reception": 403, "practitioner": 405, "admin": 405}),
