@@ -18,6 +18,11 @@ urlpatterns = [
         name="move",
     ),
     path(
+        "my-plan/<str:token>/visits/<int:order>/pick/",
+        views.PickSessionView.as_view(),
+        name="pick",
+    ),
+    path(
         "my-plan/<str:token>/visits/<int:order>/check/",
         views.RescreenView.as_view(),
         name="rescreen",

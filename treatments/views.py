@@ -23,7 +23,7 @@ from bookings.drafts import format_start, parse_start
 from bookings.forms import DayForm
 from bookings.models import Booking
 from clinic import ratelimit
-from treatments import selectors
+from treatments import picking, selectors
 from treatments.documents import PdfUnavailable, plan_pdf_response
 from treatments.forms import DeclineForm, RescreenForm, SignForm, course_choices
 from treatments.models import ConsentText, Plan
@@ -83,6 +83,11 @@ class PlanLinkView(View):
             "sign_form": SignForm(),
             "decline_form": DeclineForm(),
             "checks_open": {s.step.order for s in steps if rescreen_open(s.step, self.now)},
+            "pick_now": {
+                order
+                for order, pickable in picking.pickables(plan).items()
+                if pickable.waits_for is None and plan.status in picking.OPEN_FOR_BOOKING
+            },
             "to_book": any(
                 s.step.status == s.step.Status.PLANNED and not selectors.is_held(s.step)
                 for s in steps
@@ -301,6 +306,106 @@ class MoveSessionView(PlanLinkView):
             request,
             f"Moved: {moved} visit{'s' if moved > 1 else ''}. We have sent you an e-mail for each.",
         )
+        return redirect("treatments:plan", token=token)
+
+
+class PickSessionView(PlanLinkView):
+    """Choose one session's time inside its window, instead of booking the whole course."""
+
+    DAYS_SHOWN = 7
+
+    def dispatch(self, request, token, order, **kwargs):
+        self.order = order
+        return super().dispatch(request, token, order=order, **kwargs)
+
+    def step_and_window(self, request):
+        step = next((s for s in self.plan.steps.all() if s.order == self.order), None)
+        if step is None:
+            raise Http404("This plan has no such visit.")
+        try:
+            return step, picking.pick_window(self.plan, step)
+        except PlanError as error:
+            messages.info(request, error.message)
+            return step, None
+
+    def get(self, request, token, order):
+        step, window = self.step_and_window(request)
+        if window is None:
+            return redirect("treatments:plan", token=token)
+        chosen = parse_start(request.GET.get("start", ""))
+        if chosen is not None:
+            return self.confirm(request, step, window, chosen)
+        today = self.now.astimezone(self.plan.location.zone).date()
+        if window.latest < today:
+            messages.error(request, f"{step.name}'s window has passed: please call us to book it.")
+            return redirect("treatments:plan", token=token)
+        first_allowed = max(window.earliest, today)
+        first = DayForm(
+            request.GET, first=first_allowed, last=window.latest, default=first_allowed
+        ).chosen()
+        last = min(first + timedelta(days=self.DAYS_SHOWN - 1), window.latest)
+        offers = picking.session_offers(self.plan, step, window, first, last, self.now)
+
+        def url(day):
+            return reverse("treatments:pick", args=[token, order]) + "?" + urlencode({"day": day})
+
+        context = {
+            "plan": self.plan,
+            "token": token,
+            "step": step,
+            "window": window,
+            "week": offers.days(first, (last - first).days + 1),
+            "previous_week": url(first - timedelta(days=7)) if first > first_allowed else None,
+            "next_week": url(first + timedelta(days=7)) if last < window.latest else None,
+        }
+        return render(request, "treatments/pick.html", context)
+
+    def confirm(self, request, step, window, chosen, status=200, error=None):
+        """Show the time and who takes it before booking; or why not, with the nearest times."""
+        day = chosen.astimezone(self.plan.location.zone).date()
+        offers = picking.session_offers(self.plan, step, window, day, day, self.now)
+        who = picking.who_takes(self.plan, offers, chosen)
+        if error is None and who is None:
+            error = picking.refusal(
+                f"{step.name} cannot be booked then: that time is not free inside its window.",
+                step,
+                window,
+                chosen,
+                self.now,
+                False,
+            )
+        context = {
+            "plan": self.plan,
+            "token": self.token,
+            "step": step,
+            "window": window,
+            "new_start": chosen,
+            "start_value": format_start(chosen),
+            "who": who,
+            "error": error,
+        }
+        return render(request, "treatments/pick_confirm.html", context, status=status)
+
+    def post(self, request, token, order):
+        step, window = self.step_and_window(request)
+        if window is None:
+            return redirect("treatments:plan", token=token)
+        chosen = parse_start(request.POST.get("start", ""))
+        who = request.POST.get("who", "")
+        if chosen is None or not who.isdigit():
+            messages.error(request, "That time could not be read. Please choose again.")
+            return redirect("treatments:pick", token=token, order=order)
+        try:
+            picking.session_pick(
+                plan=self.plan,
+                step_order=order,
+                starts_at=chosen,
+                practitioner_id=int(who),
+                now=self.now,
+            )
+        except PlanError as error:
+            return self.confirm(request, step, window, chosen, status=409, error=error)
+        messages.success(request, f"{step.name} is booked. We have sent you an e-mail.")
         return redirect("treatments:plan", token=token)
 
 
