@@ -76,6 +76,14 @@ def pickables(plan: Plan) -> dict[int, Pickable]:
     return result
 
 
+def pick_now(plan: Plan) -> set[int]:
+    """The orders of the steps whose time can be picked now (their course's earlier sessions
+    are booked, and the plan is accepted). No query."""
+    if plan.status not in OPEN_FOR_BOOKING:
+        return set()
+    return {order for order, p in pickables(plan).items() if p.waits_for is None}
+
+
 def pick_window(plan: Plan, step: PlanStep) -> windows.Window:
     """The window ``step`` may be booked in now; PlanError when it cannot be picked."""
     if plan.status not in OPEN_FOR_BOOKING:

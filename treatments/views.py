@@ -83,11 +83,7 @@ class PlanLinkView(View):
             "sign_form": SignForm(),
             "decline_form": DeclineForm(),
             "checks_open": {s.step.order for s in steps if rescreen_open(s.step, self.now)},
-            "pick_now": {
-                order
-                for order, pickable in picking.pickables(plan).items()
-                if pickable.waits_for is None and plan.status in picking.OPEN_FOR_BOOKING
-            },
+            "pick_now": picking.pick_now(plan),
             "to_book": any(
                 s.step.status == s.step.Status.PLANNED and not selectors.is_held(s.step)
                 for s in steps

@@ -21,7 +21,7 @@ from patients.models import Assessment
 from staff import selectors as staff_selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import PlanForm, SessionRecordForm, plan_step_rows
-from treatments import selectors, windows
+from treatments import picking, selectors, windows
 from treatments.documents import PdfUnavailable, plan_pdf_response
 from treatments.models import Plan, PlanStep, Protocol, SessionRecord
 from treatments.rescreens import rescreen_clear
@@ -175,6 +175,7 @@ class PlanView(PlanAccessMixin, TemplateView):
             plan=plan,
             steps=selectors.step_views(plan, today),
             quote=selectors.quote(plan.steps.all()),
+            pick_now=picking.pick_now(plan),
             history=history,
             now=now,
             **kwargs,
