@@ -265,11 +265,12 @@ class MoveSessionView(PlanLinkView):
 
     def confirm(self, request, step, chosen, status=200, error=None):
         """Show what the move does, the later sessions it shifts included, before doing it."""
-        shifts = []
+        shifts, nearest = [], []
         try:
             shifts = session_move_plan(plan=self.plan, step=step, starts_at=chosen, now=self.now)
         except PlanError as refused:
             error = error or refused.message
+            nearest = refused.nearest
         context = {
             "plan": self.plan,
             "token": self.token,
@@ -278,6 +279,7 @@ class MoveSessionView(PlanLinkView):
             "start_value": format_start(chosen),
             "shifts": shifts,
             "error": error,
+            "nearest": nearest,
         }
         return render(request, "treatments/move_confirm.html", context, status=status)
 
