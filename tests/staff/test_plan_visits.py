@@ -123,3 +123,11 @@ def test_the_visits_page_costs_the_same_queries_whatever_the_plan_holds(
     with django_assert_num_queries(20):
         url = visits_url(plan, 1)
         assert reception.get(url, {"start": format_start(slots[0].start)}).status_code == 200
+
+
+def test_hostile_names_show_escaped_on_the_visits_page(reception, plan):
+    patient = plan.patient
+    patient.first_name = HOSTILE
+    patient.save()
+    html = reception.get(visits_url(plan)).content.decode()
+    assert HOSTILE not in html and "&lt;img src=x onerror=" in html
