@@ -404,9 +404,11 @@ def session_move(
     shift_following: bool = False,
     now: datetime | None = None,
     by_staff: bool = False,
+    practitioner: Practitioner | None = None,
 ) -> list[Shift]:
     """Move one booked session of a plan, keeping every window: in one transaction, the session
-    and, with ``shift_following``, the later sessions its move would push out of their windows.
+    (to ``practitioner`` when staff choose another) and, with ``shift_following``, the later
+    sessions its move would push out of their windows.
 
     Without ``shift_following``, a move that would push a later session out is refused with
     PlanError and the shifts it would need (``error.shifts``), for the person to confirm.
@@ -433,7 +435,11 @@ def session_move(
             moves = [(step, starts_at)] + [(s.step, s.starts_at) for s in shifts]
             for moved, when in moves:
                 booking_reschedule(
-                    booking=moved.booking, starts_at=when, by_staff=by_staff, now=now
+                    booking=moved.booking,
+                    starts_at=when,
+                    practitioner=practitioner if moved is step else None,
+                    by_staff=by_staff,
+                    now=now,
                 )
             zone = plan.location.zone
             steps = list(plan.steps.all())

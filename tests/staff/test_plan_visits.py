@@ -17,9 +17,9 @@ from tests.factories import (
     proposed_plan,
     sign_in_with_second_factor,
 )
-from treatments import picking, selectors
+from treatments import picking, selectors, windows
 from treatments.models import Plan
-from treatments.services import plan_accept
+from treatments.services import course_book, plan_accept
 
 pytestmark = pytest.mark.django_db
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -131,3 +131,55 @@ def test_hostile_names_show_escaped_on_the_visits_page(reception, plan):
     patient.save()
     html = reception.get(visits_url(plan)).content.decode()
     assert HOSTILE not in html and "&lt;img src=x onerror=" in html
+
+
+@pytest.fixture
+def course(plan):
+    """The plan with every visit booked at the first free time."""
+    proposal = selectors.course_proposal(plan)
+    course_book(plan=plan, choices={s.order: (o.start, who) for s, o, who in proposal.choices})
+    return plan
+
+
+def move_form(booking, starts_at, **extra):
+    return {
+        "practitioner": str(booking.practitioner_id),
+        "day": starts_at.date().isoformat(),
+        "start": format_start(starts_at),
+        **extra,
+    }
+
+
+def test_staff_moving_a_plan_session_keep_its_window_or_get_the_nearest_times(reception, course):
+    """The diary's own move goes through the plan's move for a plan session."""
+    second = course.steps.get(order=2).booking
+    too_soon = course.steps.get(order=1).booking.starts_at + timedelta(days=7)
+    url = reverse("staff:reschedule", args=[second.pk])
+    response = reception.post(url, move_form(second, too_soon))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "PRP session 2 must stay between" in html and "Nearest free times:" in html
+    second.refresh_from_db()
+    assert second.starts_at != too_soon
+
+
+def test_staff_moving_session_2_shift_session_3_once_confirmed(reception, course):
+    second, third = (course.steps.get(order=n).booking for n in (2, 3))
+    third_was = third.starts_at
+    target = second.starts_at + timedelta(days=14)
+    url = reverse("staff:reschedule", args=[second.pk])
+    asked = reception.post(url, move_form(second, target))
+    assert asked.status_code == 409
+    html = asked.content.decode()
+    assert "moves PRP session 3" in html and 'name="shift" value="yes"' in html
+    second.refresh_from_db()
+    assert second.starts_at != target  # nothing moved before the confirmation
+    done = reception.post(url, move_form(second, target, shift="yes"))
+    assert done.status_code == 302
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert second.starts_at == target
+    steps = list(course.steps.select_related("booking"))
+    days = selectors.booked_days(steps, course.location.zone)
+    assert windows.broken(course.starts_on, selectors.rules_of(steps), days) == []
+    assert third.starts_at != third_was  # session 3 moved along to keep its window
