@@ -33,7 +33,8 @@ from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
 from staff.forms import bookable_day, diary_day
 from staff.selectors import day_schedule, month_load, review_queue, sorted_flags, week_grid
-from treatments.models import PlanStep
+from treatments import selectors as selectors_treatments
+from treatments.models import Plan, PlanStep
 from treatments.services import PlanError, session_move
 
 # Flags that should stop a consultation going ahead as booked until a practitioner has looked.
@@ -319,7 +320,9 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request, pk):
         booking = self.get_booking(pk)
-        return self.render_page(request, booking, self.choice(booking, request.GET))
+        return self.render_page(
+            request, booking, self.choice(booking, request.GET), plan_step=plan_window(booking)
+        )
 
     def post(self, request, pk):
         booking = self.get_booking(pk)
@@ -388,6 +391,24 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
             + f". The patient is e-mailed the new time{'s' if moved > 1 else ''}.",
         )
         return redirect("staff:home")
+
+
+def plan_window(booking):
+    """For a session of a treatment plan: its step and the window its move must keep (for the
+    page to say so before staff choose); None for any other booking."""
+    plans = selectors_treatments.plan_with_steps(Plan.objects.filter(steps__booking=booking))
+    plan = plans.first()
+    if plan is None:
+        return None
+    today = timezone.now().astimezone(plan.location.zone).date()
+    return next(
+        (
+            view
+            for view in selectors_treatments.step_views(plan, today)
+            if view.step.booking_id == booking.pk
+        ),
+        None,
+    )
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,8 @@ def test_staff_moving_a_plan_session_keep_its_window_or_get_the_nearest_times(re
     second = course.steps.get(order=2).booking
     too_soon = course.steps.get(order=1).booking.starts_at + timedelta(days=7)
     url = reverse("staff:reschedule", args=[second.pk])
+    page = reception.get(url).content.decode()
+    assert "PRP session 2 of a treatment plan: to keep the time between visits" in page
     response = reception.post(url, move_form(second, too_soon))
     assert response.status_code == 409
     html = response.content.decode()
