@@ -28,12 +28,19 @@ from patients.photo_files import photo_open
 from patients.services import intake_save_for_later, intake_update
 
 DAYS_SHOWN = 7
+# A procedure belongs to a course of treatment, whose sessions keep a spacing window from one
+# another: only the plan's own move (a layer above this one) checks those windows, so the
+# booking's link does not move a procedure.
+PROCEDURE_MOVES_ON_THE_PLAN = (
+    "This visit is part of your treatment course: to keep the right time between sessions, "
+    "move it from your plan page, or call us."
+)
 
 
 class PrivateLinkView(View):
     """Load the booking named by the link's token (rate-limited against guessing)."""
 
-    allowed = "view"  # what the state must allow: view, change or edit_intake
+    allowed = "view"  # what the state must allow: view, change, move or edit_intake
 
     def dispatch(self, request, token, **kwargs):
         if not ratelimit.allow(request, "private-link", settings.PRIVATE_LINK_LOOKUPS_PER_HOUR):
@@ -48,6 +55,10 @@ class PrivateLinkView(View):
             return render(request, "bookings/link_expired.html", status=410)
         self.state = _state(self.booking, now)
         if self.allowed == "change" and not self.state["can_change"]:
+            return redirect("bookings:manage", token=token)
+        if self.allowed == "move" and not self.state["can_move"]:
+            if self.state["can_change"]:
+                messages.info(request, PROCEDURE_MOVES_ON_THE_PLAN)
             return redirect("bookings:manage", token=token)
         if self.allowed == "edit_intake" and not self.state["can_edit_intake"]:
             return redirect("bookings:manage", token=token)
@@ -65,8 +76,10 @@ def _state(booking, now):
     """What the patient may still do with this booking, and why not."""
     cutoff = timedelta(hours=booking.consultation_type.late_cancel_hours)
     active = booking.status == Booking.Status.CONFIRMED and booking.starts_at > now
+    can_change = active and booking.starts_at - now >= cutoff
     return {
-        "can_change": active and booking.starts_at - now >= cutoff,
+        "can_change": can_change,
+        "can_move": can_change and not booking.consultation_type.is_procedure,
         "inside_cutoff": active and booking.starts_at - now < cutoff,
         "can_edit_intake": active,
         "is_over": not active,
@@ -129,9 +142,10 @@ class CancelView(PrivateLinkView):
 
 
 class RescheduleView(PrivateLinkView):
-    """Choose a new time with the same practitioner, under the same rules as booking."""
+    """Choose a new time with the same practitioner, under the same rules as booking (a
+    consultation only: a procedure moves on its plan's page, which keeps the course's windows)."""
 
-    allowed = "change"
+    allowed = "move"
 
     def get(self, request, token):
         booking = self.booking

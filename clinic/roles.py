@@ -3,8 +3,9 @@
 Roles are Django groups. A migration creates them from this table; when the table changes, a new
 migration applies it again (``clinic/migrations/_roles.py``), so every database follows it.
 
-- Reception runs the day: schedules, bookings, check-in, patients' contact details. Not the
-  clinical answers, the screening flags or the photos.
+- Reception runs the day: schedules, bookings, check-in, patients' contact details, and the
+  visits of treatment plans (their names and windows, to book them). Not the clinical answers,
+  the screening flags, the photos or a plan's clinical content.
 - Practitioners see everything clinical of the patients they see (a care team: anyone with an
   upcoming or past consultation with a patient reads that patient's whole clinical history),
   and the schedule.
@@ -67,6 +68,8 @@ ROLE_PERMISSIONS = {
         "patients.view_patient",
         "patients.add_patient",
         "patients.change_patient",
+        # A plan's visits and their windows (not its clinical content), to book them by phone.
+        "treatments.view_planstep",
     },
     PRACTITIONER: _SCHEDULE_VIEW | _BOOKINGS | _WAITLIST | _CLINICAL | {"patients.view_patient"},
     # Every permission of these apps: configuration included.

@@ -4,7 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from staff import auth
-from staff.views import phone, plans, profile, progress, records, reviews, today, waitlist
+from staff.views import (
+    phone,
+    plan_visits,
+    plans,
+    profile,
+    progress,
+    records,
+    reviews,
+    today,
+    waitlist,
+)
 
 app_name = "staff"
 
@@ -41,6 +51,13 @@ urlpatterns = [
         name="rescreen_clear",
     ),
     path("plans/<int:pk>/", plans.PlanView.as_view(), name="plan"),
+    path("plans/<int:pk>/plan.pdf", plans.PlanPdfView.as_view(), name="plan_pdf"),
+    path("plans/<int:pk>/visits/", plan_visits.PlanVisitsView.as_view(), name="plan_visits"),
+    path(
+        "plans/<int:pk>/visits/<int:order>/",
+        plan_visits.PlanVisitsView.as_view(),
+        name="plan_visit",
+    ),
     path("plans/<int:pk>/<slug:action>/", plans.PlanActionView.as_view(), name="plan_action"),
     path("photos/<int:pk>/", reviews.StaffPhotoView.as_view(), name="photo"),
     path("me/", profile.ProfileView.as_view(), name="profile"),

@@ -47,10 +47,13 @@ NEEDS_REASON = {S.DECLINED, S.STOPPED}
 class PlanError(Exception):
     """A plan rule refused the request; ``message`` is fit to show to the person."""
 
-    def __init__(self, message: str, shifts=None):
+    def __init__(self, message: str, shifts=None, nearest=None):
         super().__init__(message)
         self.message = message
         self.shifts = shifts or []
+        # For a time refused because it breaks a window: the nearest free times that keep it,
+        # for the page to offer.
+        self.nearest = nearest or []
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def plan_propose(
     return plan
 
 
-def _lock_plan(plan: Plan) -> Plan:
+def lock_plan(plan: Plan) -> Plan:
     return Plan.objects.select_for_update(of=("self",)).select_related("patient").get(pk=plan.pk)
 
 
@@ -149,7 +152,7 @@ def plan_transition(*, plan: Plan, to: str, reason: str = "") -> Plan:
     if to in NEEDS_REASON and not reason:
         raise PlanError("Give a reason: it is kept with the plan.")
     with transaction.atomic():
-        locked = _lock_plan(plan)
+        locked = lock_plan(plan)
         if to not in TRANSITIONS[locked.status]:
             raise PlanError(
                 f"This plan is {locked.get_status_display().lower()}: it cannot become "
@@ -177,7 +180,7 @@ def plan_accept(
             patient_lock(plan.patient_id)
         except BookingError as error:
             raise PlanError(error.message) from None
-        locked = _lock_plan(plan)
+        locked = lock_plan(plan)
         if locked.status != S.PROPOSED:
             raise PlanError(
                 f"This plan is already {locked.get_status_display().lower()}: nothing was changed."
@@ -214,7 +217,7 @@ def plan_ask_to_talk(*, plan: Plan, now: datetime | None = None) -> Plan:
     """The patient wants to talk before deciding: note it and tell the clinic by e-mail."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock_plan(plan)
+        locked = lock_plan(plan)
         if locked.status != S.PROPOSED:
             raise PlanError(f"This plan is already {locked.get_status_display().lower()}.")
         locked.talk_requested_at = now
@@ -241,7 +244,7 @@ def course_book(
     try:
         with transaction.atomic():
             patient_lock(plan.patient_id)
-            locked = _lock_plan(plan)
+            locked = lock_plan(plan)
             if locked.status not in (S.ACCEPTED, S.IN_PROGRESS):
                 raise PlanError(
                     "A course is booked once the plan is accepted; this one is "
@@ -327,17 +330,19 @@ class Shift:
     starts_at: datetime  # the free time inside its new window nearest its present one
 
 
-def _nearest_in_window(step, window, around, now, by_staff, count=3):
-    """Up to ``count`` free times of ``step``'s type inside ``window``, nearest ``around``."""
+def nearest_in_window(step, window, around, now, by_staff, count=3):
+    """Up to ``count`` free times of ``step``'s type inside ``window``, nearest ``around``: with
+    the practitioner of its booking when it holds one (a move), else with anyone."""
     zone = step.plan.location.zone
+    held = selectors.is_held(step)
     slots = booking_selectors.available_slots(
         consultation_type=step.consultation_type,
         location=step.plan.location,
         first_day=window.earliest,
         last_day=window.latest,
-        practitioner=step.booking.practitioner,
+        practitioner=step.booking.practitioner if held else None,
         now=now,
-        exclude_booking_id=step.booking_id,
+        exclude_booking_id=step.booking_id if held else None,
         by_staff=by_staff,
     ).slots
     slots = [s for s in slots if window.holds(s.start.astimezone(zone).date())]
@@ -358,12 +363,13 @@ def session_move_plan(
     days[step.order] = starts_at.astimezone(zone).date()
     own = windows.windows(plan.starts_on, rules, days)[step.order]
     if not own.holds(days[step.order]):
-        nearest = _nearest_in_window(step, own, starts_at, now, by_staff)
+        nearest = nearest_in_window(step, own, starts_at, now, by_staff)
         times = ", ".join(format_local(s.start, zone, r"D j M \a\t H:i") for s in nearest)
         raise PlanError(
             f"{step.name} must stay between {own.earliest:%-d %B} and {own.latest:%-d %B %Y} "
             "to keep its window."
-            + (f" The nearest free times inside it: {times}." if times else " Please call us.")
+            + (f" The nearest free times inside it: {times}." if times else " Please call us."),
+            nearest=[slot.start for slot in nearest],
         )
     shifts = []
     later = [
@@ -378,7 +384,7 @@ def session_move_plan(
         window = windows.windows(plan.starts_on, rules, days)[following.order]
         if window.holds(days[following.order]):
             continue
-        free = _nearest_in_window(following, window, following.booking.starts_at, now, by_staff, 1)
+        free = nearest_in_window(following, window, following.booking.starts_at, now, by_staff, 1)
         first = free[0].start if free else None
         if first is None:
             raise PlanError(
@@ -398,9 +404,11 @@ def session_move(
     shift_following: bool = False,
     now: datetime | None = None,
     by_staff: bool = False,
+    practitioner: Practitioner | None = None,
 ) -> list[Shift]:
     """Move one booked session of a plan, keeping every window: in one transaction, the session
-    and, with ``shift_following``, the later sessions its move would push out of their windows.
+    (to ``practitioner`` when staff choose another) and, with ``shift_following``, the later
+    sessions its move would push out of their windows.
 
     Without ``shift_following``, a move that would push a later session out is refused with
     PlanError and the shifts it would need (``error.shifts``), for the person to confirm.
@@ -409,7 +417,7 @@ def session_move(
     try:
         with transaction.atomic():
             patient_lock(plan.patient_id)
-            _lock_plan(plan)
+            lock_plan(plan)
             plan = selectors.plan_with_steps(Plan.objects.filter(pk=plan.pk)).get()
             step = next((s for s in plan.steps.all() if s.order == step_order), None)
             if step is None or not selectors.is_held(step):
@@ -427,7 +435,11 @@ def session_move(
             moves = [(step, starts_at)] + [(s.step, s.starts_at) for s in shifts]
             for moved, when in moves:
                 booking_reschedule(
-                    booking=moved.booking, starts_at=when, by_staff=by_staff, now=now
+                    booking=moved.booking,
+                    starts_at=when,
+                    practitioner=practitioner if moved is step else None,
+                    by_staff=by_staff,
+                    now=now,
                 )
             zone = plan.location.zone
             steps = list(plan.steps.all())

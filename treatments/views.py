@@ -1,14 +1,16 @@
 """The patient's plan, through the private link of the consultation it came from: read it,
 accept it by signing the consent, decline it or ask to talk, then book the course in one go.
 
-The link's token opens that consultation's latest plan alone. It keeps working while the plan
-is open, and some days after it ends.
+The link's token opens that consultation's latest plan alone; the link of one of the plan's
+sessions opens that plan too, since a session moves here (where its windows are kept) and not
+on its booking's own page. It keeps working while the plan is open, and some days after it ends.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +23,8 @@ from bookings.drafts import format_start, parse_start
 from bookings.forms import DayForm
 from bookings.models import Booking
 from clinic import ratelimit
-from treatments import selectors
+from treatments import picking, selectors
+from treatments.documents import PdfUnavailable, plan_pdf_response
 from treatments.forms import DeclineForm, RescreenForm, SignForm, course_choices
 from treatments.models import ConsentText, Plan
 from treatments.rescreens import rescreen_open, rescreen_submit
@@ -46,7 +49,9 @@ class PlanLinkView(View):
         plan = None
         if booking is not None:
             plan = (
-                selectors.plan_with_steps(Plan.objects.filter(consultation=booking))
+                selectors.plan_with_steps(
+                    Plan.objects.filter(Q(consultation=booking) | Q(steps__booking=booking))
+                )
                 .order_by("-created_at")
                 .first()
             )
@@ -78,6 +83,7 @@ class PlanLinkView(View):
             "sign_form": SignForm(),
             "decline_form": DeclineForm(),
             "checks_open": {s.step.order for s in steps if rescreen_open(s.step, self.now)},
+            "pick_now": picking.pick_now(plan),
             "to_book": any(
                 s.step.status == s.step.Status.PLANNED and not selectors.is_held(s.step)
                 for s in steps
@@ -142,6 +148,17 @@ class TalkView(PlanLinkView):
                 request, "We will call you to talk it through. Your plan stays here meanwhile."
             )
         return redirect("treatments:plan", token=token)
+
+
+class PlanPdfView(PlanLinkView):
+    """The plan and the consent signed, as a PDF to keep."""
+
+    def get(self, request, token):
+        try:
+            return plan_pdf_response(self.plan, self.now)
+        except PdfUnavailable as error:
+            messages.error(request, error.message)
+            return self.page(request, status=503)
 
 
 class BookCourseView(PlanLinkView):
@@ -248,11 +265,12 @@ class MoveSessionView(PlanLinkView):
 
     def confirm(self, request, step, chosen, status=200, error=None):
         """Show what the move does, the later sessions it shifts included, before doing it."""
-        shifts = []
+        shifts, nearest = [], []
         try:
             shifts = session_move_plan(plan=self.plan, step=step, starts_at=chosen, now=self.now)
         except PlanError as refused:
             error = error or refused.message
+            nearest = refused.nearest
         context = {
             "plan": self.plan,
             "token": self.token,
@@ -261,6 +279,7 @@ class MoveSessionView(PlanLinkView):
             "start_value": format_start(chosen),
             "shifts": shifts,
             "error": error,
+            "nearest": nearest,
         }
         return render(request, "treatments/move_confirm.html", context, status=status)
 
@@ -285,6 +304,106 @@ class MoveSessionView(PlanLinkView):
             request,
             f"Moved: {moved} visit{'s' if moved > 1 else ''}. We have sent you an e-mail for each.",
         )
+        return redirect("treatments:plan", token=token)
+
+
+class PickSessionView(PlanLinkView):
+    """Choose one session's time inside its window, instead of booking the whole course."""
+
+    DAYS_SHOWN = 7
+
+    def dispatch(self, request, token, order, **kwargs):
+        self.order = order
+        return super().dispatch(request, token, order=order, **kwargs)
+
+    def step_and_window(self, request):
+        step = next((s for s in self.plan.steps.all() if s.order == self.order), None)
+        if step is None:
+            raise Http404("This plan has no such visit.")
+        try:
+            return step, picking.pick_window(self.plan, step)
+        except PlanError as error:
+            messages.info(request, error.message)
+            return step, None
+
+    def get(self, request, token, order):
+        step, window = self.step_and_window(request)
+        if window is None:
+            return redirect("treatments:plan", token=token)
+        chosen = parse_start(request.GET.get("start", ""))
+        if chosen is not None:
+            return self.confirm(request, step, window, chosen)
+        today = self.now.astimezone(self.plan.location.zone).date()
+        if window.latest < today:
+            messages.error(request, f"{step.name}'s window has passed: please call us to book it.")
+            return redirect("treatments:plan", token=token)
+        first_allowed = max(window.earliest, today)
+        first = DayForm(
+            request.GET, first=first_allowed, last=window.latest, default=first_allowed
+        ).chosen()
+        last = min(first + timedelta(days=self.DAYS_SHOWN - 1), window.latest)
+        offers = picking.session_offers(self.plan, step, window, first, last, self.now)
+
+        def url(day):
+            return reverse("treatments:pick", args=[token, order]) + "?" + urlencode({"day": day})
+
+        context = {
+            "plan": self.plan,
+            "token": token,
+            "step": step,
+            "window": window,
+            "week": offers.days(first, (last - first).days + 1),
+            "previous_week": url(first - timedelta(days=7)) if first > first_allowed else None,
+            "next_week": url(first + timedelta(days=7)) if last < window.latest else None,
+        }
+        return render(request, "treatments/pick.html", context)
+
+    def confirm(self, request, step, window, chosen, status=200, error=None):
+        """Show the time and who takes it before booking; or why not, with the nearest times."""
+        day = chosen.astimezone(self.plan.location.zone).date()
+        offers = picking.session_offers(self.plan, step, window, day, day, self.now)
+        who = picking.who_takes(self.plan, offers, chosen)
+        if error is None and who is None:
+            error = picking.refusal(
+                f"{step.name} cannot be booked then: that time is not free inside its window.",
+                step,
+                window,
+                chosen,
+                self.now,
+                False,
+            )
+        context = {
+            "plan": self.plan,
+            "token": self.token,
+            "step": step,
+            "window": window,
+            "new_start": chosen,
+            "start_value": format_start(chosen),
+            "who": who,
+            "error": error,
+        }
+        return render(request, "treatments/pick_confirm.html", context, status=status)
+
+    def post(self, request, token, order):
+        step, window = self.step_and_window(request)
+        if window is None:
+            return redirect("treatments:plan", token=token)
+        chosen = parse_start(request.POST.get("start", ""))
+        who = request.POST.get("who", "")
+        if chosen is None or not who.isdigit():
+            messages.error(request, "That time could not be read. Please choose again.")
+            return redirect("treatments:pick", token=token, order=order)
+        try:
+            picking.session_pick(
+                plan=self.plan,
+                step_order=order,
+                starts_at=chosen,
+                practitioner_id=int(who),
+                now=self.now,
+            )
+        except PlanError as error:
+            return self.confirm(request, step, window, chosen, status=409, error=error)
+        messages.success(request, f"{step.name} is booked. We have sent you an e-mail.")
         return redirect("treatments:plan", token=token)
 
 

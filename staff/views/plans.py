@@ -21,7 +21,8 @@ from patients.models import Assessment
 from staff import selectors as staff_selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import PlanForm, SessionRecordForm, plan_step_rows
-from treatments import selectors, windows
+from treatments import picking, selectors, windows
+from treatments.documents import PdfUnavailable, plan_pdf_response
 from treatments.models import Plan, PlanStep, Protocol, SessionRecord
 from treatments.rescreens import rescreen_clear
 from treatments.services import (
@@ -174,10 +175,30 @@ class PlanView(PlanAccessMixin, TemplateView):
             plan=plan,
             steps=selectors.step_views(plan, today),
             quote=selectors.quote(plan.steps.all()),
+            pick_now=picking.pick_now(plan),
             history=history,
             now=now,
             **kwargs,
         )
+
+
+class PlanPdfView(PlanAccessMixin, View):
+    """The plan and its signed consents as a PDF, for the record: an audited read."""
+
+    permission_required = ("treatments.view_plan", "treatments.view_planconsent")
+
+    def get(self, request, pk):
+        try:
+            plan = selectors.plan_with_steps(visible_plans(request.user)).get(pk=pk)
+        except Plan.DoesNotExist:
+            raise Http404("No plan that you follow.") from None
+        try:
+            response = plan_pdf_response(plan)
+        except PdfUnavailable as error:
+            messages.error(request, error.message)
+            return redirect("staff:plan", pk=pk)
+        record_read(request, "treatment plan PDF", plan, plan.patient_id)
+        return response
 
 
 class PlanActionView(PlanAccessMixin, View):

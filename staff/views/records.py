@@ -66,6 +66,16 @@ class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
                 ).select_related("practitioner__user")
             )
             record_reads(self.request, "treatment plan", [(plan, patient.pk) for plan in plans])
+        elif user.has_perm("treatments.view_planstep"):
+            # Reception: the plans whose visits they may book, not the plans' clinical content.
+            plans = list(
+                Plan.objects.filter(
+                    patient=patient, status__in=[Plan.Status.ACCEPTED, Plan.Status.IN_PROGRESS]
+                ).select_related("practitioner__user")
+            )
+            record_reads(
+                self.request, "treatment plan visits", [(plan, patient.pk) for plan in plans]
+            )
         return super().get_context_data(
             patient=patient,
             timeline=timeline,

@@ -2,7 +2,8 @@
 a location's week and month, and what staff do to one booking from them: check in, complete, mark a
 no-show, cancel, move."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -32,6 +33,9 @@ from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
 from staff.forms import bookable_day, diary_day
 from staff.selectors import day_schedule, month_load, review_queue, sorted_flags, week_grid
+from treatments import selectors as selectors_treatments
+from treatments.models import Plan, PlanStep
+from treatments.services import PlanError, session_move
 
 # Flags that should stop a consultation going ahead as booked until a practitioner has looked.
 HOLDING_FLAGS = (CONTRAINDICATED, DEFER)
@@ -281,7 +285,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         )
         return {"practitioners": practitioners, "practitioner": practitioner, "day": day}
 
-    def render_page(self, request, booking, choice, status=200, error="", alternatives=()):
+    def render_page(self, request, booking, choice, status=200, error="", alternatives=(), **extra):
         slots = []
         if choice["practitioner"] is not None:
             slots = selectors.available_slots(
@@ -302,6 +306,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
             "alternatives": alternatives,
             "previous_day": choice["day"] - timedelta(days=1),
             "next_day": choice["day"] + timedelta(days=1),
+            **extra,
         }
         return render(request, self.template_name, context, status=status)
 
@@ -315,7 +320,9 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request, pk):
         booking = self.get_booking(pk)
-        return self.render_page(request, booking, self.choice(booking, request.GET))
+        return self.render_page(
+            request, booking, self.choice(booking, request.GET), plan_step=plan_window(booking)
+        )
 
     def post(self, request, pk):
         booking = self.get_booking(pk)
@@ -324,6 +331,9 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         if choice["practitioner"] is None or starts_at is None:
             error = "Choose a practitioner and a free time to move the booking to."
             return self.render_page(request, booking, choice, status=400, error=error)
+        step = PlanStep.objects.select_related("plan").filter(booking=booking).first()
+        if step is not None:
+            return self.move_plan_session(request, booking, choice, step, starts_at)
         try:
             moved = booking_reschedule(
                 booking=booking,
@@ -347,3 +357,62 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
             f"{choice['practitioner'].display_name}. The patient is e-mailed the new time.",
         )
         return redirect("staff:home")
+
+    def move_plan_session(self, request, booking, choice, step, starts_at):
+        """A session of a treatment plan moves through the plan's own move, which keeps the
+        course's windows: later sessions that must follow are shown first, then moved with it
+        once confirmed; a time that breaks its window is refused with the nearest that keep it."""
+        try:
+            shifts = session_move(
+                plan=step.plan,
+                step_order=step.order,
+                starts_at=starts_at,
+                shift_following=request.POST.get("shift") == "yes",
+                practitioner=choice["practitioner"],
+                by_staff=True,
+            )
+        except PlanError as error:
+            return self.render_page(
+                request,
+                booking,
+                choice,
+                status=409,
+                error=error.message,
+                alternatives=[NearestTime(start) for start in error.nearest],
+                shifts=error.shifts,
+                shift_start=drafts.format_start(starts_at),
+                shift_to=starts_at,
+            )
+        moved = 1 + len(shifts)
+        messages.success(
+            request,
+            f"{booking.patient.full_name}: {step.name} moved"
+            + (f" with {len(shifts)} later visit{'s' if len(shifts) > 1 else ''}" if shifts else "")
+            + f". The patient is e-mailed the new time{'s' if moved > 1 else ''}.",
+        )
+        return redirect("staff:home")
+
+
+def plan_window(booking):
+    """For a session of a treatment plan: its step and the window its move must keep (for the
+    page to say so before staff choose); None for any other booking."""
+    plans = selectors_treatments.plan_with_steps(Plan.objects.filter(steps__booking=booking))
+    plan = plans.first()
+    if plan is None:
+        return None
+    today = timezone.now().astimezone(plan.location.zone).date()
+    return next(
+        (
+            view
+            for view in selectors_treatments.step_views(plan, today)
+            if view.step.booking_id == booking.pk
+        ),
+        None,
+    )
+
+
+@dataclass(frozen=True)
+class NearestTime:
+    """A free time offered after a refusal (the template reads ``start``, as of a slot)."""
+
+    start: datetime

@@ -224,9 +224,9 @@ def test_the_patient_page_with_actions_costs_a_fixed_number_of_queries(
     from tests.factories import BookingFactory
 
     patient, made = visits
-    # Session, user, second factor, permissions (2); the patient; their consultations; the
-    # session saved (3).
-    with django_assert_num_queries(11):
+    # Session, user, second factor, permissions (2); the patient; their consultations; their
+    # plans whose visits reception books; the session saved (3).
+    with django_assert_num_queries(12):
         assert reception.get(reverse("staff:patient", args=[patient.pk])).status_code == 200
     upcoming = made["upcoming"]
     for days in (1, 2, 3):
@@ -237,6 +237,6 @@ def test_the_patient_page_with_actions_costs_a_fixed_number_of_queries(
             location=upcoming.location,
             starts_at=upcoming.starts_at + timedelta(days=days),
         )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
     assert html.count(">Move<") == 4

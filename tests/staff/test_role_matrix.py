@@ -52,6 +52,10 @@ STAFF_PAGES = [
     ("staff:plan_new", True, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plans", False, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plan", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
+    ("staff:plan_pdf", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
+    # A plan's visits and windows, to book them one by one (reception on the phone too).
+    ("staff:plan_visits", "plan", {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:plan_visit", "plan-visit", {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:session_record", "session", {"reception": 403, "practitioner": 200, "admin": 200}),
     # Clearing a health check is a POST only.
     ("staff:rescreen_clear", "session", {"reception": 403, "practitioner": 405, "admin": 405}),
@@ -151,6 +155,8 @@ def url_for(name, needs, booking):
         return reverse(name, args=[Plan.objects.get().steps.get(order=1).booking_id])
     if needs == "plan-stop":
         return reverse(name, args=[Plan.objects.get().pk, "stop"])
+    if needs == "plan-visit":
+        return reverse(name, args=[Plan.objects.get().pk, 2])
     return reverse(name, args=[booking.pk]) if needs else reverse(name)
 
 
@@ -228,6 +234,8 @@ STAFF_CHANGES = [
     ("staff:session_record", "session", {}, {"reception": 403, "practitioner": 400, "admin": 400}),
     # The session has no health check to clear: let in, then not found.
     ("staff:rescreen_clear", "session", {}, {"reception": 403, "practitioner": 404, "admin": 404}),
+    # The plan is only proposed: let in, then told its visits wait for the patient's consent.
+    ("staff:plan_visit", "plan-visit", {}, {"reception": 409, "practitioner": 409, "admin": 409}),
     (
         "staff:plan_action",
         "plan-stop",

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from bookings import selectors as booking_selectors
 from bookings.drafts import format_start
 from tests.factories import accepted_plan
 from treatments import selectors
 from treatments.services import PlanError, course_book, session_move
 from treatments.windows import broken
+from treatments.windows import windows as windows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,99 @@ def test_the_move_page_offers_only_times_inside_the_window(client, course):
     response = client.get(reverse("treatments:move", args=[token, 2]), {"day": "2000-01-01"})
     days = response.context["week"]
     assert days and all(view.holds(day) for day, _ in days)
+
+
+def test_a_session_does_not_move_through_its_booking_link_only_through_the_plan(client, course):
+    """The booking's own page knows nothing of windows: it sends the patient to the plan."""
+    second = session(course, 2)
+    token = second.booking.token
+    manage = client.get(reverse("bookings:manage", args=[token])).content.decode()
+    assert reverse("bookings:reschedule", args=[token]) not in manage
+    assert reverse("treatments:plan", args=[token]) in manage
+    too_soon = session(course, 1).booking.starts_at + timedelta(days=7)
+    move = reverse("bookings:reschedule", args=[token])
+    for response in (
+        client.get(move),
+        client.get(move, {"start": format_start(too_soon)}),
+        client.post(move, {"start": format_start(too_soon)}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"] == reverse("bookings:manage", args=[token])
+    assert session(course, 2).booking.starts_at == second.booking.starts_at
+    assert windows_kept(course)
+    # The session's link opens its plan, where the move keeps every window.
+    plan_page = client.get(reverse("treatments:plan", args=[token]), follow=True)
+    assert plan_page.status_code == 200
+    assert reverse("treatments:move", args=[token, 2]) in plan_page.content.decode()
+    moved = client.get(
+        reverse("treatments:move", args=[token, 2]), {"start": format_start(too_soon)}
+    )
+    assert moved.status_code == 200 and "must stay between" in moved.content.decode()
+
+
+def _free_in(step, window, now=None):
+    """Every free time of ``step``'s practitioner inside ``window``, its own booking left out:
+    what a move may choose from, straight from the slot engine."""
+    zone = step.plan.location.zone
+    slots = booking_selectors.available_slots(
+        consultation_type=step.consultation_type,
+        location=step.plan.location,
+        first_day=window.earliest,
+        last_day=window.latest,
+        practitioner=step.booking.practitioner,
+        now=now,
+        exclude_booking_id=step.booking_id,
+    ).slots
+    return [s.start for s in slots if window.holds(s.start.astimezone(zone).date())]
+
+
+def test_the_refused_move_offers_exactly_the_nearest_free_times_that_keep_the_window(course):
+    second = session(course, 2)
+    too_soon = session(course, 1).booking.starts_at + timedelta(days=7)
+    with pytest.raises(PlanError) as refused:
+        session_move(plan=course, step_order=2, starts_at=too_soon)
+    steps = list(course.steps.select_related("booking"))
+    days = selectors.booked_days(steps, course.location.zone)
+    window = windows_of(course.starts_on, selectors.rules_of(steps), days)[2]
+    free = _free_in(second, window)
+    expected = sorted(sorted(free, key=lambda start: abs(start - too_soon))[:3])
+    assert refused.value.nearest == expected and len(expected) == 3
+    # They are the earliest of the window (the time asked for lies before it), and each one
+    # is then accepted by the move itself.
+    assert expected == free[:3]
+    session_move(plan=course, step_order=2, starts_at=expected[0], shift_following=True)
+    assert session(course, 2).booking.starts_at == expected[0]
+    assert windows_kept(course)
+
+
+def test_the_refusal_page_offers_the_nearest_times_as_links(client, course):
+    token = course.consultation.token
+    too_soon = session(course, 1).booking.starts_at + timedelta(days=7)
+    with pytest.raises(PlanError) as refused:
+        session_move(plan=course, step_order=2, starts_at=too_soon)
+    page = client.get(
+        reverse("treatments:move", args=[token, 2]), {"start": format_start(too_soon)}
+    ).content.decode()
+    assert "must stay between" in page and "Move it" not in page
+    for start in refused.value.nearest:
+        assert f"?start={format_start(start)}" in page
+
+
+def test_moving_session_2_offers_to_shift_session_3_to_its_nearest_free_time_inside(course):
+    second, third = session(course, 2), session(course, 3)
+    target = second.booking.starts_at + timedelta(days=14)
+    with pytest.raises(PlanError) as asked:
+        session_move(plan=course, step_order=2, starts_at=target)
+    shift = asked.value.shifts[0]
+    assert shift.step.order == 3
+    # Session 3's new window counts from session 2's new day; the shift is the free time in it
+    # nearest session 3's present time, with the same practitioner.
+    steps = list(course.steps.select_related("booking"))
+    days = selectors.booked_days(steps, course.location.zone)
+    days[2] = target.astimezone(course.location.zone).date()
+    window = windows_of(course.starts_on, selectors.rules_of(steps), days)[3]
+    assert not window.holds(days[3])  # it had to move
+    free = _free_in(third, window)
+    nearest = min(free, key=lambda start: abs(start - third.booking.starts_at))
+    assert shift.starts_at == nearest
+    assert window.holds(shift.starts_at.astimezone(course.location.zone).date())
