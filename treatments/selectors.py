@@ -72,6 +72,12 @@ def is_held(step: PlanStep) -> bool:
     return step.booking is not None and step.booking.status != Booking.Status.CANCELLED
 
 
+def is_unbooked(step: PlanStep) -> bool:
+    """Tell whether a step still needs a booking: never booked, or its booking was cancelled
+    (done and skipped steps need none)."""
+    return step.status in (PlanStep.Status.PLANNED, PlanStep.Status.BOOKED) and not is_held(step)
+
+
 def step_day(step: PlanStep, zone) -> date | None:
     if is_held(step):
         return step.booking.starts_at.astimezone(zone).date()
@@ -132,9 +138,7 @@ def step_views(plan: Plan, today: date) -> list[StepView]:
         StepView(
             step,
             found[step.order],
-            overdue=step.status == PlanStep.Status.PLANNED
-            and not is_held(step)
-            and found[step.order].latest < today,
+            overdue=is_unbooked(step) and found[step.order].latest < today,
         )
         for step in steps
     ]
@@ -185,7 +189,7 @@ def course_proposal(plan: Plan, now: datetime | None = None, by_staff=False) -> 
     rules = rules_of(steps)
     booked = booked_days(steps, zone)
     for step in steps:
-        if step.order not in booked and step.status != PlanStep.Status.PLANNED:
+        if step.order not in booked and not is_unbooked(step):
             # A skipped step: the rest of its chain counts from the end of its window.
             booked[step.order] = step.latest
     todo = [step for step in steps if step.order not in booked]
@@ -254,10 +258,7 @@ def due_views(views: list[StepView], today: date) -> list[StepView]:
     return [
         view
         for view in views
-        if view.step.kind in DUE_KINDS
-        and view.step.status == PlanStep.Status.PLANNED
-        and not is_held(view.step)
-        and view.window.earliest <= today
+        if view.step.kind in DUE_KINDS and is_unbooked(view.step) and view.window.earliest <= today
     ]
 
 
@@ -287,11 +288,19 @@ def plans_by_status(*, plans, today: date) -> list[tuple[str, list[PlanRow]]]:
     rows = defaultdict(list)
     for plan in plan_with_steps(plans).order_by("-updated_at"):
         views = step_views(plan, today)
+        zone = plan.location.zone
+        # Next is the first visit still ahead: to book, or booked for today or later (one in
+        # the past is not next, whether or not anybody marked it completed).
         upcoming = [
             view
             for view in views
-            if view.step.status in (PlanStep.Status.PLANNED, PlanStep.Status.BOOKED)
-            and not (is_held(view.step) and view.step.booking.status == Booking.Status.COMPLETED)
+            if is_unbooked(view.step)
+            or (
+                view.step.status == PlanStep.Status.BOOKED
+                and is_held(view.step)
+                and view.step.booking.status == Booking.Status.CONFIRMED
+                and step_day(view.step, zone) >= today
+            )
         ]
         rows[plan.status].append(
             PlanRow(

@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking
+from bookings.services import booking_cancel
 from clinic.roles import PRACTITIONER
 from tests.factories import plan_session, proposed_plan, sign_in_with_second_factor
+from treatments import selectors
 from treatments.models import Plan, PlanStep
 from treatments.reminders import due_reminders_send
 from treatments.services import plan_decline
@@ -108,3 +110,18 @@ def test_a_review_skipped_or_a_plan_declined_gets_no_reminder(treatments_setup):
     plan_decline(plan=declined, reason="Not for me.")
     assert due_reminders_send(now=timezone.now()) == 0
     assert mail.outbox == []
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_a_review_whose_booking_was_cancelled_is_due_again_and_proposed_again(treatments_setup):
+    plan = course_done_review_due(treatments_setup)
+    review = plan_session(plan, order=4, hours_ago=-24 * 3)
+    assert due_reminders_send(now=timezone.now()) == 0
+    booking_cancel(booking=review, by_staff=True, reason="The patient will book later")
+    plan = selectors.plan_with_steps(Plan.objects.filter(pk=plan.pk)).get()
+    today = timezone.now().date()
+    (row,) = dict(selectors.plans_by_status(plans=Plan.objects.all(), today=today))["In progress"]
+    assert [view.step.name for view in row.due] == ["Review at 3 months"]
+    assert due_reminders_send(now=timezone.now()) == 1
+    proposal = selectors.course_proposal(plan)
+    assert [step.name for step, _, _ in proposal.choices][:1] == ["Review at 3 months"]
