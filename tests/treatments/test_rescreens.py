@@ -117,10 +117,16 @@ def test_the_practitioner_sees_the_flag_escaped_and_clears_it(client, roles, tre
 def test_the_check_is_exported_then_gone_with_the_erasure(treatments_setup):
     plan = proposed_plan(treatments_setup["consultation"])
     step = session_in(plan, hours=30)
-    rescreen_submit(step=step, answers=ALL_NO, details="Fine", now=timezone.now())
+    check = rescreen_submit(
+        step=step, answers={**ALL_NO, "illness": "yes"}, details="A cold", now=timezone.now()
+    )
+    rescreen_clear(
+        rescreen=check, user=plan.practitioner.user, note="Over it: go ahead", now=timezone.now()
+    )
     _, content = patient_export(patient=plan.patient)
     document = json.loads(zipfile.ZipFile(io.BytesIO(content)).read("patient.json"))
-    assert document["treatment_plans"][0]["steps"][0]["health_check"]["details"] == "Fine"
+    exported = document["treatment_plans"][0]["steps"][0]["health_check"]
+    assert exported["details"] == "A cold" and exported["review_note"] == "Over it: go ahead"
     patient_erase(patient=plan.patient)
     assert not Rescreen.objects.exists() and not Rescreen.history.exists()
 
