@@ -11,7 +11,9 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from bookings.drafts import format_start
 from bookings.models import Booking
 from clinic.models import ClinicalRead
 from clinic.roles import PRACTITIONER
@@ -235,3 +237,20 @@ def test_the_review_queue_costs_the_same_queries_with_or_without_holds(
     with django_assert_num_queries(13):
         page = practitioner.get(reverse("staff:review_queue")).content.decode()
     assert page.count("Yes: Are you taking aspirin") == 3
+
+
+def test_staff_moving_a_held_session_asks_the_patient_again_before_the_new_day(
+    reception, treatments_setup, django_capture_on_commit_callbacks
+):
+    held = held_session(treatments_setup, 14)
+    new_start = held.starts_at + timedelta(days=7, hours=-4)  # 10:00, a week later
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reception.post(
+            reverse("staff:reschedule", args=[held.pk]),
+            {"start": format_start(new_start), "practitioner": held.practitioner_id},
+        )
+    assert response.status_code == 302, response.content.decode()[:500]
+    check = Rescreen.objects.select_related("booking").get(booking=held)
+    assert check.booking.starts_at == new_start and not check.needs_review
+    (asked,) = DBTaskResult.objects.filter(task_path__endswith="send_rescreen_request")
+    assert asked.run_after == new_start - timedelta(days=2)
