@@ -2,8 +2,10 @@
 
 Her earlier, assessed consultation recommended PRP; the plan made from it started eight weeks
 ago, she signed it online, had sessions 1 and 2 (four weeks apart) and has session 3 booked
-inside its window; the reviews are still to book. Past sessions are written straight to the
-table (no booking service books the past); the coming one is booked through booking_create.
+inside its window; the reviews are still to book. Her health check before session 3 says she
+had a cold, so the session waits for the practitioner's review. Past sessions are written
+straight to the table (no booking service books the past); the coming one is booked through
+booking_create.
 """
 
 from datetime import datetime, time, timedelta
@@ -15,7 +17,17 @@ from bookings.selectors import available_slots
 from bookings.services import BookingError, blocked_interval, booking_create
 from patients.models import Assessment
 from treatments import windows
-from treatments.models import ConsentText, Plan, PlanConsent, PlanStep, Protocol, StepPrice
+from treatments.models import (
+    RESCREEN_OPENS_BEFORE,
+    RESCREEN_QUESTIONS,
+    ConsentText,
+    Plan,
+    PlanConsent,
+    PlanStep,
+    Protocol,
+    Rescreen,
+    StepPrice,
+)
 
 PATIENT_EMAIL = "priya.shah@example.com"
 
@@ -114,6 +126,15 @@ def add_demo_plan(stderr) -> None:
         else:
             third.status = PlanStep.Status.BOOKED
             booked[third.order] = slots[0].start.astimezone(zone).date()
+            if third.booking.starts_at - RESCREEN_OPENS_BEFORE <= timezone.now():
+                Rescreen.objects.create(
+                    booking=third.booking,
+                    answers={
+                        key: "yes" if key == "illness" else "no" for key, _ in RESCREEN_QUESTIONS
+                    },
+                    details="A cold with a temperature last week; better now.",
+                    submitted_at=timezone.now(),
+                )
     found = windows.windows(plan.starts_on, rules, booked)
     for step in steps:
         step.earliest, step.latest = found[step.order].earliest, found[step.order].latest

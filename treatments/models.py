@@ -6,6 +6,8 @@ admin changes no plan already proposed to a patient. Hard rules live in the data
 values, a reason for a declined or stopped plan, windows that end after they begin.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -297,9 +299,28 @@ RESCREEN_QUESTIONS = [
 ]
 
 
+# The health check opens this long before a session (the request goes two days before).
+RESCREEN_OPENS_BEFORE = timedelta(days=3)
+
+
+def rescreen_flagged() -> Q:
+    """Health checks with at least one "yes", as a database filter (works on both databases)."""
+    flagged = Q(pk__in=[])
+    for key, _ in RESCREEN_QUESTIONS:
+        flagged |= Q(**{f"answers__{key}": "yes"})
+    return flagged
+
+
+def rescreen_current() -> Q:
+    """Health checks answered for their session's present time: one answered before the
+    session was moved to a later day says nothing of the patient's health before the new one."""
+    return Q(submitted_at__gte=F("booking__starts_at") - RESCREEN_OPENS_BEFORE)
+
+
 class Rescreen(models.Model):
     """The patient's short health check before a procedure. A "yes" holds the session for the
-    practitioner's review until they clear it (or move the session)."""
+    practitioner's review until they clear it with a note, or move the session (to a later day:
+    the patient is then asked again before the new one)."""
 
     booking = models.OneToOneField(
         "bookings.Booking", on_delete=models.CASCADE, related_name="rescreen"
@@ -311,7 +332,18 @@ class Rescreen(models.Model):
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    cleared_note = models.TextField(
+        blank=True, help_text="What the practitioner checked before letting the session go ahead."
+    )
     history = audited()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cleared_at__isnull=True) | Q(cleared_note__gt=""),
+                name="rescreen_cleared_with_a_note",
+            ),
+        ]
 
     def __str__(self):
         return f"Health check before booking {self.booking_id}"
@@ -321,5 +353,10 @@ class Rescreen(models.Model):
         return [text for key, text in RESCREEN_QUESTIONS if self.answers.get(key) == "yes"]
 
     @property
+    def is_current(self) -> bool:
+        """Tell whether it was answered for the session's present time (see rescreen_current)."""
+        return self.submitted_at >= self.booking.starts_at - RESCREEN_OPENS_BEFORE
+
+    @property
     def needs_review(self) -> bool:
-        return bool(self.flags) and self.cleared_at is None
+        return bool(self.flags) and self.cleared_at is None and self.is_current

@@ -94,6 +94,7 @@ def _check_document(step):
         "details": check.details,
         "submitted_at": check.submitted_at,
         "reviewed_at": check.cleared_at,
+        "review_note": check.cleared_note,
     }
 
 

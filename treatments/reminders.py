@@ -15,23 +15,16 @@ from django.template.loader import render_to_string
 
 from clinic.text import header_safe
 from treatments import selectors
-from treatments.models import Plan, StepKind
+from treatments.models import Plan
 from treatments.tasks import plan_link
 
 REMIND_EVERY = timedelta(days=7)
-REMINDED_KINDS = {StepKind.REVIEW, StepKind.CHECK_IN, StepKind.TOP_UP}
 
 
 def due_steps(plan: Plan, today) -> list:
-    """The plan's reviews, check-ins and top-ups whose window has opened and that are unbooked."""
-    return [
-        view
-        for view in selectors.step_views(plan, today)
-        if view.step.kind in REMINDED_KINDS
-        and view.step.status == view.step.Status.PLANNED
-        and not selectors.is_held(view.step)
-        and view.window.earliest <= today
-    ]
+    """The plan's reviews, check-ins and top-ups whose window has opened and that are unbooked:
+    the same as the Plans page lists as due or overdue."""
+    return selectors.due_views(selectors.step_views(plan, today), today)
 
 
 def due_reminders_send(*, now: datetime) -> int:

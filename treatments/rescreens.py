@@ -1,17 +1,18 @@
 """The health check before each procedure: the patient answers through their plan's link in the
-days before; a "yes" holds the session as "needs review" until the practitioner clears it."""
+days before; a "yes" holds the session as "needs review" until the practitioner clears it (with
+a note) or moves it to a later day."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 
 from bookings.models import Booking
+from treatments.models import RESCREEN_OPENS_BEFORE as OPENS_BEFORE
 from treatments.models import RESCREEN_QUESTIONS, PlanStep, Rescreen, StepKind
 from treatments.services import PlanError
 
-# The check opens this long before the session (the reminder goes two days before).
-OPENS_BEFORE = timedelta(days=3)
 PROCEDURES = (StepKind.PROCEDURE, StepKind.TOP_UP)
+CLEAR_NOTE_LIMIT = 2000
 
 
 def rescreen_open(step: PlanStep, now: datetime) -> bool:
@@ -42,17 +43,25 @@ def rescreen_submit(*, step: PlanStep, answers: dict, details: str, now: datetim
         rescreen.submitted_at = now
         rescreen.cleared_at = None
         rescreen.cleared_by = None
+        rescreen.cleared_note = ""
         rescreen.save()
     return rescreen
 
 
-def rescreen_clear(*, rescreen: Rescreen, user, now: datetime) -> Rescreen:
-    """The practitioner has reviewed the answers: the session goes ahead."""
+def rescreen_clear(*, rescreen: Rescreen, user, note: str, now: datetime) -> Rescreen:
+    """The practitioner has reviewed the answers and says what they checked: the session goes
+    ahead. The note is kept with the health check, and in its history."""
+    note = note.strip()
+    if not note:
+        raise PlanError("Say what you checked: the note is kept with the health check.")
+    if len(note) > CLEAR_NOTE_LIMIT:
+        raise PlanError(f"Keep the note under {CLEAR_NOTE_LIMIT} characters.")
     with transaction.atomic():
-        locked = Rescreen.objects.select_for_update().get(pk=rescreen.pk)
+        locked = Rescreen.objects.select_for_update().select_related("booking").get(pk=rescreen.pk)
         if not locked.needs_review:
             raise PlanError("This health check needs no review.")
         locked.cleared_at = now
         locked.cleared_by = user
+        locked.cleared_note = note
         locked.save()
     return locked

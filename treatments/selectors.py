@@ -15,9 +15,18 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from bookings import selectors as booking_selectors
-from bookings.models import Booking
+from bookings.models import Booking, ConsultationType
 from treatments import windows
-from treatments.models import Plan, PlanStep, Protocol, StepKind, StepPrice
+from treatments.models import (
+    Plan,
+    PlanStep,
+    Protocol,
+    Rescreen,
+    StepKind,
+    StepPrice,
+    rescreen_current,
+    rescreen_flagged,
+)
 
 
 def active_protocols():
@@ -61,6 +70,12 @@ def quote(steps) -> Quote:
 def is_held(step: PlanStep) -> bool:
     """Tell whether a step's booking still holds its time (a cancelled one does not)."""
     return step.booking is not None and step.booking.status != Booking.Status.CANCELLED
+
+
+def is_unbooked(step: PlanStep) -> bool:
+    """Tell whether a step still needs a booking: never booked, or its booking was cancelled
+    (done and skipped steps need none)."""
+    return step.status in (PlanStep.Status.PLANNED, PlanStep.Status.BOOKED) and not is_held(step)
 
 
 def step_day(step: PlanStep, zone) -> date | None:
@@ -123,9 +138,7 @@ def step_views(plan: Plan, today: date) -> list[StepView]:
         StepView(
             step,
             found[step.order],
-            overdue=step.status == PlanStep.Status.PLANNED
-            and not is_held(step)
-            and found[step.order].latest < today,
+            overdue=is_unbooked(step) and found[step.order].latest < today,
         )
         for step in steps
     ]
@@ -176,7 +189,7 @@ def course_proposal(plan: Plan, now: datetime | None = None, by_staff=False) -> 
     rules = rules_of(steps)
     booked = booked_days(steps, zone)
     for step in steps:
-        if step.order not in booked and step.status != PlanStep.Status.PLANNED:
+        if step.order not in booked and not is_unbooked(step):
             # A skipped step: the rest of its chain counts from the end of its window.
             booked[step.order] = step.latest
     todo = [step for step in steps if step.order not in booked]
@@ -235,12 +248,27 @@ def course_proposal(plan: Plan, now: datetime | None = None, by_staff=False) -> 
     )
 
 
+# Visits the patient is reminded of, and the Plans page lists as due, once their window opens.
+DUE_KINDS = {StepKind.REVIEW, StepKind.CHECK_IN, StepKind.TOP_UP}
+
+
+def due_views(views: list[StepView], today: date) -> list[StepView]:
+    """The reviews, check-ins and top-ups among ``views`` whose window has opened and that are
+    not booked (overdue ones included)."""
+    return [
+        view
+        for view in views
+        if view.step.kind in DUE_KINDS and is_unbooked(view.step) and view.window.earliest <= today
+    ]
+
+
 @dataclass
 class PlanRow:
     plan: Plan
     next_step: StepView | None
     overdue: list[StepView]
     held: list[StepView]  # sessions whose health check needs review
+    due: list[StepView] = field(default_factory=list)  # visits due, not booked, not yet overdue
 
 
 STATUS_ORDER = [
@@ -254,16 +282,25 @@ STATUS_ORDER = [
 
 
 def plans_by_status(*, plans, today: date) -> list[tuple[str, list[PlanRow]]]:
-    """Every plan grouped by status (open ones first), each with its next step and what is
-    overdue: steps whose window closed without a booking."""
+    """Every plan grouped by status (open ones first), each with its next step, what is due (a
+    review, check-in or top-up whose window is open and that is not booked) and what is
+    overdue (steps whose window closed without a booking)."""
     rows = defaultdict(list)
     for plan in plan_with_steps(plans).order_by("-updated_at"):
         views = step_views(plan, today)
+        zone = plan.location.zone
+        # Next is the first visit still ahead: to book, or booked for today or later (one in
+        # the past is not next, whether or not anybody marked it completed).
         upcoming = [
             view
             for view in views
-            if view.step.status in (PlanStep.Status.PLANNED, PlanStep.Status.BOOKED)
-            and not (is_held(view.step) and view.step.booking.status == Booking.Status.COMPLETED)
+            if is_unbooked(view.step)
+            or (
+                view.step.status == PlanStep.Status.BOOKED
+                and is_held(view.step)
+                and view.step.booking.status == Booking.Status.CONFIRMED
+                and step_day(view.step, zone) >= today
+            )
         ]
         rows[plan.status].append(
             PlanRow(
@@ -271,6 +308,7 @@ def plans_by_status(*, plans, today: date) -> list[tuple[str, list[PlanRow]]]:
                 upcoming[0] if upcoming else None,
                 [v for v in views if v.overdue],
                 [v for v in views if needs_review(v.step)],
+                [v for v in due_views(views, today) if not v.overdue] if plan.is_open else [],
             )
         )
     labels = dict(Plan.Status.choices)
@@ -314,3 +352,71 @@ def course_marks(patient) -> tuple[list[date], tuple[date, date] | None]:
             max(end for _, _, end in windows_of_latest),
         )
     return days, judge
+
+
+# What the health check before a procedure session says, for the day lists.
+NEEDS_REVIEW = "needs review"
+NO_ANSWER = "no answer"
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    state: str  # NEEDS_REVIEW or NO_ANSWER
+    rescreen: Rescreen | None  # the answers held for review; None when there is no answer
+
+    @property
+    def needs_review(self) -> bool:
+        return self.state == NEEDS_REVIEW
+
+
+def session_checks(bookings, now: datetime, asked_before: timedelta) -> dict[int, SessionCheck]:
+    """For the confirmed procedure sessions of plans among ``bookings`` (with their consultation
+    types loaded): which are held by a health check with a "yes" that nobody has reviewed, and
+    which have no answer although the patient was asked (``asked_before`` their start). Other
+    bookings are left out. One query, none when the list holds no procedure."""
+    sessions = {
+        booking.pk: booking
+        for booking in bookings
+        if booking.consultation_type.kind == ConsultationType.Kind.PROCEDURE
+        and booking.status == Booking.Status.CONFIRMED
+    }
+    if not sessions:
+        return {}
+    steps = PlanStep.objects.filter(
+        booking_id__in=list(sessions), kind__in=[StepKind.PROCEDURE, StepKind.TOP_UP]
+    ).select_related("booking__rescreen")
+    found = {}
+    for step in steps:
+        booking = sessions[step.booking_id]
+        check = getattr(step.booking, "rescreen", None)
+        if check is not None:
+            check.booking = booking  # the day list's own copy: no second read
+        if check is not None and check.needs_review:
+            found[booking.pk] = SessionCheck(NEEDS_REVIEW, check)
+        elif (check is None or not check.is_current) and now >= booking.starts_at - asked_before:
+            found[booking.pk] = SessionCheck(NO_ANSWER, None)
+    return found
+
+
+def held_sessions(bookings, now: datetime, since: timedelta):
+    """Health checks holding a confirmed session among ``bookings`` (a queryset) for review:
+    a "yes" for the session's present time, not cleared; sessions from ``since`` ago on,
+    soonest first, with what the review queue shows. One query."""
+    return (
+        Rescreen.objects.filter(
+            rescreen_flagged(),
+            rescreen_current(),
+            cleared_at__isnull=True,
+            booking__in=bookings,
+            booking__status=Booking.Status.CONFIRMED,
+            booking__starts_at__gte=now - since,
+        )
+        .select_related(
+            "booking__patient",
+            "booking__practitioner__user",
+            "booking__location",
+            "booking__consultation_type",
+            "booking__plan_step__plan",
+        )
+        .order_by("booking__starts_at")
+    )

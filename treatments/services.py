@@ -27,6 +27,7 @@ from treatments.models import (
     PlanConsent,
     PlanStep,
     ProtocolStep,
+    Rescreen,
     SessionRecord,
     StepKind,
 )
@@ -476,6 +477,8 @@ def session_record_save(
             raise PlanError("This session was cancelled, so there is nothing to record.")
         if locked.starts_at > now:
             raise PlanError("A session is recorded once it has begun.")
+        if hold := session_hold_message(locked):
+            raise PlanError(hold)
         record = SessionRecord.objects.filter(booking=locked).first() or SessionRecord(
             booking=locked, plan_step=step, recorded_by=author, recorded_at=now
         )
@@ -483,3 +486,19 @@ def session_record_save(
             setattr(record, name, values.get(name, "").strip())
         record.save()
     return record
+
+
+def session_hold_message(booking: Booking) -> str:
+    """Why a procedure session may not go ahead yet, or "" when nothing holds it: a health check
+    with a "yes" for its present time that nobody has reviewed. One query."""
+    check = (
+        Rescreen.objects.filter(booking=booking, cleared_at__isnull=True)
+        .select_related("booking")
+        .first()
+    )
+    if check is None or not check.needs_review:
+        return ""
+    return (
+        "The health check before this session needs the practitioner's review first: clear it "
+        "with a note, or move the session."
+    )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from clinic.text import header_safe
-from treatments.models import Plan, PlanStep
+from treatments.models import Plan, PlanStep, StepKind
 
 
 def plan_link(plan: Plan) -> str:
@@ -73,7 +73,7 @@ def send_rescreen_request(booking_id: int, starts_at: str) -> str:
     """Ask the patient for the health check two days before a procedure, once, unless the
     session has moved (its move asked again), was cancelled, or the check is answered."""
     step = (
-        PlanStep.objects.select_related("plan__patient", "plan__consultation", "booking")
+        PlanStep.objects.select_related("plan__patient", "plan__consultation", "booking__rescreen")
         .filter(booking_id=booking_id)
         .first()
     )
@@ -81,7 +81,10 @@ def send_rescreen_request(booking_id: int, starts_at: str) -> str:
         return "skipped: not a confirmed session"
     if step.booking.starts_at.isoformat() != starts_at:
         return "skipped: moved since"
-    if hasattr(step.booking, "rescreen"):
+    check = getattr(step.booking, "rescreen", None)
+    if check is not None and check.is_current:
+        # Answered for this time already. An answer given before the session was moved to a
+        # later day is not: the patient is asked again before the new one.
         return "skipped: already answered"
     context = {"plan": step.plan, "link": plan_link(step.plan), "clinic": settings.CLINIC}
     EmailMultiAlternatives(
@@ -101,3 +104,12 @@ def rescreen_request_on_commit(booking) -> None:
     transaction.on_commit(
         lambda: send_rescreen_request.using(run_after=send_at).enqueue(booking_id, starts_at)
     )
+
+
+def rescreen_request_after_move(booking) -> None:
+    """Ask for the health check again before the new time of a procedure session moved by
+    staff outside the plan's own move (the plan's move asks by itself)."""
+    if PlanStep.objects.filter(
+        booking=booking, kind__in=[StepKind.PROCEDURE, StepKind.TOP_UP]
+    ).exists():
+        rescreen_request_on_commit(booking)

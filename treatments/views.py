@@ -84,10 +84,7 @@ class PlanLinkView(View):
             "decline_form": DeclineForm(),
             "checks_open": {s.step.order for s in steps if rescreen_open(s.step, self.now)},
             "pick_now": picking.pick_now(plan),
-            "to_book": any(
-                s.step.status == s.step.Status.PLANNED and not selectors.is_held(s.step)
-                for s in steps
-            ),
+            "to_book": any(selectors.is_unbooked(s.step) for s in steps),
             **extra,
         }
         return render(request, "treatments/plan.html", context, status=status)

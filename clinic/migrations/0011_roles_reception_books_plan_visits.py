@@ -7,6 +7,6 @@ from clinic.migrations._roles import create_roles
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clinic", "0009_roles_with_plans_and_progress")]
+    dependencies = [("clinic", "0010_roles_with_waitlist")]
 
     operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]

@@ -288,25 +288,61 @@ class SessionRecordView(PlanAccessMixin, View):
 
 
 class RescreenClearView(PlanAccessMixin, View):
-    """The practitioner has read a health check with a "yes": the session goes ahead."""
+    """A health check with a "yes" holds its session: the practitioner reads the answers, then
+    says what they checked and lets the session go ahead, or moves it instead. Reading it and
+    clearing it are audited (the read in the audit trail, the clearing in its history)."""
 
     permission_required = ("treatments.view_plan", "treatments.change_plan")
-    http_method_names = ["post"]
+    template_name = "staff/rescreen_review.html"
+    # Where the practitioner came from, and goes back to once it is cleared.
+    BACK = {"queue": "staff:review_queue", "home": "staff:home"}
 
-    def post(self, request, pk):
+    def setup_page(self, request, pk):
         try:
-            booking = staff_selectors.visible_bookings(request.user).get(
-                pk=pk, rescreen__isnull=False, plan_step__isnull=False
+            self.booking = (
+                staff_selectors.visible_bookings(request.user)
+                .select_related(
+                    "patient", "practitioner__user", "location", "consultation_type", "rescreen"
+                )
+                .get(pk=pk, rescreen__isnull=False, plan_step__isnull=False)
             )
         except Booking.DoesNotExist:
             raise Http404("No health check of a session that you follow.") from None
-        step = PlanStep.objects.get(booking=booking)
+        self.step = PlanStep.objects.select_related("plan").get(booking=self.booking)
+        self.check = self.booking.rescreen
+        self.check.booking = self.booking
+        record_read(request, "health check", self.check, self.booking.patient_id)
+
+    def render_page(self, request, note="", error="", status=200):
+        back = request.POST.get("back") or request.GET.get("back", "")
+        context = {
+            "booking": self.booking,
+            "step": self.step,
+            "check": self.check,
+            "note": note,
+            "error": error,
+            "back": back if back in self.BACK else "",
+            "now": timezone.now(),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        self.setup_page(request, pk)
+        return self.render_page(request)
+
+    def post(self, request, pk):
+        self.setup_page(request, pk)
+        note = request.POST.get("note", "")
         try:
-            rescreen_clear(rescreen=booking.rescreen, user=request.user, now=timezone.now())
+            rescreen_clear(rescreen=self.check, user=request.user, note=note, now=timezone.now())
         except PlanError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, f"{step.name}: health check reviewed, the session goes ahead."
-            )
-        return redirect("staff:plan", pk=step.plan_id)
+            return self.render_page(request, note=note, error=error.message, status=400)
+        messages.success(
+            request,
+            f"{self.booking.patient.full_name}, {self.step.name}: health check reviewed, the "
+            "session goes ahead.",
+        )
+        back = request.POST.get("back", "")
+        if back in self.BACK:
+            return redirect(self.BACK[back])
+        return redirect("staff:plan", pk=self.step.plan_id)

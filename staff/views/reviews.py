@@ -6,6 +6,8 @@ Every view here that reads clinical data records the read in the audit trail thr
 see; a clinic admin sees all (``staff.selectors.visible_bookings``).
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
@@ -28,6 +30,7 @@ from staff import selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import SAVE_DRAFT, SIGN_OFF, AssessmentForm, PageForm
 from staff.views.photo_file import photo_file_response
+from treatments import selectors as plan_selectors
 
 QUEUE_PAGE_SIZE = 25
 
@@ -52,9 +55,22 @@ class ReviewQueueView(ClinicalAccessMixin, TemplateView):
         rows = [(booking, selectors.sorted_flags(booking.intake.flags.all())) for booking in page]
         record_reads(self.request, "screening flags", [(b.intake, b.patient_id) for b, _ in rows])
         missing = list(selectors.intake_missing(user=self.request.user, now=now))
+        held = held_sessions_read(self.request, now)
         return super().get_context_data(
-            rows=rows, page=page, now=now, intake_missing=missing, **kwargs
+            rows=rows, page=page, now=now, intake_missing=missing, held_sessions=held, **kwargs
         )
+
+
+def held_sessions_read(request, now):
+    """The sessions of this user held by a health check for review, soonest first; their
+    reading is recorded in the audit trail. Two queries at most, whatever their number."""
+    held = list(
+        plan_selectors.held_sessions(
+            selectors.visible_bookings(request.user), now, timedelta(days=selectors.RECENT_DAYS)
+        )
+    )
+    record_reads(request, "health check", [(c, c.booking.patient_id) for c in held])
+    return held
 
 
 def reviewable_or_404(request, pk):

@@ -32,10 +32,19 @@ from patients.choices import CONTRAINDICATED, DEFER
 from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
 from staff.forms import bookable_day, diary_day
-from staff.selectors import day_schedule, month_load, review_queue, sorted_flags, week_grid
-from treatments import selectors as selectors_treatments
+from staff.selectors import (
+    RECENT_DAYS,
+    day_schedule,
+    month_load,
+    review_queue,
+    sorted_flags,
+    visible_bookings,
+    week_grid,
+)
+from treatments import selectors as plan_selectors
 from treatments.models import Plan, PlanStep
-from treatments.services import PlanError, session_move
+from treatments.services import PlanError, session_hold_message, session_move
+from treatments.tasks import RESCREEN_DAYS_BEFORE, rescreen_request_after_move
 
 # Flags that should stop a consultation going ahead as booked until a practitioner has looked.
 HOLDING_FLAGS = (CONTRAINDICATED, DEFER)
@@ -82,6 +91,7 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             practitioner=practitioner if mode == "mine" else None,
         )
         flags = my_flags(self.request, schedule) if mode == "mine" else {}
+        mark_session_checks(self.request, schedule, now)
 
         def rows(bookings):
             return [(booking, flags.get(booking.pk, [])) for booking in bookings]
@@ -100,6 +110,9 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         }
         if mode == "mine":
             context.update(review_counts(user, now))
+            context["checks_held"] = plan_selectors.held_sessions(
+                visible_bookings(user), now, timedelta(days=RECENT_DAYS)
+            ).count()
         elif mode == "arrivals":
             context["arrivals"] = [
                 (entry.location, {part: rows(b) for part, b in arrivals(entry.bookings).items()})
@@ -121,6 +134,20 @@ def my_flags(request, schedule):
     ]
     record_reads(request, "screening flags", [(b.intake, b.patient_id) for b in answered])
     return {b.pk: sorted_flags(b.intake.flags.all()) for b in answered}
+
+
+def mark_session_checks(request, schedule, now):
+    """Mark each procedure session of the day held by a health check for review, or not
+    answered although asked, as ``booking.session_check`` for its row (one query, none on a
+    day without procedures); reading the held ones is recorded in the audit trail."""
+    bookings = [booking for entry in schedule for booking in entry.bookings]
+    checks = plan_selectors.session_checks(
+        bookings, now, asked_before=timedelta(days=RESCREEN_DAYS_BEFORE)
+    )
+    for booking in bookings:
+        booking.session_check = checks.get(booking.pk)
+    held = [check.rescreen for check in checks.values() if check.needs_review]
+    record_reads(request, "health check", [(c, c.booking.patient_id) for c in held])
 
 
 def review_counts(user, now):
@@ -170,7 +197,13 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
             if action == "check-in":
                 booking_check_in(booking=booking)
                 done = "checked in"
+                # The patient has arrived, so arrival is recorded; the procedure itself waits
+                # for the practitioner's review (completing and recording it are refused).
+                if hold := session_hold_message(booking):
+                    messages.warning(request, f"{booking.patient.full_name}: {hold}")
             elif action == "complete":
+                if hold := session_hold_message(booking):
+                    raise BookingError(hold)
                 booking_close(booking=booking, status=Booking.Status.COMPLETED)
                 done = "marked completed"
             elif action == "no-show":
@@ -350,6 +383,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 error=error.message,
                 alternatives=error.alternatives,
             )
+        rescreen_request_after_move(moved)
         when = format_local(moved.starts_at, moved.location.zone, "l j F, H:i")
         messages.success(
             request,
@@ -396,7 +430,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
 def plan_window(booking):
     """For a session of a treatment plan: its step and the window its move must keep (for the
     page to say so before staff choose); None for any other booking."""
-    plans = selectors_treatments.plan_with_steps(Plan.objects.filter(steps__booking=booking))
+    plans = plan_selectors.plan_with_steps(Plan.objects.filter(steps__booking=booking))
     plan = plans.first()
     if plan is None:
         return None
@@ -404,7 +438,7 @@ def plan_window(booking):
     return next(
         (
             view
-            for view in selectors_treatments.step_views(plan, today)
+            for view in plan_selectors.step_views(plan, today)
             if view.step.booking_id == booking.pk
         ),
         None,

@@ -28,7 +28,7 @@ from patients.models import (
     VisitMeasures,
 )
 from tests.factories import PatientFactory
-from treatments.models import Plan, StepPrice
+from treatments.models import RESCREEN_OPENS_BEFORE, Plan, StepPrice
 from treatments.seed import TYPES as TREATMENT_TYPES
 
 MODELS = [
@@ -71,6 +71,11 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     plan = Plan.objects.get()
     assert plan.status == "in_progress" and plan.consents.count() == 1
     assert list(plan.steps.values_list("status", flat=True))[:3] == ["done", "done", "booked"]
+    # Session 3, booked two days ahead (or a little later on a practitioner's day off), waits for
+    # the review of her health check once it is open.
+    third = plan.steps.select_related("booking__rescreen").get(order=3).booking
+    if third.starts_at - RESCREEN_OPENS_BEFORE <= timezone.now():
+        assert third.rescreen.needs_review
     assert StepPrice.objects.filter(location__time_zone="Asia/Dubai", currency="AED").exists()
     assert first["HairLossIntake"] == 3 and first["IntakePhoto"] == 6
     assessment = Assessment.objects.get()

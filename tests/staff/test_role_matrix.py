@@ -22,7 +22,7 @@ from tests.factories import (
     same_patient,
     sign_in_with_second_factor,
 )
-from treatments.models import Plan
+from treatments.models import Plan, Rescreen
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +57,7 @@ STAFF_PAGES = [
     ("staff:plan_visits", "plan", {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:plan_visit", "plan-visit", {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:session_record", "session", {"reception": 403, "practitioner": 200, "admin": 200}),
-    # Clearing a health check is a POST only.
-    ("staff:rescreen_clear", "session", {"reception": 403, "practitioner": 405, "admin": 405}),
+    ("staff:rescreen_clear", "session", {"reception": 403, "practitioner": 200, "admin": 200}),
     # Stopping or completing a plan is a POST only.
     ("staff:plan_action", "plan-stop", {"reception": 403, "practitioner": 405, "admin": 405}),
     ("admin:index", False, {"reception": 200, "practitioner": 200, "admin": 200}),
@@ -126,7 +125,11 @@ def world(roles, screening_rules):
     # An earlier, completed and assessed consultation of the same patient, with a plan.
     earlier = completed_consultation(location, practitioner, consultation_type)
     same_patient(earlier, booking)
-    plan_session(proposed_plan(earlier))
+    session = plan_session(proposed_plan(earlier))
+    # Its first session held by a "yes" in the health check.
+    Rescreen.objects.create(
+        booking=session, answers={"illness": "yes"}, submitted_at=timezone.now()
+    )
     reception = UserFactory(username="rosa")
     reception.groups.add(roles[role_names.RECEPTION])
     admin = UserFactory(username="chief")
@@ -232,8 +235,8 @@ STAFF_CHANGES = [
     ("staff:visit_photos", True, "photo", {"reception": 403, "practitioner": 302, "admin": 302}),
     ("staff:plan_new", True, {}, {"reception": 403, "practitioner": 400, "admin": 400}),
     ("staff:session_record", "session", {}, {"reception": 403, "practitioner": 400, "admin": 400}),
-    # The session has no health check to clear: let in, then not found.
-    ("staff:rescreen_clear", "session", {}, {"reception": 403, "practitioner": 404, "admin": 404}),
+    # Clearing a health check needs a note.
+    ("staff:rescreen_clear", "session", {}, {"reception": 403, "practitioner": 400, "admin": 400}),
     # The plan is only proposed: let in, then told its visits wait for the patient's consent.
     ("staff:plan_visit", "plan-visit", {}, {"reception": 409, "practitioner": 409, "admin": 409}),
     (
@@ -284,6 +287,7 @@ def what_changed(booking):
         Patient.objects.filter(pk=booking.patient_id, erased_at__isnull=True).exists(),
         VisitMeasures.objects.filter(booking=booking).exists(),
         ClinicPhoto.objects.filter(booking=booking).count(),
+        list(Rescreen.objects.values_list("cleared_at", flat=True)),
     )
 
 

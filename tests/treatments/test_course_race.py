@@ -1,19 +1,23 @@
-"""A course booked in one go against a consultation booked at the same moment for one of its
-times, with real threads and their own connections: never an overlap, the loser told why, and
-a refused course leaves nothing booked."""
+"""Courses booked in one go, racing with real threads and their own connections: against a
+consultation booked at the same moment for one of its times, and against another course for
+the one procedure room. Never an overlap, the loser told why, and a refused course leaves
+nothing booked."""
 
+from datetime import time
 from itertools import pairwise
 
 import pytest
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Booking, ConsultationType, ResourceHold
 from bookings.services import BookingError, booking_create
 from tests.factories import (
     PatientFactory,
+    ResourceFactory,
     accepted_plan,
     all_at_once,
     completed_consultation,
+    resource_hours,
     treatment_clinic,
 )
 from treatments import picking, selectors
@@ -101,3 +105,48 @@ def test_two_people_picking_the_same_session_at_once_book_it_once(transactional_
         )
         assert sessions.exclude(status=Booking.Status.CANCELLED).count() == 1
         assert_no_overlap(practitioner)
+
+
+def test_two_courses_racing_for_one_room_never_hold_it_twice(transactional_db):
+    """Two patients of two practitioners book their PRP courses at the same moment, each on its
+    own connection, and the proposals chose the same times in the clinic's one procedure room:
+    one course is booked whole, the other is told which session lost the room, and books
+    nothing."""
+    location, practitioners, consultation_type = treatment_clinic(practitioners=2)
+    room = ResourceFactory(name="Procedure room", location=location)
+    resource_hours(room, start=time(8), end=time(18))
+    ConsultationType.objects.get(slug="prp-session").resources.add(room)
+    for round_number in range(ROUNDS):
+        plans = [
+            accepted_plan(
+                completed_consultation(
+                    location, practitioner, consultation_type, days_ago=2 + round_number
+                )
+            )
+            for practitioner in practitioners
+        ]
+        courses = []
+        for plan in plans:
+            proposal = selectors.course_proposal(plan)
+            courses.append({s.order: (o.start, who) for s, o, who in proposal.choices})
+        # Both first sessions in the room at the same time, with different practitioners.
+        assert courses[0][1][0] == courses[1][1][0] and courses[0][1][1] != courses[1][1][1]
+
+        def fire(index, _, plans=plans, courses=courses):
+            return course_book(plan=plans[index], choices=courses[index])
+
+        outcomes = all_at_once(2, fire)
+        won = [o for o in outcomes if isinstance(o, list)]
+        lost = [o for o in outcomes if isinstance(o, PlanError)]
+        assert len(won) == 1 and len(lost) == 1, outcomes
+        assert len(won[0]) == 6
+        message = lost[0].message
+        assert "PRP session 1" in message and "procedure room is taken" in message, message
+        assert "Nothing was booked" in message
+        loser = plans[outcomes.index(lost[0])]
+        assert not loser.steps.filter(booking__isnull=False).exists()
+        holds = list(ResourceHold.objects.filter(resource=room).order_by("held_from"))
+        for earlier, later in pairwise(holds):
+            assert earlier.held_until <= later.held_from, (earlier, later)
+        for practitioner in practitioners:
+            assert_no_overlap(practitioner)

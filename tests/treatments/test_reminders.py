@@ -6,11 +6,17 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import plan_session, proposed_plan
-from treatments.models import Plan
+from bookings.models import Booking
+from bookings.services import booking_cancel
+from clinic.roles import PRACTITIONER
+from tests.factories import plan_session, proposed_plan, sign_in_with_second_factor
+from treatments import selectors
+from treatments.models import Plan, PlanStep
 from treatments.reminders import due_reminders_send
+from treatments.services import plan_decline
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +60,68 @@ def test_the_command_sends_the_reminders(treatments_setup, capsys):
     call_command("plan_reminders")
     assert "1 reminder(s) sent." in capsys.readouterr().out
     assert len(mail.outbox) == 1
+
+
+def course_done_review_due(setup):
+    """A PRP course whose three sessions were done 95, 65 and 35 days ago: the 3-month review's
+    window opens today (35 days after the last session), and nothing is overdue."""
+    plan = proposed_plan(setup["consultation"])
+    Plan.objects.filter(pk=plan.pk).update(
+        status=Plan.Status.IN_PROGRESS, starts_on=plan.starts_on - timedelta(days=96)
+    )
+    for order, days_ago in ((1, 95), (2, 65), (3, 35)):
+        booking = plan_session(plan, order=order, hours_ago=24 * days_ago)
+        Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.COMPLETED)
+        PlanStep.objects.filter(plan=plan, order=order).update(status=PlanStep.Status.DONE)
+    plan.refresh_from_db()
+    return plan
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_the_plans_page_shows_a_review_due_and_when_it_was_reminded_until_it_is_booked(
+    client, roles, treatments_setup
+):
+    plan = course_done_review_due(treatments_setup)
+    user = plan.practitioner.user
+    user.groups.add(roles[PRACTITIONER])
+    sign_in_with_second_factor(client, user)
+    page = client.get(reverse("staff:plans")).content.decode()
+    assert "Due</span> not booked: Review at 3 months (by" in page
+    assert "Overdue" not in page and "reminded" not in page
+    assert due_reminders_send(now=timezone.now()) == 1
+    page = client.get(reverse("staff:plans")).content.decode()
+    assert f"reminded {timezone.now():%-d %b}" in page
+    plan_session(plan, order=4, hours_ago=-24 * 3)
+    page = " ".join(client.get(reverse("staff:plans")).content.decode().split())
+    assert "not booked: Review" not in page and "Next: Review at 3 months, booked" in page
+    assert due_reminders_send(now=timezone.now() + timedelta(days=8)) == 0
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_a_review_skipped_or_a_plan_declined_gets_no_reminder(treatments_setup):
+    plan = course_done_review_due(treatments_setup)
+    PlanStep.objects.filter(plan=plan, order=4).update(status=PlanStep.Status.SKIPPED)
+    # The top-up's window opens 60 days after the review's: nothing else is due yet.
+    assert due_reminders_send(now=timezone.now()) == 0
+    declined = proposed_plan(
+        type(treatments_setup["consultation"]).objects.get(pk=treatments_setup["consultation"].pk)
+    )
+    Plan.objects.filter(pk=declined.pk).update(starts_on=declined.starts_on - timedelta(days=200))
+    plan_decline(plan=declined, reason="Not for me.")
+    assert due_reminders_send(now=timezone.now()) == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_a_review_whose_booking_was_cancelled_is_due_again_and_proposed_again(treatments_setup):
+    plan = course_done_review_due(treatments_setup)
+    review = plan_session(plan, order=4, hours_ago=-24 * 3)
+    assert due_reminders_send(now=timezone.now()) == 0
+    booking_cancel(booking=review, by_staff=True, reason="The patient will book later")
+    plan = selectors.plan_with_steps(Plan.objects.filter(pk=plan.pk)).get()
+    today = timezone.now().date()
+    (row,) = dict(selectors.plans_by_status(plans=Plan.objects.all(), today=today))["In progress"]
+    assert [view.step.name for view in row.due] == ["Review at 3 months"]
+    assert due_reminders_send(now=timezone.now()) == 1
+    proposal = selectors.course_proposal(plan)
+    assert [step.name for step, _, _ in proposal.choices][:1] == ["Review at 3 months"]

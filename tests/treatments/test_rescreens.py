@@ -53,7 +53,11 @@ def test_the_check_opens_three_days_before_and_a_yes_needs_review_until_cleared(
         step=step, answers={**ALL_NO, "blood_thinners": "yes"}, details="Aspirin", now=soon
     )
     assert check.needs_review and len(check.flags) == 1
-    cleared = rescreen_clear(rescreen=check, user=plan.practitioner.user, now=soon)
+    with pytest.raises(PlanError, match="Say what you checked"):
+        rescreen_clear(rescreen=check, user=plan.practitioner.user, note="  ", now=soon)
+    cleared = rescreen_clear(
+        rescreen=check, user=plan.practitioner.user, note="Aspirin stopped a week ago", now=soon
+    )
     assert not cleared.needs_review
     # A new answer is a new review.
     again = rescreen_submit(step=step, answers={**ALL_NO, "illness": "yes"}, details="", now=soon)
@@ -96,22 +100,33 @@ def test_the_practitioner_sees_the_flag_escaped_and_clears_it(client, roles, tre
     assert ClinicalRead.objects.filter(what="health check").count() == 1
     plans = client.get(reverse("staff:plans")).content.decode()
     assert "Needs review</span> health check before PRP session 1" in plans
-    response = client.post(reverse("staff:rescreen_clear", args=[step.booking_id]))
+    clear = reverse("staff:rescreen_clear", args=[step.booking_id])
+    review = client.get(clear).content.decode()
+    assert "Needs review" in review and HOSTILE not in review and "&lt;script&gt;" in review
+    refused = client.post(clear, {"note": " "})
+    assert refused.status_code == 400 and "Say what you checked" in refused.content.decode()
+    response = client.post(clear, {"note": f"Called: cream only {HOSTILE}"})
     assert response.status_code == 302
     assert not Rescreen.objects.get().needs_review
-    assert (
-        "Health check reviewed"
-        in client.get(reverse("staff:plan", args=[plan.pk])).content.decode()
-    )
+    page = client.get(reverse("staff:plan", args=[plan.pk])).content.decode()
+    assert "Health check reviewed" in page and "Review note: Called: cream only &lt;script" in page
+    check = Rescreen.objects.get()
+    assert check.cleared_by == user and check.history.first().cleared_note.startswith("Called")
 
 
 def test_the_check_is_exported_then_gone_with_the_erasure(treatments_setup):
     plan = proposed_plan(treatments_setup["consultation"])
     step = session_in(plan, hours=30)
-    rescreen_submit(step=step, answers=ALL_NO, details="Fine", now=timezone.now())
+    check = rescreen_submit(
+        step=step, answers={**ALL_NO, "illness": "yes"}, details="A cold", now=timezone.now()
+    )
+    rescreen_clear(
+        rescreen=check, user=plan.practitioner.user, note="Over it: go ahead", now=timezone.now()
+    )
     _, content = patient_export(patient=plan.patient)
     document = json.loads(zipfile.ZipFile(io.BytesIO(content)).read("patient.json"))
-    assert document["treatment_plans"][0]["steps"][0]["health_check"]["details"] == "Fine"
+    exported = document["treatment_plans"][0]["steps"][0]["health_check"]
+    assert exported["details"] == "A cold" and exported["review_note"] == "Over it: go ahead"
     patient_erase(patient=plan.patient)
     assert not Rescreen.objects.exists() and not Rescreen.history.exists()
 
