@@ -23,12 +23,14 @@ pytestmark = pytest.mark.django_db
 # health check answered.
 PLAN_LINK_PAGES = {
     "treatments:plan": (200, None),
+    "treatments:plan_pdf": (200, None),
     "treatments:accept": (405, None),
     "treatments:decline": (405, None),
     "treatments:talk": (405, None),
     "treatments:book_course": (302, None),
     "treatments:move": (200, 1),
     "treatments:rescreen": (200, 1),
+    "treatments:pick": (302, 1),
 }
 
 
