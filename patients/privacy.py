@@ -121,7 +121,7 @@ def patient_document(patient: Patient) -> dict:
         },
         "consents": [
             {"kind": c.get_kind_display(), "version": c.text_version, "text": c.text}
-            | {"agreed_at": c.agreed_at, "booking": c.booking_id}
+            | {"agreed_at": c.agreed_at, "withdrawn_at": c.withdrawn_at, "booking": c.booking_id}
             for c in patient.consents.all()
         ],
     }
