@@ -21,6 +21,7 @@ from patients.models import Consent, ErasureRequest, Patient
 from tests.factories import (
     AssessmentFactory,
     BookingFactory,
+    all_at_once,
     bookable_clinic,
     booking_with_intake,
     home_link_asked,
@@ -83,6 +84,16 @@ def test_a_sign_in_link_opens_the_patients_home_once(client, world):
     # Used once, it opens nothing more, in this browser or any other.
     assert Client().get(link).status_code == 410
     assert Client().post(link).status_code == 410
+
+
+@pytest.mark.race
+def test_one_link_used_at_the_same_moment_in_many_browsers_signs_in_one(world):
+    """Real threads, each with its own database connection: the patient's row is locked before
+    the link is checked, so one browser signs in and the others find the link used."""
+    link = reverse("bookings:home_open", args=[sign_in_token(world.patient)])
+    outcomes = all_at_once(6, lambda index, browser: browser.post(link), prepare=lambda i: Client())
+    statuses = sorted(getattr(o, "status_code", o) for o in outcomes)
+    assert statuses == [302, 410, 410, 410, 410, 410], statuses
 
 
 def test_signing_in_voids_every_link_sent_before(client, world):
