@@ -1,19 +1,45 @@
 """The patient's home: who is signed in (a session, no password), and what their home shows.
 
 It lives in bookings because it is a patient's bookings that it shows and changes (through the
-same private-link pages and services), with the patients layer's details, consents and
-erasure request below it; treatment plans, a layer up, keep their own e-mailed pages.
+same private-link pages and services), with the patients layer's details, consents and erasure
+request below it. Treatment plans sit a layer up: they add their links to the home through the
+``home_sections_wanted`` signal, as they join the export and erasure, so this layer never
+imports them and the home stays free of staff code.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.dispatch import Signal
 
 from bookings.models import Booking
 from patients.models import Patient
 
 SESSION_KEY = "patient_home"
+
+# sender=Patient, patient=...: each receiver returns a list of HomeSection for that patient, in
+# a fixed number of queries.
+home_sections_wanted = Signal()
+
+
+@dataclass(frozen=True)
+class HomeLink:
+    label: str
+    detail: str
+    url: str
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    heading: str
+    links: list[HomeLink] = field(default_factory=list)
+
+
+def home_sections(patient: Patient) -> list[HomeSection]:
+    """What the layers above hold for the patient (their treatment plans), as linked sections."""
+    replies = home_sections_wanted.send(sender=Patient, patient=patient)
+    return [section for _, sections in replies for section in sections if section.links]
 
 
 def home_sign_in(request, patient: Patient, now: datetime) -> None:

@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.views import View
 
 from bookings import home_emails
-from bookings.home import home_bookings, home_patient, home_sign_in, home_sign_out
+from bookings.home import (
+    home_bookings,
+    home_patient,
+    home_sections,
+    home_sign_in,
+    home_sign_out,
+)
 from bookings.home_forms import HomeDetailsForm, SignInLinkForm
 from bookings.privacy import patient_export
 from clinic import ratelimit
@@ -113,6 +119,7 @@ class HomeView(PatientHomeMixin, View):
             "patient": self.patient,
             "upcoming": upcoming,
             "past": past,
+            "sections": home_sections(self.patient),
             "photo_consent": photo_consent_given(self.patient),
             "photo_consent_text": consent_texts.PHOTOS_BEYOND_CARE.text,
             "erasure_request": ErasureRequest.objects.filter(patient=self.patient).first(),

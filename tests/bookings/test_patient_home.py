@@ -24,12 +24,15 @@ from tests.factories import (
     all_at_once,
     bookable_clinic,
     booking_with_intake,
+    completed_consultation,
     home_link_asked,
     home_signed_in,
     link_in_outbox,
     next_slot,
+    proposed_plan,
     run_worker,
 )
+from treatments.services import plan_decline
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HOME = reverse("bookings:home")
@@ -217,9 +220,9 @@ def test_home_shows_the_patients_own_bookings_and_nobody_elses(client, world):
 def test_home_runs_the_same_queries_however_many_bookings(client, world, django_assert_num_queries):
     open_link(client, reverse("bookings:home_open", args=[sign_in_token(world.patient)]))
     # The session, the patient, their bookings (with type, place, practitioner, answers and
-    # assessment), the photo consent, the erasure request; then the session kept going
-    # (savepoint, update, release).
-    with django_assert_num_queries(8):
+    # assessment), their treatment plans, the photo consent, the erasure request; then the
+    # session kept going (savepoint, update, release).
+    with django_assert_num_queries(9):
         assert client.get(HOME).status_code == 200
     for days in (11, 13, 15, -40, -60):
         BookingFactory(
@@ -230,7 +233,7 @@ def test_home_runs_the_same_queries_however_many_bookings(client, world, django_
             starts_at=next_slot(days=days),
             status=Booking.Status.COMPLETED if days < 0 else Booking.Status.CONFIRMED,
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         html = client.get(HOME).content.decode()
     assert html.count("home-booking") == 8
 
@@ -434,3 +437,26 @@ def test_booking_emails_lead_to_the_home(world):
     assert "/my-home/sign-in/" in mail.outbox[-1].body
     html = mail.outbox[-1].alternatives[0][0]
     assert "/my-home/sign-in/" in html
+
+
+@pytest.mark.django_db  # in the test's transaction, as the other count
+def test_home_links_each_treatment_plan_in_one_query_however_many(
+    client, treatments_setup, django_assert_num_queries
+):
+    consultation = treatments_setup["consultation"]
+    first = proposed_plan(consultation)
+    plan_decline(plan=first, reason="Too soon.")
+    proposed_plan(consultation)  # a newer plan of the same consultation: one link, to it
+    open_link(client, reverse("bookings:home_open", args=[sign_in_token(consultation.patient)]))
+    html = client.get(HOME).content.decode()
+    plan_page = reverse("treatments:plan", args=[consultation.token])
+    assert html.count(plan_page) == 1 and "Your treatment plans" in html
+    later = completed_consultation(
+        treatments_setup["location"], treatments_setup["practitioners"][0], treatments_setup["type"]
+    )
+    Booking.objects.filter(pk=later.pk).update(patient=consultation.patient)
+    later.refresh_from_db()
+    proposed_plan(later)
+    with django_assert_num_queries(9):  # as for any home
+        html = client.get(HOME).content.decode()
+    assert reverse("treatments:plan", args=[later.token]) in html
