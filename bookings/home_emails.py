@@ -23,31 +23,33 @@ def home_address() -> str:
 
 
 @task()
-def send_sign_in_links(email: str) -> str:
-    """E-mail a sign-in link for each patient on file under ``email`` (a family may share one
-    address); nothing for an address the clinic does not know. The page that asked says the
-    same either way, and the request only queued this task, so neither its words nor its time
-    tell whether the address is known."""
-    patients = list(
-        Patient.objects.filter(email__iexact=email, erased_at=None).order_by("first_name", "pk")
+def send_sign_in_links(patient_ids: list[int]) -> str:
+    """E-mail each patient a sign-in link; patients sharing an address (a family) get one
+    e-mail with a link each. The task holds ids, never an address, so that no task row keeps
+    one that erasure would miss; an address nobody has queues an empty list, so that asking
+    costs the same either way."""
+    patients = Patient.objects.filter(pk__in=patient_ids, erased_at=None).order_by(
+        "first_name", "pk"
     )
-    if not patients:
-        return "skipped: no patient has this address"
-    links = [
-        (patient, settings.SITE_URL + reverse("bookings:home_open", args=[sign_in_token(patient)]))
-        for patient in patients
-    ]
-    context = {
-        "links": links,
-        "minutes": settings.PATIENT_SIGN_IN_LINK_MINUTES,
-        "clinic": settings.CLINIC,
-    }
-    EmailMultiAlternatives(
-        subject=header_safe(f"Your sign-in link, {settings.CLINIC['name']}"),
-        body=render_to_string("bookings/email/home_sign_in.txt", context),
-        to=[patients[0].email],
-    ).send()
-    return f"sent {len(links)}"
+    by_address = {}
+    for patient in patients:
+        by_address.setdefault(patient.email.lower(), []).append(patient)
+    for group in by_address.values():
+        links = [
+            (p, settings.SITE_URL + reverse("bookings:home_open", args=[sign_in_token(p)]))
+            for p in group
+        ]
+        context = {
+            "links": links,
+            "minutes": settings.PATIENT_SIGN_IN_LINK_MINUTES,
+            "clinic": settings.CLINIC,
+        }
+        EmailMultiAlternatives(
+            subject=header_safe(f"Your sign-in link, {settings.CLINIC['name']}"),
+            body=render_to_string("bookings/email/home_sign_in.txt", context),
+            to=[group[0].email],
+        ).send()
+    return f"sent {len(by_address)}"
 
 
 @task()

@@ -28,6 +28,7 @@ from patients.home import (
     email_change_peek,
     erasure_request_make,
     patient_details_change,
+    patients_for_sign_in,
     photo_consent_given,
     photo_consent_set,
     sign_in_peek,
@@ -61,8 +62,9 @@ class SignInView(View):
             request, "home-link", settings.PATIENT_SIGN_IN_LINKS_PER_HOUR
         ) or not _address_allowed(email):
             return ratelimit.too_many(request, "bookings/home/too_many.html")
-        # Always queued, for a known address or not: the worker finds out, not this request.
-        home_emails.on_commit_enqueue(home_emails.send_sign_in_links, email)
+        # Queued for a known address or not (then with nobody to write to): the same work and
+        # the same answer either way.
+        home_emails.on_commit_enqueue(home_emails.send_sign_in_links, patients_for_sign_in(email))
         return redirect("bookings:home_link_sent")
 
 

@@ -53,6 +53,16 @@ class _EmailChangeFace(_SignInFace):
         self.last_login = None
 
 
+def patients_for_sign_in(email: str) -> list[int]:
+    """The patients a sign-in link may be sent to at ``email`` (any case; a family may share
+    one address), erased ones left out."""
+    return list(
+        Patient.objects.filter(email__iexact=email.strip(), erased_at=None)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def sign_in_token(patient: Patient) -> str:
     return create_token(_SignInFace(patient), scope=SIGN_IN_SCOPE)
 
@@ -69,19 +79,19 @@ def _locked_patient(face):
     return get
 
 
-def sign_in_peek(token: str) -> Patient | None:
-    """The patient a sign-in link is for while it is still good, without using it up (a mail
-    scanner that opens links must not spend the patient's link)."""
-    face = parse_token(token, _unlocked(_SignInFace), scope=SIGN_IN_SCOPE)
-    return face.patient if face is not None else None
-
-
 def _unlocked(face):
     def get(pk):
         patient = Patient.objects.filter(pk=pk, erased_at=None).first()
         return face(patient) if patient is not None else None
 
     return get
+
+
+def sign_in_peek(token: str) -> Patient | None:
+    """The patient a sign-in link is for while it is still good, without using it up (a mail
+    scanner that opens links must not spend the patient's link)."""
+    face = parse_token(token, _unlocked(_SignInFace), scope=SIGN_IN_SCOPE)
+    return face.patient if face is not None else None
 
 
 @transaction.atomic

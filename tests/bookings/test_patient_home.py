@@ -14,6 +14,7 @@ from django.core import mail
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from bookings.models import Booking
 from patients.home import email_change_token, sign_in_token
@@ -160,6 +161,14 @@ def test_the_answer_is_the_same_whether_or_not_the_address_is_known(world):
     pages = [known.get(answers[0]["Location"]), unknown.get(answers[1]["Location"])]
     assert pages[0].content == pages[1].content
     assert [m.to for m in mail.outbox] == [[world.patient.email]]
+
+
+def test_no_task_row_keeps_the_address_asked_for(client, world):
+    """The queued e-mail names patients by id: erasure has no address left to find there."""
+    home_link_asked(client, world.patient.email)
+    home_link_asked(client, "nobody-here@example.com")
+    rows = [json.dumps(row.args_kwargs) for row in DBTaskResult.objects.all()]
+    assert len(rows) == 2 and not any("@" in row for row in rows)
 
 
 def test_one_email_lists_a_link_for_each_patient_sharing_the_address(client, world):
