@@ -461,7 +461,10 @@ def test_home_links_each_treatment_plan_in_one_query_however_many(
     plan_page = reverse("treatments:plan", args=[consultation.token])
     assert html.count(plan_page) == 1 and "Your treatment plans" in html
     later = completed_consultation(
-        treatments_setup["location"], treatments_setup["practitioners"][0], treatments_setup["type"]
+        treatments_setup["location"],
+        treatments_setup["practitioners"][0],
+        treatments_setup["type"],
+        days_ago=5,  # another day: the practitioner's times never overlap
     )
     Booking.objects.filter(pk=later.pk).update(patient=consultation.patient)
     later.refresh_from_db()
