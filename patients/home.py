@@ -13,6 +13,8 @@ a staff user, so each kind of link shows it a face of the patient (``_SignInFace
 Each has its own scope, so neither opens what the other does, and its own lifetime.
 """
 
+import base64
+import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -79,6 +81,23 @@ def _locked_patient(face):
     return get
 
 
+def _canonical(token: str) -> bool:
+    """Whether ``token`` is written exactly as a link is made. Base64 leaves a few bits of the
+    last character unused, so other spellings decode to the same token; refused, so that an
+    altered link is always refused."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, binascii.Error):
+        return False
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == token
+
+
+def _parse(token, get, scope, max_age=None):
+    if not _canonical(token):
+        return None
+    return parse_token(token, get, scope=scope, max_age=max_age)
+
+
 def _unlocked(face):
     def get(pk):
         patient = Patient.objects.filter(pk=pk, erased_at=None).first()
@@ -90,7 +109,7 @@ def _unlocked(face):
 def sign_in_peek(token: str) -> Patient | None:
     """The patient a sign-in link is for while it is still good, without using it up (a mail
     scanner that opens links must not spend the patient's link)."""
-    face = parse_token(token, _unlocked(_SignInFace), scope=SIGN_IN_SCOPE)
+    face = _parse(token, _unlocked(_SignInFace), SIGN_IN_SCOPE)
     return face.patient if face is not None else None
 
 
@@ -102,7 +121,7 @@ def sign_in_use(*, token: str, now: datetime) -> Patient | None:
     The patient's row is locked before the token is checked, so of two uses of one link at the
     same moment the second waits, then finds the sign-in time changed and the link void.
     """
-    face = parse_token(token, _locked_patient(_SignInFace), scope=SIGN_IN_SCOPE)
+    face = _parse(token, _locked_patient(_SignInFace), SIGN_IN_SCOPE)
     if face is None:
         return None
     patient = face.patient
@@ -134,10 +153,10 @@ def patient_details_change(
 
 
 def email_change_peek(token: str) -> Patient | None:
-    face = parse_token(
+    face = _parse(
         token,
         _unlocked(_EmailChangeFace),
-        scope=EMAIL_CHANGE_SCOPE,
+        EMAIL_CHANGE_SCOPE,
         max_age=timedelta(hours=settings.PATIENT_EMAIL_CHANGE_LINK_HOURS),
     )
     return face.patient if face is not None and face.patient.pending_email else None
@@ -147,10 +166,10 @@ def email_change_peek(token: str) -> Patient | None:
 def email_change_confirm(*, token: str) -> Patient | None:
     """Make the asked-for address the patient's, through the link sent to it; None when the
     link is expired, used, superseded by a later request, or not one of ours."""
-    face = parse_token(
+    face = _parse(
         token,
         _locked_patient(_EmailChangeFace),
-        scope=EMAIL_CHANGE_SCOPE,
+        EMAIL_CHANGE_SCOPE,
         max_age=timedelta(hours=settings.PATIENT_EMAIL_CHANGE_LINK_HOURS),
     )
     if face is None or not face.patient.pending_email:
