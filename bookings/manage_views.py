@@ -1,7 +1,9 @@
 """The patient's private link: view, add to a calendar, move, cancel, and edit the intake.
 
 The link's token opens that booking alone, and no database id appears in any patient URL. A
-cancelled or past booking can still be viewed, but its link no longer changes anything.
+cancelled or past booking can still be viewed, but its link no longer changes anything. The link
+has no end date: it keeps serving its booking (the summary, the calendar file) until erasure
+gives the booking a new token.
 """
 
 from datetime import timedelta
@@ -18,6 +20,7 @@ from django.views import View
 
 from bookings import drafts, notifications, selectors
 from bookings.forms import CancelForm, DayForm
+from bookings.home import patient_actions
 from bookings.models import Booking
 from bookings.services import BookingError, booking_cancel, booking_reschedule
 from clinic import ratelimit
@@ -50,10 +53,7 @@ class PrivateLinkView(View):
         ).for_private_link(token)
         if self.booking is None:
             raise Http404("No booking has this link.")
-        now = timezone.now()
-        if now >= link_expires_at(self.booking):
-            return render(request, "bookings/link_expired.html", status=410)
-        self.state = _state(self.booking, now)
+        self.state = patient_actions(self.booking, timezone.now())
         if self.allowed == "change" and not self.state["can_change"]:
             return redirect("bookings:manage", token=token)
         if self.allowed == "move" and not self.state["can_move"]:
@@ -65,32 +65,14 @@ class PrivateLinkView(View):
         return super().dispatch(request, token, **kwargs)
 
 
-def link_expires_at(booking):
-    """A private link serves its patient until some days after the consultation, to read the
-    practitioner's summary, or after the cancellation; then it opens nothing at all."""
-    ended = booking.cancelled_at or booking.ends_at
-    return ended + timedelta(days=settings.PRIVATE_LINK_DAYS_AFTER)
-
-
-def _state(booking, now):
-    """What the patient may still do with this booking, and why not."""
-    cutoff = timedelta(hours=booking.consultation_type.late_cancel_hours)
-    active = booking.status == Booking.Status.CONFIRMED and booking.starts_at > now
-    can_change = active and booking.starts_at - now >= cutoff
-    return {
-        "can_change": can_change,
-        "can_move": can_change and not booking.consultation_type.is_procedure,
-        "inside_cutoff": active and booking.starts_at - now < cutoff,
-        "can_edit_intake": active,
-        "is_over": not active,
-    }
-
-
 class ManageView(PrivateLinkView):
     def get(self, request, token):
         booking = self.booking
         intake = HairLossIntake.objects.filter(booking=booking).first()
-        summary = Assessment.objects.filter(booking=booking, signed_off_at__isnull=False).first()
+        # The summary reaches the patient once the consultation is marked completed, not before.
+        summary = Assessment.objects.filter(
+            booking=booking, signed_off_at__isnull=False, booking__status=Booking.Status.COMPLETED
+        ).first()
         context = {
             "summary": summary,
             "booking": booking,

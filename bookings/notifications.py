@@ -129,6 +129,7 @@ def send_patient_email(booking: Booking, kind: str) -> None:
         "title": consultation_title(),
         "when": _local_when(booking),
         "link": private_link(booking),
+        "home_link": settings.SITE_URL + reverse("bookings:home_sign_in"),
         "clinic": settings.CLINIC,
     }
     subject = header_safe(SUBJECTS[kind].format(title=consultation_title(), when=context["when"]))

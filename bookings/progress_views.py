@@ -2,8 +2,9 @@
 shared with them, their photos side by side and their measures over time, in plain words.
 
 Only visits a practitioner marked as shared are shown, only to a patient who consented to care
-(every online booking does), and only while the link is valid. The photos are the patient's
-own; serving them to the patient is not a staff read, so it is not in the audit trail.
+(every online booking does), and only through a link that holds (erasure revokes it). The
+photos are the patient's own; serving them to the patient is not a staff read, so it is not in
+the audit trail.
 """
 
 from django.http import FileResponse, Http404

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import manage_views, progress_views, views, waitlist_views
+from bookings import home_views, manage_views, progress_views, views, waitlist_views
 
 app_name = "bookings"
 
@@ -55,4 +55,15 @@ urlpatterns = [
         manage_views.PhotoView.as_view(),
         name="photo",
     ),
+    # The patient's home: a sign-in link by e-mail, no password (bookings/home_views.py).
+    path("my-home/", home_views.HomeView.as_view(), name="home"),
+    path("my-home/sign-in/", home_views.SignInView.as_view(), name="home_sign_in"),
+    path("my-home/sign-in/sent/", home_views.LinkSentView.as_view(), name="home_link_sent"),
+    path("my-home/sign-in/<str:token>/", home_views.OpenLinkView.as_view(), name="home_open"),
+    path("my-home/sign-out/", home_views.SignOutView.as_view(), name="home_sign_out"),
+    path("my-home/details/", home_views.DetailsView.as_view(), name="home_details"),
+    path("my-home/e-mail/<str:token>/", home_views.EmailConfirmView.as_view(), name="home_email"),
+    path("my-home/photo-consent/", home_views.PhotoConsentView.as_view(), name="home_photos"),
+    path("my-home/my-data/", home_views.ExportView.as_view(), name="home_export"),
+    path("my-home/erase/", home_views.EraseView.as_view(), name="home_erase"),
 ]

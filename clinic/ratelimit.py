@@ -6,6 +6,7 @@ development counts in each process alone, so with N worker processes a limit let
 many requests through, and a restart forgets every count.
 """
 
+import hashlib
 import ipaddress
 import time
 
@@ -71,13 +72,23 @@ def allow(request, scope: str, limit: int, window_seconds: int = 3600) -> bool:
     Windows are fixed (each hour from the top of the hour, for the default), and a window's
     counter is kept until that window ends, not a whole window from its first request.
     """
+    bucket, seconds_left = window(window_seconds)
+    key = f"ratelimit:{scope}:{client_address(request)}:{bucket}"
+    return hit(key, seconds_left) <= limit
+
+
+def window(window_seconds: int) -> tuple[int, int]:
+    """The current fixed window's number, and how long its counter must be kept."""
     now = time.time()
     bucket = int(now // window_seconds)
-    key = f"ratelimit:{scope}:{client_address(request)}:{bucket}"
     # One second more than what is left of the window, so that it never rounds down to 0
     # (which the cache takes for "expire at once").
-    seconds_left = int((bucket + 1) * window_seconds - now) + 1
-    return hit(key, seconds_left) <= limit
+    return bucket, int((bucket + 1) * window_seconds - now) + 1
+
+
+def digest(text: str) -> str:
+    """A key part for something that must not sit in the cache as itself (an e-mail address)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def too_many(request, template="clinic/too_many.html"):

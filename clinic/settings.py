@@ -271,9 +271,32 @@ CACHES = {
 }
 BOOKING_SUBMISSIONS_PER_HOUR = env.int("BOOKING_SUBMISSIONS_PER_HOUR", default=30)
 PRIVATE_LINK_LOOKUPS_PER_HOUR = env.int("PRIVATE_LINK_LOOKUPS_PER_HOUR", default=300)
-# A patient's private link keeps working this many days after the consultation (to read the
-# practitioner's summary) or after a cancellation; then it opens nothing.
-PRIVATE_LINK_DAYS_AFTER = env.int("PRIVATE_LINK_DAYS_AFTER", default=30)
+# A patient's private link keeps working for its booking for as long as the booking exists (the
+# summary, the calendar file, the history of a visit): it is revoked by erasure, which gives the
+# booking a new token, not by a date.
+
+# The patient's home (bookings/home_views.py): reached by a sign-in link sent by e-mail, no
+# password. The links are django-sesame tokens over the patient's row (patients/home.py): they
+# expire, and signing in voids every link sent before (single use); a new e-mail address voids
+# them too. Requests for a link are limited per client address and per e-mail address, in the
+# shared cache like every other limit.
+PATIENT_SIGN_IN_LINK_MINUTES = env.int("PATIENT_SIGN_IN_LINK_MINUTES", default=15)
+PATIENT_SIGN_IN_LINKS_PER_HOUR = env.int("PATIENT_SIGN_IN_LINKS_PER_HOUR", default=10)
+PATIENT_SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR = env.int(
+    "PATIENT_SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR", default=3
+)
+# A link confirming a new e-mail address lasts longer: it is read in another inbox, maybe later.
+PATIENT_EMAIL_CHANGE_LINK_HOURS = env.int("PATIENT_EMAIL_CHANGE_LINK_HOURS", default=24)
+# A signed-in patient is signed out after this many idle minutes, and after this many hours in all.
+PATIENT_HOME_IDLE_MINUTES = env.int("PATIENT_HOME_IDLE_MINUTES", default=30)
+PATIENT_HOME_MAX_HOURS = env.int("PATIENT_HOME_MAX_HOURS", default=12)
+SESAME_MAX_AGE = PATIENT_SIGN_IN_LINK_MINUTES * 60
+SESAME_ONE_TIME = True
+SESAME_INVALIDATE_ON_EMAIL_CHANGE = True
+# Tokens name a patient (a 64-bit id), not a staff user: the packer is chosen here, not from the
+# user model, and a key of their own keeps them apart from any other use of django-sesame.
+SESAME_PACKER = "sesame.packers.LongLongPacker"
+SESAME_KEY = "patient-home"
 # How many proxies in front of the app append to X-Forwarded-For (0: use the socket's address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

@@ -26,6 +26,11 @@ class Patient(models.Model):
     erased_at = models.DateTimeField(
         null=True, blank=True, help_text="When their personal data was erased at their request."
     )
+    # The patient's home (no password): signing in through an e-mailed link sets this, and every
+    # link sent before is signed over the old value, so each link works once (patients.home).
+    home_signed_in_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A new address the patient asked for, not yet confirmed by the link sent to it.
+    pending_email = models.EmailField(blank=True)
     history = audited()
 
     class Meta:
@@ -133,7 +138,12 @@ class IntakePhoto(models.Model):
 
 
 class Consent(models.Model):
-    """What a patient agreed to, which version of the text, and when."""
+    """What a patient agreed to, which version of the text, and when; and when they withdrew it.
+
+    The rows are the history: a consent given is a row, withdrawing it dates that row, and
+    giving it again is a new row. Given at booking, a consent names the booking; given from the
+    patient's home, none.
+    """
 
     class Kind(models.TextChoices):
         CARE = "care", "Processing of my data for my care"
@@ -141,18 +151,45 @@ class Consent(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="consents")
     booking = models.ForeignKey(
-        "bookings.Booking", on_delete=models.CASCADE, related_name="consents"
+        "bookings.Booking",
+        on_delete=models.CASCADE,
+        related_name="consents",
+        null=True,
+        blank=True,
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     text_version = models.CharField(max_length=20)
     text = models.TextField()
     agreed_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["agreed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=F("agreed_at")),
+                name="consent_withdrawn_after_agreed",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.text_version})"
+
+
+class ErasureRequest(models.Model):
+    """A patient's request, from their home, that the clinic erase their personal data.
+
+    A clinic admin carries it out with the staff erasure (``bookings.privacy.patient_erase``),
+    after checking what the law obliges the clinic to keep. One request per patient.
+    """
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, related_name="erasure_request"
+    )
+    requested_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Erasure requested {self.requested_at:%Y-%m-%d}"
 
 
 class ScreeningRule(models.Model):

@@ -121,7 +121,7 @@ def patient_document(patient: Patient) -> dict:
         },
         "consents": [
             {"kind": c.get_kind_display(), "version": c.text_version, "text": c.text}
-            | {"agreed_at": c.agreed_at, "booking": c.booking_id}
+            | {"agreed_at": c.agreed_at, "withdrawn_at": c.withdrawn_at, "booking": c.booking_id}
             for c in patient.consents.all()
         ],
     }
@@ -165,6 +165,7 @@ def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
     patient.last_name = f"patient {patient.pk}"
     patient.email = f"erased-{patient.pk}@erased.invalid"
     patient.phone = ""
+    patient.pending_email = ""  # a new address asked for from their home, not yet confirmed
     patient.date_of_birth = ERASED_BIRTH_DATE
     patient.erased_at = now
     patient._change_reason = ERASURE_REASON

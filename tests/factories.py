@@ -494,6 +494,37 @@ def run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
+def home_link_asked(client, email):
+    """Ask for a sign-in link to the patient's home as the page does, and run the worker that
+    sends it. Return the page's answer."""
+    response = client.post(reverse("bookings:home_sign_in"), {"email": email})
+    run_worker()
+    return response
+
+
+def link_in_outbox(outbox, url_name, to=None):
+    """The path of the newest link of ``url_name`` (a home sign-in or e-mail confirmation
+    link) e-mailed, to ``to`` if given."""
+    prefix = reverse(url_name, args=["TOKEN"]).removesuffix("TOKEN/")
+    for message in reversed(outbox):
+        if to is not None and to not in message.to:
+            continue
+        found = re.search(re.escape(prefix) + r"[A-Za-z0-9_-]+/", message.body)
+        if found:
+            return found.group(0)
+    raise AssertionError(f"no {url_name} link was e-mailed")
+
+
+def home_signed_in(client, patient):
+    """Sign ``patient`` in to their home through an e-mailed link, as they would."""
+    from django.core import mail
+
+    home_link_asked(client, patient.email)
+    link = link_in_outbox(mail.outbox, "bookings:home_open", to=patient.email)
+    assert client.post(link).status_code == 302
+    return client
+
+
 def all_at_once(count, fire, *, prepare=None, timeout=120):
     """Run ``fire(index, prepared)`` in ``count`` threads released at the same instant, each
     after its own ``prepare(index)`` (opening a connection, say), so that the calls really

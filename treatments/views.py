@@ -57,12 +57,8 @@ class PlanLinkView(View):
             )
         if plan is None:
             raise Http404("No plan has this link.")
-        now = timezone.now()
-        if not plan.is_open and now > plan.updated_at + timedelta(
-            days=settings.PRIVATE_LINK_DAYS_AFTER
-        ):
-            return render(request, "bookings/link_expired.html", status=410)
-        self.plan, self.token, self.now = plan, token, now
+        # No end date, like the booking's own link: erasure revokes it with a new token.
+        self.plan, self.token, self.now = plan, token, timezone.now()
         return super().dispatch(request, token, **kwargs)
 
     def page(self, request, status=200, **extra):

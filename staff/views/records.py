@@ -43,7 +43,11 @@ class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
     template_name = "staff/patient.html"
 
     def get_context_data(self, **kwargs):
-        patient = get_object_or_404(Patient, pk=self.kwargs["pk"])
+        # With the patient's request to be erased, if they made one from their home (no query
+        # more: a join).
+        patient = get_object_or_404(
+            Patient.objects.select_related("erasure_request"), pk=self.kwargs["pk"]
+        )
         bookings = selectors.patient_timeline(patient)
         clinical = {}
         if self.request.user.has_perm("patients.view_hairlossintake"):

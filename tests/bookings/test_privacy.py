@@ -48,6 +48,7 @@ MARKERS = [
     "MARKER-SUMMARY",
     "MARKER-CANCEL",
     "MARKER-MEASURE-NOTES",
+    "marker-pending@example.org",
 ]
 
 
@@ -71,6 +72,7 @@ def zebulon(roles, screening_rules):
         email="zeb.quixotic@example.org",
         phone="07400 918273",
         date_of_birth="1971-07-13",
+        pending_email="marker-pending@example.org",  # a new address asked for from home
     )
     patient = Patient.objects.get(pk=booking.patient_id)
     patient.save()  # a history row holding the personal data

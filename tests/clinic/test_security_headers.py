@@ -13,6 +13,8 @@ from bookings.diary_feed import calendar_feed_renew
 from bookings.models import WaitlistOffer, WaitlistOpening
 from bookings.waitlist import waitlist_join
 from clinic import roles as role_names
+from patients.home import email_change_token, sign_in_token
+from patients.models import Patient
 from tests.factories import (
     UserFactory,
     bookable_clinic,
@@ -91,6 +93,10 @@ def pages(roles, screening_rules):
         starts_at=booking.starts_at,
     )
     offer = WaitlistOffer.objects.create(opening=opening, entry=entry)
+    patient.post(reverse("bookings:home_open", args=[sign_in_token(booking.patient)]), secure=True)
+    Patient.objects.filter(pk=booking.patient_id).update(pending_email="new@example.com")
+    booking.patient.refresh_from_db()
+    email_change = email_change_token(booking.patient)
     addresses = {
         "home": reverse("home"),
         "treatments": reverse("treatments"),
@@ -116,6 +122,17 @@ def pages(roles, screening_rules):
         "bookings:progress_photo": reverse(
             "bookings:progress_photo", args=[token, clinic_photo_taken.pk]
         ),
+        # The patient's home, this browser signed in to it through an e-mailed link.
+        "bookings:home": reverse("bookings:home"),
+        "bookings:home_sign_in": reverse("bookings:home_sign_in"),
+        "bookings:home_link_sent": reverse("bookings:home_link_sent"),
+        "bookings:home_open": reverse("bookings:home_open", args=[sign_in_token(booking.patient)]),
+        "bookings:home_sign_out": reverse("bookings:home_sign_out"),
+        "bookings:home_details": reverse("bookings:home_details"),
+        "bookings:home_email": reverse("bookings:home_email", args=[email_change]),
+        "bookings:home_photos": reverse("bookings:home_photos"),
+        "bookings:home_export": reverse("bookings:home_export"),
+        "bookings:home_erase": reverse("bookings:home_erase"),
         "treatments:plan": reverse("treatments:plan", args=[plan_token]),
         "treatments:accept": reverse("treatments:accept", args=[plan_token]),
         "treatments:decline": reverse("treatments:decline", args=[plan_token]),

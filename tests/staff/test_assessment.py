@@ -63,7 +63,9 @@ def test_practitioner_records_a_recommendation_and_books_the_follow_up(client, c
     assert assessment.history.count() == 1
 
 
-def test_the_patient_sees_the_summary_only_once_signed_off(client, consultation):
+def test_the_patient_sees_the_summary_only_once_signed_off_and_the_visit_completed(
+    client, consultation
+):
     url = reverse("staff:assessment", args=[consultation.pk])
     client.post(url, assessment_form())
     manage = reverse("bookings:manage", args=[consultation.token])
@@ -72,6 +74,9 @@ def test_the_patient_sees_the_summary_only_once_signed_off(client, consultation)
     patient = Client()
     assert "We suggest PRP" not in patient.get(manage).content.decode()
     client.post(url, assessment_form(action="sign_off"))
+    # Signed off ahead of the visit, which the patient can still move or cancel: not yet.
+    assert "We suggest PRP" not in patient.get(manage).content.decode()
+    Booking.objects.filter(pk=consultation.pk).update(status=Booking.Status.COMPLETED)
     assert "We suggest PRP" in patient.get(manage).content.decode()
     assert Assessment.objects.get().history.count() == 2
 

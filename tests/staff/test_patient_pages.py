@@ -240,3 +240,19 @@ def test_the_patient_page_with_actions_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(12):
         html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
     assert html.count(">Move<") == 4
+
+
+def test_a_request_to_erase_made_from_home_shows_on_the_patient_page_at_no_query_more(
+    reception, visits, django_assert_num_queries
+):
+    from django.utils import timezone
+
+    from patients.home import erasure_request_make
+
+    patient, _ = visits
+    url = reverse("staff:patient", args=[patient.pk])
+    assert "their data be erased" not in reception.get(url).content.decode()
+    erasure_request_make(patient=patient, now=timezone.now())
+    with django_assert_num_queries(11):  # as without a request: the patient's row joins it
+        html = reception.get(url).content.decode()
+    assert "from their own page, that their data be erased" in html

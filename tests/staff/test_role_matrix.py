@@ -1,5 +1,6 @@
-"""Every staff URL against every role, a staff member with no role, an anonymous visitor and
-a patient's private link; reads (GET) and changes (POST)."""
+"""Every staff URL against every role, a staff member with no role, an anonymous visitor, a
+patient's private link and a patient signed in to their home; reads (GET) and changes (POST).
+And the patient's home against every staff role."""
 
 import pytest
 from django.db.models import F
@@ -345,3 +346,83 @@ def test_the_diary_feed_opens_by_its_token_alone_whoever_asks(world):
     for role, client in clients.items():
         assert client.get(feed).status_code == 200, role
         assert client.get(wrong).status_code == 404, role
+
+
+# The patient's home: open to the patient signed in through a link e-mailed to them, and to no
+# one else (staff of any role included, who work on patients through their own pages). Its
+# pages that open without a session are the ones that sign in: asking for a link, opening it,
+# signing out, and the e-mail change link, each by its own token.
+PATIENT_HOME_PAGES = ["bookings:home", "bookings:home_details", "bookings:home_erase"]
+PATIENT_HOME_CHANGES = [
+    "bookings:home_details",
+    "bookings:home_photos",
+    "bookings:home_export",
+    "bookings:home_erase",
+]
+PATIENT_HOME_SIGN_IN_STEPS = [
+    "bookings:home_sign_in",
+    "bookings:home_link_sent",
+    "bookings:home_open",
+    "bookings:home_sign_out",
+    "bookings:home_email",
+]
+
+
+def patient_home_client(patient):
+    from patients.home import sign_in_token
+
+    client = Client()
+    response = client.post(reverse("bookings:home_open", args=[sign_in_token(patient)]))
+    assert response["Location"] == reverse("bookings:home")
+    return client
+
+
+def test_every_patient_home_url_is_in_the_matrix():
+    found = set()
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace == "bookings":
+            found |= {
+                f"bookings:{p.name}"
+                for p in entry.url_patterns
+                if isinstance(p, URLPattern) and p.name.startswith("home")
+            }
+    covered = set(PATIENT_HOME_PAGES) | set(PATIENT_HOME_CHANGES) | set(PATIENT_HOME_SIGN_IN_STEPS)
+    assert "bookings:home" in found and found <= covered, sorted(found - covered)
+
+
+def test_staff_of_every_role_open_no_patient_home(world):
+    booking, users = world
+    sign_in = reverse("bookings:home_sign_in")
+    for role, user in users.items():
+        client = sign_in_with_second_factor(Client(), user)
+        for name in PATIENT_HOME_PAGES:
+            assert client.get(reverse(name))["Location"] == sign_in, (role, name)
+        for name in PATIENT_HOME_CHANGES:
+            response = client.post(reverse(name), {"photo_consent": "give"})
+            assert response["Location"] == sign_in, (role, name)
+    assert not booking.patient.consents.filter(kind="photos_beyond_care").exists()
+    assert not hasattr(Patient.objects.get(pk=booking.patient_id), "erasure_request")
+
+
+@pytest.mark.parametrize(
+    ("name", "needs", "expected"), STAFF_PAGES, ids=[p[0] for p in STAFF_PAGES]
+)
+def test_a_patient_signed_in_to_their_home_opens_no_staff_page(world, name, needs, expected):
+    booking, _ = world
+    client = patient_home_client(booking.patient)
+    assert client.get(reverse("bookings:home")).status_code == 200
+    response = client.get(url_for(name, needs, booking), follow=True)
+    assert response.redirect_chain and response.request["PATH_INFO"] == reverse("staff:sign_in")
+
+
+def test_a_patient_home_shows_that_patient_alone(world):
+    """The world's patient has two consultations; a booking of someone else, with the same
+    practitioner, is never on their home."""
+    booking, _ = world
+    other = booking_with_intake(
+        booking.location, booking.consultation_type, booking.practitioner, 4
+    )
+    Patient.objects.filter(pk=other.patient_id).update(last_name="Quillfeather")
+    html = patient_home_client(booking.patient).get(reverse("bookings:home")).content.decode()
+    assert reverse("bookings:manage", args=[booking.token]) in html
+    assert other.token not in html and "Quillfeather" not in html
