@@ -6,5 +6,6 @@ class TreatmentsConfig(AppConfig):
     verbose_name = "Treatment plans"
 
     def ready(self):
-        # Plans join the patient's export and erasure (bookings.privacy's signals).
-        from treatments import privacy  # noqa: F401
+        # Plans join the patient's export and erasure (bookings.privacy's signals), and each
+        # course's anonymous outcome follows the measures and ratings as they are saved.
+        from treatments import outcomes, privacy  # noqa: F401

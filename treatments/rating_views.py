@@ -1,0 +1,58 @@
+"""The patient rates their hair before a review, through the review's own private link."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from bookings.manage_views import PrivateLinkView
+from patients.models import SelfRating
+from treatments.forms import RatingForm
+from treatments.ratings import RatingError, is_review, rating_open, rating_submit
+
+
+class RatingView(PrivateLinkView):
+    def review_or_404(self):
+        if not is_review(self.booking):
+            raise Http404("This visit is not a review.")
+        return self.booking
+
+    def page(self, form, status=200):
+        booking = self.booking
+        context = {
+            "booking": booking,
+            "form": form,
+            "is_open": rating_open(booking, timezone.now()),
+            "rating": SelfRating.objects.filter(booking=booking).first(),
+        }
+        return render(self.request, "treatments/rating.html", context, status=status)
+
+    def get(self, request, token):
+        booking = self.review_or_404()
+        existing = SelfRating.objects.filter(booking=booking).first()
+        initial = (
+            {"hair_now": existing.hair_now, "satisfaction": existing.satisfaction}
+            if existing
+            else None
+        )
+        return self.page(RatingForm(initial=initial))
+
+    def post(self, request, token):
+        booking = self.review_or_404()
+        form = RatingForm(request.POST)
+        if form.is_valid():
+            try:
+                rating_submit(
+                    booking=booking,
+                    hair_now=form.cleaned_data["hair_now"],
+                    satisfaction=form.cleaned_data["satisfaction"],
+                    now=timezone.now(),
+                )
+            except RatingError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request, "Thank you: your practitioner will see your answer at your review."
+                )
+                return redirect("bookings:manage", token=token)
+        return self.page(form, status=400)
