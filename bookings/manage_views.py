@@ -86,6 +86,11 @@ class ManageView(PrivateLinkView):
             and IntakeInProgress.objects.filter(booking=booking).exists(),
             "calendar_links": notifications.calendar_links(booking),
             "photos": list(intake.photos.all()) if intake else [],
+            # The progress page has something to show: a visit shared, or the patient's own
+            # rating of their hair.
+            "has_progress": Booking.objects.filter(patient=booking.patient_id)
+            .filter(Q(measures__shared_with_patient=True) | Q(self_rating__isnull=False))
+            .exists(),
             **self.state,
         }
         return render(request, "bookings/manage.html", context)
