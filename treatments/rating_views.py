@@ -17,13 +17,13 @@ class RatingView(PrivateLinkView):
             raise Http404("This visit is not a review.")
         return self.booking
 
-    def page(self, form, status=200):
+    def page(self, form, rating, status=200):
         booking = self.booking
         context = {
             "booking": booking,
             "form": form,
             "is_open": rating_open(booking, timezone.now()),
-            "rating": SelfRating.objects.filter(booking=booking).first(),
+            "rating": rating,
         }
         return render(self.request, "treatments/rating.html", context, status=status)
 
@@ -35,7 +35,7 @@ class RatingView(PrivateLinkView):
             if existing
             else None
         )
-        return self.page(RatingForm(initial=initial))
+        return self.page(RatingForm(initial=initial), existing)
 
     def post(self, request, token):
         booking = self.review_or_404()
@@ -55,4 +55,5 @@ class RatingView(PrivateLinkView):
                     request, "Thank you: your practitioner will see your answer at your review."
                 )
                 return redirect("bookings:manage", token=token)
-        return self.page(form, status=400)
+        existing = SelfRating.objects.filter(booking=booking).first()
+        return self.page(form, existing, status=400)
