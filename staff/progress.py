@@ -233,6 +233,25 @@ def comparison(visits, first_pk, second_pk):
                 "better": better,
             }
         )
+    # The patient's own view, beside the practitioner's figures: a higher answer is better.
+    for label, name, unit in (
+        ("The patient's own rating", "hair_now", "out of 10"),
+        ("The patient's satisfaction", "satisfaction", "out of 5"),
+    ):
+        before, after = getattr(first.rating, name, None), getattr(second.rating, name, None)
+        if before is None and after is None:
+            continue
+        change = after - before if before is not None and after is not None else None
+        measures.append(
+            {
+                "label": label,
+                "unit": unit,
+                "before": before,
+                "after": after,
+                "change": change,
+                "better": change > 0 if change else None,
+            }
+        )
     stages = (
         first.measures.get_stage_display() if first.measures and first.measures.stage else "",
         second.measures.get_stage_display() if second.measures and second.measures.stage else "",

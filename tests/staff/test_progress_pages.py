@@ -242,6 +242,11 @@ def test_the_patients_own_ratings_sit_beside_the_figures_in_the_same_queries(
     assert "<td>8</td>" in table
     assert ClinicalRead.objects.filter(what="patient rating").count() == count + 1
 
+    # Side by side, the first and the latest answers with their change.
+    compare = care.get(reverse("staff:compare", args=[care.visit.patient_id])).content.decode()
+    row = compare.split("The patient&#x27;s own rating</th>")[1].split("</tr>")[0]
+    assert "<td>4 out of 10</td>" in row and "<td>8 out of 10</td>" in row and "+4" in row
+
 
 @pytest.mark.parametrize("sessions", [1, 2])
 def test_the_timeline_marks_the_plans_sessions_and_shades_when_to_judge(

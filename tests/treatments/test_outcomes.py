@@ -2,12 +2,15 @@
 ratings are saved, surviving the patient's erasure with nothing that identifies them; the
 clinic admin's page, which shows no figure about fewer than five patients."""
 
+import io
+import json
+import zipfile
 from datetime import date
 
 import pytest
 from django.urls import reverse
 
-from bookings.privacy import patient_erase
+from bookings.privacy import patient_erase, patient_export
 from clinic import roles as role_names
 from patients.models import SelfRating
 from tests.factories import (
@@ -102,6 +105,11 @@ def test_an_erasure_leaves_the_anonymous_outcome_and_nothing_that_identifies_the
     VisitMeasuresFactory(booking=plan.consultation, crown_density=96)
     review = past_visit(plan.patient, *setup, 100, crown_density=110)
     self_rating(review, 6)
+    # The patient's own answers are in their export, then gone with the erasure.
+    _, content = patient_export(patient=plan.patient)
+    document = json.loads(zipfile.ZipFile(io.BytesIO(content)).read("patient.json"))
+    rated = [b["your_rating"] for b in document["bookings"] if "your_rating" in b]
+    assert [r["hair_now_out_of_10"] for r in rated] == [6]
     patient_erase(patient=plan.patient)
     (record,) = OutcomeRecord.objects.all()
     assert record.plan_id is None and record.density_improved is True
