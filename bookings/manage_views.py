@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
+from django.dispatch import Signal
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +29,10 @@ from patients.photo_files import photo_open
 from patients.services import intake_save_for_later, intake_update
 
 DAYS_SHOWN = 7
+
+# Higher layers add what the patient may do next through this link (treatments: rate their
+# hair before a review). Each receiver returns a list of (label, address, note), or nothing.
+manage_page_actions = Signal()  # sender=Booking, booking=..., now=...
 
 
 class PrivateLinkView(View):
@@ -91,6 +96,13 @@ class ManageView(PrivateLinkView):
             "has_progress": Booking.objects.filter(patient=booking.patient_id)
             .filter(Q(measures__shared_with_patient=True) | Q(self_rating__isnull=False))
             .exists(),
+            "actions": [
+                action
+                for _, actions in manage_page_actions.send(
+                    sender=Booking, booking=booking, now=timezone.now()
+                )
+                for action in actions or []
+            ],
             **self.state,
         }
         return render(request, "bookings/manage.html", context)

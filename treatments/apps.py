@@ -7,5 +7,6 @@ class TreatmentsConfig(AppConfig):
 
     def ready(self):
         # Plans join the patient's export and erasure (bookings.privacy's signals), and each
-        # course's anonymous outcome follows the measures and ratings as they are saved.
-        from treatments import outcomes, privacy  # noqa: F401
+        # course's anonymous outcome follows the measures and ratings as they are saved; a
+        # review's booking page offers the patient's rating.
+        from treatments import outcomes, privacy, rating_views  # noqa: F401

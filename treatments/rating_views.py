@@ -1,11 +1,14 @@
 """The patient rates their hair before a review, through the review's own private link."""
 
 from django.contrib import messages
+from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
-from bookings.manage_views import PrivateLinkView
+from bookings.manage_views import PrivateLinkView, manage_page_actions
+from bookings.models import Booking
 from patients.models import SelfRating
 from treatments.forms import RatingForm
 from treatments.ratings import RatingError, is_review, rating_open, rating_submit
@@ -57,3 +60,18 @@ class RatingView(PrivateLinkView):
                 return redirect("bookings:manage", token=token)
         existing = SelfRating.objects.filter(booking=booking).first()
         return self.page(form, existing, status=400)
+
+
+@receiver(manage_page_actions, sender=Booking, dispatch_uid="treatments-rating-action")
+def rating_action(sender, *, booking, now, **kwargs):
+    """Offer the rating on the review's own booking page while it is open (one query, and
+    none for a booking that cannot be rated now)."""
+    if not rating_open(booking, now) or not is_review(booking):
+        return []
+    return [
+        (
+            "How is your hair now?",
+            reverse("treatments:rating", args=[booking.token]),
+            "Two quick questions before your review.",
+        )
+    ]

@@ -230,3 +230,15 @@ def test_the_daily_run_asks_about_reviews_booked_by_phone_once(
     assert send_rating_request.call(by_phone.pk, by_phone.starts_at.isoformat()) == "sent"
     assert rating_requests_due(now=timezone.now()) == 0
     assert len(mail.outbox) == 1
+
+
+def test_the_reviews_booking_page_offers_the_rating_while_it_is_open(client, treatments_setup):
+    plan = proposed_plan(treatments_setup["consultation"])
+    review = plan_session(plan, order=REVIEW_3_MONTHS, hours_ago=-50)
+    later = plan_session(plan, order=REVIEW_3_MONTHS + 1, hours_ago=-24 * 30)
+    session = plan_session(plan, order=1, hours_ago=-30)
+    rating = reverse("treatments:rating", args=[review.token])
+    assert rating in client.get(reverse("bookings:manage", args=[review.token])).content.decode()
+    for other in (later, session):  # not open yet; not a review
+        page = client.get(reverse("bookings:manage", args=[other.token])).content.decode()
+        assert "/rating/" not in page
