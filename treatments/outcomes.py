@@ -105,7 +105,8 @@ def _visit_figures(patient_id) -> list[VisitFigures]:
 
 def outcomes_refresh(*, patient_id: int) -> None:
     """Write (or correct) the outcome of each course of the patient that reached its window,
-    and drop one whose visits were corrected out of it. Four queries, then one write each."""
+    and drop one whose visits were corrected out of it. Three reads (the plans, their
+    protocols, the patient's visits with their figures), then a write or two per course."""
     plans = list(
         Plan.objects.filter(patient_id=patient_id, status__in=OUTCOME_STATUSES)
         .select_related("consultation__location")
@@ -137,9 +138,11 @@ def outcomes_refresh(*, patient_id: int) -> None:
 @receiver(post_save, sender=VisitMeasures, dispatch_uid="outcomes-after-measures")
 @receiver(post_save, sender=SelfRating, dispatch_uid="outcomes-after-rating")
 def outcomes_follow_figures(sender, instance, **kwargs):
-    patient_id = Booking.objects.filter(pk=instance.booking_id).values_list("patient_id", flat=True)
-    for one in patient_id:
-        outcomes_refresh(patient_id=one)
+    patient_id = (
+        Booking.objects.filter(pk=instance.booking_id).values_list("patient_id", flat=True).first()
+    )
+    if patient_id is not None:
+        outcomes_refresh(patient_id=patient_id)
 
 
 @dataclass(frozen=True)
