@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
+from django.dispatch import Signal
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,6 +39,10 @@ PROCEDURE_MOVES_ON_THE_PLAN = (
     "This visit is part of your treatment course: to keep the right time between sessions, "
     "move it from your plan page, or call us."
 )
+
+# Higher layers add what the patient may do next through this link (treatments: rate their
+# hair before a review). Each receiver returns a list of (label, address, note), or nothing.
+manage_page_actions = Signal()  # sender=Booking, booking=..., now=...
 
 
 class PrivateLinkView(View):
@@ -83,6 +88,18 @@ class ManageView(PrivateLinkView):
             "photos": list(intake.photos.all()) if intake else [],
             # The answers by section, each with a link back to its section of the questions.
             "answers": IntakeForm.bound_to(intake).review_sections() if intake else [],
+            # The progress page has something to show: a visit shared, or the patient's own
+            # rating of their hair.
+            "has_progress": Booking.objects.filter(patient=booking.patient_id)
+            .filter(Q(measures__shared_with_patient=True) | Q(self_rating__isnull=False))
+            .exists(),
+            "actions": [
+                action
+                for _, actions in manage_page_actions.send(
+                    sender=Booking, booking=booking, now=timezone.now()
+                )
+                for action in actions or []
+            ],
             **self.state,
         }
         return render(request, "bookings/manage.html", context)

@@ -60,6 +60,7 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
             "intake",
             "assessment",
             "measures",
+            "self_rating",
         )
         .prefetch_related("intake__flags", "intake__photos__intake", "clinic_photos")
         .order_by("starts_at")
@@ -111,6 +112,13 @@ def patient_export(*, patient: Patient) -> tuple[str, bytes]:
             entry["assessment"] = assessment_document(assessment)
         measures = getattr(booking, "measures", None)
         entry["measures"] = measures_document(measures) if measures is not None else None
+        rating = getattr(booking, "self_rating", None)
+        if rating is not None:
+            entry["your_rating"] = {
+                "hair_now_out_of_10": rating.hair_now,
+                "satisfaction": rating.get_satisfaction_display(),
+                "given_at": rating.submitted_at,
+            }
         clinic_photos = list(booking.clinic_photos.all())
         entry["clinic_photos"] = clinic_photos_document(clinic_photos)
         photos.extend(clinic_photos)

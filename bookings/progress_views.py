@@ -11,10 +11,17 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 
 from bookings.manage_views import PrivateLinkView
-from clinic.trend_charts import Series, months_between, months_label, nice_axis, trend_chart
+from clinic.trend_charts import (
+    Axis,
+    Series,
+    months_between,
+    months_label,
+    nice_axis,
+    trend_chart,
+)
 from clinic.views import error_page
 from patients import choices
-from patients.models import ClinicPhoto, Consent, VisitMeasures
+from patients.models import ClinicPhoto, Consent, SelfRating, VisitMeasures
 from patients.photo_files import photo_open
 
 PLAIN_ZONES = {
@@ -71,12 +78,45 @@ def plain_words(first, last) -> list[str]:
     return sentences
 
 
+def own_ratings(patient) -> list:
+    """How the patient rated their hair before each review, oldest first: (day, rating). One
+    query. Their own answers, so shown to them whether or not a visit was shared."""
+    ratings = (
+        SelfRating.objects.filter(booking__patient=patient)
+        .exclude(booking__status="cancelled")
+        .select_related("booking__location")
+        .order_by("booking__starts_at")
+    )
+    return [(r.booking.starts_at.astimezone(r.booking.location.zone).date(), r) for r in ratings]
+
+
+def rating_chart(ratings, start):
+    """The patient's own 0-10 ratings over time, from ``start`` (their first shared visit, or
+    their first rating)."""
+    return trend_chart(
+        title="How you rated your hair",
+        series=[Series("Your rating, 0 to 10", [(day, r.hair_now) for day, r in ratings])],
+        axis=Axis(0, 10, "out of 10"),
+        start=start,
+    )
+
+
 class PatientProgressView(PrivateLinkView):
     def get(self, request, token):
         patient = self.booking.patient
         consented = Consent.objects.filter(patient=patient, kind=Consent.Kind.CARE).exists()
         visits = shared_visits(patient) if consented else []
-        context = {"booking": self.booking, "visits": visits, "charts": [], "sentences": []}
+        ratings = own_ratings(patient)
+        context = {
+            "booking": self.booking,
+            "visits": visits,
+            "charts": [],
+            "sentences": [],
+            "ratings": ratings,
+        }
+        if ratings:
+            start = visits[0]["day"] if visits else ratings[0][0]
+            context["rating_chart"] = rating_chart(ratings, min(start, ratings[0][0]))
         if visits:
             start = visits[0]["day"]
             for visit in visits:

@@ -40,6 +40,12 @@ def record_reads(request, what: str, items) -> None:
     """Record that the signed-in staff member read clinical data: one row per
     ``(object, patient_id)`` in ``items``, in one query. Every clinical view calls this; it is
     the one place reads are written down."""
+    record_reads_by_kind(request, {what: items})
+
+
+def record_reads_by_kind(request, by_kind: dict) -> None:
+    """``record_reads`` for several kinds of record shown on one page (``{what: items}``),
+    still in one query, whichever kinds the page happens to hold."""
     address = client_address(request)
     ClinicalRead.objects.bulk_create(
         ClinicalRead(
@@ -50,6 +56,7 @@ def record_reads(request, what: str, items) -> None:
             path=request.get_full_path()[:300],
             ip_address=address if address != "unknown" else None,
         )
+        for what, items in by_kind.items()
         for obj, patient_id in items
     )
 

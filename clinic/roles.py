@@ -10,7 +10,7 @@ migration applies it again (``clinic/migrations/_roles.py``), so every database 
   upcoming or past consultation with a patient reads that patient's whole clinical history),
   and the schedule.
 - Clinic admins do everything: configuration, staff, screening rules, audit trail, export and
-  erasure.
+  erasure, and the clinic's outcome figures (``treatments.view_outcomerecord``: theirs alone).
 """
 
 RECEPTION = "Reception"

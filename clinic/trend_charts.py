@@ -192,6 +192,7 @@ def trend_chart(
             "x": left,
             "width": round(right - left, 1),
             "middle": round((left + right) / 2, 1),
+            "height": plot_height,
         }
 
     visit_days = sorted({day for s in series for day, _ in s.points})

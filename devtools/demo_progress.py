@@ -61,7 +61,7 @@ VISITS = [
     ),
     (
         110,
-        "follow-up",
+        "treatment-review",
         dict(
             stage="nw3",
             frontal_density=124,
@@ -79,7 +79,7 @@ VISITS = [
     ),
     (
         20,
-        "follow-up",
+        "treatment-review",
         dict(
             stage="nw3",
             frontal_density=131,

@@ -291,3 +291,13 @@ CLINIC_PHOTO_VIEWS = [
     ("right", "Right side"),
     ("donor", "Donor area"),
 ]
+
+# The patient's own view before a review: their hair now (0 to 10) and how satisfied they are.
+HAIR_RATING_RANGE = (0, 10)
+SATISFACTION = [
+    (1, "Very unhappy"),
+    (2, "Unhappy"),
+    (3, "Neither happy nor unhappy"),
+    (4, "Happy"),
+    (5, "Very happy"),
+]

@@ -389,3 +389,34 @@ class ClinicPhoto(models.Model):
 
     def __str__(self):
         return f"{self.get_view_display()} photo at {self.booking_id}"
+
+
+class SelfRating(models.Model):
+    """The patient's own view of their hair, given through their link before a review: how
+    they rate it now (0 to 10) and how satisfied they are (1 to 5). One per visit; answering
+    again before the visit corrects it."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="self_rating"
+    )
+    hair_now = models.PositiveSmallIntegerField(
+        help_text="How the patient rates their hair now, 0 (worst) to 10 (best)."
+    )
+    satisfaction = models.PositiveSmallIntegerField(choices=choices.SATISFACTION)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hair_now__gte=choices.HAIR_RATING_RANGE[0])
+                & Q(hair_now__lte=choices.HAIR_RATING_RANGE[1]),
+                name="self_rating_hair_now_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1, satisfaction__lte=len(choices.SATISFACTION)),
+                name="self_rating_satisfaction_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Patient's own rating at {self.booking_id}"

@@ -23,6 +23,7 @@ from patients.models import (
     IntakeInProgress,
     IntakePhoto,
     Patient,
+    SelfRating,
     VisitMeasures,
 )
 from patients.photo_files import photo_file_names
@@ -154,6 +155,9 @@ def patient_records_erase(*, patient: Patient, now: datetime) -> list[str]:
     measure_ids = list(measures.values_list("pk", flat=True))
     measures.update(notes="", shared_with_patient=False)
     VisitMeasures.history.filter(id__in=measure_ids).update(notes="")
+    # The patient's own ratings are their answers, like the intake: they go (the clinic's
+    # anonymous outcome records keep what the figures need).
+    SelfRating.objects.filter(booking__patient=patient).delete()
     # Keep the coded findings and recommendations for the clinic's figures; drop the words.
     assessments = Assessment.objects.filter(booking__patient=patient)
     assessment_ids = list(assessments.values_list("pk", flat=True))

@@ -19,7 +19,7 @@ from clinic.trend_charts import (
     trend_chart,
 )
 from patients import choices
-from patients.models import ClinicPhoto, VisitMeasures
+from patients.models import ClinicPhoto, SelfRating, VisitMeasures
 from staff.selectors import care_team_bookings
 
 ZONES = choices.SCALP_ZONES
@@ -33,6 +33,7 @@ class Visit:
     measures: VisitMeasures | None
     photos: dict = field(default_factory=dict)  # view code -> ClinicPhoto
     months: int = 0
+    rating: SelfRating | None = None  # the patient's own, given before a review
 
     @property
     def months_label(self) -> str:
@@ -40,14 +41,16 @@ class Visit:
 
 
 def progress_visits(*, user, patient, started_on: date | None = None) -> list[Visit]:
-    """The visits of ``patient`` this user may read that have measures or clinic photos, oldest
-    first, each with its months since ``started_on`` (by default the first of them). Two
-    queries."""
+    """The visits of ``patient`` this user may read that have measures, clinic photos or the
+    patient's own rating, oldest first, each with its months since ``started_on`` (by default
+    the first of them). Two queries."""
     bookings = list(
         care_team_bookings(user)
         .filter(patient=patient)
         .exclude(status=Booking.Status.CANCELLED)
-        .select_related("consultation_type", "practitioner__user", "location", "measures")
+        .select_related(
+            "consultation_type", "practitioner__user", "location", "measures", "self_rating"
+        )
         .order_by("starts_at")
     )
     photos = ClinicPhoto.objects.filter(booking_id__in=[b.pk for b in bookings])
@@ -57,11 +60,12 @@ def progress_visits(*, user, patient, started_on: date | None = None) -> list[Vi
     visits = []
     for booking in bookings:
         measures = getattr(booking, "measures", None)
+        rating = getattr(booking, "self_rating", None)
         taken = by_booking.get(booking.pk, {})
-        if measures is None and not taken:
+        if measures is None and rating is None and not taken:
             continue
         day = booking.starts_at.astimezone(booking.location.zone).date()
-        visits.append(Visit(booking, day, measures, taken))
+        visits.append(Visit(booking, day, measures, taken, rating=rating))
     if visits:
         start = started_on or visits[0].day
         for visit in visits:
@@ -79,11 +83,14 @@ def photo_rows(visits) -> list:
     return rows
 
 
-def shown_records(visits):
-    """The measures and photos on a page, as (object, patient id) pairs for the audit trail."""
-    measures = [(v.measures, v.booking.patient_id) for v in visits if v.measures]
-    photos = [(p, v.booking.patient_id) for v in visits for p in v.photos.values()]
-    return measures, photos
+def shown_records(visits) -> dict:
+    """The measures, photos and patient's ratings on a page, as (object, patient id) pairs by
+    kind, for the audit trail."""
+    return {
+        "measures": [(v.measures, v.booking.patient_id) for v in visits if v.measures],
+        "clinic photo": [(p, v.booking.patient_id) for v in visits for p in v.photos.values()],
+        "patient rating": [(v.rating, v.booking.patient_id) for v in visits if v.rating],
+    }
 
 
 def measure_charts(visits, *, start: date | None = None, sessions=(), judge_window=None) -> list:
@@ -131,7 +138,33 @@ def measure_charts(visits, *, start: date | None = None, sessions=(), judge_wind
             **common,
         )
     )
+    charts += rating_charts(visits, common)
     return [chart for chart in charts if chart and chart["has_figures"]]
+
+
+def rating_charts(visits, common) -> list:
+    """The patient's own view beside the practitioner's figures: how they rate their hair
+    (0 to 10) and how satisfied they are (1 to 5), before each review."""
+    if not any(v.rating for v in visits):
+        return []
+
+    def answers(name):
+        return [(v.day, getattr(v.rating, name, None)) for v in visits]
+
+    return [
+        trend_chart(
+            title="The patient's own rating",
+            series=[Series("Their hair now, 0 to 10", answers("hair_now"))],
+            axis=Axis(0, 10, "out of 10"),
+            **common,
+        ),
+        trend_chart(
+            title="The patient's satisfaction",
+            series=[Series("Satisfaction", answers("satisfaction"))],
+            axis=Axis(1, 5, "", {n: str(n) for n in range(1, 6)}),
+            **common,
+        ),
+    ]
 
 
 def _stage_chart(visits, common):
@@ -198,6 +231,25 @@ def comparison(visits, first_pk, second_pk):
                 "after": after,
                 "change": change,
                 "better": better,
+            }
+        )
+    # The patient's own view, beside the practitioner's figures: a higher answer is better.
+    for label, name, unit in (
+        ("The patient's own rating", "hair_now", "out of 10"),
+        ("The patient's satisfaction", "satisfaction", "out of 5"),
+    ):
+        before, after = getattr(first.rating, name, None), getattr(second.rating, name, None)
+        if before is None and after is None:
+            continue
+        change = after - before if before is not None and after is not None else None
+        measures.append(
+            {
+                "label": label,
+                "unit": unit,
+                "before": before,
+                "after": after,
+                "change": change,
+                "better": change > 0 if change else None,
             }
         )
     stages = (

@@ -5,6 +5,7 @@ from django.urls import path
 
 from staff import auth
 from staff.views import (
+    outcomes,
     phone,
     plan_visits,
     plans,
@@ -39,6 +40,7 @@ urlpatterns = [
     path("visits/<int:pk>/measures/", progress.VisitMeasuresView.as_view(), name="visit_measures"),
     path("visits/<int:pk>/photos/", progress.VisitPhotosView.as_view(), name="visit_photos"),
     path("clinic-photos/<int:pk>/", progress.ClinicPhotoFileView.as_view(), name="clinic_photo"),
+    path("outcomes/", outcomes.OutcomesView.as_view(), name="outcomes"),
     path("reviews/", reviews.ReviewQueueView.as_view(), name="review_queue"),
     path("reviews/<int:pk>/", reviews.ReviewView.as_view(), name="review"),
     path("reviews/<int:pk>/assessment/", reviews.AssessmentView.as_view(), name="assessment"),

@@ -31,6 +31,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, connections
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -51,13 +52,13 @@ from bookings.models import (
 from bookings.services import booking_create
 from devtools.sample_answers import booking_form
 from patients.forms import IntakeForm
-from patients.models import Assessment, HairLossIntake, Patient, VisitMeasures
+from patients.models import Assessment, HairLossIntake, Patient, SelfRating, VisitMeasures
 from patients.photo_files import PHOTO_FOLDER
 from patients.photos import clean_photo
 from patients.progress import clinic_photo_store
 from patients.services import intake_update, recommendation_record
 from patients.storage import private_storage
-from treatments.models import ConsentText, Protocol, ProtocolStep, StepPrice
+from treatments.models import ConsentText, Plan, Protocol, ProtocolStep, StepPrice
 from treatments.seed import TYPES as TREATMENT_TYPES
 from treatments.seed import seed as seed_protocols
 from treatments.services import StepChoice, plan_accept, plan_propose
@@ -816,3 +817,31 @@ def choices_in(html, name):
     reader = _ChoiceReader(name)
     reader.feed(html)
     return reader.found
+
+
+def course_started(consultation, days_ago, *names):
+    """A plan (PRP course by default) accepted from ``consultation``, moved back in time so that
+    the consultation and the plan's start were ``days_ago`` days ago, and under way."""
+    plan = accepted_plan(consultation, *names)
+    shift = (timezone.now() - timedelta(days=days_ago)) - consultation.starts_at
+    Booking.objects.filter(pk=consultation.pk).update(
+        starts_at=F("starts_at") + shift,
+        ends_at=F("ends_at") + shift,
+        blocked_from=F("blocked_from") + shift,
+        blocked_until=F("blocked_until") + shift,
+    )
+    consultation.refresh_from_db()
+    day = consultation.starts_at.astimezone(consultation.location.zone).date()
+    Plan.objects.filter(pk=plan.pk).update(starts_on=day, status=Plan.Status.IN_PROGRESS)
+    plan.refresh_from_db()
+    return plan
+
+
+def self_rating(booking, hair_now, satisfaction=4):
+    """The patient's own rating of ``booking``, as the rating page keeps it."""
+    return SelfRating.objects.create(
+        booking=booking,
+        hair_now=hair_now,
+        satisfaction=satisfaction,
+        submitted_at=booking.starts_at - timedelta(days=2),
+    )

@@ -6,6 +6,7 @@ class TreatmentsConfig(AppConfig):
     verbose_name = "Treatment plans"
 
     def ready(self):
-        # Plans join the patient's export and erasure (bookings.privacy's signals), and their
-        # home (bookings.home's).
-        from treatments import home, privacy  # noqa: F401
+        # Plans join the patient's export and erasure (bookings.privacy's signals) and their
+        # home (bookings.home's); each course's anonymous outcome follows the measures and
+        # ratings as they are saved; a review's booking page offers the patient's rating.
+        from treatments import home, outcomes, privacy, rating_views  # noqa: F401

@@ -3,6 +3,7 @@
 from django import forms
 
 from bookings.drafts import parse_start
+from patients.choices import HAIR_RATING_RANGE, SATISFACTION
 from treatments.models import RESCREEN_QUESTIONS
 
 
@@ -64,3 +65,29 @@ class RescreenForm(forms.Form):
 
     def answers(self):
         return {key: self.cleaned_data[key] for key, _ in RESCREEN_QUESTIONS}
+
+
+class RatingForm(forms.Form):
+    """The patient's own rating before a review: the hair now (0 to 10), and satisfaction."""
+
+    hair_now = forms.TypedChoiceField(
+        label="How would you rate your hair now?",
+        help_text="0 is the worst it could be, 10 the best.",
+        choices=[(n, str(n)) for n in range(HAIR_RATING_RANGE[0], HAIR_RATING_RANGE[1] + 1)],
+        coerce=int,
+        widget=forms.RadioSelect({"class": "btn-check"}),
+        error_messages={
+            "required": "Choose how you rate your hair now, from 0 to 10.",
+            "invalid_choice": "Choose how you rate your hair now, from 0 to 10.",
+        },
+    )
+    satisfaction = forms.TypedChoiceField(
+        label="How satisfied are you with your hair?",
+        choices=SATISFACTION,
+        coerce=int,
+        widget=forms.RadioSelect({"class": "form-check-input"}),
+        error_messages={
+            "required": "Choose how satisfied you are with your hair.",
+            "invalid_choice": "Choose how satisfied you are with your hair.",
+        },
+    )

@@ -360,3 +360,50 @@ class Rescreen(models.Model):
     @property
     def needs_review(self) -> bool:
         return bool(self.flags) and self.cleared_at is None and self.is_current
+
+
+class RatingInvitation(models.Model):
+    """The e-mail asking the patient to rate their hair before a review: at most one per
+    review, whatever moves or retries follow (the database keeps it to one)."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="rating_invitation"
+    )
+    sent_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Rating invitation for booking {self.booking_id}"
+
+
+class OutcomeRecord(models.Model):
+    """One course of one treatment that reached its "judge results at" window, for the clinic's
+    outcome figures: whether the density and the patient's own rating improved.
+
+    Anonymous by design: no date, no figure that could be matched to a visit, only the
+    treatment and three yes/no/unknown facts. The link to the plan lets the record be kept up to
+    date while the course goes on; erasing the patient cuts it, and the record stays.
+    """
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="outcomes"
+    )
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="outcomes")
+    treatment = models.CharField(max_length=24, choices=RECOMMENDATIONS)
+    density_improved = models.BooleanField(
+        null=True, help_text="Empty when density was not measured both before and in the window."
+    )
+    rating_improved = models.BooleanField(
+        null=True, help_text="Empty when the patient did not rate their hair twice."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "protocol"],
+                condition=Q(plan__isnull=False),
+                name="outcome_once_per_plan_protocol",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Outcome of {self.get_treatment_display()}"

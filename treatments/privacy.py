@@ -12,7 +12,15 @@ from django.dispatch import receiver
 
 from bookings.privacy import patient_erasing, patient_exporting
 from patients.privacy import ERASURE_REASON
-from treatments.models import Plan, PlanConsent, PlanStep, Rescreen, SessionRecord
+from treatments.models import (
+    OutcomeRecord,
+    Plan,
+    PlanConsent,
+    PlanStep,
+    RatingInvitation,
+    Rescreen,
+    SessionRecord,
+)
 from treatments.services import RECORD_FIELDS
 
 
@@ -101,6 +109,10 @@ def _check_document(step):
 @receiver(patient_erasing, dispatch_uid="treatments-erase")
 def plans_erase(sender, *, patient, now, **kwargs):
     plans = list(Plan.objects.select_for_update().filter(patient=patient).order_by("pk"))
+    # The anonymous outcomes of the patient's courses stay, for the clinic's figures; only
+    # their link to the plan goes, so nothing leads from them back to the patient.
+    OutcomeRecord.objects.filter(plan__in=plans).update(plan=None)
+    RatingInvitation.objects.filter(booking__patient=patient).delete()
     for plan in plans:
         if plan.is_open:
             plan.status = Plan.Status.STOPPED

@@ -20,7 +20,7 @@ from bookings.models import Booking, Practitioner
 from bookings.services import BookingError, booking_create, booking_reschedule, patient_lock
 from clinic.times import format_local
 from patients.models import Assessment
-from treatments import selectors, tasks, windows
+from treatments import ratings, selectors, tasks, windows
 from treatments.models import (
     ConsentText,
     Plan,
@@ -314,6 +314,8 @@ def course_book(
                 step.save()
                 if step.kind in (StepKind.PROCEDURE, StepKind.TOP_UP):
                     tasks.rescreen_request_on_commit(booking)
+                elif step.kind in ratings.REVIEW_KINDS:
+                    ratings.rating_request_on_commit(booking, now=now)
                 made.append(booking)
             if locked.status == S.ACCEPTED:
                 locked.status = S.IN_PROGRESS
@@ -455,6 +457,9 @@ def session_move(
                 if moved.kind in (StepKind.PROCEDURE, StepKind.TOP_UP):
                     moved.booking.refresh_from_db()
                     tasks.rescreen_request_on_commit(moved.booking)
+                elif moved.kind in ratings.REVIEW_KINDS:
+                    moved.booking.refresh_from_db()
+                    ratings.rating_request_on_commit(moved.booking, now=now)
     except BookingError as error:
         raise PlanError(error.message) from None
     return shifts

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from treatments import views
+from treatments import rating_views, views
 
 app_name = "treatments"
 
@@ -27,4 +27,6 @@ urlpatterns = [
         views.RescreenView.as_view(),
         name="rescreen",
     ),
+    # Under the review's own private link: the patient rates their hair before it.
+    path("my-booking/<str:token>/rating/", rating_views.RatingView.as_view(), name="rating"),
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views import View
 
 from bookings.models import Booking
-from clinic.audit import record_read, record_reads
+from clinic.audit import record_read, record_reads, record_reads_by_kind
 from clinic.roles import CLINIC_ADMIN, has_role
 from patients import choices
 from patients.models import ClinicPhoto, Patient, VisitMeasures
@@ -220,9 +220,8 @@ class ClinicPhotoFileView(ProgressAccessMixin, View):
 
 
 def _record_shown(request, visits):
-    measures, photos = progress.shown_records(visits)
-    record_reads(request, "measures", measures)
-    record_reads(request, "clinic photo", photos)
+    # One audit write for everything the page shows, whichever kinds of record it holds.
+    record_reads_by_kind(request, progress.shown_records(visits))
 
 
 def _editable(user, visits):

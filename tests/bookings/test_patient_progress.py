@@ -10,7 +10,13 @@ from django.utils import timezone
 from bookings.models import Booking
 from patients.models import VisitMeasures
 from patients.services import consents_record
-from tests.factories import BookingFactory, PatientFactory, clinic_photo, past_visit
+from tests.factories import (
+    BookingFactory,
+    PatientFactory,
+    clinic_photo,
+    past_visit,
+    self_rating,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +109,24 @@ def test_progress_stays_open_through_the_link_long_after_the_visit(client, cours
         client.get(reverse("bookings:progress_photo", args=[last.token, photo.pk])).status_code
         == 200
     )
+
+
+def test_the_patient_sees_their_own_ratings_beside_the_figures(client, course):
+    _, middle, last = course["visits"]
+    self_rating(middle, 5, satisfaction=3)
+    self_rating(last, 7, satisfaction=4)
+    html = client.get(progress_url(last)).content.decode()
+    assert "Your own view" in html
+    assert "5 out of 10 · neither happy nor unhappy" in html and "7 out of 10 · happy" in html
+    assert "How you rated your hair" in html  # the chart, with two answers to draw
+
+
+def test_the_booking_page_leads_to_the_progress_once_there_is_something_to_see(client, course):
+    last = course["visits"][2]
+    link = progress_url(last)
+    assert link in client.get(reverse("bookings:manage", args=[last.token])).content.decode()
+    VisitMeasures.objects.update(shared_with_patient=False)
+    assert link not in client.get(reverse("bookings:manage", args=[last.token])).content.decode()
+    # The patient's own rating is theirs to see, shared or not.
+    self_rating(last, 6)
+    assert link in client.get(reverse("bookings:manage", args=[last.token])).content.decode()

@@ -25,10 +25,12 @@ from patients.models import (
     IntakePhoto,
     Patient,
     ScreeningFlag,
+    SelfRating,
     VisitMeasures,
 )
 from tests.factories import PatientFactory
-from treatments.models import RESCREEN_OPENS_BEFORE, Plan, StepPrice
+from treatments.models import RESCREEN_OPENS_BEFORE, OutcomeRecord, Plan, StepPrice
+from treatments.outcomes import outcome_figures
 from treatments.seed import TYPES as TREATMENT_TYPES
 
 MODELS = [
@@ -65,10 +67,21 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     # Four consultations; the types the protocols book include the demo's four procedures.
     assert first["ConsultationType"] == 4 + len(TREATMENT_TYPES)
     assert first["VisitMeasures"] == 3 and first["ClinicPhoto"] == 12
-    course = Patient.objects.get(email="marcus.reid@example.com").bookings.order_by("starts_at")
+    marcus = Patient.objects.get(email="marcus.reid@example.com")
+    course = marcus.bookings.filter(measures__isnull=False).order_by("starts_at")
     crown = [b.measures.crown_density for b in course]
     assert crown == sorted(crown) and all(b.clinic_photos.count() == 4 for b in course)
-    plan = Plan.objects.get()
+    # His visits are a PRP course with three sessions, and he rated his hair before both
+    # reviews; with the earlier courses' anonymous outcomes, PRP shows figures, and
+    # micro-needling (fewer than five patients) none.
+    his_plan = Plan.objects.get(patient=marcus)
+    assert his_plan.steps.filter(kind="procedure", booking__status="completed").count() == 3
+    assert [r.hair_now for r in SelfRating.objects.filter(booking__patient=marcus)] == [5, 7]
+    assert OutcomeRecord.objects.filter(plan=his_plan, density_improved=True).exists()
+    figures = {row.treatment: row for row in outcome_figures()}
+    assert figures["prp"].shown and figures["prp"].density.shown
+    assert not figures["micro_needling"].shown
+    plan = Plan.objects.exclude(patient=marcus).get()
     assert plan.status == "in_progress" and plan.consents.count() == 1
     assert list(plan.steps.values_list("status", flat=True))[:3] == ["done", "done", "booked"]
     # Session 3, booked two days ahead (or a little later on a practitioner's day off), waits for
@@ -78,7 +91,7 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
         assert third.rescreen.needs_review
     assert StepPrice.objects.filter(location__time_zone="Asia/Dubai", currency="AED").exists()
     assert first["HairLossIntake"] == 3 and first["IntakePhoto"] == 6
-    assessment = Assessment.objects.get()
+    assessment = Assessment.objects.exclude(booking__patient=marcus).get()
     assert assessment.booking.status == Booking.Status.COMPLETED and assessment.signed_off_at
     upcoming = Booking.objects.filter(
         patient=assessment.booking.patient, consultation_type__slug="initial-consultation"

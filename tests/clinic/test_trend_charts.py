@@ -4,6 +4,7 @@ treatment sessions and the judge-at window, all drawn inside the plot."""
 from datetime import date, timedelta
 
 import pytest
+from django.template.loader import render_to_string
 
 from clinic import trend_charts
 from clinic.trend_charts import Axis, Series, add_months, months_between, trend_chart
@@ -90,7 +91,19 @@ def test_sessions_and_the_judge_window_are_placed_on_the_time_axis():
     assert shade["x"] > xs[-1] and shade["width"] > 0
     # The window reaches past the last visit: the axis runs on to its end.
     assert abs(shade["x"] + shade["width"] - drawn["right"]) < 1
+    # It covers the plot from top to bottom (a shade without a height draws nothing).
+    assert shade["height"] == drawn["bottom"] - drawn["top"] > 0
     assert drawn["judge_window"] == window
+
+
+def test_the_judge_window_is_shaded_on_the_drawn_chart():
+    drawn = chart(
+        [(START, 120), (add_months(START, 4), 132)],
+        judge_window=(add_months(START, 3), add_months(START, 6)),
+    )
+    svg = render_to_string("clinic/_trend_chart.html", {"chart": drawn, "index": 1})
+    rect = svg.split('<rect x="')[1].split("></rect>")[0]
+    assert f'height="{drawn["bottom"] - drawn["top"]}"' in rect and 'class="judge-window"' in rect
 
 
 def test_without_sessions_or_window_nothing_is_shaded():

@@ -72,6 +72,7 @@ def staff_pages(booking):
         (reverse("staff:visit_measures", args=[booking.pk]), [NAME, RATIONALE]),
         (reverse("staff:visit_photos", args=[booking.pk]), [NAME]),
         (reverse("staff:patient_erase", args=[patient]), [NAME]),
+        (reverse("staff:outcomes"), []),  # anonymous figures: no patient's text at all
         (reverse("staff:reschedule", args=[booking.pk]), [NAME]),
         (reverse(f"{admin}patient_changelist"), [NAME]),
         (reverse(f"{admin}patient_change", args=[patient]), [NAME]),

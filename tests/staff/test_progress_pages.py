@@ -25,6 +25,7 @@ from tests.factories import (
     plan_session,
     proposed_plan,
     same_patient,
+    self_rating,
     sign_in_with_second_factor,
     stored_photo_files,
 )
@@ -193,14 +194,14 @@ def visits(patient, setup, count):
 
 
 # The session, user and second factor (3), the user's permissions (2), the patient, the role
-# (1), the visits with their measures, their photos, one audit write each for the measures and
-# the photos shown, the role again for the links to record at a visit, and the session's
-# last-seen time (3), and the patient's treatment plans (1).
-TIMELINE_QUERIES = 16
+# (1), the visits with their measures and the patient's ratings, their photos, one audit write
+# for everything shown (measures, photos, ratings), the role again for the links to record at a
+# visit, and the session's last-seen time (3), and the patient's treatment plans (1).
+TIMELINE_QUERIES = 15
 # With a plan: its protocols and its sessions as well.
 TIMELINE_QUERIES_WITH_PLAN = TIMELINE_QUERIES + 2
 # The same without the links to record at a visit.
-COMPARE_QUERIES = 14
+COMPARE_QUERIES = 13
 
 
 @pytest.mark.parametrize("count", [1, 3, 6])
@@ -216,6 +217,35 @@ def test_the_timeline_runs_a_constant_number_of_queries(care, django_assert_num_
     assert ClinicalRead.objects.filter(what="clinic photo").count() == 2 * count
     assert ClinicalRead.objects.filter(what="measures").count() == count
     assert made[0].starts_at.strftime("%-d %B %Y") in html
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_the_patients_own_ratings_sit_beside_the_figures_in_the_same_queries(
+    care, django_assert_num_queries, count
+):
+    made = visits(care.visit.patient, care.setup, count)
+    for n, visit in enumerate(made):
+        self_rating(visit, 4 + n, satisfaction=2 + n % 4)
+    # A review where the patient rated their hair and nothing else was recorded yet.
+    practitioner, location, consultation_type = care.setup
+    rated_only = past_visit(care.visit.patient, practitioner, location, consultation_type, 10)
+    self_rating(rated_only, 8, satisfaction=5)
+    url = reverse("staff:timeline", args=[care.visit.patient_id])
+    with django_assert_num_queries(TIMELINE_QUERIES):
+        html = care.get(url).content.decode()
+    assert f"{count + 1} visits with photos, measures or ratings" in html
+    assert "The patient&#x27;s own rating" in html and "The patient&#x27;s satisfaction" in html
+    assert "Patient's own rating 8/10 · very happy" in html
+    # The figures' table for screen readers holds every answer.
+    table = html.split("<caption>The patient&#x27;s own rating")[1].split("</table>")[0]
+    assert [f"<td>{4 + n}</td>" in table for n in range(count)] == [True] * count
+    assert "<td>8</td>" in table
+    assert ClinicalRead.objects.filter(what="patient rating").count() == count + 1
+
+    # Side by side, the first and the latest answers with their change.
+    compare = care.get(reverse("staff:compare", args=[care.visit.patient_id])).content.decode()
+    row = compare.split("The patient&#x27;s own rating</th>")[1].split("</tr>")[0]
+    assert "<td>4 out of 10</td>" in row and "<td>8 out of 10</td>" in row and "+4" in row
 
 
 @pytest.mark.parametrize("sessions", [1, 2])

@@ -52,6 +52,8 @@ STAFF_PAGES = [
     ("staff:patient_export", "patient", {"reception": 403, "practitioner": 403, "admin": 405}),
     ("staff:plan_new", True, {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plans", False, {"reception": 403, "practitioner": 200, "admin": 200}),
+    # The clinic's outcome figures: clinic admins only, though they name no patient.
+    ("staff:outcomes", False, {"reception": 403, "practitioner": 403, "admin": 200}),
     ("staff:plan", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
     ("staff:plan_pdf", "plan", {"reception": 403, "practitioner": 200, "admin": 200}),
     # A plan's visits and windows, to book them one by one (reception on the phone too).

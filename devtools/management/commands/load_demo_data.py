@@ -30,7 +30,9 @@ from bookings.models import (
 from bookings.services import BookingError, booking_create
 from clinic import roles
 from devtools.demo_history import add_demo_history
+from devtools.demo_outcomes import add_demo_outcomes
 from devtools.demo_plans import add_demo_plan
+from devtools.demo_progress import PATIENT as PROGRESS_PATIENT
 from devtools.demo_progress import add_demo_progress
 from patients.models import Patient
 from treatments.models import ConsentText, Protocol, ProtocolStep, StepPrice
@@ -306,6 +308,8 @@ class Command(BaseCommand):
             location=locations[LOCATIONS[0]["name"]], practitioner=practitioners["dr.okafor"]
         )
         add_demo_plan(self.stderr)
+        # His course as a plan, his own ratings, and earlier courses' anonymous outcomes.
+        add_demo_outcomes(email=PROGRESS_PATIENT[2])
         self._print_logins()
 
     def _location(self, spec):
