@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from PIL import ImageFile
 
 from treatments import selectors
 from treatments.models import Plan
@@ -33,11 +34,16 @@ class PdfUnavailable(Exception):
 
 
 def _weasyprint():
+    accept_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         # Loaded on first use: it needs Pango, which may be absent.
         import weasyprint
     except OSError:  # WeasyPrint raises OSError when it cannot load the Pango library
         raise PdfUnavailable() from None
+    finally:
+        # Importing WeasyPrint tells Pillow, for the whole process, to accept truncated images;
+        # the patients' photo checks must go on refusing them (the PDFs load no image at all).
+        ImageFile.LOAD_TRUNCATED_IMAGES = accept_truncated
     return weasyprint
 
 

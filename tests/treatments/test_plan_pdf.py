@@ -6,11 +6,19 @@ import io
 
 import pypdf
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import ImageFile
 
 from clinic.models import ClinicalRead
 from clinic.roles import PRACTITIONER
-from tests.factories import accepted_plan, proposed_plan, sign_in_with_second_factor
+from patients.photos import PhotoError, clean_photo
+from tests.factories import (
+    accepted_plan,
+    jpeg_upload,
+    proposed_plan,
+    sign_in_with_second_factor,
+)
 from treatments import documents
 from treatments.documents import PdfUnavailable
 from treatments.services import plan_accept
@@ -135,3 +143,13 @@ def test_without_pango_the_pdf_is_refused_with_what_to_install(
     staff = practitioner.get(reverse("staff:plan_pdf", args=[signed_plan.pk]), follow=True)
     assert staff.status_code == 200 and "WeasyPrint needs Pango" in staff.content.decode()
     assert not ClinicalRead.objects.filter(what="treatment plan PDF").exists()
+
+
+def test_making_a_pdf_leaves_truncated_photos_refused():
+    """WeasyPrint's import tells Pillow to accept truncated images for the whole process: a
+    worker that has drawn a PDF must still refuse a photo cut in half."""
+    documents._weasyprint()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    honest = jpeg_upload(size=(400, 300)).read()
+    with pytest.raises(PhotoError):
+        clean_photo(SimpleUploadedFile("cut.jpg", honest[: len(honest) // 2], "image/jpeg"))
