@@ -176,9 +176,10 @@ def test_the_questions_and_the_review_cost_the_same_queries_as_before(
     client.post(questions(booking), valid_form())
     client.get(questions(booking))  # the rate limiter's first count
     # Questions: the session, the booking, the answers in progress, the answers, the photos.
-    # Review: the session, the booking, the answers, the summary, the photos. The drawings,
-    # the sections and the review are drawn from what is loaded anyway (as many as before).
+    # Review: the session, the booking, the answers, the summary, the photos, then whether the
+    # progress page has anything to show and whether the visit is a review the patient may
+    # rate. The drawings, the sections and the review are drawn from what is loaded anyway.
     with django_assert_num_queries(5):
         client.get(questions(booking))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         client.get(reverse("bookings:manage", args=[booking.token]))

@@ -253,6 +253,6 @@ def test_a_request_to_erase_made_from_home_shows_on_the_patient_page_at_no_query
     url = reverse("staff:patient", args=[patient.pk])
     assert "their data be erased" not in reception.get(url).content.decode()
     erasure_request_make(patient=patient, now=timezone.now())
-    with django_assert_num_queries(11):  # as without a request: the patient's row joins it
+    with django_assert_num_queries(12):  # as without a request: the patient's row joins it
         html = reception.get(url).content.decode()
     assert "from their own page, that their data be erased" in html
