@@ -3,6 +3,7 @@
 import pytest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from bookings.models import Booking
 from clinic import roles as role_names
 from tests.factories import BookingFactory, LocationFactory, UserFactory, staff_user
 
@@ -159,6 +160,10 @@ def test_practitioner_opens_the_queue_and_reviews_a_flagged_intake(
     patient = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}
     ).new_page()
+    # The summary reaches the patient once the consultation is marked completed, not before.
+    patient.goto(f"/my-booking/{booking.token}/")
+    assert "We suggest PRP, reviewed in 12 weeks." not in patient.content()
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.COMPLETED)
     patient.goto(f"/my-booking/{booking.token}/")
     look(patient, "staff-9-patient-summary")
     assert "We suggest PRP, reviewed in 12 weeks." in patient.content()
