@@ -1,9 +1,13 @@
 """The slot picker's calendar, as pure functions of dates and slots: a month of days with the
-free ones marked, for phones, and one day's times grouped by part of the day."""
+free ones marked, for phones, one day's times grouped by part of the day, and each time written
+out once, ready for the template (no filter or include per time)."""
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from bookings.drafts import format_start
+from clinic.times import label_local
 
 # Where the afternoon and the evening begin, in the clinic's local time.
 AFTERNOON_FROM, EVENING_FROM = 12, 17
@@ -48,11 +52,36 @@ def month_weeks(day: date, free_days: set[date], chosen: date) -> list[list[Cale
     ]
 
 
-def day_parts(slots, zone) -> list[tuple[str, list]]:
-    """One day's slots, grouped into morning, afternoon and evening (empty parts left out)."""
-    parts = {"Morning": [], "Afternoon": [], "Evening": []}
+@dataclass(frozen=True)
+class PickTime:
+    """A free time as the picker shows it: its start, as a URL parameter, in ISO form for the
+    visitor's own zone (script), and its label in clinic time with the local hour."""
+
+    start: datetime
+    param: str
+    iso: str
+    label: str
+    hour: int
+
+
+def pick_times(slots, zone) -> list[PickTime]:
+    times = []
     for slot in slots:
-        hour = slot.start.astimezone(zone).hour
+        local = slot.start.astimezone(zone)
+        label = label_local(local, f"{local:%H:%M}")
+        times.append(
+            PickTime(
+                slot.start, format_start(slot.start), slot.start.isoformat(), label, local.hour
+            )
+        )
+    return times
+
+
+def day_parts(times: list[PickTime]) -> list[tuple[str, list[PickTime]]]:
+    """One day's times, grouped into morning, afternoon and evening (empty parts left out)."""
+    parts = {"Morning": [], "Afternoon": [], "Evening": []}
+    for time in times:
+        hour = time.hour
         part = (
             "Morning"
             if hour < AFTERNOON_FROM
@@ -60,5 +89,5 @@ def day_parts(slots, zone) -> list[tuple[str, list]]:
             if hour < EVENING_FROM
             else "Evening"
         )
-        parts[part].append(slot)
+        parts[part].append(time)
     return [(name, found) for name, found in parts.items() if found]
