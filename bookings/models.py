@@ -482,6 +482,16 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["practitioner", "blocked_until"], name="booking_pract_until_idx"),
             models.Index(fields=["location", "starts_at"], name="booking_location_start_idx"),
+            # Every location's day (the staff day list) and the dashboard's twelve weeks: a
+            # range of starts, with the status for the chart's counts without the table.
+            models.Index(fields=["starts_at", "status"], name="booking_start_status_idx"),
+            # The review queue and "intake missing": confirmed bookings in time order, walked
+            # until a page is full.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(status="confirmed"),
+                name="booking_confirmed_start_idx",
+            ),
         ]
 
     def __str__(self):

@@ -30,6 +30,7 @@ from clinic.times import format_local
 from patients.choices import CONTRAINDICATED, DEFER
 from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
+from staff.day_rows import DayRowMaker
 from staff.forms import bookable_day, diary_day
 from staff.selectors import day_schedule, month_load, review_queue, sorted_flags, week_grid
 
@@ -78,16 +79,26 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             practitioner=practitioner if mode == "mine" else None,
         )
         flags = my_flags(self.request, schedule) if mode == "mine" else {}
+        can_act = user.has_perm("bookings.change_booking")
+        maker = DayRowMaker(
+            now=now,
+            is_today=is_today,
+            can_act=can_act,
+            can_view_patient=user.has_perm("patients.view_patient"),
+        )
 
         def rows(bookings):
-            return [(booking, flags.get(booking.pk, [])) for booking in bookings]
+            return maker.rows(bookings, flags, mine=mode == "mine")
 
         context = {
             "mode": mode,
             "practitioner": practitioner,
-            "schedule": [(entry.location, entry.day, rows(entry.bookings)) for entry in schedule],
+            # Reception's arrivals show the same rows split three ways, and only those.
+            "schedule": []
+            if mode == "arrivals"
+            else [(entry.location, entry.day, rows(entry.bookings)) for entry in schedule],
             "has_bookings": any(entry.bookings for entry in schedule),
-            "can_act": user.has_perm("bookings.change_booking"),
+            "can_act": can_act,
             "now": now,
             "day": day,
             "is_today": is_today,
