@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 
-from bookings.models import Booking, Location, TimeOff, WorkingHours
+from bookings.models import Booking, ConsultationType, Location, TimeOff, WorkingHours
 from clinic.roles import CLINIC_ADMIN, roles_of
 from patients.choices import PHOTO_VIEWS
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
@@ -231,17 +231,27 @@ def review_queue(*, user, now: datetime):
 
 def intake_missing(*, user, now: datetime, limit: int = 25):
     """Upcoming confirmed consultations this user reviews whose type asks for the intake before
-    the visit and whose patient has not sent it yet, soonest first (at most ``limit``)."""
+    the visit and whose patient has not sent it yet, soonest first (at most ``limit``).
+
+    The types that ask for it are read first (a handful of rows): when none does, there is
+    nothing to look for, and otherwise the confirmed bookings of those types are walked in time
+    order, where a join on the type made the planner check every upcoming booking."""
+    asking = list(
+        ConsultationType.objects.filter(intake_required=True).values_list("pk", flat=True)
+    )
+    if not asking:
+        return Booking.objects.none()
+    answered = HairLossIntake.objects.filter(booking_id=OuterRef("pk"))
     return (
         visible_bookings(user)
         .filter(
-            intake__isnull=True,
-            consultation_type__intake_required=True,
+            ~Exists(answered),
+            consultation_type_id__in=asking,
             status=Booking.Status.CONFIRMED,
             starts_at__gte=now,
         )
         .select_related("patient", "practitioner__user", "consultation_type", "location")
-        .order_by("starts_at")[:limit]
+        .order_by("starts_at", "pk")[:limit]
     )
 
 
