@@ -14,15 +14,19 @@ A row (``DayRow``) holds the booking itself, for anything else a page wants of i
 - ``intake``: for a practitioner's own list, "missing", "to_review" or "assessed", with
   ``review_url``, and ``flags`` (the intake's screening flags, the most severe first) as
   ``flag_badges``: (severity, "Caution: PRP") pairs;
-- ``actions``: what staff may do from the list, in order, each a ``DayAction``;
+- ``actions``: what staff may do from the list, in order, each a ``DayAction``, and
+  ``actions_html``, the same written out as buttons and links (escaped here, once: a dozen
+  template variables a row were most of the page's time);
 - ``marks``: short notes shown after the status (``DayMark``), for features that add one.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from bookings.models import Booking
 from clinic.times import label_local
@@ -69,6 +73,7 @@ class DayRow:
     practitioner: str
     status: str
     actions: list[DayAction] = field(default_factory=list)
+    actions_html: str = ""
     flags: list = field(default_factory=list)
     flag_badges: list[tuple[str, str]] = field(default_factory=list)
     intake: str = ""
@@ -84,8 +89,19 @@ def _clock(moment: datetime, zone) -> str:
 class DayRowMaker:
     """Make the rows of one request's day lists: the links' patterns are reversed once."""
 
-    def __init__(self, *, now: datetime, is_today: bool, can_act: bool, can_view_patient: bool):
+    def __init__(
+        self,
+        *,
+        now: datetime,
+        is_today: bool,
+        can_act: bool,
+        can_view_patient: bool,
+        csrf_token: str = "",
+    ):
         self.now = now
+        self.csrf_field = (
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+        )
         self.is_today = is_today
         self.can_act = can_act
         self.patient_url = url_pattern("staff:patient") if can_view_patient else None
@@ -132,7 +148,28 @@ class DayRowMaker:
                 row.review_url = self.review_url(booking.pk)
         if self.can_act:
             row.actions = self.actions(booking)
+            row.actions_html = self.actions_markup(row)
         return row
+
+    def actions_markup(self, row: DayRow) -> SafeString:
+        """The row's actions as HTML; every value from the database is escaped here."""
+        hidden = f"{escape(row.patient_name)} at {escape(row.time)}"
+        who = f'<span class="visually-hidden"> {hidden}</span>'
+        parts = []
+        for action in row.actions:
+            label = f"{escape(action.label)}{who}"
+            if action.method == "get":
+                parts.append(
+                    f'<a class="btn btn-sm {action.style}" href="{escape(action.url)}">{label}</a>'
+                )
+                continue
+            confirm = f' data-confirm="{escape(action.confirm)}"' if action.confirm else ""
+            parts.append(
+                f'<form method="post" action="{escape(action.url)}" class="d-inline" '
+                f"data-single-submit{confirm}>{self.csrf_field}"
+                f'<button type="submit" class="btn btn-sm {action.style}">{label}</button></form>'
+            )
+        return mark_safe("\n".join(parts))  # noqa: S308 - built from escaped values above
 
     def actions(self, booking: Booking) -> list[DayAction]:
         """What staff may do with the booking from the list, as the day stands."""

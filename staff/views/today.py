@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count, Q
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +86,7 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             is_today=is_today,
             can_act=can_act,
             can_view_patient=user.has_perm("patients.view_patient"),
+            csrf_token=get_token(self.request) if can_act else "",
         )
 
         def rows(bookings):

@@ -297,3 +297,13 @@ def test_the_week_on_a_phone_lists_the_days_with_their_bookings(reception, clini
     assert page.count(f'href="{reverse("staff:reschedule", args=[booking.pk])}"') == 2
     day = booking.starts_at.date().isoformat()
     assert f'href="{reverse("staff:home")}?day={day}"' in page
+
+
+def test_the_day_list_escapes_hostile_names_in_its_rows_and_buttons(reception, clinic_setup):
+    first, _ = clinic_setup["practitioners"]
+    today_at(clinic_setup, 15, first, '<script>alert(1)</script> "Quote&Co"')
+    html = reception.get(reverse("staff:home")).content.decode()
+    assert "<script>alert(1)</script>" not in html and '"Quote&Co"' not in html
+    # In the patient column and in each button's words for screen readers.
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
+    assert 'name="csrfmiddlewaretoken"' in html and "Check in" in html
