@@ -5,6 +5,9 @@ out once, ready for the template (no filter or include per time)."""
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from html import escape
+
+from django.utils.safestring import mark_safe
 
 from bookings.drafts import format_start
 from clinic.times import label_local
@@ -91,3 +94,36 @@ def day_parts(times: list[PickTime]) -> list[tuple[str, list[PickTime]]]:
         )
         parts[part].append(time)
     return [(name, found) for name, found in parts.items() if found]
+
+
+def times_html(
+    times: list[PickTime],
+    *,
+    details_url: str,
+    zone_name: str,
+    retime_url: str = "",
+    practitioner_param: str = "any",
+    csrf_field: str = "",
+):
+    """Write a list of times as the picker's buttons, in one string: a link to the details step
+    each, or, when choosing a new time for a booking in progress (``retime_url``), a form
+    posting to it. The shared parts are escaped once; the times' own parts are ASCII digits."""
+    zone = escape(zone_name)
+    if retime_url:
+        action, who = escape(retime_url), escape(str(practitioner_param))
+        buttons = (
+            f'<form method="post" action="{action}">{csrf_field}'
+            f'<input type="hidden" name="start" value="{time.param}">'
+            f'<input type="hidden" name="practitioner" value="{who}">'
+            f'<button type="submit" class="btn btn-outline-primary slot-button" '
+            f'data-utc="{time.iso}" data-zone="{zone}">{escape(time.label)}</button></form>'
+            for time in times
+        )
+    else:
+        base = escape(details_url)
+        buttons = (
+            f'<a class="btn btn-outline-primary slot-button" href="{base}&amp;start={time.param}" '
+            f'data-utc="{time.iso}" data-zone="{zone}">{escape(time.label)}</a>'
+            for time in times
+        )
+    return mark_safe("".join(buttons))  # noqa: S308 - built from escaped values above

@@ -7,12 +7,14 @@ the slot picker in place.
 """
 
 from datetime import timedelta
+from html import escape
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -188,6 +190,23 @@ class SlotPickerView(View):
         retime = request.GET.get("draft", "")
         if retime not in request.session.get(SESSION_DRAFTS, []):
             retime = ""
+        day_parts = picker.day_parts(day_slots)
+        csrf_field = ""
+        if retime:
+            token = escape(get_token(request))
+            csrf_field = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+
+        def html_of(times):
+            # Written out once, not through a template variable per time (picker.times_html).
+            return picker.times_html(
+                times,
+                details_url=details_url,
+                zone_name=location.time_zone,
+                retime_url=reverse("bookings:draft_time", args=[retime]) if retime else "",
+                practitioner_param=practitioner.pk if practitioner else "any",
+                csrf_field=csrf_field,
+            )
+
         context = {
             "retime": retime,
             "retime_url": reverse("bookings:draft_time", args=[retime]) if retime else "",
@@ -207,7 +226,9 @@ class SlotPickerView(View):
             ],
             "day": first,
             "weekday_names": WEEKDAY_NAMES,
-            "day_parts": picker.day_parts(day_slots),
+            "day_parts": day_parts,
+            "day_parts_html": [(part, html_of(times)) for part, times in day_parts],
+            "week_html": [(day, times, html_of(times)) for day, times in week],
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
             "any_free_in_month": bool(free_days & set(_days_of_month(first))),
