@@ -237,6 +237,6 @@ def test_the_patient_page_with_actions_costs_a_fixed_number_of_queries(
             location=upcoming.location,
             starts_at=upcoming.starts_at + timedelta(days=days),
         )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
     assert html.count(">Move<") == 4
