@@ -62,15 +62,18 @@ bench-availability: $(STAMPS)/dev node_modules/.package-lock.json
 	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BENCH_ENV) $(BIN)/python manage.py bench_availability
 
-# The load benchmark: gunicorn + whitenoise with DEBUG off, PostgreSQL, wrk. It reuses the
-# seeded data set of bench-availability. Options go through BENCH_ARGS, e.g.
-# make bench BENCH_ARGS="--seconds 20 --workers 3"
+# The benchmark of the issue's targets, on PostgreSQL: first each page through Django's whole
+# stack against the floor page, call by call (bench_availability), then the load benchmark:
+# gunicorn + whitenoise with DEBUG off, wrk, the floor run before each scenario (bench_load).
+# Both use the same seeded data set. Options of the load part go through BENCH_ARGS, e.g.
+# make bench BENCH_ARGS="--seconds 20 --workers 3". The last line is bench_load's JSON object.
 BENCH_LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_bench
 BENCH_LOAD_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret \
 	DJANGO_READ_DOT_ENV=false DATABASE_URL=$(BENCH_LOAD_DATABASE_URL)
 bench: $(STAMPS)/dev node_modules/.package-lock.json
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
 	$(BENCH_LOAD_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BENCH_LOAD_ENV) $(BIN)/python manage.py bench_availability
 	$(BENCH_LOAD_ENV) $(BIN)/python manage.py bench_load $(BENCH_ARGS)
 
 check-deploy: $(STAMPS)/runtime node_modules/.package-lock.json

@@ -46,6 +46,10 @@ class Interval:
     def overlaps(self, other: Interval) -> bool:
         return self.start < other.end and other.start < self.end
 
+    def __iter__(self):
+        # Unpacks as ``start, end``, like the plain pairs the selectors pass for busy times.
+        return iter((self.start, self.end))
+
 
 @dataclass(frozen=True)
 class WeeklySpan:
@@ -75,7 +79,8 @@ class PractitionerSchedule:
     practitioner_id: int
     weekly_hours: tuple[WeeklySpan, ...]
     time_off: tuple[Interval, ...] = ()
-    busy: tuple[Interval, ...] = ()
+    # Intervals, or plain ``(start, end)`` pairs: thousands of them are read per page.
+    busy: tuple[Interval | tuple[datetime, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,7 @@ def _practitioner_slots(schedule, rules, zone, first_day, last_day, now, blocked
     reach_back = rules.duration + rules.buffer_after
     before = rules.buffer_before
     forbidden_starts, forbidden_ends = _merge_open(
-        [(b.start - reach_back, b.end + before) for b in schedule.busy] + blocked_by_resources
+        [(start - reach_back, end + before) for start, end in schedule.busy] + blocked_by_resources
     )
 
     if rules.step <= timedelta(0) or rules.duration <= timedelta(0):
@@ -329,4 +334,9 @@ def choose_practitioner(candidate_ids: Iterable[int], bookings_that_day: Mapping
     The rule: the candidate with the fewest active bookings on that local day, so that the day's
     work is spread out; on a tie, the lowest id, so that the choice is deterministic.
     """
-    return min(candidate_ids, key=lambda pid: (bookings_that_day.get(pid, 0), pid))
+    return min(candidate_ids, key=lambda pid: fair_order(pid, bookings_that_day))
+
+
+def fair_order(practitioner_id: int, bookings_that_day: Mapping[int, int]) -> tuple[int, int]:
+    """The sort key of ``choose_practitioner``: the fewest bookings that day, then the lowest id."""
+    return (bookings_that_day.get(practitioner_id, 0), practitioner_id)

@@ -123,11 +123,13 @@ class Practitioner(models.Model):
 
 class ScheduleVersion(models.Model):
     """A counter raised by every change that can move a practitioner's free times: a booking
-    made, moved, cancelled or closed, hours, time off, the practitioner's row, a location.
+    made, moved or cancelled (not checked in, completed or marked a no-show, which leave its
+    time as busy as it was), hours, time off, the practitioner's row, a location.
 
-    The slot picker's cached pages are keyed by it (bookings/picker_cache.py), so a change made
-    by any process makes them stale everywhere at once. It lives in a table of its own, raised
-    as the last write of a transaction, so that it never waits for a lock while holding one:
+    The slot picker's cached availability is keyed by it (bookings/picker_cache.py), so a
+    change made by any process makes it stale everywhere at once. It lives in a table of its
+    own, raised as the last write of a transaction, so that it never waits for a lock while
+    holding one:
     writing it on the practitioner's row would deadlock with booking_create, which locks that
     row first and may then wait for the very transaction that is raising the counter.
     """
@@ -494,6 +496,16 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["practitioner", "blocked_until"], name="booking_pract_until_idx"),
             models.Index(fields=["location", "starts_at"], name="booking_location_start_idx"),
+            # Every location's day (the staff day list) and the dashboard's twelve weeks: a
+            # range of starts, with the status for the chart's counts without the table.
+            models.Index(fields=["starts_at", "status"], name="booking_start_status_idx"),
+            # The review queue and "intake missing": confirmed bookings in time order, walked
+            # until a page is full.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(status="confirmed"),
+                name="booking_confirmed_start_idx",
+            ),
         ]
 
     def __str__(self):
@@ -508,6 +520,43 @@ class Booking(models.Model):
     @property
     def is_active(self):
         return self.status != self.Status.CANCELLED
+
+    # What of a booking decides its practitioner's free times: who, the blocked interval, and
+    # whether it is active. Check-in, completion and no-show change none of them.
+    SCHEDULE_FIELDS = frozenset({"practitioner", "blocked_from", "blocked_until", "status"})
+    _SCHEDULE_ATTRIBUTES = ("practitioner_id", "blocked_from", "blocked_until", "status")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._schedule_as_loaded = instance._schedule_footprint()
+        return instance
+
+    def _schedule_footprint(self):
+        """The booking's mark on free times, or None when a field of it was not loaded."""
+        loaded = self.__dict__
+        if any(name not in loaded for name in self._SCHEDULE_ATTRIBUTES):
+            return None
+        return (self.practitioner_id, self.blocked_from, self.blocked_until, self.is_active)
+
+    def schedule_change(self, *, created: bool, update_fields=None) -> set[int]:
+        """Return the practitioners whose free times this save may have moved (none for a
+        check-in, a completion or a no-show), and remember the saved state for the next save.
+
+        Called once per save, by the receiver that raises the schedule versions."""
+        if (
+            not created
+            and update_fields is not None
+            and not (self.SCHEDULE_FIELDS & set(update_fields))
+        ):
+            return set()
+        before = None if created else getattr(self, "_schedule_as_loaded", None)
+        after = self._schedule_footprint()
+        self._schedule_as_loaded = after
+        if before is not None and before == after:
+            return set()
+        # Unknown before (not loaded from the database): assume the worst, as before.
+        return {pk for pk in (self.practitioner_id, before and before[0]) if pk}
 
     @property
     def local_starts_at(self):

@@ -1,40 +1,41 @@
-"""The slot picker's page for first-time visitors, kept in the shared cache and checked against
-the database on every request.
+"""The slot picker's availability, kept in the shared cache for every visitor and checked
+against the database on every request.
 
-The picker is the page most visitors open, and drawing it reads every booking of the eligible
-practitioners over a fortnight. Its HTML is kept in Django's cache (local memory, or Redis when
-``REDIS_URL`` is set) under a key made of everything that decides it:
+Drawing the picker's times reads every booking of the eligible practitioners over a month and
+runs the slot engine for each of them. Its output (the free times and who is free at each) is
+kept in Django's cache (local memory, or Redis when ``REDIS_URL`` is set) under a key made of
+everything that decides it:
 
-- the query string (location, practitioner, day);
-- the consultation type's row (duration, buffers, notice, horizon, price, …);
+- the location, the practitioner asked for (or "any") and the dates searched;
+- the consultation type's row (duration, buffers, notice, horizon, …);
 - which practitioners offer the type, each with their ``ScheduleVersion``, which every change
-  to their bookings, hours, time off, locations or row raises in the same transaction (the
-  receivers below).
+  that can move their free times (a booking made, moved or cancelled, hours, time off,
+  locations, their row) raises in the same transaction (the receivers below).
 
-One query reads all of it on every request, so an entry is never served once
-anything behind it has changed, whichever process made the change, and a cache that is not
-shared between processes is still correct. An entry also expires by itself before the first
-time it offers falls inside the minimum notice, and at the clinic's midnight, so that no page
-offers a time the server would refuse. Only visitors without a session are served from it: a
-page for anyone else may hold their messages, their booking in progress or the staff menu.
+One query reads the versions on every request, so an entry is never used once anything behind
+it has changed, whichever process made the change, and a cache that is not shared between
+processes is still correct. The page itself is drawn afresh for everyone (it may hold a
+visitor's messages, their booking in progress or the staff menu); only the times come from here.
+A time kept is dropped on reading once it falls inside the minimum notice; an entry lives at
+most MAX_AGE, so a day reaching the horizon appears within minutes.
 
 The public picker offers consultations only. A procedure's free times also depend on rooms and
-equipment, which another practitioner's booking may hold, and no schedule version follows those;
-so a page of a procedure must never be kept here (the picker answers 404 for one).
+equipment, which another practitioner's booking may hold, and no schedule version follows
+those; so a procedure's times are never kept here.
 """
 
 import functools
 import hashlib
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from bookings import selectors
+from bookings.availability import Slot
 from bookings.models import (
     Booking,
     ConsultationType,
@@ -46,7 +47,7 @@ from bookings.models import (
 )
 
 # An entry lives at most this long even if nothing changes, so that the cache holds only
-# pages people are looking at.
+# times people are looking at, and a day that comes within the horizon is offered soon.
 MAX_AGE = timedelta(minutes=5)
 
 
@@ -62,15 +63,6 @@ def schedules_changed(practitioner_ids) -> None:
             [ScheduleVersion(practitioner_id=pk) for pk in ids], ignore_conflicts=True
         )
         versions.update(version=F("version") + 1)
-
-
-def visitor_can_share(request) -> bool:
-    """A first look: a GET without a session and without a booking in progress."""
-    return (
-        request.method == "GET"
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "draft" not in request.GET
-    )
 
 
 @functools.cache
@@ -90,44 +82,64 @@ def _key_query() -> str:
         f"ON tp.{quote('consultationtype_id')} = ct.{quote('id')} "
         f"LEFT JOIN {quote(ScheduleVersion._meta.db_table)} sv "
         f"ON sv.{quote('practitioner_id')} = tp.{quote('practitioner_id')} "
-        f"WHERE ct.{quote('slug')} = %s AND ct.{quote('is_active')} = %s "
+        f"WHERE ct.{quote('id')} = %s "
         f"ORDER BY tp.{quote('practitioner_id')}"
     )
 
 
-def page_key(request, slug: str) -> str | None:
-    """The cache key of this picker page: its query and everything its times depend on, read
-    in one query; None when no active consultation type has this slug."""
+def schedule_state(consultation_type: ConsultationType) -> str:
+    """Read, in one query, everything the type's free times depend on beyond the dates asked
+    for: its row and its practitioners' schedule versions; return it as a digest."""
     with connection.cursor() as cursor:
-        # Only the slug and a constant are parameters; the rest is the models' own names.
-        cursor.execute(_key_query(), [slug, True])
+        # Only the type's id is a parameter; the rest is the models' own names.
+        cursor.execute(_key_query(), [consultation_type.pk])
         graph = cursor.fetchall()
-    if not graph:
-        return None
-    query = sorted((name, request.GET.getlist(name)) for name in request.GET)
-    digest = hashlib.sha256(repr((request.path, query, graph)).encode()).hexdigest()
-    return f"slot-picker:{digest}"
+    return hashlib.sha256(repr(graph).encode()).hexdigest()
 
 
-def expires_in(week, rules_notice: timedelta, zone, now: datetime) -> float:
-    """Seconds the page stays true: until its first time falls inside the notice, or until
-    midnight at the clinic, or MAX_AGE, whichever comes first."""
-    local_now = now.astimezone(zone)
-    midnight = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=zone)
-    limits = [now + MAX_AGE, midnight]
-    starts = [slot.start for _, slots in week for slot in slots]
-    if starts:
-        limits.append(min(starts) - rules_notice)
-    return (min(limits) - now).total_seconds()
-
-
-def get(key):
-    return cache.get(key) if key else None
-
-
-def put(key, content: bytes, seconds: float) -> None:
-    if key and seconds >= 1:
-        cache.set(key, content, timeout=int(seconds))
+def available_slots(
+    *,
+    state: str,
+    consultation_type: ConsultationType,
+    location: Location,
+    first_day: date,
+    last_day: date,
+    practitioner: Practitioner | None,
+    eligible: list[Practitioner],
+    now: datetime,
+) -> selectors.Availability:
+    """``selectors.available_slots`` for the picker, from the cache when ``state`` (from
+    ``schedule_state``, read in this request) still matches what the times were drawn from."""
+    if consultation_type.is_procedure:
+        return selectors.available_slots(
+            consultation_type=consultation_type,
+            location=location,
+            first_day=first_day,
+            last_day=last_day,
+            practitioner=practitioner,
+            eligible=eligible,
+            now=now,
+        )
+    who = practitioner.pk if practitioner else "any"
+    key = f"availability:{state}:{location.pk}:{location.time_zone}:{who}:{first_day}:{last_day}"
+    kept = cache.get(key)
+    if kept is None:
+        result = selectors.available_slots(
+            consultation_type=consultation_type,
+            location=location,
+            first_day=first_day,
+            last_day=last_day,
+            practitioner=practitioner,
+            eligible=eligible,
+            now=now,
+        )
+        rows = [(slot.start, slot.end, slot.practitioner_ids) for slot in result.slots]
+        cache.set(key, rows, timeout=int(MAX_AGE.total_seconds()))
+        return result
+    earliest = now + timedelta(hours=consultation_type.min_notice_hours)
+    practitioners = {p.pk: p for p in eligible if practitioner is None or p.pk == practitioner.pk}
+    slots = [Slot(start, end, ids) for start, end, ids in kept if start >= earliest]
+    return selectors.Availability(location, consultation_type, slots, practitioners)
 
 
 # Every change that can move free times raises the versions of the practitioners it touches.
@@ -137,6 +149,10 @@ def put(key, content: bytes, seconds: float) -> None:
 
 
 @receiver(post_save, sender=Booking)
+def _booking_saved(sender, instance, created, update_fields=None, **kwargs):
+    schedules_changed(instance.schedule_change(created=created, update_fields=update_fields))
+
+
 @receiver(post_delete, sender=Booking)
 @receiver(post_save, sender=WorkingHours)
 @receiver(post_delete, sender=WorkingHours)
@@ -157,12 +173,6 @@ def _practitioner_changed(sender, instance, created, **kwargs):
 @receiver(post_save, sender=Location)
 def _location_changed(sender, instance, **kwargs):
     schedules_changed(instance.practitioners.values_list("pk", flat=True))
-
-
-@receiver(post_save, sender=get_user_model())
-def _staff_name_changed(sender, instance, **kwargs):
-    # Patients see the practitioner's name on the picker.
-    schedules_changed(Practitioner.objects.filter(user=instance).values_list("pk", flat=True))
 
 
 @receiver(m2m_changed, sender=Practitioner.locations.through)

@@ -1,9 +1,14 @@
 """Reads for the booking pages and services: load exactly what the slot engine needs, then call it.
 
 ``available_slots`` runs at most four queries whatever the number of bookings or practitioners:
-practitioners, their working hours, their time off, and their bookings in the range. A procedure
-adds at most two, whatever the number of resources: the resources it needs with their hours, and
-their holds in the range.
+practitioners (none when the caller has read them already), their working hours, their time off,
+and their bookings in the range. A procedure adds at most two, whatever the number of resources:
+the resources it needs with their hours, and their holds in the range.
+
+The bookings in the range are read as plain values, never as model objects. On PostgreSQL they
+are found through the GiST index behind the practitioners' exclusion constraint (migration 0002):
+"the blocked range overlaps the search range" is a question that index answers directly, where a
+B-tree on (practitioner, blocked_until) can bound only one end and walks every later booking.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.postgres.fields import DateTimeRangeField
+from django.db import connection
+from django.db.models import F, Func, Value
 from django.utils import timezone
 
 from bookings import availability
@@ -36,6 +44,7 @@ class Availability:
     slots: list[availability.Slot]
     practitioners: dict[int, Practitioner]
     bookings_per_day: Counter = field(default_factory=Counter)
+    counted_per_day: bool = False
 
     def slot_at(self, start: datetime) -> availability.Slot | None:
         for slot in self.slots:
@@ -45,9 +54,16 @@ class Availability:
 
     def practitioner_for(self, slot: availability.Slot) -> Practitioner:
         """Return who takes a "first available" booking in this slot (the fair rule)."""
+        return self.practitioners[self.ranked_for(slot)[0]]
+
+    def ranked_for(self, slot: availability.Slot) -> list[int]:
+        """Return the ids of the practitioners free for this slot, the one the fair rule picks
+        first, then whom it would pick were that one taken, and so on."""
+        if not self.counted_per_day:
+            raise ValueError("Read with count_per_day=True to choose a practitioner.")
         day = slot.start.astimezone(self.location.zone).date()
         loads = {pid: self.bookings_per_day[(pid, day)] for pid in slot.practitioner_ids}
-        return self.practitioners[availability.choose_practitioner(slot.practitioner_ids, loads)]
+        return sorted(slot.practitioner_ids, key=lambda pid: availability.fair_order(pid, loads))
 
     def days(self, first: date, count: int) -> list[tuple[date, list[availability.Slot]]]:
         """Return ``count`` local days from ``first``, each with its slots (maybe none)."""
@@ -154,6 +170,24 @@ def _resource_schedules(consultation_type, location, range_start, range_end, exc
     ]
 
 
+def busy_bookings(practitioner_ids, range_start: datetime, range_end: datetime):
+    """Active bookings of these practitioners whose blocked interval overlaps the range."""
+    # In no order: the engine sorts what it needs, and the model's default order costs a sort.
+    bookings = Booking.objects.active().filter(practitioner_id__in=practitioner_ids).order_by()
+    if connection.vendor == "postgresql":
+        # Written exactly as the exclusion constraint's index expression, so that the planner
+        # matches it: the index then bounds both ends of the range.
+        blocked = Func(
+            F("blocked_from"),
+            F("blocked_until"),
+            Value("[)"),
+            function="tstzrange",
+            output_field=DateTimeRangeField(),
+        )
+        return bookings.alias(blocked=blocked).filter(blocked__overlap=(range_start, range_end))
+    return bookings.filter(blocked_from__lt=range_end, blocked_until__gt=range_start)
+
+
 def available_slots(
     *,
     consultation_type: ConsultationType,
@@ -164,12 +198,17 @@ def available_slots(
     now: datetime | None = None,
     exclude_booking_id: int | None = None,
     by_staff: bool = False,
+    eligible: list[Practitioner] | None = None,
+    count_per_day: bool = False,
 ) -> Availability:
     """Return the bookable slots over the local dates ``first_day``..``last_day`` inclusive.
 
     With ``practitioner`` None, a slot is offered when any eligible practitioner is free. For a
     procedure, every room and piece of equipment it needs at the location must be free too.
     ``exclude_booking_id`` leaves one booking out of the busy times, to reschedule it.
+    ``eligible``: the type's practitioners at the location, when the caller has read them
+    (``eligible_practitioners``), so that they are not read twice. ``count_per_day`` fills
+    ``bookings_per_day``, which only choosing a "first available" practitioner needs.
     """
     now = now or timezone.now()
     zone = location.zone
@@ -178,10 +217,15 @@ def available_slots(
     first_day = max(first_day, now.astimezone(zone).date())
     last_day = min(last_day, (now + rules.horizon).astimezone(zone).date())
 
-    practitioners_qs = eligible_practitioners(consultation_type, location)
-    if practitioner is not None:
-        practitioners_qs = practitioners_qs.filter(pk=practitioner.pk)
-    practitioners = {p.pk: p for p in practitioners_qs}
+    if eligible is None:
+        practitioners_qs = eligible_practitioners(consultation_type, location)
+        if practitioner is not None:
+            practitioners_qs = practitioners_qs.filter(pk=practitioner.pk)
+        practitioners = {p.pk: p for p in practitioners_qs}
+    else:
+        practitioners = {
+            p.pk: p for p in eligible if practitioner is None or p.pk == practitioner.pk
+        }
     result = Availability(location, consultation_type, [], practitioners)
     if not practitioners or first_day > last_day or not consultation_type.is_active:
         return result
@@ -211,17 +255,24 @@ def available_slots(
     ).values_list("practitioner_id", "starts_at", "ends_at"):
         time_off[pid].append(availability.Interval(start, end))
 
-    busy: dict[int, list[availability.Interval]] = {pid: [] for pid in ids}
-    bookings = Booking.objects.active().filter(
-        practitioner_id__in=ids, blocked_from__lt=range_end, blocked_until__gt=range_start
-    )
+    # (start, end) pairs: the engine reads nothing else of a busy interval.
+    busy: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}
+    bookings = busy_bookings(ids, range_start, range_end)
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
-    for pid, blocked_from, blocked_until, starts_at in bookings.values_list(
-        "practitioner_id", "blocked_from", "blocked_until", "starts_at"
-    ):
-        busy[pid].append(availability.Interval(blocked_from, blocked_until))
-        result.bookings_per_day[(pid, starts_at.astimezone(zone).date())] += 1
+    if count_per_day:
+        result.counted_per_day = True
+        per_day = result.bookings_per_day
+        for pid, blocked_from, blocked_until, starts_at in bookings.values_list(
+            "practitioner_id", "blocked_from", "blocked_until", "starts_at"
+        ):
+            busy[pid].append((blocked_from, blocked_until))
+            per_day[(pid, starts_at.astimezone(zone).date())] += 1
+    else:
+        for pid, blocked_from, blocked_until in bookings.values_list(
+            "practitioner_id", "blocked_from", "blocked_until"
+        ):
+            busy[pid].append((blocked_from, blocked_until))
 
     schedules = [
         availability.PractitionerSchedule(

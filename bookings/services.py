@@ -15,7 +15,8 @@ cancelled or its patient does not come.
 
 Locks are always taken in the same order, so that two writes can never wait for each other: a
 booking form in progress (confirming one), the patient (``patient_lock``), the bookings being
-changed (in id order), the practitioners (in id order), the resources a procedure needs (in id
+changed (in id order), the practitioners (in id order; for "first available", only the one
+chosen, see ``_lock_first_available``), the resources a procedure needs (in id
 order), and last the slot picker's schedule versions, raised as each booking is saved. A new
 booking's holds are written just after it, still under its resources' locks, so no other writer
 can be waiting for them. Erasure (``bookings.privacy``) and the follow-up
@@ -151,7 +152,16 @@ def _lock_practitioners(practitioner_ids) -> None:
 
 
 def _day_availability(
-    consultation_type, location, starts_at, practitioner, now, exclude=None, by_staff=False
+    consultation_type,
+    location,
+    starts_at,
+    practitioner,
+    now,
+    exclude=None,
+    by_staff=False,
+    *,
+    eligible=None,
+    count_per_day=False,
 ):
     day = starts_at.astimezone(location.zone).date()
     return selectors.available_slots(
@@ -163,6 +173,8 @@ def _day_availability(
         now=now,
         exclude_booking_id=exclude,
         by_staff=by_staff,
+        eligible=eligible,
+        count_per_day=count_per_day,
     )
 
 
@@ -267,6 +279,45 @@ def _check_time(starts_at: datetime) -> None:
         raise BookingError("That time could not be read. Please choose one of the times offered.")
 
 
+class _CandidateTaken(Exception):
+    """The practitioner chosen for "first available" was taken before their lock was held."""
+
+
+def _lock_first_available(consultation_type, location, starts_at, now, by_staff):
+    """Choose and lock the practitioner for a "first available" booking; return them with the
+    resources the booking needs, locked.
+
+    Who is free is read without a lock, and the fair rule orders them. Then only the first of
+    them is locked and re-checked under the lock; were they taken in between, their lock is
+    given back (the savepoint's rollback) and the next one is tried. So confirms for different
+    practitioners run side by side, where locking every eligible practitioner made them wait
+    for each other; and a transaction never holds two practitioners' locks, so two of them
+    cannot wait for each other either.
+    """
+    day = _day_availability(
+        consultation_type, location, starts_at, None, now, by_staff=by_staff, count_per_day=True
+    )
+    slot = day.slot_at(starts_at)
+    if slot is None:
+        raise _SlotUnavailable
+    _, held_from, held_until = blocked_interval(consultation_type, starts_at)
+    for pid in day.ranked_for(slot):
+        try:
+            with transaction.atomic():
+                _lock_practitioners([pid])
+                resources = _lock_resources(consultation_type, location)
+                # Under the lock only what another booking can have changed since the read is
+                # checked again: the candidate's bookings, and the resources' holds.
+                if selectors.busy_bookings([pid], held_from, held_until).exists() or (
+                    resources and holds.taken_resources(resources, held_from, held_until, None)
+                ):
+                    raise _CandidateTaken
+                return day.practitioners[pid], resources
+        except _CandidateTaken:
+            continue
+    raise _SlotUnavailable
+
+
 def booking_create(
     *,
     patient,
@@ -297,17 +348,17 @@ def booking_create(
                 raise _PatientBusy
             if practitioner is not None:
                 _lock_practitioners([practitioner.pk])
+                resources = _lock_resources(consultation_type, location)
+                day = _day_availability(
+                    consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
+                )
+                if day.slot_at(starts_at) is None:
+                    raise _SlotUnavailable
+                chosen = practitioner
             else:
-                eligible = selectors.eligible_practitioners(consultation_type, location)
-                _lock_practitioners(list(eligible.values_list("pk", flat=True)))
-            resources = _lock_resources(consultation_type, location)
-            day = _day_availability(
-                consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
-            )
-            slot = day.slot_at(starts_at)
-            if slot is None:
-                raise _SlotUnavailable
-            chosen = practitioner or day.practitioner_for(slot)
+                chosen, resources = _lock_first_available(
+                    consultation_type, location, starts_at, now, by_staff
+                )
             booking = Booking.objects.create(
                 patient=patient,
                 practitioner=chosen,

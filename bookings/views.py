@@ -7,12 +7,14 @@ the slot picker in place.
 """
 
 from datetime import timedelta
+from html import escape
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -98,27 +100,29 @@ class SlotPickerView(View):
     template_name = "bookings/slot_picker.html"
 
     def get(self, request, slug):
-        now = timezone.now()
-        # A first-time visitor's page may come from the shared cache, checked by one query
-        # against everything it depends on (bookings/picker_cache.py).
-        key = None
-        if picker_cache.visitor_can_share(request):
-            key = picker_cache.page_key(request, slug)
-            cached = picker_cache.get(key)
-            if cached is not None:
-                return HttpResponse(cached)
         consultation_type = get_object_or_404(ConsultationType.bookable_online(), slug=slug)
-        response = self.draw(request, slug, consultation_type)
-        if key is not None:
-            notice = timedelta(hours=consultation_type.min_notice_hours)
-            zone = response.context_location.zone
-            seconds = picker_cache.expires_in(response.context_week, notice, zone, now)
-            picker_cache.put(key, response.content, seconds)
-        return response
+        return self.draw(request, slug, consultation_type)
 
     def draw(self, request, slug, consultation_type):
         locations, location, practitioners, practitioner = _choice(request, consultation_type)
-        today = timezone.now().astimezone(location.zone).date()
+        now = timezone.now()
+        # The free times may come from the shared cache, checked by one query against
+        # everything they depend on (bookings/picker_cache.py).
+        state = picker_cache.schedule_state(consultation_type)
+
+        def search(first_day, last_day):
+            return picker_cache.available_slots(
+                state=state,
+                consultation_type=consultation_type,
+                location=location,
+                first_day=first_day,
+                last_day=last_day,
+                practitioner=practitioner,
+                eligible=practitioners,
+                now=now,
+            )
+
+        today = now.astimezone(location.zone).date()
         horizon_end = today + timedelta(days=consultation_type.horizon_days)
         first = _first_day(request, today, horizon_end)
         month = DayForm(request.GET, first=today, last=horizon_end, field="month").chosen()
@@ -129,9 +133,7 @@ class SlotPickerView(View):
         while True:
             window_end = max(picker.month_end(window_start), (first or window_start) + WEEK)
             window_end = min(window_end, horizon_end)
-            result = self.search(
-                consultation_type, location, practitioner, window_start, window_end
-            )
+            result = search(window_start, window_end)
             if first is not None or result.slots or window_end >= horizon_end:
                 break
             window_start = picker.next_month(window_start)
@@ -143,12 +145,13 @@ class SlotPickerView(View):
             # The first free day is in a later month than the search began in.
             window_start = picker.month_start(first)
             window_end = min(max(picker.month_end(first), first + WEEK), horizon_end)
-            month_result = self.search(
-                consultation_type, location, practitioner, window_start, window_end
-            )
+            month_result = search(window_start, window_end)
         result = month_result
         last = first + timedelta(days=DAYS_SHOWN - 1)
-        week = result.days(first, DAYS_SHOWN)
+        week = [
+            (day, picker.pick_times(slots, location.zone))
+            for day, slots in result.days(first, DAYS_SHOWN)
+        ]
         free_days = {day for day, _ in result.slots_by_day()}
         choice = {
             "location": location.pk,
@@ -158,10 +161,12 @@ class SlotPickerView(View):
         if request.GET.get("draft"):
             choice["draft"] = request.GET["draft"]
 
+        picker_base = reverse("bookings:times", args=[slug]) + "?" + urlencode(choice)
+
         def picker_url(day, name="day"):
             # Every link is kept between today and the horizon: none leads outside them.
             day = min(max(day, today), horizon_end)
-            return reverse("bookings:times", args=[slug]) + "?" + urlencode({**choice, name: day})
+            return f"{picker_base}&{name}={day.isoformat()}"
 
         nav = {
             "previous_week": picker_url(first - timedelta(days=7)) if first > today else None,
@@ -185,8 +190,27 @@ class SlotPickerView(View):
         retime = request.GET.get("draft", "")
         if retime not in request.session.get(SESSION_DRAFTS, []):
             retime = ""
+        day_parts = picker.day_parts(day_slots)
+        csrf_field = ""
+        if retime:
+            token = escape(get_token(request))
+            csrf_field = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+
+        def html_of(times):
+            # Written out once, not through a template variable per time (picker.times_html).
+            return picker.times_html(
+                times,
+                details_url=details_url,
+                zone_name=location.time_zone,
+                retime_url=reverse("bookings:draft_time", args=[retime]) if retime else "",
+                practitioner_param=practitioner.pk if practitioner else "any",
+                csrf_field=csrf_field,
+            )
+
         context = {
             "retime": retime,
+            "retime_url": reverse("bookings:draft_time", args=[retime]) if retime else "",
+            "practitioner_param": practitioner.pk if practitioner else "any",
             "consultation_type": consultation_type,
             "locations": locations,
             "location": location,
@@ -202,25 +226,14 @@ class SlotPickerView(View):
             ],
             "day": first,
             "weekday_names": WEEKDAY_NAMES,
-            "day_parts": picker.day_parts(day_slots, location.zone),
+            "day_parts": day_parts,
+            "day_parts_html": [(part, html_of(times)) for part, times in day_parts],
+            "week_html": [(day, times, html_of(times)) for day, times in week],
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
             "any_free_in_month": bool(free_days & set(_days_of_month(first))),
         }
-        response = render(request, self.template_name, context)
-        # What the cache needs to know of the page it may keep: every time it shows.
-        response.context_location, response.context_week = location, result.slots_by_day()
-        return response
-
-    @staticmethod
-    def search(consultation_type, location, practitioner, first_day, last_day):
-        return selectors.available_slots(
-            consultation_type=consultation_type,
-            location=location,
-            first_day=first_day,
-            last_day=last_day,
-            practitioner=practitioner,
-        )
+        return render(request, self.template_name, context)
 
 
 def _days_of_month(day):
@@ -282,7 +295,7 @@ class DetailsView(View):
 
     def slot(self, request, slug):
         consultation_type = get_object_or_404(ConsultationType.bookable_online(), slug=slug)
-        _, location, _, practitioner = _choice(request, consultation_type)
+        _, location, eligible, practitioner = _choice(request, consultation_type)
         starts_at = drafts.parse_start(request.GET.get("start", ""))
         available = self.assigned = None
         if starts_at:
@@ -292,6 +305,8 @@ class DetailsView(View):
                 first_day=starts_at.astimezone(location.zone).date(),
                 last_day=starts_at.astimezone(location.zone).date(),
                 practitioner=practitioner,
+                eligible=eligible,
+                count_per_day=practitioner is None,
             )
             available = day.slot_at(starts_at)
             # "First available": say who it will be before the patient confirms.
@@ -417,6 +432,7 @@ class ReviewView(View):
             first_day=day,
             last_day=day,
             practitioner=draft.practitioner,
+            count_per_day=draft.practitioner is None,
         )
         still_free = day_slots.slot_at(draft.starts_at)
         if still_free and draft.practitioner is None:

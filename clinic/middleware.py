@@ -10,12 +10,18 @@ from django.utils.cache import patch_cache_control
 from clinic.views import error_page
 
 LAST_SEEN = "staff_last_seen"
+# The stamp is rewritten at most this often: each rewrite is an UPDATE of the session row and a
+# COMMIT, on every staff request otherwise. Being signed out up to a minute later than
+# STAFF_IDLE_MINUTES is well within what the timeout is for.
+STAMP_EVERY_SECONDS = 60
 
 
 class StaffIdleSignOutMiddleware:
     """Sign staff out after STAFF_IDLE_MINUTES without a request.
 
     Only signed-in users are timed: a patient's session (their booking in progress) is not.
+    The last-seen stamp is written at most once every STAMP_EVERY_SECONDS, so that a request
+    that changes nothing else in the session does not save it.
     """
 
     def __init__(self, get_response):
@@ -34,7 +40,8 @@ class StaffIdleSignOutMiddleware:
                     "activity. Please sign in again.",
                 )
                 return redirect("staff:sign_in")
-            request.session[LAST_SEEN] = now
+            if now - last_seen >= STAMP_EVERY_SECONDS or LAST_SEEN not in request.session:
+                request.session[LAST_SEEN] = now
         return self.get_response(request)
 
 

@@ -15,6 +15,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -33,6 +34,23 @@ from staff.views.photo_file import photo_file_response
 from treatments import selectors as plan_selectors
 
 QUEUE_PAGE_SIZE = 25
+# The queue is counted up to this many intakes and no further: an exact count of a long queue
+# reads every row of it, on every view, to print one number nobody needs exactly.
+QUEUE_COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at ``cap`` + 1: the pages past the cap are not offered."""
+
+    cap = QUEUE_COUNT_CAP
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self):
+        return self.count > self.cap
 
 
 class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
@@ -51,7 +69,7 @@ class ReviewQueueView(ClinicalAccessMixin, TemplateView):
         bookings = selectors.review_queue(user=self.request.user, now=now)
         # A page at a time, so that a full diary costs the same as a quiet one.
         number = PageForm(self.request.GET).number()
-        page = Paginator(bookings, QUEUE_PAGE_SIZE).get_page(number)
+        page = CappedPaginator(bookings, QUEUE_PAGE_SIZE).get_page(number)
         rows = [(booking, selectors.sorted_flags(booking.intake.flags.all())) for booking in page]
         record_reads(self.request, "screening flags", [(b.intake, b.patient_id) for b, _ in rows])
         missing = list(selectors.intake_missing(user=self.request.user, now=now))

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count, Q
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +32,7 @@ from clinic.times import format_local
 from patients.choices import CONTRAINDICATED, DEFER
 from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
+from staff.day_rows import DayRowMaker
 from staff.forms import bookable_day, diary_day
 from staff.selectors import (
     RECENT_DAYS,
@@ -92,16 +94,27 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         )
         flags = my_flags(self.request, schedule) if mode == "mine" else {}
         mark_session_checks(self.request, schedule, now)
+        can_act = user.has_perm("bookings.change_booking")
+        maker = DayRowMaker(
+            now=now,
+            is_today=is_today,
+            can_act=can_act,
+            can_view_patient=user.has_perm("patients.view_patient"),
+            csrf_token=get_token(self.request) if can_act else "",
+        )
 
         def rows(bookings):
-            return [(booking, flags.get(booking.pk, [])) for booking in bookings]
+            return maker.rows(bookings, flags, mine=mode == "mine")
 
         context = {
             "mode": mode,
             "practitioner": practitioner,
-            "schedule": [(entry.location, entry.day, rows(entry.bookings)) for entry in schedule],
+            # Reception's arrivals show the same rows split three ways, and only those.
+            "schedule": []
+            if mode == "arrivals"
+            else [(entry.location, entry.day, rows(entry.bookings)) for entry in schedule],
             "has_bookings": any(entry.bookings for entry in schedule),
-            "can_act": user.has_perm("bookings.change_booking"),
+            "can_act": can_act,
             "now": now,
             "day": day,
             "is_today": is_today,

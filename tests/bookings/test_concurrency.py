@@ -1,11 +1,13 @@
 """Real threads, each with its own database connection, submitting bookings at the same moment."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
+from django.db import connection, connections, transaction
 
-from bookings.models import Booking, ResourceHold
+from bookings.models import Booking, Practitioner, ResourceHold
 from bookings.services import BookingError, booking_create
 from tests.factories import (
     ConsultationTypeFactory,
@@ -246,3 +248,54 @@ def test_two_procedures_with_different_practitioners_racing_for_one_room_make_on
     assert len(holds) == ROUNDS
     for earlier, later in pairwise(holds):
         assert earlier.held_until <= later.held_from, (earlier, later)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_first_available_locks_only_the_practitioner_it_chooses(transactional_db):
+    """A confirm for "first available" does not wait for a practitioner it does not choose:
+    one whose row another transaction holds locked (a long booking of theirs, say)."""
+    location = LocationFactory(time_zone="Europe/London")
+    busy, free = PractitionerFactory.create_batch(2, locations=[location])
+    for practitioner in (busy, free):
+        weekly_hours(practitioner, location)
+    consultation_type = ConsultationTypeFactory(practitioners=[busy, free])
+    # ``busy`` already has a booking that day, so the fair rule chooses ``free`` for SLOT.
+    booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=SLOT + timedelta(hours=3),
+        practitioner=busy,
+        now=NOW,
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_busy_practitioners_row():
+        try:
+            with transaction.atomic():
+                Practitioner.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_busy_practitioners_row, daemon=True)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        with connection.cursor() as cursor:
+            # Were the busy practitioner's row locked too, this would fail after 2 s.
+            cursor.execute("SET lock_timeout = '2s'")
+        booking = booking_create(
+            patient=PatientFactory(),
+            consultation_type=consultation_type,
+            location=location,
+            starts_at=SLOT,
+            now=NOW,
+        )
+        assert booking.practitioner_id == free.pk
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")

@@ -1,8 +1,9 @@
-"""The slot picker's shared cache: a first-time visitor's page comes from it in one query, and
-every change that moves a free time, from any process, is seen on the next request."""
+"""The slot picker's shared availability: every visitor's times come from it after one query
+of the schedule versions, and every change that moves a free time, from any process, is seen
+on the next request; changes that cannot move one (check-in, completion, no-show) keep it."""
 
 import threading
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.db import connection, connections
@@ -11,10 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings import picker_cache
-from bookings.availability import Slot
 from bookings.drafts import format_start
 from bookings.models import Booking, ConsultationType, ScheduleVersion, TimeOff, WorkingHours
-from bookings.services import booking_cancel, booking_create
+from bookings.services import (
+    booking_cancel,
+    booking_check_in,
+    booking_close,
+    booking_create,
+    booking_reschedule,
+)
 from tests.factories import PatientFactory, PractitionerFactory, bookable_clinic, next_slot
 
 pytestmark = pytest.mark.django_db
@@ -44,12 +50,90 @@ def look(clinic, day_ahead=3, client=None):
     return response, len(queries)
 
 
-def test_a_second_visitor_gets_the_same_page_in_one_query(clinic):
+def test_a_second_visitor_gets_the_same_times_after_one_version_check(clinic):
     first, cold = look(clinic)
     second, warm = look(clinic)
-    assert second.content == first.content and offered(second, next_slot())
-    # The type with its practitioners' versions: the key. Nothing else.
-    assert warm == 1 and cold > warm
+    assert offered(second, next_slot()) and offered(first, next_slot())
+    # The type, its locations, its practitioners there, and their schedule versions; the
+    # hours, time off and bookings only when the times are not kept yet.
+    assert warm == 4 and cold == 7
+
+
+def test_a_visitor_with_a_session_gets_the_kept_times_on_a_page_of_their_own(clinic):
+    look(clinic)
+    returning = Client()
+    returning.cookies["sessionid"] = "some-session"
+    response, queries = look(clinic, client=returning)
+    # The unknown session is looked up once; the times still come from the cache.
+    assert queries == 5 and offered(response, next_slot())
+
+
+def versions(*practitioners):
+    return [ScheduleVersion.objects.get(practitioner=p).version for p in practitioners]
+
+
+def test_check_in_completion_and_no_show_keep_the_versions(clinic):
+    location, (practitioner,), consultation_type = clinic
+    bookings = [
+        booking_create(
+            patient=PatientFactory(),
+            consultation_type=consultation_type,
+            location=location,
+            starts_at=next_slot(days=1, hour=9 + n),
+            notify=False,
+        )
+        for n in range(3)
+    ]
+    before = versions(practitioner)
+    # On the day, after each consultation's time: what reception does with them.
+    later = next_slot(days=1, hour=16)
+    booking_check_in(booking=bookings[0], now=bookings[0].starts_at)
+    booking_close(booking=bookings[0], status=Booking.Status.COMPLETED, now=later)
+    booking_close(booking=bookings[1], status=Booking.Status.NO_SHOW, now=later)
+    booking_close(booking=bookings[2], status=Booking.Status.COMPLETED, now=later)
+    assert versions(practitioner) == before
+    # A cancellation frees its time: that raises it.
+    upcoming = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=2),
+        notify=False,
+    )
+    made = versions(practitioner)
+    assert made > before
+    booking_cancel(booking=upcoming, by_staff=True, notify=False)
+    assert versions(practitioner) > made
+
+
+def test_a_booking_moved_to_another_practitioner_raises_both_versions(clinic):
+    location, (first,), consultation_type = clinic
+    second = PractitionerFactory(locations=[location])
+    consultation_type.practitioners.add(second)
+    WorkingHours.objects.bulk_create(
+        WorkingHours(
+            practitioner=second,
+            location=location,
+            weekday=hours.weekday,
+            start_time=hours.start_time,
+            end_time=hours.end_time,
+        )
+        for hours in WorkingHours.objects.filter(practitioner=first)
+    )
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(),
+        practitioner=first,
+        notify=False,
+    )
+    before = versions(first, second)
+    booking_reschedule(
+        booking=booking, starts_at=next_slot(), practitioner=second, by_staff=True, notify=False
+    )
+    after = versions(first, second)
+    assert after[0] > before[0] and after[1] > before[1]
 
 
 def test_a_booking_takes_the_time_off_the_next_page_and_a_cancellation_brings_it_back(clinic):
@@ -110,31 +194,32 @@ def test_a_new_practitioner_offering_the_type_changes_the_page(clinic):
     assert after != before.decode() and "Zora" in after
 
 
-def test_visitors_with_a_session_or_a_booking_in_progress_are_never_served_from_it(clinic):
-    look(clinic)
-    url, query = picker(clinic, day=next_slot(days=3).date().isoformat())
-    returning = Client()
-    returning.cookies["sessionid"] = "some-session"
-    with CaptureQueriesContext(connection) as queries:
-        returning.get(url, query)
-    assert len(queries) > 1
-    with CaptureQueriesContext(connection) as queries:
-        Client().get(url, {**query, "draft": "abc"})
-    assert len(queries) > 1
-
-
-def test_a_page_expires_before_its_first_time_falls_inside_the_notice():
-    zone = UTC
-    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    first = Slot(start=now + timedelta(hours=2, seconds=90), end=now + timedelta(hours=3))
-    later = Slot(start=now + timedelta(hours=5), end=now + timedelta(hours=6))
-    week = [(now.date(), [first]), (now.date() + timedelta(days=1), [later])]
-    # 90 s: then the first time is less than the two hours' notice away.
-    assert picker_cache.expires_in(week, timedelta(hours=2), zone, now) == 90
-    # Without a time on the page, it lasts MAX_AGE; never past the clinic's midnight.
-    assert picker_cache.expires_in([], timedelta(hours=2), zone, now) == 300
-    late = datetime(2026, 3, 2, 23, 58, tzinfo=UTC)
-    assert picker_cache.expires_in([], timedelta(hours=2), zone, late) == 120
+def test_a_kept_time_is_not_offered_once_it_falls_inside_the_notice(clinic):
+    location, _, consultation_type = clinic
+    assert offered(look(clinic)[0], next_slot())
+    # The notice grows past the slot: the type's row is in the key, so nothing kept is used.
+    ConsultationType.objects.filter(pk=consultation_type.pk).update(min_notice_hours=24 * 30)
+    assert not offered(look(clinic)[0], next_slot())
+    # And the times kept are filtered on reading, with the same rule as the engine.
+    consultation_type.refresh_from_db()
+    eligible = list(consultation_type.practitioners.all())
+    state = picker_cache.schedule_state(consultation_type)
+    day = next_slot().astimezone(location.zone).date()
+    search = {
+        "state": state,
+        "consultation_type": consultation_type,
+        "location": location,
+        "first_day": day,
+        "last_day": day,
+        "practitioner": None,
+        "eligible": eligible,
+    }
+    early = next_slot() - timedelta(days=30)
+    kept = picker_cache.available_slots(**search, now=early)
+    assert kept.slot_at(next_slot()) is not None
+    just_before = next_slot() - timedelta(days=30) + timedelta(minutes=1)
+    again = picker_cache.available_slots(**search, now=just_before)
+    assert again.slot_at(next_slot()) is None
 
 
 def test_a_practitioner_made_by_a_bulk_insert_still_gets_a_version(clinic):

@@ -266,10 +266,10 @@ def test_a_slot_booked_on_one_server_is_gone_from_the_others_picker_at_once(serv
     location, _, consultation_type = bookable_clinic()
     start = slot_in_three_days(location)
     picker = picker_path(consultation_type, location, start.astimezone(location.zone).date())
-    for server in (b, a, b):  # first-time visitors, served from the shared cache after the first
+    for server in (b, a, b):  # the times come from the shared cache after the first
         status, _, page = proxied_browser(server, "198.51.100.5").request("GET", picker)
         assert status == 200 and offered(page, start), server.name
-    assert [key for key in redis_keys() if ":slot-picker:" in key], redis_keys()
+    assert [key for key in redis_keys() if ":availability:" in key], redis_keys()
 
     patient = proxied_browser(a, "198.51.100.6")
     review = patient.reach_review(details_url(consultation_type, location, start), valid_form())
@@ -279,7 +279,7 @@ def test_a_slot_booked_on_one_server_is_gone_from_the_others_picker_at_once(serv
     status, _, page = proxied_browser(b, "198.51.100.7").request("GET", picker)
     assert status == 200
     assert not offered(page, start)
-    # The next time of the same day is still there: the page was drawn again, not emptied.
+    # The next time of the same day is still there: the times were drawn again, not emptied.
     assert offered(page, start + timedelta(minutes=30))
 
 

@@ -90,7 +90,7 @@ def test_reception_lands_on_arrivals_by_location_with_check_in_first(reception, 
     assert response.context["mode"] == "arrivals"
     ((location, parts),) = response.context["arrivals"]
     assert location == clinic_setup["location"]
-    names = {part: [b.patient.last_name for b, _ in rows] for part, rows in parts.items()}
+    names = {part: [r.booking.patient.last_name for r in rows] for part, rows in parts.items()}
     assert names == {"to_arrive": ["Arriving"], "arrived": ["Here"], "other": ["Cancelled"]}
     page = response.content.decode()
     # In the arrivals list the check-in button comes before the patient's name.
@@ -118,15 +118,15 @@ def add_day(setup, practitioners, offset=0):
 @pytest.mark.parametrize(
     ("who", "queries"),
     [
-        # session, user, OTP device, two permission lookups, locations, roles and the
-        # session's save (three, in a savepoint), then: today's bookings (reception); the
-        # chart's two aggregates too (admin); the practitioner row, bookings with intakes,
-        # their flags, the audit rows, the queue counts and the count of sessions held by a
-        # health check (practitioner). A day with procedure sessions costs one more query
-        # (tests/staff/test_session_holds.py).
-        ("reception", 11),
-        ("clinic_admin", 13),
-        ("practitioner_client", 16),
+        # session, user, OTP device, two permission lookups, locations, roles (the session is
+        # not saved: its idle stamp is rewritten at most once a minute), then: today's
+        # bookings (reception); the chart's two aggregates too (admin); the practitioner row,
+        # bookings with intakes, their flags, the audit rows, the queue counts and the count of
+        # sessions held by a health check (practitioner). A day with procedure sessions costs
+        # one more query (tests/staff/test_session_holds.py).
+        ("reception", 8),
+        ("clinic_admin", 10),
+        ("practitioner_client", 13),
     ],
 )
 def test_each_landing_takes_a_fixed_number_of_queries(
@@ -250,15 +250,16 @@ def test_the_month_takes_the_same_queries_however_full(
 
     first, second = month_setup["practitioners"]
     # session, user, OTP device, two permission lookups, locations, the month (practitioners,
-    # hours, time off, bookings), roles, and the session's save (three, in a savepoint).
-    with django_assert_num_queries(14):
+    # hours, time off, bookings), roles; the session is not saved (its idle stamp is rewritten
+    # at most once a minute).
+    with django_assert_num_queries(11):
         reception.get(reverse("staff:month"))
     third = PractitionerFactory(locations=[month_setup["location"]])
     weekly_hours(third, month_setup["location"])
     for day in range(1, 29):
         for practitioner in (first, second, third):
             book(month_setup, practitioner, date(2026, 1, day), 9 + day % 5)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         reception.get(reverse("staff:month"))
 
 
@@ -297,3 +298,13 @@ def test_the_week_on_a_phone_lists_the_days_with_their_bookings(reception, clini
     assert page.count(f'href="{reverse("staff:reschedule", args=[booking.pk])}"') == 2
     day = booking.starts_at.date().isoformat()
     assert f'href="{reverse("staff:home")}?day={day}"' in page
+
+
+def test_the_day_list_escapes_hostile_names_in_its_rows_and_buttons(reception, clinic_setup):
+    first, _ = clinic_setup["practitioners"]
+    today_at(clinic_setup, 15, first, '<script>alert(1)</script> "Quote&Co"')
+    html = reception.get(reverse("staff:home")).content.decode()
+    assert "<script>alert(1)</script>" not in html and '"Quote&Co"' not in html
+    # In the patient column and in each button's words for screen readers.
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
+    assert 'name="csrfmiddlewaretoken"' in html and "Check in" in html

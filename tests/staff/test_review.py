@@ -203,3 +203,20 @@ def test_a_photo_whose_file_is_lost_is_a_friendly_page_for_staff(client, clinic)
     assert "This photo&#x27;s file is missing" in response.content.decode()
     # The review page around it still opens.
     assert client.get(reverse("staff:review", args=[mine.pk])).status_code == 200
+
+
+def test_a_queue_longer_than_the_cap_is_counted_no_further(client, clinic, roles, monkeypatch):
+    from staff.views import reviews
+
+    monkeypatch.setattr(reviews, "QUEUE_PAGE_SIZE", 1)
+    monkeypatch.setattr(reviews.CappedPaginator, "cap", 2)
+    staff, mine, _ = clinic
+    booking_with_intake(mine.location, mine.consultation_type, staff[1], 9)
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, boss)
+    page = client.get(reverse("staff:review_queue")).content.decode()
+    assert "Page 1 (more than 2 intakes)" in page and "of 3" not in page
+    monkeypatch.setattr(reviews.CappedPaginator, "cap", 3)
+    page = client.get(reverse("staff:review_queue")).content.decode()
+    assert "Page 1 of 3 (3 intakes)" in page

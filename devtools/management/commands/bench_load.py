@@ -50,10 +50,11 @@ SCENARIOS = (
     report.PICKER_RETURNING,
     report.STAFF_DAY,
     report.REVIEW_QUEUE,
+    report.BOOKING_SINGLE,
     report.BOOKING,
     report.BOOKING_BURST,
 )
-BOOKINGS = (report.BOOKING, report.BOOKING_BURST)
+BOOKINGS = (report.BOOKING_SINGLE, report.BOOKING, report.BOOKING_BURST)
 
 
 def megabytes(kib: int) -> float:
@@ -64,7 +65,12 @@ class Command(BaseCommand):
     help = "Serve the app with gunicorn and load it with wrk: slot picker, booking, staff pages."
 
     def add_arguments(self, parser):
-        parser.add_argument("--seconds", type=int, default=12, help="Length of each scenario.")
+        parser.add_argument(
+            "--seconds",
+            type=int,
+            default=8,
+            help="Length of each scenario, and of the floor run just before it.",
+        )
         parser.add_argument("--connections", type=int, default=50)
         # A clinic's whole week holds about a thousand consultations: five patients confirming
         # at the same instant, again and again, is already more than a hundred thousand
@@ -176,7 +182,8 @@ class Command(BaseCommand):
             "database": name,
             "cpus": os.cpu_count(),
         }
-        report.add_floor_ratios(figures["scenarios"])
+        report.add_floor_ratios(figures["scenarios"], figures["floors"])
+        figures["setup"]["staff_day"] = self.staff_day.isoformat()
         figures["targets"] = report.targets(figures)
         for line in report.lines(figures):
             self.stdout.write(line)
@@ -200,11 +207,17 @@ class Command(BaseCommand):
         staff = client.sign_in_staff(HOST, port, *self.staff_login)
         self.sessions.append(staff.cookies.get(settings.SESSION_COOKIE_NAME, ""))
         browsing = self.picker_browsing()
+        # The returning visitor looks at "first available", a week shown from a day each time.
+        browsing_any = [path for path in browsing if "practitioner=any" in path]
+        # A fixed day for the staff day list: next week's Wednesday (about 150 consultations).
+        staff_day, _ = bench_availability.staff_day(self.location, timezone.now())
+        day_list = reverse("staff:home") + "?" + urlencode({"day": staff_day.isoformat()})
+        self.staff_day = staff_day
         pages = {
             report.FLOOR: ([reverse("health")], None),
             report.PICKER: (browsing, None),
-            report.PICKER_RETURNING: (browsing, None),
-            report.STAFF_DAY: ([reverse("staff:home")], staff),
+            report.PICKER_RETURNING: (browsing_any, None),
+            report.STAFF_DAY: ([day_list], staff),
             report.REVIEW_QUEUE: ([reverse("staff:review_queue")], staff),
         }
         pages = {k: v for k, v in pages.items() if k == report.FLOOR or k in self.chosen}
@@ -230,8 +243,9 @@ class Command(BaseCommand):
                 if scenario.name == report.PICKER_RETURNING:
                     scenario.cookie = f"{settings.SESSION_COOKIE_NAME}=returning-visitor"
                 cookie = scenario.cookie
+                paths = browsing_any if scenario.name == report.PICKER_RETURNING else browsing
                 browsing_file = self.workdir / f"{scenario.name}.tsv"
-                browsing_file.write_text("".join(f"{path}\t{cookie}\t\n" for path in browsing))
+                browsing_file.write_text("".join(f"{path}\t{cookie}\t\n" for path in paths))
                 scenario.request_file = browsing_file
         preparation = {"patients": 0, "errors": 0}
         bookings = [name for name in BOOKINGS if name in self.chosen]
@@ -255,23 +269,38 @@ class Command(BaseCommand):
                     )
                 )
 
-        results = {}
-        for scenario in scenarios:
-            self.server.check_running()
+        floor, *measured = scenarios
+        results, floors = {}, {}
+        for scenario in measured:
             connections = self.options["connections"]
             if scenario.name == report.BOOKING:
                 connections = self.options["booking_connections"]
-            client.wait_until_idle(HOST, port)
-            self.stdout.write(f"Running {scenario.name} ({connections} connections)…")
-            results[scenario.name] = wrk.run(
-                scenario,
-                host=HOST,
-                port=port,
-                connections=connections,
-                threads=self.options["wrk_threads"],
-                seconds=self.options["seconds"],
-            )
-        return {"scenarios": results, "preparation": preparation, "run": self.run_tag}
+            elif scenario.name == report.BOOKING_SINGLE:
+                connections = 1
+            # The floor runs just before each scenario, at the same connections, so that each
+            # share compares two runs under the same load on this shared machine.
+            for run in (floor, scenario):
+                self.server.check_running()
+                client.wait_until_idle(HOST, port)
+                self.stdout.write(f"Running {run.name} ({connections} connections)…")
+                figures = wrk.run(
+                    run,
+                    host=HOST,
+                    port=port,
+                    connections=connections,
+                    threads=min(self.options["wrk_threads"], connections),
+                    seconds=self.options["seconds"],
+                )
+                if run is floor:
+                    floors[scenario.name] = figures
+                else:
+                    results[scenario.name] = figures
+        return {
+            "scenarios": results,
+            "floors": floors,
+            "preparation": preparation,
+            "run": self.run_tag,
+        }
 
     def picker_browsing(self) -> list[str]:
         """List what patients browsing the slot picker ask for, in a fixed random order: half
