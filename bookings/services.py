@@ -478,7 +478,9 @@ def booking_reschedule(
             ends_at, blocked_from, blocked_until = blocked_interval(ct, starts_at)
             if _holds_overlapping_booking(locked.patient_id, starts_at, ends_at, locked.pk):
                 raise _PatientBusy
-            day = _day_availability(ct, location, starts_at, target, now, exclude=locked.pk)
+            day = _day_availability(
+                ct, location, starts_at, target, now, exclude=locked.pk, by_staff=by_staff
+            )
             if day.slot_at(starts_at) is None:
                 raise _SlotUnavailable
             freed_at, freed_with = locked.starts_at, locked.practitioner_id
@@ -495,7 +497,9 @@ def booking_reschedule(
                 tasks.schedule_reminder(locked)
             tasks.offer_freed_time_on_commit(locked, freed_at, freed_with)
     except _SlotUnavailable:
-        raise _refusal(ct, location, starts_at, target, now, exclude=locked.pk) from None
+        raise _refusal(
+            ct, location, starts_at, target, now, exclude=locked.pk, by_staff=by_staff
+        ) from None
     except _PatientBusy:
         raise _patient_busy(by_staff) from None
     except IntegrityError as error:

@@ -178,6 +178,33 @@ def test_patient_cannot_reschedule_inside_the_cutoff(clinic_setup, patient):
         booking_reschedule(booking=booking, starts_at=at(15), now=at(9))
 
 
+def test_staff_move_a_booking_inside_the_online_notice_and_past_the_online_horizon(
+    clinic_setup, patient
+):
+    """Staff are not held to the online rules when they move a booking, as when they make one:
+    this afternoon on the phone, or a follow-up three months ahead."""
+    clinic_setup["type"].min_notice_hours = 48
+    clinic_setup["type"].save()
+    tomorrow = NOW + timedelta(days=1)
+    booking = booking_create(
+        patient=patient,
+        consultation_type=clinic_setup["type"],
+        location=clinic_setup["location"],
+        starts_at=at(10, day=tomorrow),
+        now=NOW,
+        by_staff=True,
+    )
+    with pytest.raises(BookingError, match="too soon"):
+        booking_reschedule(booking=booking, starts_at=at(11, day=tomorrow), now=NOW)
+    moved = booking_reschedule(
+        booking=booking, starts_at=at(11, day=tomorrow), now=NOW, by_staff=True
+    )
+    assert moved.starts_at == at(11, day=tomorrow)
+    later = at(10, day=NOW + timedelta(days=91))  # a Monday, beyond the online horizon
+    moved = booking_reschedule(booking=moved, starts_at=later, now=NOW, by_staff=True)
+    assert moved.starts_at == later
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's exclusion constraint")
 def test_database_refuses_overlap_even_when_the_service_is_bypassed(clinic_setup, patient):
     booking = book(clinic_setup, patient, at(10), practitioner=clinic_setup["practitioners"][0])
