@@ -54,6 +54,9 @@ PICKER_TARGET = 8
 STAFF_DAY_TARGET = 15
 REVIEW_QUEUE_TARGET = 10
 CONFIRM_TARGET = 12
+# The issue's sizes: intakes waiting for review, and rows on the staff pages' fixed day.
+QUEUE_WAITING = 4000
+STAFF_DAY_ROWS = 160
 
 
 def percentile(samples, fraction):
@@ -142,6 +145,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         location = self.seed()
         self.seed_intakes(location)
+        self.seed_staff_day(location)
         procedure = self.seed_procedure(location)
         consultation_type = ConsultationType.objects.get(slug="bench-initial")
         figures = {"database": connection.vendor, "bookings": Booking.objects.count()}
@@ -481,20 +485,28 @@ class Command(BaseCommand):
         return location
 
     def seed_intakes(self, location):
-        """Give the next three weeks' consultations an intake, a quarter of them flagged, so
-        that the review queue has a realistic backlog to page through."""
+        """Keep the review queue at the issue's backlog: give upcoming consultations an intake,
+        soonest first and a quarter of them flagged, until QUEUE_WAITING are waiting. Time
+        moves on between runs (consultations fall out of the queue's window), so each run
+        tops it up."""
         from patients import choices
         from patients.models import HairLossIntake, ScreeningFlag
+        from staff.selectors import RECENT_DAYS
 
-        if HairLossIntake.objects.filter(booking__location=location).exists():
-            return
         now = timezone.now()
-        upcoming = Booking.objects.filter(
+        confirmed = Booking.objects.filter(
             location=location,
             status=Booking.Status.CONFIRMED,
-            starts_at__gte=now,
-            starts_at__lt=now + timedelta(days=21),
-        ).values_list("pk", flat=True)
+            starts_at__gte=now - timedelta(days=RECENT_DAYS),
+        )
+        waiting = confirmed.filter(intake__isnull=False, assessment__isnull=True).count()
+        if waiting >= QUEUE_WAITING:
+            return
+        upcoming = (
+            confirmed.filter(intake__isnull=True, starts_at__gte=now)
+            .order_by("starts_at")
+            .values_list("pk", flat=True)[: QUEUE_WAITING - waiting]
+        )
         with transaction.atomic():
             intakes = HairLossIntake.objects.bulk_create(
                 HairLossIntake(
@@ -507,7 +519,7 @@ class Command(BaseCommand):
                     screening={},
                     submitted_at=now,
                 )
-                for pk in upcoming.iterator()
+                for pk in upcoming
             )
             ScreeningFlag.objects.bulk_create(
                 ScreeningFlag(
@@ -519,10 +531,38 @@ class Command(BaseCommand):
                 for intake in intakes[::4]
             )
         self.stdout.write(f"Seeded {len(intakes)} intakes for the review queue.")
-        if connection.vendor == "postgresql":
-            # Fresh statistics, as autovacuum would give a live database before long.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        analyze()
+
+    def seed_staff_day(self, location):
+        """Give the staff pages' fixed day STAFF_DAY_ROWS consultations: a full diary has about
+        145, so the rest are cancellations (listed too, as on any real day)."""
+        day, _ = staff_day(location, timezone.now())
+        start = datetime.combine(day, time(0), tzinfo=location.zone)
+        on_day = Booking.objects.filter(
+            location=location, starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
+        )
+        missing = STAFF_DAY_ROWS - on_day.count()
+        if missing <= 0:
+            return
+        consultation_type = ConsultationType.objects.get(slug="bench-initial")
+        practitioners = list(Practitioner.objects.filter(locations=location).order_by("pk"))
+        patients = list(Patient.objects.order_by("pk").values_list("pk", flat=True)[:missing])
+        duration = timedelta(minutes=consultation_type.duration_minutes)
+        Booking.objects.bulk_create(
+            Booking(
+                patient_id=patient_id,
+                practitioner=practitioners[n % len(practitioners)],
+                consultation_type=consultation_type,
+                location=location,
+                starts_at=(moment := start + timedelta(hours=9, minutes=15 * (n % 24))),
+                ends_at=moment + duration,
+                blocked_from=moment,
+                blocked_until=moment + duration,
+                status=Booking.Status.CANCELLED,
+            )
+            for n, patient_id in enumerate(patients)
+        )
+        analyze()
 
     def seed_procedure(self, location):
         """Add, once, a procedure needing a room and a centrifuge, offered by every practitioner,
@@ -626,6 +666,13 @@ class Command(BaseCommand):
                             status=status,
                         )
             day += timedelta(days=1)
+
+
+def analyze():
+    """Fresh planner statistics after seeding, as autovacuum would give a live database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def create_postgres_database_if_missing():
