@@ -1,11 +1,14 @@
 """The rows of the staff day list (Today, or any day), as ready values for the template.
 
 A day at a busy clinic lists 160 consultations or more. Drawn with an include, a ``reverse()``
-and a few date filters for each row, the template cost most of the page's time; here each row is
-worked out once, in plain Python, with every link built from a pattern reversed once a request.
-The template only writes the values out (templates/staff/_day_list.html).
+and a few date filters for each row, the template cost most of the page's time; and even a row of
+ready values cost twenty template lookups, 3,000 a page. Here each row is worked out once, in
+plain Python, with every link built from a pattern reversed once a request, and written out as its
+table row (``html``, every value escaped here). The template writes the rows out
+(templates/staff/_day_list.html), and owns only the table around them.
 
-A row (``DayRow``) holds the booking itself, for anything else a page wants of it, and:
+A row (``DayRow``) holds the booking as the day list reads it (``staff.day_list.DayBooking``), for
+anything else a page wants of it, and:
 
 - ``time``: the start in the location's zone, "09:30" ("01:30 GMT" in the repeated hour);
 - ``patient_name`` and ``patient_url`` (None for staff who may not open patient records);
@@ -14,10 +17,12 @@ A row (``DayRow``) holds the booking itself, for anything else a page wants of i
 - ``intake``: for a practitioner's own list, "missing", "to_review" or "assessed", with
   ``review_url``, and ``flags`` (the intake's screening flags, the most severe first) as
   ``flag_badges``: (severity, "Caution: PRP") pairs;
-- ``actions``: what staff may do from the list, in order, each a ``DayAction``, and
-  ``actions_html``, the same written out as buttons and links (escaped here, once: a dozen
-  template variables a row were most of the page's time);
-- ``marks``: short notes shown after the status (``DayMark``), for features that add one.
+- ``actions``: what staff may do from the list, in order, each a ``DayAction``;
+- ``check``: a procedure session's health check, held for review or unanswered although asked
+  (``booking.session_check``, set by the view), shown under the status;
+- ``html``: the whole ``<tr>``. With ``check_in_first`` (reception's arrivals) the actions come
+  first; a practitioner's own list (``mine``) shows the intake's state and flags in place of the
+  practitioner.
 """
 
 from collections.abc import Callable
@@ -30,6 +35,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from bookings.models import Booking
 from clinic.times import label_local
+from staff.day_list import DayBooking
 
 # A number no real id reaches, reversed in place of one and then replaced: one reverse() per
 # link pattern and request instead of one per row.
@@ -54,18 +60,9 @@ class DayAction:
     confirm: str = ""
 
 
-@dataclass(frozen=True)
-class DayMark:
-    """A short note on a row, e.g. a badge: its text, a CSS class, and maybe a link."""
-
-    text: str
-    css: str = "text-bg-secondary"
-    url: str = ""
-
-
 @dataclass
 class DayRow:
-    booking: Booking
+    booking: DayBooking
     time: str
     patient_name: str
     patient_url: str | None
@@ -73,12 +70,12 @@ class DayRow:
     practitioner: str
     status: str
     actions: list[DayAction] = field(default_factory=list)
-    actions_html: str = ""
     flags: list = field(default_factory=list)
     flag_badges: list[tuple[str, str]] = field(default_factory=list)
     intake: str = ""
     review_url: str = ""
-    marks: list[DayMark] = field(default_factory=list)
+    check: object = None
+    html: str = ""
 
 
 def _clock(moment: datetime, zone) -> str:
@@ -96,9 +93,11 @@ class DayRowMaker:
         is_today: bool,
         can_act: bool,
         can_view_patient: bool,
+        can_clear_checks: bool = False,
         csrf_token: str = "",
     ):
         self.now = now
+        self.can_clear_checks = can_clear_checks
         self.csrf_field = (
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         )
@@ -107,18 +106,21 @@ class DayRowMaker:
         self.patient_url = url_pattern("staff:patient") if can_view_patient else None
         self.review_url = url_pattern("staff:review")
         self.move_url = url_pattern("staff:reschedule")
+        self.clear_check_url = url_pattern("staff:rescreen_clear")
         self.action_urls = {
             action: url_pattern("staff:booking_action", action)
             for action in ("check-in", "complete", "no-show", "cancel")
         }
 
-    def rows(self, bookings, flags=None, *, mine=False) -> list[DayRow]:
+    def rows(self, bookings, flags=None, *, mine=False, check_in_first=False) -> list[DayRow]:
         flags = flags or {}
-        return [self.row(booking, flags.get(booking.pk, []), mine=mine) for booking in bookings]
+        return [
+            self.row(booking, flags.get(booking.pk, []), mine=mine, check_in_first=check_in_first)
+            for booking in bookings
+        ]
 
-    def row(self, booking: Booking, flags=(), *, mine=False) -> DayRow:
+    def row(self, booking: DayBooking, flags=(), *, mine=False, check_in_first=False) -> DayRow:
         zone = booking.location.zone
-        patient = booking.patient
         time = _clock(booking.starts_at, zone)
         status = STATUS_LABELS.get(booking.status, booking.status)
         if booking.checked_in_at and booking.status == Booking.Status.CONFIRMED:
@@ -126,33 +128,97 @@ class DayRowMaker:
         row = DayRow(
             booking=booking,
             time=time,
-            patient_name=patient.full_name,
+            patient_name=booking.patient_name,
             patient_url=self.patient_url(booking.patient_id) if self.patient_url else None,
-            consultation=booking.consultation_type.name,
-            practitioner="" if mine else booking.practitioner.display_name,
+            consultation=booking.consultation_name,
+            practitioner="" if mine else booking.practitioner_name,
             status=status,
             flags=list(flags),
             flag_badges=[
                 (flag.severity, f"{flag.get_severity_display()}: {flag.get_treatment_display()}")
                 for flag in flags
             ],
+            check=booking.session_check,
         )
         if mine:
-            intake = getattr(booking, "intake", None)
-            if intake is None:
+            if booking.intake is None:
                 row.intake = "missing"
-            elif getattr(booking, "assessment", None) is not None:
+            elif booking.assessed:
                 row.intake = "assessed"
             else:
                 row.intake = "to_review"
                 row.review_url = self.review_url(booking.pk)
         if self.can_act:
             row.actions = self.actions(booking)
-            row.actions_html = self.actions_markup(row)
+        row.html = self.markup(row, mine=mine, check_in_first=check_in_first)
         return row
 
-    def actions_markup(self, row: DayRow) -> SafeString:
-        """The row's actions as HTML; every value from the database is escaped here."""
+    def markup(self, row: DayRow, *, mine: bool, check_in_first: bool) -> SafeString:
+        """The row's ``<tr>``; every value from the database is escaped here."""
+        name = escape(row.patient_name)
+        cells = []
+        actions = self.actions_markup(row) if self.can_act else None
+        if actions is not None and check_in_first:
+            cells.append(f'<td class="day-actions">{actions}</td>')
+        cells.append(f'<td class="day-time">{escape(row.time)}</td>')
+        if row.patient_url:
+            cells.append(f'<td><a class="patient-link" href="{row.patient_url}">{name}</a></td>')
+        else:
+            cells.append(f"<td>{name}</td>")
+        video = row.booking.video_link
+        if video:
+            video = (
+                f' <a class="video-link text-nowrap" href="{escape(video)}" target="_blank" '
+                f'rel="noopener">Join video<span class="visually-hidden">: {name}</span></a>'
+            )
+        cells.append(f"<td>{escape(row.consultation)}{video}</td>")
+        if mine:
+            cells.append(f"<td>{self.intake_markup(row, name)}</td>")
+        else:
+            cells.append(f"<td>{escape(row.practitioner)}</td>")
+        cells.append(f"<td>{escape(row.status)}{self.check_markup(row, name)}</td>")
+        if actions is not None and not check_in_first:
+            cells.append(f'<td class="day-actions text-nowrap">{actions}</td>')
+        return mark_safe(f"<tr>{''.join(cells)}</tr>")  # noqa: S308 - escaped above
+
+    @staticmethod
+    def intake_markup(row: DayRow, name: str) -> str:
+        if row.intake == "assessed":
+            state = "Assessed"
+        elif row.intake == "to_review":
+            state = (
+                f'<a href="{row.review_url}">Answers in, to review'
+                f'<span class="visually-hidden">: {name}</span></a>'
+            )
+        else:
+            state = '<span class="text-secondary">No answers yet</span>'
+        if not row.flag_badges:
+            return state
+        badges = "".join(
+            f'<span class="badge flag-{escape(severity)}">{escape(text)}</span>'
+            for severity, text in row.flag_badges
+        )
+        return f'{state} <span class="flag-badges">{badges}</span>'
+
+    def check_markup(self, row: DayRow, name: str) -> str:
+        """A held or unanswered health check, under the status."""
+        check = row.check
+        if not check:
+            return ""
+        if not check.needs_review:
+            badge = '<span class="badge text-bg-secondary">No health check answer</span>'
+        elif self.can_clear_checks:
+            url = f"{self.clear_check_url(row.booking.pk)}?back=home"
+            badge = (
+                f'<a class="badge text-bg-warning" href="{url}">Needs review: health check'
+                f'<span class="visually-hidden"> of {name}</span></a>'
+            )
+        else:
+            badge = '<span class="badge text-bg-warning">Needs review: health check</span>'
+        return f'<span class="d-block mt-1 session-check">{badge}</span>'
+
+    def actions_markup(self, row: DayRow) -> str:
+        """The row's actions as buttons and links."""
         hidden = f"{escape(row.patient_name)} at {escape(row.time)}"
         who = f'<span class="visually-hidden"> {hidden}</span>'
         parts = []
@@ -169,9 +235,9 @@ class DayRowMaker:
                 f"data-single-submit{confirm}>{self.csrf_field}"
                 f'<button type="submit" class="btn btn-sm {action.style}">{label}</button></form>'
             )
-        return mark_safe("\n".join(parts))  # noqa: S308 - built from escaped values above
+        return "\n".join(parts)
 
-    def actions(self, booking: Booking) -> list[DayAction]:
+    def actions(self, booking: DayBooking) -> list[DayAction]:
         """What staff may do with the booking from the list, as the day stands."""
         if booking.status != Booking.Status.CONFIRMED:
             return []

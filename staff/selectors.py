@@ -11,7 +11,13 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 
-from bookings.models import Booking, ConsultationType, Location, TimeOff, WorkingHours
+from bookings.models import (
+    Booking,
+    ConsultationType,
+    Location,
+    TimeOff,
+    WorkingHours,
+)
 from clinic.roles import CLINIC_ADMIN, roles_of
 from patients.choices import PHOTO_VIEWS
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
@@ -49,45 +55,6 @@ def care_team_bookings(user):
 def sorted_flags(flags):
     """Screening flags, the most severe first."""
     return sorted(flags, key=lambda f: (SEVERITY_RANK.get(f.severity, 99), f.treatment))
-
-
-@dataclass(frozen=True)
-class LocationDay:
-    location: Location
-    day: date
-    bookings: list
-
-
-def day_schedule(
-    *, locations, day: date | None, now: datetime, practitioner=None
-) -> list[LocationDay]:
-    """Each location's consultations of ``day``, in one query. With ``day`` None it is "today",
-    which is each location's own date: Dubai's day may have begun while London's has not.
-
-    For one ``practitioner``: their consultations only, each with its intake and assessment,
-    and the intake's flags prefetched (two queries)."""
-    bounds = {}
-    for location in locations:
-        local_day = day or now.astimezone(location.zone).date()
-        start = datetime.combine(local_day, time(0), tzinfo=location.zone)
-        bounds[location.pk] = (local_day, start, start + timedelta(days=1))
-    by_location = {location.pk: [] for location in locations}
-    if locations:
-        bookings = Booking.objects.filter(
-            starts_at__gte=min(start for _, start, _ in bounds.values()),
-            starts_at__lt=max(end for _, _, end in bounds.values()),
-        ).select_related("patient", "practitioner__user", "consultation_type", "location")
-        if practitioner is not None:
-            bookings = (
-                bookings.filter(practitioner=practitioner)
-                .select_related("intake", "assessment")
-                .prefetch_related("intake__flags")
-            )
-        for booking in bookings.order_by("starts_at"):
-            _, start, end = bounds[booking.location_id]
-            if start <= booking.starts_at < end:
-                by_location[booking.location_id].append(booking)
-    return [LocationDay(loc, bounds[loc.pk][0], by_location[loc.pk]) for loc in locations]
 
 
 def week_grid(*, location: Location, monday: date):

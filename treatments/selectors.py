@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from bookings import selectors as booking_selectors
-from bookings.models import Booking, ConsultationType
+from bookings.models import Booking
 from treatments import windows
 from treatments.models import (
     Plan,
@@ -369,17 +369,13 @@ class SessionCheck:
         return self.state == NEEDS_REVIEW
 
 
-def session_checks(bookings, now: datetime, asked_before: timedelta) -> dict[int, SessionCheck]:
-    """For the confirmed procedure sessions of plans among ``bookings`` (with their consultation
-    types loaded): which are held by a health check with a "yes" that nobody has reviewed, and
-    which have no answer although the patient was asked (``asked_before`` their start). Other
-    bookings are left out. One query, none when the list holds no procedure."""
-    sessions = {
-        booking.pk: booking
-        for booking in bookings
-        if booking.consultation_type.kind == ConsultationType.Kind.PROCEDURE
-        and booking.status == Booking.Status.CONFIRMED
-    }
+def session_checks(
+    sessions: dict[int, datetime], now: datetime, asked_before: timedelta
+) -> dict[int, SessionCheck]:
+    """For confirmed procedure bookings (``sessions``: their start, by id), those of plans that
+    are held by a health check with a "yes" that nobody has reviewed, and those with no answer
+    although the patient was asked (``asked_before`` their start). Other bookings are left out.
+    One query, none without sessions."""
     if not sessions:
         return {}
     steps = PlanStep.objects.filter(
@@ -387,14 +383,13 @@ def session_checks(bookings, now: datetime, asked_before: timedelta) -> dict[int
     ).select_related("booking__rescreen")
     found = {}
     for step in steps:
-        booking = sessions[step.booking_id]
         check = getattr(step.booking, "rescreen", None)
-        if check is not None:
-            check.booking = booking  # the day list's own copy: no second read
         if check is not None and check.needs_review:
-            found[booking.pk] = SessionCheck(NEEDS_REVIEW, check)
-        elif (check is None or not check.is_current) and now >= booking.starts_at - asked_before:
-            found[booking.pk] = SessionCheck(NO_ANSWER, None)
+            found[step.booking_id] = SessionCheck(NEEDS_REVIEW, check)
+        elif (check is None or not check.is_current) and now >= sessions[
+            step.booking_id
+        ] - asked_before:
+            found[step.booking_id] = SessionCheck(NO_ANSWER, None)
     return found
 
 

@@ -32,11 +32,11 @@ from clinic.times import format_local
 from patients.choices import CONTRAINDICATED, DEFER
 from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
+from staff.day_list import day_schedule
 from staff.day_rows import DayRowMaker
 from staff.forms import bookable_day, diary_day
 from staff.selectors import (
     RECENT_DAYS,
-    day_schedule,
     month_load,
     review_queue,
     sorted_flags,
@@ -100,11 +100,12 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             is_today=is_today,
             can_act=can_act,
             can_view_patient=user.has_perm("patients.view_patient"),
+            can_clear_checks=user.has_perm("treatments.change_plan"),
             csrf_token=get_token(self.request) if can_act else "",
         )
 
-        def rows(bookings):
-            return maker.rows(bookings, flags, mine=mode == "mine")
+        def rows(bookings, check_in_first=False):
+            return maker.rows(bookings, flags, mine=mode == "mine", check_in_first=check_in_first)
 
         context = {
             "mode": mode,
@@ -128,7 +129,13 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             ).count()
         elif mode == "arrivals":
             context["arrivals"] = [
-                (entry.location, {part: rows(b) for part, b in arrivals(entry.bookings).items()})
+                (
+                    entry.location,
+                    {
+                        part: rows(b, check_in_first=part == "to_arrive")
+                        for part, b in arrivals(entry.bookings).items()
+                    },
+                )
                 for entry in schedule
             ]
         elif mode == "admin":
@@ -140,10 +147,7 @@ def my_flags(request, schedule):
     """The screening flags of a practitioner's consultations, by booking, the most severe
     first; their reading is recorded in the audit trail."""
     answered = [
-        booking
-        for entry in schedule
-        for booking in entry.bookings
-        if getattr(booking, "intake", None) is not None
+        booking for entry in schedule for booking in entry.bookings if booking.intake is not None
     ]
     record_reads(request, "screening flags", [(b.intake, b.patient_id) for b in answered])
     return {b.pk: sorted_flags(b.intake.flags.all()) for b in answered}
@@ -154,13 +158,16 @@ def mark_session_checks(request, schedule, now):
     answered although asked, as ``booking.session_check`` for its row (one query, none on a
     day without procedures); reading the held ones is recorded in the audit trail."""
     bookings = [booking for entry in schedule for booking in entry.bookings]
+    sessions = {b.pk: b.starts_at for b in bookings if b.is_procedure_session}
     checks = plan_selectors.session_checks(
-        bookings, now, asked_before=timedelta(days=RESCREEN_DAYS_BEFORE)
+        sessions, now, asked_before=timedelta(days=RESCREEN_DAYS_BEFORE)
     )
+    patients = {}
     for booking in bookings:
         booking.session_check = checks.get(booking.pk)
+        patients[booking.pk] = booking.patient_id
     held = [check.rescreen for check in checks.values() if check.needs_review]
-    record_reads(request, "health check", [(c, c.booking.patient_id) for c in held])
+    record_reads(request, "health check", [(c, patients[c.booking_id]) for c in held])
 
 
 def review_counts(user, now):

@@ -74,3 +74,28 @@ def test_both_drawings_stand_on_their_axis_and_share_one_scale(clinic_setup):
     assert week["bookings_text_x"] + 20 <= NARROW_WIDTH  # the count fits after the bar
     assert week["no_shows_length"] == round(week["bookings_length"] / 5, 1)
     assert week["narrow_no_shows_y"] > week["row_y"]
+
+
+def test_a_booking_counts_in_its_local_week_in_summer_time_and_after_the_clocks_change(
+    clinic_setup, settings
+):
+    """Weeks start at midnight on Monday at the clinic: in British summer time that midnight
+    is 23:00 UTC on the Sunday, and the week of the change back to GMT is an hour longer."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    settings.TIME_ZONE = "Europe/London"
+    london = ZoneInfo("Europe/London")
+    now = datetime(2026, 11, 4, 12, tzinfo=london)  # a Wednesday, GMT again since 25 October
+    add(clinic_setup, datetime(2026, 10, 19, 0, 30, tzinfo=london))  # Sunday 23:30 UTC
+    add(clinic_setup, datetime(2026, 10, 18, 23, 30, tzinfo=london))
+    add(clinic_setup, datetime(2026, 10, 25, 23, 30, tzinfo=london), status="no_show")  # GMT
+    add(clinic_setup, datetime(2026, 11, 2, 0, 0, tzinfo=london))
+    weeks = {
+        w["monday"].isoformat(): (w["bookings"], w["no_shows"])
+        for w in weekly_figures(now)["weeks"]
+    }
+    assert weeks["2026-10-12"] == (1, 0)
+    assert weeks["2026-10-19"] == (2, 1)
+    assert weeks["2026-10-26"] == (0, 0)
+    assert weeks["2026-11-02"] == (1, 0)

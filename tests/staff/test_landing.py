@@ -90,8 +90,12 @@ def test_reception_lands_on_arrivals_by_location_with_check_in_first(reception, 
     assert response.context["mode"] == "arrivals"
     ((location, parts),) = response.context["arrivals"]
     assert location == clinic_setup["location"]
-    names = {part: [r.booking.patient.last_name for r in rows] for part, rows in parts.items()}
-    assert names == {"to_arrive": ["Arriving"], "arrived": ["Here"], "other": ["Cancelled"]}
+    names = {part: [r.patient_name for r in rows] for part, rows in parts.items()}
+    assert names == {
+        "to_arrive": ["Ari Arriving"],
+        "arrived": ["Hana Here"],
+        "other": ["Cal Cancelled"],
+    }
     page = response.content.decode()
     # In the arrivals list the check-in button comes before the patient's name.
     arriving = page.index("Check in<span")
@@ -121,12 +125,12 @@ def add_day(setup, practitioners, offset=0):
         # session, user, OTP device, two permission lookups, locations, roles (the session is
         # not saved: its idle stamp is rewritten at most once a minute), then: today's
         # bookings (reception); the chart's two aggregates too (admin); the practitioner row,
-        # bookings with intakes, their flags, the audit rows, the queue counts and the count of
-        # sessions held by a health check (practitioner). A day with procedure sessions costs
+        # their bookings, the intakes, their flags, the audit rows, the queue counts and the
+        # count of sessions held by a health check (practitioner). A day with procedure sessions costs
         # one more query (tests/staff/test_session_holds.py).
         ("reception", 8),
         ("clinic_admin", 10),
-        ("practitioner_client", 13),
+        ("practitioner_client", 14),
     ],
 )
 def test_each_landing_takes_a_fixed_number_of_queries(

@@ -203,7 +203,7 @@ def test_moving_a_held_session_to_a_later_day_releases_it_and_asks_again(
         # once a hold is shown.
         ("reception", 9),
         ("clinic_admin", 11),
-        ("practitioner", 12),
+        ("practitioner", 13),
     ],
 )
 def test_the_day_list_costs_the_same_queries_with_or_without_holds(
