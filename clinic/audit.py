@@ -47,7 +47,7 @@ def record_reads_by_kind(request, by_kind: dict) -> None:
     """``record_reads`` for several kinds of record shown on one page (``{what: items}``),
     still in one query, whichever kinds the page happens to hold."""
     address = client_address(request)
-    ClinicalRead.objects.bulk_create(
+    reads = [
         ClinicalRead(
             user=request.user,
             what=what,
@@ -58,7 +58,10 @@ def record_reads_by_kind(request, by_kind: dict) -> None:
         )
         for what, items in by_kind.items()
         for obj, patient_id in items
-    )
+    ]
+    # Nothing read, nothing written: not even the empty transaction bulk_create would open.
+    if reads:
+        ClinicalRead.objects.bulk_create(reads)
 
 
 def record_read(request, what: str, obj, patient_id=None) -> None:
