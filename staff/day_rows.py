@@ -241,21 +241,20 @@ class DayRowMaker:
         """What staff may do with the booking from the list, as the day stands."""
         if booking.status != Booking.Status.CONFIRMED:
             return []
-        urls = {action: url(booking.pk) for action, url in self.action_urls.items()}
+        pk = booking.pk
+        urls = self.action_urls
         found = []
         if not booking.checked_in_at and self.is_today:
-            found.append(DayAction(urls["check-in"], "Check in", "btn-primary"))
+            found.append(DayAction(urls["check-in"](pk), "Check in", "btn-primary"))
         if booking.starts_at <= self.now:
-            found.append(DayAction(urls["complete"], "Completed", "btn-outline-primary"))
+            found.append(DayAction(urls["complete"](pk), "Completed", "btn-outline-primary"))
             if not booking.checked_in_at:
-                found.append(DayAction(urls["no-show"], "No-show", "btn-outline-secondary"))
+                found.append(DayAction(urls["no-show"](pk), "No-show", "btn-outline-secondary"))
         else:
-            found.append(
-                DayAction(self.move_url(booking.pk), "Move", "btn-outline-primary", method="get")
-            )
+            found.append(DayAction(self.move_url(pk), "Move", "btn-outline-primary", method="get"))
             found.append(
                 DayAction(
-                    urls["cancel"],
+                    urls["cancel"](pk),
                     "Cancel",
                     "btn-outline-danger",
                     confirm="Cancel this booking? The patient will be e-mailed.",
