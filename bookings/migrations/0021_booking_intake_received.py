@@ -9,6 +9,10 @@ The copy is written by triggers, so that no way of adding or deleting answers (t
 service, an erasure, a bulk load, a test's factory) can leave it wrong: one on the intake table
 sets it when answers are added, moved or deleted, and one on the booking table puts it back when
 a save from an instance loaded earlier writes its old value (Django writes every column).
+
+On SQLite, a later migration that rebuilds either table (Django copies it to a new one) drops
+these triggers: tests/bookings/test_intake_received.py then fails, and that migration must
+create them again.
 """
 
 from django.db import migrations, models
