@@ -9,12 +9,13 @@ Nothing here records a read: the views record what they show, through ``clinic.a
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 
 from bookings.models import (
     Booking,
     ConsultationType,
     Location,
+    Practitioner,
     TimeOff,
     WorkingHours,
 )
@@ -170,54 +171,86 @@ def month_load(*, location: Location, first: date) -> list[list[MonthDay]]:
 
 def review_queue(*, user, now: datetime):
     """Upcoming and recent consultations this user reviews that have answers and no assessment
-    yet, soonest first, with their screening flags prefetched.
+    yet, soonest first. Only the bookings and their patients: ``review_rows`` adds the rest for
+    the page shown.
 
-    Written so that the planner walks the confirmed bookings in time order along their index
-    (``booking_confirmed_start_idx``), asks each whether it has answers and no assessment, and
-    stops when a page is full. Joined to the intakes instead (or with EXISTS, which it turns
-    into the same join), it guessed from the table sizes that hardly any booking has answers,
-    read every one of them and sorted them all to keep 25. "Has answers" is therefore asked as
-    a subquery it cannot turn into a join, whose answer it does not guess low.
+    The planner walks the confirmed bookings with answers in the page's order along their index
+    (``booking_confirmed_intake_idx``, over ``Booking.intake_received``), skips those assessed,
+    and stops when a page is full. The practitioner, type and location are not joined here: each
+    join made planning the query cost more than running it (``with_names`` reads them for the
+    rows shown, a few rows of small tables).
     """
-    answer = HairLossIntake.objects.filter(booking_id=OuterRef("pk")).values("pk")[:1]
     assessed = Assessment.objects.filter(booking_id=OuterRef("pk"))
     return (
         visible_bookings(user)
-        .alias(answer=Subquery(answer))
         .filter(
             ~Exists(assessed),
-            answer__isnull=False,
+            intake_received=True,
             status=Booking.Status.CONFIRMED,
             starts_at__gte=now - timedelta(days=RECENT_DAYS),
         )
-        .select_related("patient", "practitioner__user", "consultation_type", "location")
-        .prefetch_related(Prefetch("intake__flags", queryset=ScreeningFlag.objects.all()))
+        .select_related("patient")
         .order_by("starts_at", "pk")
     )
 
 
+def review_rows(bookings) -> list:
+    """(booking, its screening flags, the most severe first) for each of ``bookings`` (a page
+    of ``review_queue``), with ``booking.intake`` set to its intake: only its id is read, which
+    is all the audit trail needs. Two queries, whatever the number of rows."""
+    bookings = list(bookings)
+    intakes = HairLossIntake.objects.filter(booking__in=bookings).only("pk", "booking_id")
+    by_booking = {intake.booking_id: intake for intake in intakes}
+    flags = {}
+    for flag in ScreeningFlag.objects.filter(intake__in=list(by_booking.values())):
+        flags.setdefault(flag.intake_id, []).append(flag)
+    rows = []
+    for booking in bookings:
+        intake = by_booking.get(booking.pk)
+        if intake is not None:  # else erased since the page was read
+            booking.intake = intake
+            rows.append((booking, sorted_flags(flags.get(intake.pk, []))))
+    return rows
+
+
+def with_names(bookings):
+    """Attach their practitioner (with the user account), consultation type and location to
+    ``bookings`` (a list, any length), in three queries of small tables whatever their number:
+    cheaper than joining the four tables into the query of the list, whose planning then costs
+    more than running it."""
+    prefetch_related_objects(
+        bookings,
+        Prefetch("practitioner", queryset=Practitioner.objects.select_related("user")),
+        "consultation_type",
+        "location",
+    )
+    return bookings
+
+
 def intake_missing(*, user, now: datetime, limit: int = 25):
     """Upcoming confirmed consultations this user reviews whose type asks for the intake before
-    the visit and whose patient has not sent it yet, soonest first (at most ``limit``).
+    the visit and whose patient has not sent it yet, soonest first (at most ``limit``), with
+    their patient (``with_names`` adds the rest).
 
     The types that ask for it are read first (a handful of rows): when none does, there is
-    nothing to look for, and otherwise the confirmed bookings of those types are walked in time
-    order, where a join on the type made the planner check every upcoming booking."""
+    nothing to look for, and otherwise the confirmed bookings without answers are walked in
+    time order along their index (``booking_confirmed_intake_idx``), where a join on the type
+    made the planner check every upcoming booking, and asking each booking for its answers read
+    all the next weeks' answered ones before the first unanswered one."""
     asking = list(
         ConsultationType.objects.filter(intake_required=True).values_list("pk", flat=True)
     )
     if not asking:
         return Booking.objects.none()
-    answered = HairLossIntake.objects.filter(booking_id=OuterRef("pk"))
     return (
         visible_bookings(user)
         .filter(
-            ~Exists(answered),
+            intake_received=False,
             consultation_type_id__in=asking,
             status=Booking.Status.CONFIRMED,
             starts_at__gte=now,
         )
-        .select_related("patient", "practitioner__user", "consultation_type", "location")
+        .select_related("patient")
         .order_by("starts_at", "pk")[:limit]
     )
 

@@ -396,7 +396,8 @@ def session_checks(
 def held_sessions(bookings, now: datetime, since: timedelta):
     """Health checks holding a confirmed session among ``bookings`` (a queryset) for review:
     a "yes" for the session's present time, not cleared; sessions from ``since`` ago on,
-    soonest first, with what the review queue shows. One query."""
+    soonest first, with their patient and plan step (the review queue reads the practitioner,
+    type and location of all its lists afterwards, in one go). One query."""
     return (
         Rescreen.objects.filter(
             rescreen_flagged(),
@@ -406,12 +407,6 @@ def held_sessions(bookings, now: datetime, since: timedelta):
             booking__status=Booking.Status.CONFIRMED,
             booking__starts_at__gte=now - since,
         )
-        .select_related(
-            "booking__patient",
-            "booking__practitioner__user",
-            "booking__location",
-            "booking__consultation_type",
-            "booking__plan_step__plan",
-        )
+        .select_related("booking__patient", "booking__plan_step")
         .order_by("booking__starts_at")
     )

@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 from bookings.follow_up import assessment_record
 from bookings.models import Booking
 from bookings.services import BookingError
-from clinic.audit import record_read, record_reads
+from clinic.audit import record_read, record_reads, record_reads_by_kind
 from clinic.times import format_local
 from patients.forms import IntakeForm
 from patients.models import IntakePhoto
@@ -70,25 +70,31 @@ class ReviewQueueView(ClinicalAccessMixin, TemplateView):
         # A page at a time, so that a full diary costs the same as a quiet one.
         number = PageForm(self.request.GET).number()
         page = CappedPaginator(bookings, QUEUE_PAGE_SIZE).get_page(number)
-        rows = [(booking, selectors.sorted_flags(booking.intake.flags.all())) for booking in page]
-        record_reads(self.request, "screening flags", [(b.intake, b.patient_id) for b, _ in rows])
+        rows = selectors.review_rows(page)
         missing = list(selectors.intake_missing(user=self.request.user, now=now))
-        held = held_sessions_read(self.request, now)
+        held = held_sessions(self.request.user, now)
+        # The names of all three lists in one go.
+        selectors.with_names([b for b, _ in rows] + missing + [c.booking for c in held])
+        record_reads_by_kind(
+            self.request,
+            {
+                "screening flags": [(b.intake, b.patient_id) for b, _ in rows],
+                "health check": [(c, c.booking.patient_id) for c in held],
+            },
+        )
         return super().get_context_data(
             rows=rows, page=page, now=now, intake_missing=missing, held_sessions=held, **kwargs
         )
 
 
-def held_sessions_read(request, now):
-    """The sessions of this user held by a health check for review, soonest first; their
-    reading is recorded in the audit trail. Two queries at most, whatever their number."""
-    held = list(
+def held_sessions(user, now):
+    """The sessions of this user held by a health check for review, soonest first (their
+    reading is for the caller to record). One query, whatever their number."""
+    return list(
         plan_selectors.held_sessions(
-            selectors.visible_bookings(request.user), now, timedelta(days=selectors.RECENT_DAYS)
+            selectors.visible_bookings(user), now, timedelta(days=selectors.RECENT_DAYS)
         )
     )
-    record_reads(request, "health check", [(c, c.booking.patient_id) for c in held])
-    return held
 
 
 def reviewable_or_404(request, pk):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -132,6 +133,25 @@ def test_the_calendar_file_names_the_second_occurrence_exactly(client, night_cli
     event = Calendar.from_ical(ics).walk("VEVENT")[0]
     assert event["DTSTART"].dt.astimezone(UTC) == booking.starts_at
     assert event["DTEND"].dt.astimezone(UTC) == booking.ends_at
+
+
+def test_a_list_writing_each_start_in_one_step_reads_as_a_time_zone_block_did(night_clinic):
+    """``starts_local`` (the review queue's rows) against ``clinic_time`` in the booking's
+    ``{% timezone %}`` block, the repeated hour included."""
+    day, *_ = night_clinic
+    block = Template(
+        "{% load tz booking_tags %}{% timezone booking.location.time_zone %}"
+        '{{ booking.starts_at|clinic_time:"D j M, H:i" }}{% endtimezone %}'
+    )
+    one_step = Template('{% load booking_tags %}{{ booking|starts_local:"D j M, H:i" }}')
+    written = []
+    for start in (at_utc(day, 0, 0), at_utc(day, 1, 0), at_utc(day, 2, 0)):
+        context = Context({"booking": book_at(night_clinic, start)})
+        written.append(one_step.render(context))
+        assert written[-1] == block.render(context)
+    first, second, plain = written
+    assert first.endswith(", 01:00 BST") and second.endswith(", 01:00 GMT")
+    assert plain.endswith(", 02:00")
 
 
 def test_staff_day_and_week_views_tell_the_two_apart(client, roles, night_clinic):

@@ -230,11 +230,13 @@ def test_the_review_queue_costs_the_same_queries_with_or_without_holds(
     with django_assert_num_queries(10):
         assert practitioner.get(reverse("staff:review_queue")).status_code == 200
     held_session(treatments_setup, 14)
-    with django_assert_num_queries(11):  # and the audit row of what it shows
+    # And the audit row of what it shows, and the names shown in its rows (practitioner, type,
+    # location: one query each, for all the page's lists).
+    with django_assert_num_queries(14):
         practitioner.get(reverse("staff:review_queue"))
     held_session(treatments_setup, 15)
     held_session(treatments_setup, 16)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(14):
         page = practitioner.get(reverse("staff:review_queue")).content.decode()
     assert page.count("Yes: Are you taking aspirin") == 3
 
