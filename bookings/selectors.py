@@ -106,15 +106,22 @@ def slot_rules(
     )
 
 
-def eligible_practitioners(consultation_type: ConsultationType, location: Location):
-    """Return the active practitioners who offer this type at this location."""
-    return (
-        Practitioner.objects.filter(
-            consultation_types=consultation_type, locations=location, is_active=True
-        )
-        .select_related("user")
-        .distinct()
+def eligible_practitioners(
+    consultation_type: ConsultationType, location: Location, *, with_names: bool = True
+):
+    """Return the active practitioners who offer this type at this location, by name.
+
+    Without ``with_names``: in no order and without their user rows, for a write that only
+    needs to know who they are (their names are neither read nor sorted).
+    """
+    eligible = Practitioner.objects.filter(
+        consultation_types=consultation_type, locations=location, is_active=True
     )
+    if not with_names:
+        # One type and one location: the two many-to-many rows are unique, so no practitioner
+        # comes twice and no DISTINCT is needed.
+        return eligible.order_by()
+    return eligible.select_related("user").distinct()
 
 
 def needed_resources(consultation_type: ConsultationType, location: Location, lock=False):
@@ -244,9 +251,12 @@ def available_slots(
 
     ids = list(practitioners)
     hours: dict[int, list[availability.WeeklySpan]] = {pid: [] for pid in ids}
-    for pid, weekday, start, end in WorkingHours.objects.filter(
-        location=location, practitioner_id__in=ids
-    ).values_list("practitioner_id", "weekday", "start_time", "end_time"):
+    # In no order (the engine sorts the windows): the model's default order joins the users.
+    for pid, weekday, start, end in (
+        WorkingHours.objects.filter(location=location, practitioner_id__in=ids)
+        .order_by()
+        .values_list("practitioner_id", "weekday", "start_time", "end_time")
+    ):
         hours[pid].append(availability.WeeklySpan(weekday, start, end))
 
     time_off: dict[int, list[availability.Interval]] = {pid: [] for pid in ids}

@@ -294,8 +294,16 @@ def _lock_first_available(consultation_type, location, starts_at, now, by_staff)
     for each other; and a transaction never holds two practitioners' locks, so two of them
     cannot wait for each other either.
     """
+    eligible = selectors.eligible_practitioners(consultation_type, location, with_names=False)
     day = _day_availability(
-        consultation_type, location, starts_at, None, now, by_staff=by_staff, count_per_day=True
+        consultation_type,
+        location,
+        starts_at,
+        None,
+        now,
+        by_staff=by_staff,
+        eligible=list(eligible),
+        count_per_day=True,
     )
     slot = day.slot_at(starts_at)
     if slot is None:
@@ -328,13 +336,15 @@ def booking_create(
     now: datetime | None = None,
     notify: bool = True,
     by_staff: bool = False,
+    new_patient: bool = False,
 ) -> Booking:
     """Book a consultation or a procedure, with ``practitioner`` or, when None, the first
     available one. A procedure holds every room and piece of equipment it needs at the location.
 
     Raise BookingError if the slot breaks any rule or has just been taken, or if the patient
     already holds a booking at an overlapping time. With ``notify``, the confirmation e-mails and
-    the reminder are queued for when the transaction commits.
+    the reminder are queued for when the transaction commits. ``new_patient``: the patient was
+    added in the caller's transaction, still open (``patient_found_or_added``).
     """
     now = now or timezone.now()
     _check_time(starts_at)
@@ -342,10 +352,14 @@ def booking_create(
         raise BookingError("This consultation is no longer offered online. Please call the clinic.")
     try:
         with transaction.atomic():
-            patient_lock(patient.pk)
             ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
-            if _holds_overlapping_booking(patient.pk, starts_at, ends_at):
-                raise _PatientBusy
+            # A patient added in this very transaction is seen by no other one until it
+            # commits: nobody else can book, change or erase them, and they hold no booking, so
+            # neither their lock nor the overlap check can find anything.
+            if not new_patient:
+                patient_lock(patient.pk)
+                if _holds_overlapping_booking(patient.pk, starts_at, ends_at):
+                    raise _PatientBusy
             if practitioner is not None:
                 _lock_practitioners([practitioner.pk])
                 resources = _lock_resources(consultation_type, location)
@@ -371,8 +385,7 @@ def booking_create(
             )
             holds.hold_resources(booking, resources, replace=False)
             if notify:
-                tasks.notify_on_commit(booking, "confirmed")
-                tasks.schedule_reminder(booking)
+                tasks.notify_and_remind_on_commit(booking, "confirmed")
             return booking
     except _SlotUnavailable:
         # Explained after the rollback, so that the locks are not held while it is worked out.
@@ -493,8 +506,7 @@ def booking_reschedule(
             holds.hold_resources(locked, resources)
             locked.save()
             if notify:
-                tasks.notify_on_commit(locked, "rescheduled")
-                tasks.schedule_reminder(locked)
+                tasks.notify_and_remind_on_commit(locked, "rescheduled")
             tasks.offer_freed_time_on_commit(locked, freed_at, freed_with)
     except _SlotUnavailable:
         raise _refusal(
