@@ -237,9 +237,11 @@ def available_slots(
     if not practitioners or first_day > last_day or not consultation_type.is_active:
         return result
 
-    # Everything that can touch a window on these dates: a day either side covers any
-    # daylight-saving offset, plus the buffers and duration that widen a clash.
-    margin = timedelta(days=1) + rules.duration + rules.buffer_before + rules.buffer_after
+    # Everything that can touch a window on these dates: the bounds are the location's own
+    # midnights, in UTC with that day's offset, so every window lies between them whatever
+    # daylight saving does; widened by the buffers and duration that widen a clash. (A whole
+    # day either side once tripled what confirming one day's slot read.)
+    margin = rules.duration + rules.buffer_before + rules.buffer_after
     range_start = availability.to_utc(first_day, time(0), zone) - margin
     range_end = availability.to_utc(last_day + timedelta(days=1), time(0), zone) + margin
 
