@@ -3,7 +3,8 @@
 Whatever a browser sent, each write re-checks the slot against every rule by asking the slot
 engine whether the requested start is offered right now. Races are settled in the database: the
 patient and the practitioners concerned are locked (``SELECT … FOR UPDATE``) before the re-check,
-so two requests for one practitioner, or for one patient, are checked one after the other; on
+so two requests for one practitioner, or for one patient, are checked one after the other (a
+patient added in the booking's own transaction needs no lock: no other one can see them); on
 SQLite, where that lock does not exist, every transaction takes the database's write lock at BEGIN
 (``transaction_mode`` IMMEDIATE). On PostgreSQL exclusion constraints also make an overlapping
 insert impossible, whatever the code: two active bookings of one practitioner, or two confirmed
