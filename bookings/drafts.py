@@ -15,7 +15,7 @@ from django.utils import timezone
 from bookings.forms import PatientDetailsForm
 from bookings.models import Booking, BookingDraft
 from bookings.services import BookingError, booking_create
-from patients.services import consents_record, patient_from_details
+from patients.services import consents_record, patient_found_or_added
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 
@@ -118,9 +118,12 @@ def draft_set_time(*, draft: BookingDraft, starts_at: datetime, practitioner=Non
     draft.save(update_fields=["starts_at", "practitioner"])
 
 
-def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Booking:
-    """Book the draft's slot for the patient it names. Return the booking, even if already
-    booked.
+def draft_confirm(
+    *, draft: BookingDraft | None = None, token: str = "", now: datetime | None = None
+) -> Booking:
+    """Book the slot of the draft (given, or named by its ``token``) for the patient it names.
+    Return the booking, even if already booked; raise BookingDraft.DoesNotExist for no such
+    draft.
 
     Raise BookingError (with the nearest free times) when the slot has been taken meanwhile,
     or when this person already holds a consultation at that time (a second browser, or Back
@@ -130,10 +133,11 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
     """
     now = now or timezone.now()
     with transaction.atomic():
+        # The draft is read once, locked: the page reads it here rather than before.
         locked = (
             BookingDraft.objects.select_for_update(of=("self",))
             .select_related("consultation_type", "location", "practitioner", "booking")
-            .get(pk=draft.pk)
+            .get(**({"pk": draft.pk} if draft is not None else {"token": token}))
         )
         if locked.booking_id:
             return locked.booking
@@ -143,7 +147,7 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
         if not details.is_valid():
             raise BookingError("Some answers need another look before you can confirm.")
         contact = details.cleaned_data
-        patient = patient_from_details(contact)
+        patient, new_patient = patient_found_or_added(contact)
         booking = booking_create(
             patient=patient,
             consultation_type=locked.consultation_type,
@@ -151,6 +155,7 @@ def draft_confirm(*, draft: BookingDraft, now: datetime | None = None) -> Bookin
             starts_at=locked.starts_at,
             practitioner=locked.practitioner,
             now=now,
+            new_patient=new_patient,
         )
         consents_record(
             patient=patient,

@@ -106,15 +106,22 @@ def slot_rules(
     )
 
 
-def eligible_practitioners(consultation_type: ConsultationType, location: Location):
-    """Return the active practitioners who offer this type at this location."""
-    return (
-        Practitioner.objects.filter(
-            consultation_types=consultation_type, locations=location, is_active=True
-        )
-        .select_related("user")
-        .distinct()
+def eligible_practitioners(
+    consultation_type: ConsultationType, location: Location, *, with_names: bool = True
+):
+    """Return the active practitioners who offer this type at this location, by name.
+
+    Without ``with_names``: in no order and without their user rows, for a write that only
+    needs to know who they are (their names are neither read nor sorted).
+    """
+    eligible = Practitioner.objects.filter(
+        consultation_types=consultation_type, locations=location, is_active=True
     )
+    if not with_names:
+        # One type and one location: the two many-to-many rows are unique, so no practitioner
+        # comes twice and no DISTINCT is needed.
+        return eligible.order_by()
+    return eligible.select_related("user").distinct()
 
 
 def needed_resources(consultation_type: ConsultationType, location: Location, lock=False):
@@ -230,9 +237,11 @@ def available_slots(
     if not practitioners or first_day > last_day or not consultation_type.is_active:
         return result
 
-    # Everything that can touch a window on these dates: a day either side covers any
-    # daylight-saving offset, plus the buffers and duration that widen a clash.
-    margin = timedelta(days=1) + rules.duration + rules.buffer_before + rules.buffer_after
+    # Everything that can touch a window on these dates: the bounds are the location's own
+    # midnights, in UTC with that day's offset, so every window lies between them whatever
+    # daylight saving does; widened by the buffers and duration that widen a clash. (A whole
+    # day either side once tripled what confirming one day's slot read.)
+    margin = rules.duration + rules.buffer_before + rules.buffer_after
     range_start = availability.to_utc(first_day, time(0), zone) - margin
     range_end = availability.to_utc(last_day + timedelta(days=1), time(0), zone) + margin
 
@@ -244,9 +253,12 @@ def available_slots(
 
     ids = list(practitioners)
     hours: dict[int, list[availability.WeeklySpan]] = {pid: [] for pid in ids}
-    for pid, weekday, start, end in WorkingHours.objects.filter(
-        location=location, practitioner_id__in=ids
-    ).values_list("practitioner_id", "weekday", "start_time", "end_time"):
+    # In no order (the engine sorts the windows): the model's default order joins the users.
+    for pid, weekday, start, end in (
+        WorkingHours.objects.filter(location=location, practitioner_id__in=ids)
+        .order_by()
+        .values_list("practitioner_id", "weekday", "start_time", "end_time")
+    ):
         hours[pid].append(availability.WeeklySpan(weekday, start, end))
 
     time_off: dict[int, list[availability.Interval]] = {pid: [] for pid in ids}

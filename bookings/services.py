@@ -3,7 +3,8 @@
 Whatever a browser sent, each write re-checks the slot against every rule by asking the slot
 engine whether the requested start is offered right now. Races are settled in the database: the
 patient and the practitioners concerned are locked (``SELECT … FOR UPDATE``) before the re-check,
-so two requests for one practitioner, or for one patient, are checked one after the other; on
+so two requests for one practitioner, or for one patient, are checked one after the other (a
+patient added in the booking's own transaction needs no lock: no other one can see them); on
 SQLite, where that lock does not exist, every transaction takes the database's write lock at BEGIN
 (``transaction_mode`` IMMEDIATE). On PostgreSQL exclusion constraints also make an overlapping
 insert impossible, whatever the code: two active bookings of one practitioner, or two confirmed
@@ -16,7 +17,7 @@ cancelled or its patient does not come.
 Locks are always taken in the same order, so that two writes can never wait for each other: a
 booking form in progress (confirming one), the patient (``patient_lock``), the bookings being
 changed (in id order), the practitioners (in id order; for "first available", only the one
-chosen, see ``_lock_first_available``), the resources a procedure needs (in id
+chosen, see ``_lock_candidate``), the resources a procedure needs (in id
 order), and last the slot picker's schedule versions, raised as each booking is saved. A new
 booking's holds are written just after it, still under its resources' locks, so no other writer
 can be waiting for them. Erasure (``bookings.privacy``) and the follow-up
@@ -283,39 +284,46 @@ class _CandidateTaken(Exception):
     """The practitioner chosen for "first available" was taken before their lock was held."""
 
 
-def _lock_first_available(consultation_type, location, starts_at, now, by_staff):
-    """Choose and lock the practitioner for a "first available" booking; return them with the
-    resources the booking needs, locked.
-
-    Who is free is read without a lock, and the fair rule orders them. Then only the first of
-    them is locked and re-checked under the lock; were they taken in between, their lock is
-    given back (the savepoint's rollback) and the next one is tried. So confirms for different
-    practitioners run side by side, where locking every eligible practitioner made them wait
-    for each other; and a transaction never holds two practitioners' locks, so two of them
-    cannot wait for each other either.
-    """
+def _first_available_candidates(consultation_type, location, starts_at, now, by_staff):
+    """Return who is free for a "first available" booking at ``starts_at``, read without a
+    lock: their ids in the fair rule's order, best first, and the practitioners by id."""
+    eligible = selectors.eligible_practitioners(consultation_type, location, with_names=False)
     day = _day_availability(
-        consultation_type, location, starts_at, None, now, by_staff=by_staff, count_per_day=True
+        consultation_type,
+        location,
+        starts_at,
+        None,
+        now,
+        by_staff=by_staff,
+        eligible=list(eligible),
+        count_per_day=True,
     )
     slot = day.slot_at(starts_at)
     if slot is None:
         raise _SlotUnavailable
+    return day.ranked_for(slot), day.practitioners
+
+
+def _lock_candidate(practitioner_id, consultation_type, location, starts_at) -> list:
+    """Lock the practitioner chosen for a "first available" booking, and the resources it
+    needs; return those. Raise _CandidateTaken if they were taken since they were read free.
+
+    Only the one chosen is locked, so confirms for different practitioners run side by side,
+    where locking every eligible practitioner made them wait for each other. Were the one
+    chosen taken meanwhile, the caller rolls back its savepoint, which gives their lock back,
+    and tries the next: a transaction never holds two practitioners' locks, so two of them
+    cannot wait for each other either.
+    """
     _, held_from, held_until = blocked_interval(consultation_type, starts_at)
-    for pid in day.ranked_for(slot):
-        try:
-            with transaction.atomic():
-                _lock_practitioners([pid])
-                resources = _lock_resources(consultation_type, location)
-                # Under the lock only what another booking can have changed since the read is
-                # checked again: the candidate's bookings, and the resources' holds.
-                if selectors.busy_bookings([pid], held_from, held_until).exists() or (
-                    resources and holds.taken_resources(resources, held_from, held_until, None)
-                ):
-                    raise _CandidateTaken
-                return day.practitioners[pid], resources
-        except _CandidateTaken:
-            continue
-    raise _SlotUnavailable
+    _lock_practitioners([practitioner_id])
+    resources = _lock_resources(consultation_type, location)
+    # Under the lock only what another booking can have changed since the read is checked
+    # again: the candidate's bookings, and the resources' holds.
+    if selectors.busy_bookings([practitioner_id], held_from, held_until).exists() or (
+        resources and holds.taken_resources(resources, held_from, held_until, None)
+    ):
+        raise _CandidateTaken
+    return resources
 
 
 def booking_create(
@@ -328,65 +336,87 @@ def booking_create(
     now: datetime | None = None,
     notify: bool = True,
     by_staff: bool = False,
+    new_patient: bool = False,
 ) -> Booking:
     """Book a consultation or a procedure, with ``practitioner`` or, when None, the first
     available one. A procedure holds every room and piece of equipment it needs at the location.
 
     Raise BookingError if the slot breaks any rule or has just been taken, or if the patient
     already holds a booking at an overlapping time. With ``notify``, the confirmation e-mails and
-    the reminder are queued for when the transaction commits.
+    the reminder are queued for when the transaction commits. ``new_patient``: the patient was
+    added in the caller's transaction, still open (``patient_found_or_added``).
     """
     now = now or timezone.now()
     _check_time(starts_at)
     if not consultation_type.is_active:
         raise BookingError("This consultation is no longer offered online. Please call the clinic.")
-    try:
-        with transaction.atomic():
-            patient_lock(patient.pk)
-            ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
-            if _holds_overlapping_booking(patient.pk, starts_at, ends_at):
-                raise _PatientBusy
-            if practitioner is not None:
-                _lock_practitioners([practitioner.pk])
-                resources = _lock_resources(consultation_type, location)
-                day = _day_availability(
-                    consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
+    ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
+    # "First available": who is free, best first, read once however many tries it takes.
+    candidates = practitioners = None
+    while True:
+        try:
+            # This savepoint is also how a "first available" candidate found taken under their
+            # lock gives it back; the next try takes the patient's lock again first, so the
+            # locks keep their order.
+            with transaction.atomic():
+                # A patient added in this very transaction is seen by no other one until it
+                # commits: nobody else can book, change or erase them, and they hold no
+                # booking, so neither their lock nor the overlap check could find anything.
+                if not new_patient:
+                    patient_lock(patient.pk)
+                    if _holds_overlapping_booking(patient.pk, starts_at, ends_at):
+                        raise _PatientBusy
+                if practitioner is not None:
+                    _lock_practitioners([practitioner.pk])
+                    resources = _lock_resources(consultation_type, location)
+                    day = _day_availability(
+                        consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
+                    )
+                    if day.slot_at(starts_at) is None:
+                        raise _SlotUnavailable
+                    chosen = practitioner
+                else:
+                    if candidates is None:
+                        candidates, practitioners = _first_available_candidates(
+                            consultation_type, location, starts_at, now, by_staff
+                        )
+                    if not candidates:
+                        raise _SlotUnavailable
+                    resources = _lock_candidate(
+                        candidates[0], consultation_type, location, starts_at
+                    )
+                    chosen = practitioners[candidates[0]]
+                booking = Booking.objects.create(
+                    patient=patient,
+                    practitioner=chosen,
+                    consultation_type=consultation_type,
+                    location=location,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    blocked_from=blocked_from,
+                    blocked_until=blocked_until,
                 )
-                if day.slot_at(starts_at) is None:
-                    raise _SlotUnavailable
-                chosen = practitioner
-            else:
-                chosen, resources = _lock_first_available(
-                    consultation_type, location, starts_at, now, by_staff
-                )
-            booking = Booking.objects.create(
-                patient=patient,
-                practitioner=chosen,
-                consultation_type=consultation_type,
-                location=location,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                blocked_from=blocked_from,
-                blocked_until=blocked_until,
-            )
-            holds.hold_resources(booking, resources, replace=False)
-            if notify:
-                tasks.notify_on_commit(booking, "confirmed")
-                tasks.schedule_reminder(booking)
-            return booking
-    except _SlotUnavailable:
-        # Explained after the rollback, so that the locks are not held while it is worked out.
-        raise _refusal(
-            consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
-        ) from None
-    except _PatientBusy:
-        raise _patient_busy(by_staff) from None
-    except IntegrityError as error:
-        # Only reachable if a writer bypassed the locks; the exclusion constraints still held.
-        refusal = _overlap_refusal(error, by_staff)
-        if refusal is None:
-            raise
-        raise refusal from error
+                holds.hold_resources(booking, resources, replace=False)
+                if notify:
+                    tasks.notify_and_remind_on_commit(booking, "confirmed")
+                return booking
+        except _CandidateTaken:
+            candidates.pop(0)  # taken meanwhile: the next in the fair rule's order
+        except _SlotUnavailable:
+            # Explained after the rollback, so that the locks are not held while it is worked
+            # out.
+            raise _refusal(
+                consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
+            ) from None
+        except _PatientBusy:
+            raise _patient_busy(by_staff) from None
+        except IntegrityError as error:
+            # Only reachable if a writer bypassed the locks; the exclusion constraints still
+            # held.
+            refusal = _overlap_refusal(error, by_staff)
+            if refusal is None:
+                raise
+            raise refusal from error
 
 
 def _check_changeable(booking: Booking, *, by_staff: bool, now: datetime, action: str) -> None:
@@ -493,8 +523,7 @@ def booking_reschedule(
             holds.hold_resources(locked, resources)
             locked.save()
             if notify:
-                tasks.notify_on_commit(locked, "rescheduled")
-                tasks.schedule_reminder(locked)
+                tasks.notify_and_remind_on_commit(locked, "rescheduled")
             tasks.offer_freed_time_on_commit(locked, freed_at, freed_with)
     except _SlotUnavailable:
         raise _refusal(

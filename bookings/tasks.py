@@ -1,8 +1,8 @@
 """Background work: booking e-mails and reminders, run by `manage.py db_worker`.
 
-Callers enqueue through ``notify_on_commit`` and ``schedule_reminder``, inside their
-transaction; the tasks only run once it has committed, so they never see a booking that was
-rolled back.
+Callers enqueue through ``notify_and_remind_on_commit`` and ``notify_on_commit`` (and the
+``*_on_commit`` helpers below), inside their transaction; the tasks are queued only once it has
+committed, so they never see a booking that was rolled back.
 """
 
 from datetime import datetime, timedelta
@@ -95,38 +95,67 @@ def send_intake_reminder(booking_id: int, sequence: int, days: int) -> str:
     return "sent"
 
 
-def notify_on_commit(booking: Booking, kind: str) -> None:
+def _enqueue_on_commit(calls) -> None:
+    """Once the caller's transaction has committed, make each of ``calls`` (each enqueues one
+    task) in one transaction of their own.
+
+    With the database backend each enqueue is a row; one after the other in autocommit, each
+    would wait for its own commit to reach the disk, which made a booking's four (its e-mails,
+    its reminder and two intake reminders) the slowest part of confirming it. Together they
+    wait for one, and are queued all or none.
+    """
+    if not calls:
+        return
+
+    def enqueue_all():
+        with transaction.atomic():
+            for call in calls:
+                call()
+
+    transaction.on_commit(enqueue_all)
+
+
+def _booking_emails(booking: Booking, kind: str):
     booking_id, sequence = booking.pk, booking.sequence
-    transaction.on_commit(lambda: send_booking_emails.enqueue(booking_id, kind, sequence))
+    return lambda: send_booking_emails.enqueue(booking_id, kind, sequence)
 
 
-def schedule_reminder(booking: Booking) -> None:
-    """Queue the reminder for the booking's current version, if there is still time for one."""
+def _reminders(booking: Booking) -> list:
+    """The reminder and the intake reminders of the booking's current version still ahead, as
+    calls that queue them."""
     send_at = booking.starts_at - timedelta(hours=settings.REMINDER_HOURS_BEFORE)
     if send_at <= timezone.now():
-        return  # booked inside the reminder window: the confirmation is reminder enough
+        return []  # booked inside the reminder window: the confirmation is reminder enough
     booking_id, sequence = booking.pk, booking.sequence
-    transaction.on_commit(
-        lambda: send_reminder.using(run_after=send_at).enqueue(booking_id, sequence)
-    )
-    schedule_intake_reminders(booking)
+    calls = [lambda: send_reminder.using(run_after=send_at).enqueue(booking_id, sequence)]
+    return calls + _intake_reminders(booking)
 
 
-def schedule_intake_reminders(booking: Booking) -> None:
-    """Queue the requests to finish the intake, 3 days and 1 day before, if still ahead. Each
-    checks when it runs whether the intake is still missing."""
+def _intake_reminders(booking: Booking) -> list:
     if not booking.consultation_type.intake_required:
-        return
+        return []
     booking_id, sequence = booking.pk, booking.sequence
+    calls = []
     for days in INTAKE_REMINDER_DAYS:
         send_at = booking.starts_at - timedelta(days=days)
         if send_at <= timezone.now():
             continue
-        transaction.on_commit(
+        calls.append(
             lambda send_at=send_at, days=days: send_intake_reminder.using(
                 run_after=send_at
             ).enqueue(booking_id, sequence, days)
         )
+    return calls
+
+
+def notify_on_commit(booking: Booking, kind: str) -> None:
+    _enqueue_on_commit([_booking_emails(booking, kind)])
+
+
+def notify_and_remind_on_commit(booking: Booking, kind: str) -> None:
+    """Queue the e-mails about the booking's current version and its reminders still ahead,
+    all in one transaction once the caller's has committed."""
+    _enqueue_on_commit([_booking_emails(booking, kind), *_reminders(booking)])
 
 
 @task()

@@ -247,10 +247,15 @@ def _remember_draft(request, draft):
         request.session[SESSION_DRAFTS] = [*tokens[-9:], draft.token]
 
 
-def _own_draft(request, token) -> BookingDraft:
-    """Return the draft only to the browser session that started it."""
+def _own_session_draft(request, token) -> None:
+    """Refuse a draft to any browser session but the one that started it."""
     if token not in request.session.get(SESSION_DRAFTS, []):
         raise Http404("No such booking in progress.")
+
+
+def _own_draft(request, token) -> BookingDraft:
+    """Return the draft only to the browser session that started it."""
+    _own_session_draft(request, token)
     return get_object_or_404(
         BookingDraft.objects.select_related(
             "consultation_type", "location", "practitioner__user", "booking"
@@ -452,11 +457,13 @@ class ReviewView(View):
     def post(self, request, token):
         if not ratelimit.allow(request, "booking-confirm", settings.BOOKING_SUBMISSIONS_PER_HOUR):
             return ratelimit.too_many(request)
-        draft = _own_draft(request, token)
+        _own_session_draft(request, token)
         try:
-            drafts.draft_confirm(draft=draft)
+            drafts.draft_confirm(token=token)
+        except BookingDraft.DoesNotExist:
+            raise Http404("No such booking in progress.") from None
         except BookingError as error:
-            draft.refresh_from_db()
+            draft = _own_draft(request, token)
             context = self.context(draft, error=error.message, alternatives=error.alternatives)
             return render(request, "bookings/review.html", context, status=409)
         return redirect("bookings:done", token=token)

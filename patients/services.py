@@ -57,7 +57,13 @@ PATIENT_DETAILS = ("first_name", "last_name", "email", "phone", "date_of_birth")
 
 def patient_from_details(details: dict) -> Patient:
     """Return the patient a booking form's cleaned details name: a returning one or new."""
-    return patient_match_or_create(**{name: details[name] for name in PATIENT_DETAILS})
+    return patient_found_or_added(details)[0]
+
+
+def patient_found_or_added(details: dict) -> tuple[Patient, bool]:
+    """Return the patient a booking form's cleaned details name, and whether they were added
+    just now (in the caller's transaction, so that no other one can see them yet)."""
+    return _match_or_create(**{name: details[name] for name in PATIENT_DETAILS})
 
 
 def patient_match_or_create(
@@ -70,43 +76,44 @@ def patient_match_or_create(
     Two calls for one person at the same moment return one patient: the second waits for the
     transaction of the first to end (``_lock_person``).
     """
+    return _match_or_create(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        date_of_birth=date_of_birth,
+    )[0]
+
+
+def _match_or_create(*, first_name, last_name, email, phone, date_of_birth):
     # No savepoint of its own: the lock lasts as long as the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
         _lock_person(email, date_of_birth)
-        return _patient_match_or_create(
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            phone=phone,
-            date_of_birth=date_of_birth,
+        # The name must match too, so that two people sharing an e-mail and a birthday (twins
+        # with a family address) never have their answers filed under each other.
+        patient = (
+            Patient.objects.filter(
+                email__iexact=email,
+                date_of_birth=date_of_birth,
+                first_name__iexact=first_name.strip(),
+                last_name__iexact=last_name.strip(),
+            )
+            .order_by("pk")
+            .first()
         )
-
-
-def _patient_match_or_create(*, first_name, last_name, email, phone, date_of_birth) -> Patient:
-    # The name must match too, so that two people sharing an e-mail and a birthday (twins
-    # with a family address) never have their answers filed under each other.
-    patient = (
-        Patient.objects.filter(
-            email__iexact=email,
-            date_of_birth=date_of_birth,
-            first_name__iexact=first_name.strip(),
-            last_name__iexact=last_name.strip(),
-        )
-        .order_by("pk")
-        .first()
-    )
-    if patient is None:
-        return Patient.objects.create(
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            phone=phone,
-            date_of_birth=date_of_birth,
-        )
-    if phone and not patient.phone:
-        patient.phone = phone
-        patient.save(update_fields=["phone"])
-    return patient
+        if patient is None:
+            patient = Patient.objects.create(
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                phone=phone,
+                date_of_birth=date_of_birth,
+            )
+            return patient, True
+        if phone and not patient.phone:
+            patient.phone = phone
+            patient.save(update_fields=["phone"])
+        return patient, False
 
 
 def intake_submit(*, booking, values: dict, now: datetime) -> HairLossIntake:

@@ -229,14 +229,14 @@ def test_confirming_a_booking_runs_a_fixed_number_of_queries(client, clinic, scr
     response, _ = start_booking(client, clinic)
     with CaptureQueriesContext(connection) as queries:
         assert client.post(response.url).status_code == 302
-    # Session, draft, then in one transaction (its savepoints included): the locked draft,
-    # patient (on PostgreSQL after a lock on the person's identity), the patient's lock, a
-    # check that they do not already hold this time, "first available": who is free (4
-    # queries, unlocked), then in a savepoint of its own the chosen practitioner's lock and a
-    # re-check of their bookings; the insert, consents and the draft's update, and the audit
+    # Session, then in one transaction (its savepoints included): the locked draft (read
+    # once), patient (on PostgreSQL after a lock on the person's identity; a new one, so
+    # neither their lock nor a check of their bookings), "first available": who is free (4
+    # queries, unlocked), then the chosen practitioner's lock and a re-check of their
+    # bookings; the insert, consents and the draft's update, and the audit
     # trail's rows for the new patient and booking, and the practitioner's schedule version
     # raised for the slot picker's cache. The intake comes later, through the private link.
-    assert len(queries) == 25 + (connection.vendor == "postgresql")
+    assert len(queries) == 20 + (connection.vendor == "postgresql")
 
 
 def test_double_click_on_confirm_makes_one_booking(client, clinic):

@@ -69,7 +69,7 @@ def test_erasing_a_patient_while_their_booking_form_is_confirmed(monkeypatch):
     draft_save(draft=draft, form_data=typed_answers(answers))
     # The confirm holds its booking form while it looks the patient up.
     monkeypatch.setattr(
-        bookings.drafts, "patient_from_details", slowed(bookings.drafts.patient_from_details)
+        bookings.drafts, "patient_found_or_added", slowed(bookings.drafts.patient_found_or_added)
     )
 
     def fire(index, _):

@@ -129,3 +129,44 @@ def test_slots_are_computed_in_the_location_time_zone(db):
         now=NOW,
     )
     assert result.slots[0].start == datetime(2026, 3, 3, 5, tzinfo=UTC)  # 09:00 in Dubai
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "before_midnight"),
+    [
+        # An ordinary day, and the night clocks go back (midnight is then at 22:00 UTC).
+        ("Europe/London", date(2026, 3, 10), datetime(2026, 3, 9, 23, 15, tzinfo=UTC)),
+        ("Europe/Berlin", date(2026, 10, 25), datetime(2026, 10, 24, 21, 15, tzinfo=UTC)),
+    ],
+)
+def test_a_booking_ending_before_midnight_still_blocks_a_start_at_midnight(
+    db, zone, day, before_midnight
+):
+    """The busy times read for a day reach back past its midnight by the buffers and duration:
+    a booking blocked until 23:55 the evening before keeps a 00:00 start (10 minutes' buffer
+    before) from being offered."""
+    location = LocationFactory(time_zone=zone)
+    practitioner = PractitionerFactory(locations=[location])
+    weekly_hours(practitioner, location, start=time(0), end=time(6))
+    consultation_type = ConsultationTypeFactory(
+        practitioners=[practitioner],
+        buffer_before_minutes=10,
+        buffer_after_minutes=10,
+        horizon_days=365,
+    )
+    # 23:15–23:45 the evening before, local time, blocked until 23:55.
+    BookingFactory(
+        patient=PatientFactory(),
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=before_midnight,
+        blocked_from=before_midnight - timedelta(minutes=10),
+        blocked_until=before_midnight + timedelta(minutes=40),
+    )
+    result = available_slots(
+        consultation_type=consultation_type, location=location, first_day=day, last_day=day, now=NOW
+    )
+    midnight = before_midnight + timedelta(minutes=45)
+    assert result.slots[0].start == midnight + timedelta(minutes=15)
+    assert result.slot_at(midnight) is None
