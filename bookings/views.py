@@ -25,7 +25,8 @@ from django.views.generic import ListView
 from bookings import drafts, notifications, picker, picker_cache, selectors
 from bookings.forms import DayForm
 from bookings.models import Booking, BookingDraft, ConsultationType, Location, Practitioner
-from bookings.services import BookingError, nearest_slots
+from bookings.refusals import nearest_slots
+from bookings.services import BookingError
 from clinic import ratelimit
 from patients.models import HairLossIntake
 

@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from bookings.models import Booking, BookingDraft
-from bookings.services import TAKEN_MESSAGE
+from bookings.refusals import TAKEN_MESSAGE
 from patients.models import Consent, HairLossIntake, Patient
 from tests.factories import HttpBrowser, all_at_once, bookable_clinic, details_url, valid_form
 

@@ -30,7 +30,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from bookings.drafts import format_start
 from bookings.models import Booking, BookingDraft
-from bookings.services import TAKEN_MESSAGE
+from bookings.refusals import TAKEN_MESSAGE
 from tests.factories import (
     HttpBrowser,
     UserFactory,

@@ -126,8 +126,8 @@ def add_day(setup, practitioners, offset=0):
         # not saved: its idle stamp is rewritten at most once a minute), then: today's
         # bookings (reception); the chart's two aggregates too (admin); the practitioner row,
         # their bookings, the intakes, their flags, the audit rows, the queue counts and the
-        # count of sessions held by a health check (practitioner). A day with procedure sessions costs
-        # one more query (tests/staff/test_session_holds.py).
+        # count of sessions held by a health check (practitioner). A day with procedure
+        # sessions costs one more query (tests/staff/test_session_holds.py).
         ("reception", 8),
         ("clinic_admin", 10),
         ("practitioner_client", 14),
