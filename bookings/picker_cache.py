@@ -26,6 +26,7 @@ those; so a procedure's times are never kept here.
 
 import functools
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
@@ -65,36 +66,123 @@ def schedules_changed(practitioner_ids) -> None:
         versions.update(version=F("version") + 1)
 
 
+# The models read with the key, with their aliases in the query: who offers the type, as
+# users, and where. Joined from the type's practitioners, so that one round trip gives the key
+# and the picker's menus (``PickerState.offered``).
+User = Practitioner._meta.get_field("user").related_model
+_OFFERED = (("p", Practitioner), ("u", User), ("loc", Location))
+
+
 @functools.cache
 def _key_query() -> str:
     """The one query behind a key: the type's row, and each of its practitioners with their
-    schedule version. Written out rather than built by the ORM on every request, since it runs
-    on every visit and the ORM's compiling cost as much as the query itself."""
+    schedule version, their user and their locations, the rows in the order the picker lists
+    the locations (by name) and the practitioners (by name). Written out rather than built by
+    the ORM on every request, since it runs on every visit and the ORM's compiling cost as much
+    as the query itself."""
     quote = connection.ops.quote_name
     through = ConsultationType.practitioners.through._meta
+    works_at = Practitioner.locations.through._meta
     columns = ", ".join(
-        f"ct.{quote(field.column)}" for field in ConsultationType._meta.concrete_fields
+        f"{alias}.{quote(field.column)}"
+        for alias, model in (("ct", ConsultationType), *_OFFERED)
+        for field in model._meta.concrete_fields
     )
     return (
-        f"SELECT {columns}, tp.{quote('practitioner_id')}, sv.{quote('version')} "  # noqa: S608
+        f"SELECT tp.{quote('practitioner_id')}, sv.{quote('version')}, {columns} "  # noqa: S608
         f"FROM {quote(ConsultationType._meta.db_table)} ct "
         f"LEFT JOIN {quote(through.db_table)} tp "
         f"ON tp.{quote('consultationtype_id')} = ct.{quote('id')} "
         f"LEFT JOIN {quote(ScheduleVersion._meta.db_table)} sv "
         f"ON sv.{quote('practitioner_id')} = tp.{quote('practitioner_id')} "
+        f"LEFT JOIN {quote(Practitioner._meta.db_table)} p "
+        f"ON p.{quote('id')} = tp.{quote('practitioner_id')} "
+        f"LEFT JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = p.{quote('user_id')} "
+        f"LEFT JOIN {quote(works_at.db_table)} pl "
+        f"ON pl.{quote('practitioner_id')} = p.{quote('id')} "
+        f"LEFT JOIN {quote(Location._meta.db_table)} loc "
+        f"ON loc.{quote('id')} = pl.{quote('location_id')} "
         f"WHERE ct.{quote('id')} = %s "
-        f"ORDER BY tp.{quote('practitioner_id')}"
+        f"ORDER BY loc.{quote('name')}, loc.{quote('id')}, u.{quote('last_name')}, "
+        f"u.{quote('first_name')}, p.{quote('id')}"
     )
 
 
-def schedule_state(consultation_type: ConsultationType) -> str:
-    """Read, in one query, everything the type's free times depend on beyond the dates asked
-    for: its row and its practitioners' schedule versions; return it as a digest."""
+@dataclass(frozen=True)
+class PickerState:
+    """What the picker reads before its times: ``key``, a digest of everything the type's free
+    times depend on beyond the dates asked for (its row and its practitioners' schedule
+    versions); and ``offered``, where the type is offered (by name), each place with its active
+    practitioners who offer it there (by name), as ``selectors.offered_where`` returns them."""
+
+    key: str
+    offered: list[tuple[Location, list[Practitioner]]]
+
+
+def _reader(alias: str, model):
+    """Return a function making a ``model`` instance from its columns in a row, with the
+    conversions the ORM applies to them (a boolean on SQLite, a time in its zone, …)."""
+    names, converters = [], []
+    for field in model._meta.concrete_fields:
+        column = field.get_col(alias)
+        names.append(field.attname)
+        converters.append(
+            connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        )
+
+    def read(values):
+        converted = []
+        for value, functions in zip(values, converters, strict=True):
+            for function in functions:
+                value = function(value, None, connection)
+            converted.append(value)
+        return model.from_db(connection.alias, names, converted)
+
+    return read
+
+
+def picker_state(consultation_type: ConsultationType) -> PickerState:
+    """Read, in one query, the key of the type's free times and where and by whom it is
+    offered (``PickerState``)."""
     with connection.cursor() as cursor:
         # Only the type's id is a parameter; the rest is the models' own names.
         cursor.execute(_key_query(), [consultation_type.pk])
-        graph = cursor.fetchall()
-    return hashlib.sha256(repr(graph).encode()).hexdigest()
+        rows = cursor.fetchall()
+    type_columns = len(ConsultationType._meta.concrete_fields)
+    widths = [len(model._meta.concrete_fields) for _, model in _OFFERED]
+    readers = [_reader(alias, model) for alias, model in _OFFERED]
+    user_field = Practitioner._meta.get_field("user")
+    versions, practitioners, offered = {}, {}, {}
+    for row in rows:
+        practitioner_id, version = row[0], row[1]
+        versions[practitioner_id] = version
+        at = 2 + type_columns
+        parts = []
+        for width in widths:
+            parts.append(row[at : at + width])
+            at += width
+        practitioner_values, user_values, location_values = parts
+        if practitioner_id is None or location_values[0] is None:
+            continue  # no practitioner, or one who works nowhere
+        practitioner = practitioners.get(practitioner_id)
+        if practitioner is None:
+            practitioner = readers[0](practitioner_values)
+            user_field.set_cached_value(practitioner, readers[1](user_values))
+            practitioners[practitioner_id] = practitioner
+        if not practitioner.is_active:
+            continue
+        location_id = location_values[0]
+        if location_id not in offered:
+            offered[location_id] = (readers[2](location_values), [])
+        offered[location_id][1].append(practitioner)
+    graph = (rows[0][2 : 2 + type_columns] if rows else None, sorted(versions.items()))
+    key = hashlib.sha256(repr(graph).encode()).hexdigest()
+    return PickerState(key, list(offered.values()))
+
+
+def schedule_state(consultation_type: ConsultationType) -> str:
+    """The key alone (``picker_state``)."""
+    return picker_state(consultation_type).key
 
 
 def available_slots(

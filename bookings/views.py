@@ -24,7 +24,7 @@ from django.views.generic import ListView
 
 from bookings import drafts, notifications, picker, picker_cache, selectors
 from bookings.forms import DayForm
-from bookings.models import Booking, BookingDraft, ConsultationType, Location, Practitioner
+from bookings.models import Booking, BookingDraft, ConsultationType, Practitioner
 from bookings.services import BookingError, nearest_slots
 from clinic import ratelimit
 from patients.models import HairLossIntake
@@ -68,18 +68,18 @@ class ConsultationTypeListView(ListView):
         return types
 
 
-def _choice(request, consultation_type):
-    """Read the location and practitioner chosen in the query string, with safe defaults."""
-    locations = list(
-        Location.objects.filter(
-            practitioners__consultation_types=consultation_type, practitioners__is_active=True
-        ).distinct()
-    )
-    if not locations:
+def _choice(request, consultation_type, offered=None):
+    """Read the location and practitioner chosen in the query string, with safe defaults;
+    ``offered`` is ``selectors.offered_where``'s answer when the caller has read it already."""
+    if offered is None:
+        offered = selectors.offered_where(consultation_type)
+    if not offered:
         raise Http404("No location offers this consultation.")
     wanted = request.GET.get("location", "")
-    location = next((loc for loc in locations if str(loc.pk) == wanted), locations[0])
-    practitioners = list(selectors.eligible_practitioners(consultation_type, location))
+    location, practitioners = next(
+        ((loc, found) for loc, found in offered if str(loc.pk) == wanted), offered[0]
+    )
+    locations = [loc for loc, _ in offered]
     wanted = request.GET.get("practitioner", "any")
     practitioner = next((p for p in practitioners if str(p.pk) == wanted), None)
     return locations, location, practitioners, practitioner
@@ -104,11 +104,15 @@ class SlotPickerView(View):
         return self.draw(request, slug, consultation_type)
 
     def draw(self, request, slug, consultation_type):
-        locations, location, practitioners, practitioner = _choice(request, consultation_type)
-        now = timezone.now()
         # The free times may come from the shared cache, checked by one query against
-        # everything they depend on (bookings/picker_cache.py).
-        state = picker_cache.schedule_state(consultation_type)
+        # everything they depend on (bookings/picker_cache.py), which also says where and by
+        # whom the type is offered.
+        picker_state = picker_cache.picker_state(consultation_type)
+        state = picker_state.key
+        locations, location, practitioners, practitioner = _choice(
+            request, consultation_type, picker_state.offered
+        )
+        now = timezone.now()
 
         def search(first_day, last_day):
             return picker_cache.available_slots(
@@ -148,11 +152,13 @@ class SlotPickerView(View):
             month_result = search(window_start, window_end)
         result = month_result
         last = first + timedelta(days=DAYS_SHOWN - 1)
+        # Each slot's local day, worked out once for the week and the month both.
+        by_day = dict(result.slots_by_day())
         week = [
-            (day, picker.pick_times(slots, location.zone))
-            for day, slots in result.days(first, DAYS_SHOWN)
+            (day, picker.pick_times(by_day.get(day, []), location.zone))
+            for day in (first + timedelta(days=n) for n in range(DAYS_SHOWN))
         ]
-        free_days = {day for day, _ in result.slots_by_day()}
+        free_days = set(by_day)
         choice = {
             "location": location.pk,
             "practitioner": practitioner.pk if practitioner else "any",
@@ -220,15 +226,15 @@ class SlotPickerView(View):
             "nav": nav,
             "month": shown_month,
             "month_nav": month_nav,
-            "month_weeks": [
-                [(cell, cell and picker_url(cell.day)) for cell in row]
-                for row in picker.month_weeks(first, free_days, first)
-            ],
+            "month_rows": picker.month_rows_html(
+                picker.month_weeks(first, free_days, first), picker_url
+            ),
+            "practitioner_options": picker.practitioner_options_html(practitioners, practitioner),
             "day": first,
             "weekday_names": WEEKDAY_NAMES,
             "day_parts": day_parts,
             "day_parts_html": [(part, html_of(times)) for part, times in day_parts],
-            "week_html": [(day, times, html_of(times)) for day, times in week],
+            "week_html": picker.week_html([(day, html_of(times)) for day, times in week]),
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
             "any_free_in_month": bool(free_days & set(_days_of_month(first))),
