@@ -138,13 +138,32 @@ def times_html(
 SWAP = 'hx-target="#slot-picker" hx-select="#slot-picker" hx-swap="outerHTML" hx-push-url="true"'
 
 
-def day_label(day: date) -> str:
-    """A day as the page writes it, e.g. "Monday 7 December": the date filter's "l j F" (with
-    the same translated names), without its per-call format parsing."""
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month]}"
+class DayLabels:
+    """Days as the page writes them, e.g. "Monday 7 December": the date filter's "l j F", with
+    the same translated names, each name translated once rather than once per day."""
+
+    def __init__(self):
+        self.weekdays: dict[int, str] = {}
+        self.months: dict[int, str] = {}
+
+    def __call__(self, day: date) -> str:
+        weekday = self.weekdays.get(day.weekday())
+        if weekday is None:
+            weekday = self.weekdays[day.weekday()] = str(WEEKDAYS[day.weekday()])
+        return f"{weekday} {day.day} {self.month_name(day)}"
+
+    def month_name(self, day: date) -> str:
+        month = self.months.get(day.month)
+        if month is None:
+            month = self.months[day.month] = str(MONTHS[day.month])
+        return month
+
+    def month(self, day: date) -> str:
+        """The month as the date filter's "F Y" writes it, e.g. "December 2026"."""
+        return f"{self.month_name(day)} {day.year}"
 
 
-def month_rows_html(weeks: list[list[CalendarDay | None]], url_of) -> str:
+def month_rows_html(weeks: list[list[CalendarDay | None]], url_of, labels: DayLabels) -> str:
     """The month table's rows: a free day is a link (``url_of(day)``), the others plain text,
     the days of other months empty cells."""
     rows = []
@@ -158,7 +177,7 @@ def month_rows_html(weeks: list[list[CalendarDay | None]], url_of) -> str:
                 current = ' aria-current="date"' if cell.chosen else ""
                 cells.append(
                     f'<td><a class="cal-day" href="{url}" hx-get="{url}" {SWAP} '
-                    f'aria-label="{escape(day_label(cell.day))}: free times"{current}>'
+                    f'aria-label="{escape(labels(cell.day))}: free times"{current}>'
                     f"{cell.day.day}</a></td>"
                 )
             else:
@@ -167,7 +186,7 @@ def month_rows_html(weeks: list[list[CalendarDay | None]], url_of) -> str:
     return mark_safe("".join(rows))  # noqa: S308 - escaped above; the rest is digits
 
 
-def week_html(days: list[tuple[date, str]]) -> str:
+def week_html(days: list[tuple[date, str]], labels: DayLabels) -> str:
     """The week's days, each with its heading and its buttons (``times_html``), or a line
     saying it has none."""
     sections = []
@@ -179,7 +198,7 @@ def week_html(days: list[tuple[date, str]]) -> str:
         )
         sections.append(
             f'\n      <section class="mb-3 slot-day">\n        <h2 class="h6 mb-2">'
-            f"{escape(day_label(day))}</h2>\n        \n          {body}\n        \n"
+            f"{escape(labels(day))}</h2>\n        \n          {body}\n        \n"
             f"      </section>\n    "
         )
     return mark_safe("".join(sections))  # noqa: S308 - the buttons are safe (times_html)

@@ -74,12 +74,13 @@ _OFFERED = (("p", Practitioner), ("u", User), ("loc", Location))
 
 
 @functools.cache
-def _key_query() -> str:
+def _key_query(online: bool) -> str:
     """The one query behind a key: the type's row, and each of its practitioners with their
     schedule version, their user and their locations, the rows in the order the picker lists
-    the locations (by name) and the practitioners (by name). Written out rather than built by
-    the ORM on every request, since it runs on every visit and the ORM's compiling cost as much
-    as the query itself."""
+    the locations (by name) and the practitioners (by name). The type is found by its id, or
+    (``online``) by its slug among those patients may book (``_online_parameters``). Written
+    out rather than built by the ORM on every request, since it runs on every visit and the
+    ORM's compiling cost as much as the query itself."""
     quote = connection.ops.quote_name
     through = ConsultationType.practitioners.through._meta
     works_at = Practitioner.locations.through._meta
@@ -88,13 +89,24 @@ def _key_query() -> str:
         for alias, model in (("ct", ConsultationType), *_OFFERED)
         for field in model._meta.concrete_fields
     )
+    if online:
+        names = ["slug", *ConsultationType.bookable_online_values()]
+        where = " AND ".join(
+            f"ct.{quote(ConsultationType._meta.get_field(name).column)} = %s" for name in names
+        )
+    else:
+        where = f"ct.{quote('id')} = %s"
+    # The version is read by a subquery (one row at most: one version a practitioner), not a
+    # join: PostgreSQL's planning of one more join cost more than running the whole query.
+    version = (
+        f"(SELECT sv.{quote('version')} FROM {quote(ScheduleVersion._meta.db_table)} sv "  # noqa: S608
+        f"WHERE sv.{quote('practitioner_id')} = tp.{quote('practitioner_id')})"
+    )
     return (
-        f"SELECT tp.{quote('practitioner_id')}, sv.{quote('version')}, {columns} "  # noqa: S608
+        f"SELECT tp.{quote('practitioner_id')}, {version}, {columns} "  # noqa: S608
         f"FROM {quote(ConsultationType._meta.db_table)} ct "
         f"LEFT JOIN {quote(through.db_table)} tp "
         f"ON tp.{quote('consultationtype_id')} = ct.{quote('id')} "
-        f"LEFT JOIN {quote(ScheduleVersion._meta.db_table)} sv "
-        f"ON sv.{quote('practitioner_id')} = tp.{quote('practitioner_id')} "
         f"LEFT JOIN {quote(Practitioner._meta.db_table)} p "
         f"ON p.{quote('id')} = tp.{quote('practitioner_id')} "
         f"LEFT JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = p.{quote('user_id')} "
@@ -102,19 +114,31 @@ def _key_query() -> str:
         f"ON pl.{quote('practitioner_id')} = p.{quote('id')} "
         f"LEFT JOIN {quote(Location._meta.db_table)} loc "
         f"ON loc.{quote('id')} = pl.{quote('location_id')} "
-        f"WHERE ct.{quote('id')} = %s "
+        f"WHERE {where} "
         f"ORDER BY loc.{quote('name')}, loc.{quote('id')}, u.{quote('last_name')}, "
         f"u.{quote('first_name')}, p.{quote('id')}"
     )
 
 
+def _online_parameters(slug: str) -> list:
+    """The parameters of the ``online`` query: the slug, then the values that make a type
+    bookable online, as the ORM would send them."""
+    values = ConsultationType.bookable_online_values()
+    return [slug] + [
+        ConsultationType._meta.get_field(name).get_db_prep_value(value, connection)
+        for name, value in values.items()
+    ]
+
+
 @dataclass(frozen=True)
 class PickerState:
-    """What the picker reads before its times: ``key``, a digest of everything the type's free
-    times depend on beyond the dates asked for (its row and its practitioners' schedule
-    versions); and ``offered``, where the type is offered (by name), each place with its active
-    practitioners who offer it there (by name), as ``selectors.offered_where`` returns them."""
+    """What the picker reads before its times: the type; ``key``, a digest of everything the
+    type's free times depend on beyond the dates asked for (its row and its practitioners'
+    schedule versions); and ``offered``, where the type is offered (by name), each place with
+    its active practitioners who offer it there (by name), as ``selectors.offered_where``
+    returns them."""
 
+    consultation_type: ConsultationType
     key: str
     offered: list[tuple[Location, list[Practitioner]]]
 
@@ -141,13 +165,14 @@ def _reader(alias: str, model):
     return read
 
 
-def picker_state(consultation_type: ConsultationType) -> PickerState:
-    """Read, in one query, the key of the type's free times and where and by whom it is
-    offered (``PickerState``)."""
+def _read_state(online: bool, parameters: list) -> PickerState | None:
     with connection.cursor() as cursor:
-        # Only the type's id is a parameter; the rest is the models' own names.
-        cursor.execute(_key_query(), [consultation_type.pk])
+        # The parameters are the type's id or slug and fixed values; the rest is the models'
+        # own names.
+        cursor.execute(_key_query(online), parameters)
         rows = cursor.fetchall()
+    if not rows:
+        return None
     type_columns = len(ConsultationType._meta.concrete_fields)
     widths = [len(model._meta.concrete_fields) for _, model in _OFFERED]
     readers = [_reader(alias, model) for alias, model in _OFFERED]
@@ -175,14 +200,25 @@ def picker_state(consultation_type: ConsultationType) -> PickerState:
         if location_id not in offered:
             offered[location_id] = (readers[2](location_values), [])
         offered[location_id][1].append(practitioner)
-    graph = (rows[0][2 : 2 + type_columns] if rows else None, sorted(versions.items()))
-    key = hashlib.sha256(repr(graph).encode()).hexdigest()
-    return PickerState(key, list(offered.values()))
+    type_row = rows[0][2 : 2 + type_columns]
+    graph = (type_row, sorted(versions.items(), key=lambda item: item[0] or 0))
+    return PickerState(
+        consultation_type=_reader("ct", ConsultationType)(type_row),
+        key=hashlib.sha256(repr(graph).encode()).hexdigest(),
+        offered=list(offered.values()),
+    )
+
+
+def online_picker_state(slug: str) -> PickerState | None:
+    """Read, in one query, the type patients may book with this slug (None if there is
+    none), the key of its free times, and where and by whom it is offered (``PickerState``)."""
+    return _read_state(True, _online_parameters(slug))
 
 
 def schedule_state(consultation_type: ConsultationType) -> str:
-    """The key alone (``picker_state``)."""
-    return picker_state(consultation_type).key
+    """The key of the type's free times (``PickerState.key``)."""
+    state = _read_state(False, [consultation_type.pk])
+    return state.key if state else hashlib.sha256(b"None").hexdigest()
 
 
 def available_slots(

@@ -100,14 +100,16 @@ class SlotPickerView(View):
     template_name = "bookings/slot_picker.html"
 
     def get(self, request, slug):
-        consultation_type = get_object_or_404(ConsultationType.bookable_online(), slug=slug)
-        return self.draw(request, slug, consultation_type)
+        # The type, where and by whom it is offered, and the key of its free times, in one
+        # query: the times may come from the shared cache, checked against everything they
+        # depend on (bookings/picker_cache.py).
+        picker_state = picker_cache.online_picker_state(slug)
+        if picker_state is None:
+            raise Http404("No consultation matches the given query.")
+        return self.draw(request, slug, picker_state)
 
-    def draw(self, request, slug, consultation_type):
-        # The free times may come from the shared cache, checked by one query against
-        # everything they depend on (bookings/picker_cache.py), which also says where and by
-        # whom the type is offered.
-        picker_state = picker_cache.picker_state(consultation_type)
+    def draw(self, request, slug, picker_state):
+        consultation_type = picker_state.consultation_type
         state = picker_state.key
         locations, location, practitioners, practitioner = _choice(
             request, consultation_type, picker_state.offered
@@ -167,7 +169,8 @@ class SlotPickerView(View):
         if request.GET.get("draft"):
             choice["draft"] = request.GET["draft"]
 
-        picker_base = reverse("bookings:times", args=[slug]) + "?" + urlencode(choice)
+        picker_path = reverse("bookings:times", args=[slug])
+        picker_base = picker_path + "?" + urlencode(choice)
 
         def picker_url(day, name="day"):
             # Every link is kept between today and the horizon: none leads outside them.
@@ -202,20 +205,25 @@ class SlotPickerView(View):
             token = escape(get_token(request))
             csrf_field = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
 
+        retime_url = reverse("bookings:draft_time", args=[retime]) if retime else ""
+        labels = picker.DayLabels()
+
         def html_of(times):
             # Written out once, not through a template variable per time (picker.times_html).
             return picker.times_html(
                 times,
                 details_url=details_url,
                 zone_name=location.time_zone,
-                retime_url=reverse("bookings:draft_time", args=[retime]) if retime else "",
+                retime_url=retime_url,
                 practitioner_param=practitioner.pk if practitioner else "any",
                 csrf_field=csrf_field,
             )
 
         context = {
             "retime": retime,
-            "retime_url": reverse("bookings:draft_time", args=[retime]) if retime else "",
+            "retime_url": retime_url,
+            "picker_path": picker_path,
+            "waitlist_url": reverse("bookings:waitlist", args=[slug]),
             "practitioner_param": practitioner.pk if practitioner else "any",
             "consultation_type": consultation_type,
             "locations": locations,
@@ -225,16 +233,18 @@ class SlotPickerView(View):
             "week": week,
             "nav": nav,
             "month": shown_month,
+            "month_title": labels.month(shown_month),
+            "day_title": labels(first),
             "month_nav": month_nav,
             "month_rows": picker.month_rows_html(
-                picker.month_weeks(first, free_days, first), picker_url
+                picker.month_weeks(first, free_days, first), picker_url, labels
             ),
             "practitioner_options": picker.practitioner_options_html(practitioners, practitioner),
             "day": first,
             "weekday_names": WEEKDAY_NAMES,
             "day_parts": day_parts,
             "day_parts_html": [(part, html_of(times)) for part, times in day_parts],
-            "week_html": picker.week_html([(day, html_of(times)) for day, times in week]),
+            "week_html": picker.week_html([(day, html_of(times)) for day, times in week], labels),
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
             "any_free_in_month": bool(free_days & set(_days_of_month(first))),
