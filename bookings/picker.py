@@ -163,17 +163,17 @@ class DayLabels:
         return f"{self.month_name(day)} {day.year}"
 
 
-def month_rows_html(weeks: list[list[CalendarDay | None]], url_of, labels: DayLabels) -> str:
-    """The month table's rows: a free day is a link (``url_of(day)``), the others plain text,
-    the days of other months empty cells."""
+def month_rows_html(weeks: list[list[tuple[CalendarDay | None, str]]], labels: DayLabels) -> str:
+    """The month table's rows, from ``month_weeks``' cells each with its link: a free day is a
+    link, the others plain text, the days of other months empty cells."""
     rows = []
     for week in weeks:
         cells = []
-        for cell in week:
+        for cell, link in week:
             if cell is None:
                 cells.append("<td></td>")
             elif cell.free:
-                url = escape(url_of(cell.day))
+                url = escape(link)
                 current = ' aria-current="date"' if cell.chosen else ""
                 cells.append(
                     f'<td><a class="cal-day" href="{url}" hx-get="{url}" {SWAP} '

@@ -150,15 +150,14 @@ def _reader(alias: str, model):
     for field in model._meta.concrete_fields:
         column = field.get_col(alias)
         names.append(field.attname)
-        converters.append(
-            connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        )
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        converters.append((functions, column))
 
     def read(values):
         converted = []
-        for value, functions in zip(values, converters, strict=True):
+        for value, (functions, column) in zip(values, converters, strict=True):
             for function in functions:
-                value = function(value, None, connection)
+                value = function(value, column, connection)
             converted.append(value)
         return model.from_db(connection.alias, names, converted)
 

@@ -219,6 +219,10 @@ class SlotPickerView(View):
                 csrf_field=csrf_field,
             )
 
+        month_weeks = [
+            [(cell, cell and picker_url(cell.day)) for cell in row]
+            for row in picker.month_weeks(first, free_days, first)
+        ]
         context = {
             "retime": retime,
             "retime_url": retime_url,
@@ -236,9 +240,8 @@ class SlotPickerView(View):
             "month_title": labels.month(shown_month),
             "day_title": labels(first),
             "month_nav": month_nav,
-            "month_rows": picker.month_rows_html(
-                picker.month_weeks(first, free_days, first), picker_url, labels
-            ),
+            "month_weeks": month_weeks,
+            "month_rows": picker.month_rows_html(month_weeks, labels),
             "practitioner_options": picker.practitioner_options_html(practitioners, practitioner),
             "day": first,
             "weekday_names": WEEKDAY_NAMES,

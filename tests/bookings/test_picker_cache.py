@@ -54,9 +54,9 @@ def test_a_second_visitor_gets_the_same_times_after_one_version_check(clinic):
     first, cold = look(clinic)
     second, warm = look(clinic)
     assert offered(second, next_slot()) and offered(first, next_slot())
-    # The type, its locations, its practitioners there, and their schedule versions; the
-    # hours, time off and bookings only when the times are not kept yet.
-    assert warm == 4 and cold == 7
+    # The type, where and by whom it is offered, and their schedule versions, in one query;
+    # the hours, time off and bookings only when the times are not kept yet.
+    assert warm == 1 and cold == 4
 
 
 def test_a_visitor_with_a_session_gets_the_kept_times_on_a_page_of_their_own(clinic):
@@ -65,7 +65,7 @@ def test_a_visitor_with_a_session_gets_the_kept_times_on_a_page_of_their_own(cli
     returning.cookies["sessionid"] = "some-session"
     response, queries = look(clinic, client=returning)
     # The unknown session is looked up once; the times still come from the cache.
-    assert queries == 5 and offered(response, next_slot())
+    assert queries == 2 and offered(response, next_slot())
 
 
 def versions(*practitioners):
