@@ -75,13 +75,12 @@ class PickTime:
 def pick_times(slots, zone) -> list[PickTime]:
     times = []
     for slot in slots:
-        local = slot.start.astimezone(zone)
-        label = label_local(local, f"{local:%H:%M}")
-        times.append(
-            PickTime(
-                slot.start, format_start(slot.start), slot.start.isoformat(), label, local.hour
-            )
-        )
+        start = slot.start
+        local = start.astimezone(zone)
+        hour = local.hour
+        # Digits formatted directly: strftime's pattern parsing cost more than the rest.
+        label = label_local(local, f"{hour:02d}:{local.minute:02d}")
+        times.append(PickTime(start, format_start(start), start.isoformat(), label, hour))
     return times
 
 

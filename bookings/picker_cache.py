@@ -14,8 +14,11 @@ everything that decides it:
 
 One query reads the versions on every request, so an entry is never used once anything behind
 it has changed, whichever process made the change, and a cache that is not shared between
-processes is still correct. The page itself is drawn afresh for everyone (it may hold a
-visitor's messages, their booking in progress or the staff menu); only the times come from here.
+processes is still correct. The picker's menus (the locations offering the type, and its
+practitioners at each) are kept under the same key: a practitioner's version is also raised
+when their name or a location's row changes (the receivers below). The page itself is drawn
+afresh for everyone (it may hold a visitor's messages, their booking in progress or the staff
+menu); only the times and the menus come from here.
 A time kept is dropped on reading once it falls inside the minimum notice; an entry lives at
 most MAX_AGE, so a day reaching the horizon appears within minutes.
 
@@ -32,7 +35,7 @@ from datetime import date, datetime, timedelta
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from bookings import selectors
@@ -46,6 +49,8 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+
+User = Practitioner._meta.get_field("user").related_model
 
 # An entry lives at most this long even if nothing changes, so that the cache holds only
 # times people are looking at, and a day that comes within the horizon is offered soon.
@@ -66,28 +71,17 @@ def schedules_changed(practitioner_ids) -> None:
         versions.update(version=F("version") + 1)
 
 
-# The models read with the key, with their aliases in the query: who offers the type, as
-# users, and where. Joined from the type's practitioners, so that one round trip gives the key
-# and the picker's menus (``PickerState.offered``).
-User = Practitioner._meta.get_field("user").related_model
-_OFFERED = (("p", Practitioner), ("u", User), ("loc", Location))
-
-
 @functools.cache
 def _key_query(online: bool) -> str:
     """The one query behind a key: the type's row, and each of its practitioners with their
-    schedule version, their user and their locations, the rows in the order the picker lists
-    the locations (by name) and the practitioners (by name). The type is found by its id, or
-    (``online``) by its slug among those patients may book (``_online_parameters``). Written
-    out rather than built by the ORM on every request, since it runs on every visit and the
-    ORM's compiling cost as much as the query itself."""
+    schedule version. The type is found by its id, or (``online``) by its slug among those
+    patients may book (``_online_parameters``). Written out rather than built by the ORM on
+    every request, since it runs on every visit and the ORM's compiling cost as much as the
+    query itself."""
     quote = connection.ops.quote_name
     through = ConsultationType.practitioners.through._meta
-    works_at = Practitioner.locations.through._meta
     columns = ", ".join(
-        f"{alias}.{quote(field.column)}"
-        for alias, model in (("ct", ConsultationType), *_OFFERED)
-        for field in model._meta.concrete_fields
+        f"ct.{quote(field.column)}" for field in ConsultationType._meta.concrete_fields
     )
     if online:
         names = ["slug", *ConsultationType.bookable_online_values()]
@@ -96,27 +90,15 @@ def _key_query(online: bool) -> str:
         )
     else:
         where = f"ct.{quote('id')} = %s"
-    # The version is read by a subquery (one row at most: one version a practitioner), not a
-    # join: PostgreSQL's planning of one more join cost more than running the whole query.
-    version = (
-        f"(SELECT sv.{quote('version')} FROM {quote(ScheduleVersion._meta.db_table)} sv "  # noqa: S608
-        f"WHERE sv.{quote('practitioner_id')} = tp.{quote('practitioner_id')})"
-    )
     return (
-        f"SELECT tp.{quote('practitioner_id')}, {version}, {columns} "  # noqa: S608
+        f"SELECT {columns}, tp.{quote('practitioner_id')}, sv.{quote('version')} "  # noqa: S608
         f"FROM {quote(ConsultationType._meta.db_table)} ct "
         f"LEFT JOIN {quote(through.db_table)} tp "
         f"ON tp.{quote('consultationtype_id')} = ct.{quote('id')} "
-        f"LEFT JOIN {quote(Practitioner._meta.db_table)} p "
-        f"ON p.{quote('id')} = tp.{quote('practitioner_id')} "
-        f"LEFT JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = p.{quote('user_id')} "
-        f"LEFT JOIN {quote(works_at.db_table)} pl "
-        f"ON pl.{quote('practitioner_id')} = p.{quote('id')} "
-        f"LEFT JOIN {quote(Location._meta.db_table)} loc "
-        f"ON loc.{quote('id')} = pl.{quote('location_id')} "
+        f"LEFT JOIN {quote(ScheduleVersion._meta.db_table)} sv "
+        f"ON sv.{quote('practitioner_id')} = tp.{quote('practitioner_id')} "
         f"WHERE {where} "
-        f"ORDER BY loc.{quote('name')}, loc.{quote('id')}, u.{quote('last_name')}, "
-        f"u.{quote('first_name')}, p.{quote('id')}"
+        f"ORDER BY tp.{quote('practitioner_id')}"
     )
 
 
@@ -130,94 +112,73 @@ def _online_parameters(slug: str) -> list:
     ]
 
 
+def _read_type(row):
+    """Make the type's instance from its columns, with the conversions the ORM applies to
+    them (a boolean or a decimal on SQLite, …)."""
+    names, values = [], []
+    for field, value in zip(ConsultationType._meta.concrete_fields, row, strict=False):
+        column = field.get_col("ct")
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
+            value = convert(value, column, connection)
+        names.append(field.attname)
+        values.append(value)
+    return ConsultationType.from_db(connection.alias, names, values)
+
+
+def _read_key(online: bool, parameters: list):
+    """Return the type's row and the key of everything its free times depend on beyond the
+    dates asked for (its row and its practitioners' schedule versions), or None when there
+    is no such type."""
+    with connection.cursor() as cursor:
+        # The parameters are the type's id, or its slug and fixed values; the rest is the
+        # models' own names.
+        cursor.execute(_key_query(online), parameters)
+        graph = cursor.fetchall()
+    if not graph:
+        return None
+    return graph[0], hashlib.sha256(repr(graph).encode()).hexdigest()
+
+
+def schedule_state(consultation_type: ConsultationType) -> str:
+    """Read, in one query, everything the type's free times depend on beyond the dates asked
+    for: its row and its practitioners' schedule versions; return it as a digest."""
+    read = _read_key(False, [consultation_type.pk])
+    return read[1] if read else hashlib.sha256(b"[]").hexdigest()
+
+
 @dataclass(frozen=True)
 class PickerState:
-    """What the picker reads before its times: the type; ``key``, a digest of everything the
-    type's free times depend on beyond the dates asked for (its row and its practitioners'
-    schedule versions); and ``offered``, where the type is offered (by name), each place with
-    its active practitioners who offer it there (by name), as ``selectors.offered_where``
-    returns them."""
+    """What the picker reads before its times: the type; ``key``, the digest of everything its
+    free times depend on (``schedule_state``); and ``offered``, where it is offered, each place
+    with its practitioners there (``selectors.offered_where``)."""
 
     consultation_type: ConsultationType
     key: str
     offered: list[tuple[Location, list[Practitioner]]]
 
 
-def _reader(alias: str, model):
-    """Return a function making a ``model`` instance from its columns in a row, with the
-    conversions the ORM applies to them (a boolean on SQLite, a time in its zone, …)."""
-    names, converters = [], []
-    for field in model._meta.concrete_fields:
-        column = field.get_col(alias)
-        names.append(field.attname)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        converters.append((functions, column))
-
-    def read(values):
-        converted = []
-        for value, (functions, column) in zip(values, converters, strict=True):
-            for function in functions:
-                value = function(value, column, connection)
-            converted.append(value)
-        return model.from_db(connection.alias, names, converted)
-
-    return read
-
-
-def _read_state(online: bool, parameters: list) -> PickerState | None:
-    with connection.cursor() as cursor:
-        # The parameters are the type's id or slug and fixed values; the rest is the models'
-        # own names.
-        cursor.execute(_key_query(online), parameters)
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    type_columns = len(ConsultationType._meta.concrete_fields)
-    widths = [len(model._meta.concrete_fields) for _, model in _OFFERED]
-    readers = [_reader(alias, model) for alias, model in _OFFERED]
-    user_field = Practitioner._meta.get_field("user")
-    versions, practitioners, offered = {}, {}, {}
-    for row in rows:
-        practitioner_id, version = row[0], row[1]
-        versions[practitioner_id] = version
-        at = 2 + type_columns
-        parts = []
-        for width in widths:
-            parts.append(row[at : at + width])
-            at += width
-        practitioner_values, user_values, location_values = parts
-        if practitioner_id is None or location_values[0] is None:
-            continue  # no practitioner, or one who works nowhere
-        practitioner = practitioners.get(practitioner_id)
-        if practitioner is None:
-            practitioner = readers[0](practitioner_values)
-            user_field.set_cached_value(practitioner, readers[1](user_values))
-            practitioners[practitioner_id] = practitioner
-        if not practitioner.is_active:
-            continue
-        location_id = location_values[0]
-        if location_id not in offered:
-            offered[location_id] = (readers[2](location_values), [])
-        offered[location_id][1].append(practitioner)
-    type_row = rows[0][2 : 2 + type_columns]
-    graph = (type_row, sorted(versions.items(), key=lambda item: item[0] or 0))
-    return PickerState(
-        consultation_type=_reader("ct", ConsultationType)(type_row),
-        key=hashlib.sha256(repr(graph).encode()).hexdigest(),
-        offered=list(offered.values()),
-    )
-
-
 def online_picker_state(slug: str) -> PickerState | None:
-    """Read, in one query, the type patients may book with this slug (None if there is
-    none), the key of its free times, and where and by whom it is offered (``PickerState``)."""
-    return _read_state(True, _online_parameters(slug))
+    """Read the type patients may book with this slug (None if there is none) and its key in
+    one query, and where and by whom it is offered from the shared cache under that key.
 
-
-def schedule_state(consultation_type: ConsultationType) -> str:
-    """The key of the type's free times (``PickerState.key``)."""
-    state = _read_state(False, [consultation_type.pk])
-    return state.key if state else hashlib.sha256(b"None").hexdigest()
+    The key moves with every change to who offers the type where: the type's practitioners
+    are in it, and the receivers below raise a practitioner's version when their row, their
+    name, their locations or a location's row change. Read from the database, the menus cost
+    a query whose planning (five tables) took longer than everything else the key needs.
+    """
+    read = _read_key(True, _online_parameters(slug))
+    if read is None:
+        return None
+    row, key = read
+    consultation_type = _read_type(row)
+    offered_key = f"picker-offered:{key}"
+    offered = cache.get(offered_key)
+    if offered is None:
+        offered = selectors.offered_where(consultation_type)
+        cache.set(offered_key, offered, timeout=int(MAX_AGE.total_seconds()))
+    return PickerState(consultation_type, key, offered)
 
 
 def available_slots(
@@ -296,6 +257,25 @@ def _practitioner_changed(sender, instance, created, **kwargs):
 @receiver(post_save, sender=Location)
 def _location_changed(sender, instance, **kwargs):
     schedules_changed(instance.practitioners.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=Location)
+def _location_deleted(sender, instance, **kwargs):
+    # Before the delete: its practitioners' links to it go with it, without a signal.
+    schedules_changed(instance.practitioners.values_list("pk", flat=True))
+
+
+# What the picker's menu shows of a practitioner's user (``Practitioner.display_name``).
+NAME_FIELDS = {"first_name", "last_name", "username"}
+
+
+@receiver(post_save, sender=User)
+def _user_changed(sender, instance, created, update_fields=None, **kwargs):
+    # A practitioner's name is kept with the picker's menus (``online_picker_state``). A new
+    # user is no one's practitioner yet; a sign-in writes only ``last_login``.
+    if created or (update_fields is not None and not NAME_FIELDS & set(update_fields)):
+        return
+    schedules_changed(Practitioner.objects.filter(user=instance).values_list("pk", flat=True))
 
 
 @receiver(m2m_changed, sender=Practitioner.locations.through)
