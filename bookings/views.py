@@ -100,9 +100,9 @@ class SlotPickerView(View):
     template_name = "bookings/slot_picker.html"
 
     def get(self, request, slug):
-        # The type, where and by whom it is offered, and the key of its free times, in one
-        # query: the times may come from the shared cache, checked against everything they
-        # depend on (bookings/picker_cache.py).
+        # The type and the key of its free times in one query; where and by whom it is
+        # offered, and the times, may come from the shared cache under that key, checked
+        # against everything they depend on (bookings/picker_cache.py).
         picker_state = picker_cache.online_picker_state(slug)
         if picker_state is None:
             raise Http404("No consultation matches the given query.")
