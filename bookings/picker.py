@@ -7,6 +7,7 @@ week's days, the practitioner menu) are written here as strings: through the tem
 each cell or option cost a dozen node renders and a date filter, about half the page's time."""
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
@@ -63,25 +64,48 @@ def month_weeks(day: date, free_days: set[date], chosen: date) -> list[list[Cale
 @dataclass(frozen=True)
 class PickTime:
     """A free time as the picker shows it: its start, as a URL parameter, in ISO form for the
-    visitor's own zone (script), and its label in clinic time with the local hour."""
+    visitor's own zone (script), and its label in clinic time with the local hour and day."""
 
     start: datetime
     param: str
     iso: str
     label: str
     hour: int
+    day: date
 
 
-def pick_times(slots, zone) -> list[PickTime]:
-    times = []
+# Times a process keeps written out: a few months of starts at a handful of locations.
+TIMES_KEPT = 8192
+
+
+@functools.lru_cache(maxsize=TIMES_KEPT)
+def _pick_time(start: datetime, offset, zone) -> PickTime:
+    # ``offset`` (the start's own) is in the key so that the ISO form, which writes it, is the
+    # one of the datetime given, not of an equal instant written in another zone.
+    local = start.astimezone(zone)
+    hour = local.hour
+    label = label_local(local, f"{hour:02d}:{local.minute:02d}")
+    return PickTime(start, format_start(start), start.isoformat(), label, hour, local.date())
+
+
+def pick_time(start: datetime, zone) -> PickTime:
+    """Write a free time out for the picker. A pure function of the instant and the zone, so
+    each process keeps the answers: every visitor is shown the same times, and writing one out
+    (two conversions, three formats) cost more than the rest of the page's work per time."""
+    return _pick_time(start, start.utcoffset(), zone)
+
+
+def times_by_day(slots, zone) -> dict[date, list[PickTime]]:
+    """The slots written out (``pick_time``), by local day, in order."""
+    days: dict[date, list[PickTime]] = {}
     for slot in slots:
-        start = slot.start
-        local = start.astimezone(zone)
-        hour = local.hour
-        # Digits formatted directly: strftime's pattern parsing cost more than the rest.
-        label = label_local(local, f"{hour:02d}:{local.minute:02d}")
-        times.append(PickTime(start, format_start(start), start.isoformat(), label, hour))
-    return times
+        time = pick_time(slot.start, zone)
+        found = days.get(time.day)
+        if found is None:
+            days[time.day] = [time]
+        else:
+            found.append(time)
+    return days
 
 
 def day_parts(times: list[PickTime]) -> list[tuple[str, list[PickTime]]]:

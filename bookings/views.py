@@ -154,10 +154,10 @@ class SlotPickerView(View):
             month_result = search(window_start, window_end)
         result = month_result
         last = first + timedelta(days=DAYS_SHOWN - 1)
-        # Each slot's local day, worked out once for the week and the month both.
-        by_day = dict(result.slots_by_day())
+        # Each slot written out once, with its local day, for the week and the month both.
+        by_day = picker.times_by_day(result.slots, location.zone)
         week = [
-            (day, picker.pick_times(by_day.get(day, []), location.zone))
+            (day, by_day.get(day, []))
             for day in (first + timedelta(days=n) for n in range(DAYS_SHOWN))
         ]
         free_days = set(by_day)
