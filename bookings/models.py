@@ -256,10 +256,16 @@ class ConsultationType(models.Model):
         return self.kind == self.Kind.PROCEDURE
 
     @classmethod
+    def bookable_online_values(cls) -> dict:
+        """What makes a type one patients may book themselves: active consultations
+        (procedures are booked from a treatment plan or by staff). The slot picker's written-out
+        query reads it too (bookings/picker_cache.py)."""
+        return {"is_active": True, "kind": cls.Kind.CONSULTATION}
+
+    @classmethod
     def bookable_online(cls):
-        """The types patients may book themselves: active consultations (procedures are
-        booked from a treatment plan or by staff)."""
-        return cls.objects.filter(is_active=True, kind=cls.Kind.CONSULTATION)
+        """The types patients may book themselves (``bookable_online_values``)."""
+        return cls.objects.filter(**cls.bookable_online_values())
 
     @property
     def is_free(self):

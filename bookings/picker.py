@@ -1,12 +1,18 @@
 """The slot picker's calendar, as pure functions of dates and slots: a month of days with the
 free ones marked, for phones, one day's times grouped by part of the day, and each time written
-out once, ready for the template (no filter or include per time)."""
+out once, ready for the template (no filter or include per time).
+
+The parts of the page repeated per day, per time or per practitioner (the month's cells, the
+week's days, the practitioner menu) are written here as strings: through the template language
+each cell or option cost a dozen node renders and a date filter, about half the page's time."""
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
 
+from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.safestring import mark_safe
 
 from bookings.drafts import format_start
@@ -58,26 +64,48 @@ def month_weeks(day: date, free_days: set[date], chosen: date) -> list[list[Cale
 @dataclass(frozen=True)
 class PickTime:
     """A free time as the picker shows it: its start, as a URL parameter, in ISO form for the
-    visitor's own zone (script), and its label in clinic time with the local hour."""
+    visitor's own zone (script), and its label in clinic time with the local hour and day."""
 
     start: datetime
     param: str
     iso: str
     label: str
     hour: int
+    day: date
 
 
-def pick_times(slots, zone) -> list[PickTime]:
-    times = []
+# Times a process keeps written out: a few months of starts at a handful of locations.
+TIMES_KEPT = 8192
+
+
+@functools.lru_cache(maxsize=TIMES_KEPT)
+def _pick_time(start: datetime, offset, zone) -> PickTime:
+    # ``offset`` (the start's own) is in the key so that the ISO form, which writes it, is the
+    # one of the datetime given, not of an equal instant written in another zone.
+    local = start.astimezone(zone)
+    hour = local.hour
+    label = label_local(local, f"{hour:02d}:{local.minute:02d}")
+    return PickTime(start, format_start(start), start.isoformat(), label, hour, local.date())
+
+
+def pick_time(start: datetime, zone) -> PickTime:
+    """Write a free time out for the picker. A pure function of the instant and the zone, so
+    each process keeps the answers: every visitor is shown the same times, and writing one out
+    (two conversions, three formats) cost more than the rest of the page's work per time."""
+    return _pick_time(start, start.utcoffset(), zone)
+
+
+def times_by_day(slots, zone) -> dict[date, list[PickTime]]:
+    """The slots written out (``pick_time``), by local day, in order."""
+    days: dict[date, list[PickTime]] = {}
     for slot in slots:
-        local = slot.start.astimezone(zone)
-        label = label_local(local, f"{local:%H:%M}")
-        times.append(
-            PickTime(
-                slot.start, format_start(slot.start), slot.start.isoformat(), label, local.hour
-            )
-        )
-    return times
+        time = pick_time(slot.start, zone)
+        found = days.get(time.day)
+        if found is None:
+            days[time.day] = [time]
+        else:
+            found.append(time)
+    return days
 
 
 def day_parts(times: list[PickTime]) -> list[tuple[str, list[PickTime]]]:
@@ -127,3 +155,84 @@ def times_html(
             for time in times
         )
     return mark_safe("".join(buttons))  # noqa: S308 - built from escaped values above
+
+
+# The htmx attributes every link inside the picker carries: it swaps itself in place.
+SWAP = 'hx-target="#slot-picker" hx-select="#slot-picker" hx-swap="outerHTML" hx-push-url="true"'
+
+
+class DayLabels:
+    """Days as the page writes them, e.g. "Monday 7 December": the date filter's "l j F", with
+    the same translated names, each name translated once rather than once per day."""
+
+    def __init__(self):
+        self.weekdays: dict[int, str] = {}
+        self.months: dict[int, str] = {}
+
+    def __call__(self, day: date) -> str:
+        weekday = self.weekdays.get(day.weekday())
+        if weekday is None:
+            weekday = self.weekdays[day.weekday()] = str(WEEKDAYS[day.weekday()])
+        return f"{weekday} {day.day} {self.month_name(day)}"
+
+    def month_name(self, day: date) -> str:
+        month = self.months.get(day.month)
+        if month is None:
+            month = self.months[day.month] = str(MONTHS[day.month])
+        return month
+
+    def month(self, day: date) -> str:
+        """The month as the date filter's "F Y" writes it, e.g. "December 2026"."""
+        return f"{self.month_name(day)} {day.year}"
+
+
+def month_rows_html(weeks: list[list[tuple[CalendarDay | None, str]]], labels: DayLabels) -> str:
+    """The month table's rows, from ``month_weeks``' cells each with its link: a free day is a
+    link, the others plain text, the days of other months empty cells."""
+    rows = []
+    for week in weeks:
+        cells = []
+        for cell, link in week:
+            if cell is None:
+                cells.append("<td></td>")
+            elif cell.free:
+                url = escape(link)
+                current = ' aria-current="date"' if cell.chosen else ""
+                cells.append(
+                    f'<td><a class="cal-day" href="{url}" hx-get="{url}" {SWAP} '
+                    f'aria-label="{escape(labels(cell.day))}: free times"{current}>'
+                    f"{cell.day.day}</a></td>"
+                )
+            else:
+                cells.append(f'<td><span class="cal-day is-closed">{cell.day.day}</span></td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>\n          ")
+    return mark_safe("".join(rows))  # noqa: S308 - escaped above; the rest is digits
+
+
+def week_html(days: list[tuple[date, str]], labels: DayLabels) -> str:
+    """The week's days, each with its heading and its buttons (``times_html``), or a line
+    saying it has none."""
+    sections = []
+    for day, buttons in days:
+        body = (
+            f'<div class="slot-list d-flex flex-wrap gap-2">{buttons}</div>'
+            if buttons
+            else '<p class="small text-secondary mb-0">No free times.</p>'
+        )
+        sections.append(
+            f'\n      <section class="mb-3 slot-day">\n        <h2 class="h6 mb-2">'
+            f"{escape(labels(day))}</h2>\n        \n          {body}\n        \n"
+            f"      </section>\n    "
+        )
+    return mark_safe("".join(sections))  # noqa: S308 - the buttons are safe (times_html)
+
+
+def practitioner_options_html(practitioners, chosen) -> str:
+    """The practitioner menu's options after "First available"."""
+    return mark_safe(  # noqa: S308 - names and titles escaped here
+        "".join(
+            f'<option value="{p.pk}"{" selected" if p == chosen else ""}>'
+            f"{escape(p.display_name)}, {escape(p.title)}</option>"
+            for p in practitioners
+        )
+    )

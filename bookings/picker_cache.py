@@ -14,8 +14,11 @@ everything that decides it:
 
 One query reads the versions on every request, so an entry is never used once anything behind
 it has changed, whichever process made the change, and a cache that is not shared between
-processes is still correct. The page itself is drawn afresh for everyone (it may hold a
-visitor's messages, their booking in progress or the staff menu); only the times come from here.
+processes is still correct. The picker's menus (the locations offering the type, and its
+practitioners at each) are kept under the same key: a practitioner's version is also raised
+when their name or a location's row changes (the receivers below). The page itself is drawn
+afresh for everyone (it may hold a visitor's messages, their booking in progress or the staff
+menu); only the times and the menus come from here.
 A time kept is dropped on reading once it falls inside the minimum notice; an entry lives at
 most MAX_AGE, so a day reaching the horizon appears within minutes.
 
@@ -26,12 +29,13 @@ those; so a procedure's times are never kept here.
 
 import functools
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from bookings import selectors
@@ -45,6 +49,8 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+
+User = Practitioner._meta.get_field("user").related_model
 
 # An entry lives at most this long even if nothing changes, so that the cache holds only
 # times people are looking at, and a day that comes within the horizon is offered soon.
@@ -66,15 +72,24 @@ def schedules_changed(practitioner_ids) -> None:
 
 
 @functools.cache
-def _key_query() -> str:
+def _key_query(online: bool) -> str:
     """The one query behind a key: the type's row, and each of its practitioners with their
-    schedule version. Written out rather than built by the ORM on every request, since it runs
-    on every visit and the ORM's compiling cost as much as the query itself."""
+    schedule version. The type is found by its id, or (``online``) by its slug among those
+    patients may book (``_online_parameters``). Written out rather than built by the ORM on
+    every request, since it runs on every visit and the ORM's compiling cost as much as the
+    query itself."""
     quote = connection.ops.quote_name
     through = ConsultationType.practitioners.through._meta
     columns = ", ".join(
         f"ct.{quote(field.column)}" for field in ConsultationType._meta.concrete_fields
     )
+    if online:
+        names = ["slug", *ConsultationType.bookable_online_values()]
+        where = " AND ".join(
+            f"ct.{quote(ConsultationType._meta.get_field(name).column)} = %s" for name in names
+        )
+    else:
+        where = f"ct.{quote('id')} = %s"
     return (
         f"SELECT {columns}, tp.{quote('practitioner_id')}, sv.{quote('version')} "  # noqa: S608
         f"FROM {quote(ConsultationType._meta.db_table)} ct "
@@ -82,19 +97,88 @@ def _key_query() -> str:
         f"ON tp.{quote('consultationtype_id')} = ct.{quote('id')} "
         f"LEFT JOIN {quote(ScheduleVersion._meta.db_table)} sv "
         f"ON sv.{quote('practitioner_id')} = tp.{quote('practitioner_id')} "
-        f"WHERE ct.{quote('id')} = %s "
+        f"WHERE {where} "
         f"ORDER BY tp.{quote('practitioner_id')}"
     )
+
+
+def _online_parameters(slug: str) -> list:
+    """The parameters of the ``online`` query: the slug, then the values that make a type
+    bookable online, as the ORM would send them."""
+    values = ConsultationType.bookable_online_values()
+    return [slug] + [
+        ConsultationType._meta.get_field(name).get_db_prep_value(value, connection)
+        for name, value in values.items()
+    ]
+
+
+def _read_type(row):
+    """Make the type's instance from its columns, with the conversions the ORM applies to
+    them (a boolean or a decimal on SQLite, …)."""
+    names, values = [], []
+    for field, value in zip(ConsultationType._meta.concrete_fields, row, strict=False):
+        column = field.get_col("ct")
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
+            value = convert(value, column, connection)
+        names.append(field.attname)
+        values.append(value)
+    return ConsultationType.from_db(connection.alias, names, values)
+
+
+def _read_key(online: bool, parameters: list):
+    """Return the type's row and the key of everything its free times depend on beyond the
+    dates asked for (its row and its practitioners' schedule versions), or None when there
+    is no such type."""
+    with connection.cursor() as cursor:
+        # The parameters are the type's id, or its slug and fixed values; the rest is the
+        # models' own names.
+        cursor.execute(_key_query(online), parameters)
+        graph = cursor.fetchall()
+    if not graph:
+        return None
+    return graph[0], hashlib.sha256(repr(graph).encode()).hexdigest()
 
 
 def schedule_state(consultation_type: ConsultationType) -> str:
     """Read, in one query, everything the type's free times depend on beyond the dates asked
     for: its row and its practitioners' schedule versions; return it as a digest."""
-    with connection.cursor() as cursor:
-        # Only the type's id is a parameter; the rest is the models' own names.
-        cursor.execute(_key_query(), [consultation_type.pk])
-        graph = cursor.fetchall()
-    return hashlib.sha256(repr(graph).encode()).hexdigest()
+    read = _read_key(False, [consultation_type.pk])
+    return read[1] if read else hashlib.sha256(b"[]").hexdigest()
+
+
+@dataclass(frozen=True)
+class PickerState:
+    """What the picker reads before its times: the type; ``key``, the digest of everything its
+    free times depend on (``schedule_state``); and ``offered``, where it is offered, each place
+    with its practitioners there (``selectors.offered_where``)."""
+
+    consultation_type: ConsultationType
+    key: str
+    offered: list[tuple[Location, list[Practitioner]]]
+
+
+def online_picker_state(slug: str) -> PickerState | None:
+    """Read the type patients may book with this slug (None if there is none) and its key in
+    one query, and where and by whom it is offered from the shared cache under that key.
+
+    The key moves with every change to who offers the type where: the type's practitioners
+    are in it, and the receivers below raise a practitioner's version when their row, their
+    name, their locations or a location's row change. Read from the database, the menus cost
+    a query whose planning (five tables) took longer than everything else the key needs.
+    """
+    read = _read_key(True, _online_parameters(slug))
+    if read is None:
+        return None
+    row, key = read
+    consultation_type = _read_type(row)
+    offered_key = f"picker-offered:{key}"
+    offered = cache.get(offered_key)
+    if offered is None:
+        offered = selectors.offered_where(consultation_type)
+        cache.set(offered_key, offered, timeout=int(MAX_AGE.total_seconds()))
+    return PickerState(consultation_type, key, offered)
 
 
 def available_slots(
@@ -173,6 +257,25 @@ def _practitioner_changed(sender, instance, created, **kwargs):
 @receiver(post_save, sender=Location)
 def _location_changed(sender, instance, **kwargs):
     schedules_changed(instance.practitioners.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=Location)
+def _location_deleted(sender, instance, **kwargs):
+    # Before the delete: its practitioners' links to it go with it, without a signal.
+    schedules_changed(instance.practitioners.values_list("pk", flat=True))
+
+
+# What the picker's menu shows of a practitioner's user (``Practitioner.display_name``).
+NAME_FIELDS = {"first_name", "last_name", "username"}
+
+
+@receiver(post_save, sender=User)
+def _user_changed(sender, instance, created, update_fields=None, **kwargs):
+    # A practitioner's name is kept with the picker's menus (``online_picker_state``). A new
+    # user is no one's practitioner yet; a sign-in writes only ``last_login``.
+    if created or (update_fields is not None and not NAME_FIELDS & set(update_fields)):
+        return
+    schedules_changed(Practitioner.objects.filter(user=instance).values_list("pk", flat=True))
 
 
 @receiver(m2m_changed, sender=Practitioner.locations.through)

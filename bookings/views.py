@@ -24,7 +24,7 @@ from django.views.generic import ListView
 
 from bookings import drafts, notifications, picker, picker_cache, selectors
 from bookings.forms import DayForm
-from bookings.models import Booking, BookingDraft, ConsultationType, Location, Practitioner
+from bookings.models import Booking, BookingDraft, ConsultationType, Practitioner
 from bookings.refusals import nearest_slots
 from bookings.services import BookingError
 from clinic import ratelimit
@@ -69,18 +69,18 @@ class ConsultationTypeListView(ListView):
         return types
 
 
-def _choice(request, consultation_type):
-    """Read the location and practitioner chosen in the query string, with safe defaults."""
-    locations = list(
-        Location.objects.filter(
-            practitioners__consultation_types=consultation_type, practitioners__is_active=True
-        ).distinct()
-    )
-    if not locations:
+def _choice(request, consultation_type, offered=None):
+    """Read the location and practitioner chosen in the query string, with safe defaults;
+    ``offered`` is ``selectors.offered_where``'s answer when the caller has read it already."""
+    if offered is None:
+        offered = selectors.offered_where(consultation_type)
+    if not offered:
         raise Http404("No location offers this consultation.")
     wanted = request.GET.get("location", "")
-    location = next((loc for loc in locations if str(loc.pk) == wanted), locations[0])
-    practitioners = list(selectors.eligible_practitioners(consultation_type, location))
+    location, practitioners = next(
+        ((loc, found) for loc, found in offered if str(loc.pk) == wanted), offered[0]
+    )
+    locations = [loc for loc, _ in offered]
     wanted = request.GET.get("practitioner", "any")
     practitioner = next((p for p in practitioners if str(p.pk) == wanted), None)
     return locations, location, practitioners, practitioner
@@ -101,15 +101,21 @@ class SlotPickerView(View):
     template_name = "bookings/slot_picker.html"
 
     def get(self, request, slug):
-        consultation_type = get_object_or_404(ConsultationType.bookable_online(), slug=slug)
-        return self.draw(request, slug, consultation_type)
+        # The type and the key of its free times in one query; where and by whom it is
+        # offered, and the times, may come from the shared cache under that key, checked
+        # against everything they depend on (bookings/picker_cache.py).
+        picker_state = picker_cache.online_picker_state(slug)
+        if picker_state is None:
+            raise Http404("No consultation matches the given query.")
+        return self.draw(request, slug, picker_state)
 
-    def draw(self, request, slug, consultation_type):
-        locations, location, practitioners, practitioner = _choice(request, consultation_type)
+    def draw(self, request, slug, picker_state):
+        consultation_type = picker_state.consultation_type
+        state = picker_state.key
+        locations, location, practitioners, practitioner = _choice(
+            request, consultation_type, picker_state.offered
+        )
         now = timezone.now()
-        # The free times may come from the shared cache, checked by one query against
-        # everything they depend on (bookings/picker_cache.py).
-        state = picker_cache.schedule_state(consultation_type)
 
         def search(first_day, last_day):
             return picker_cache.available_slots(
@@ -149,11 +155,13 @@ class SlotPickerView(View):
             month_result = search(window_start, window_end)
         result = month_result
         last = first + timedelta(days=DAYS_SHOWN - 1)
+        # Each slot written out once, with its local day, for the week and the month both.
+        by_day = picker.times_by_day(result.slots, location.zone)
         week = [
-            (day, picker.pick_times(slots, location.zone))
-            for day, slots in result.days(first, DAYS_SHOWN)
+            (day, by_day.get(day, []))
+            for day in (first + timedelta(days=n) for n in range(DAYS_SHOWN))
         ]
-        free_days = {day for day, _ in result.slots_by_day()}
+        free_days = set(by_day)
         choice = {
             "location": location.pk,
             "practitioner": practitioner.pk if practitioner else "any",
@@ -162,7 +170,8 @@ class SlotPickerView(View):
         if request.GET.get("draft"):
             choice["draft"] = request.GET["draft"]
 
-        picker_base = reverse("bookings:times", args=[slug]) + "?" + urlencode(choice)
+        picker_path = reverse("bookings:times", args=[slug])
+        picker_base = picker_path + "?" + urlencode(choice)
 
         def picker_url(day, name="day"):
             # Every link is kept between today and the horizon: none leads outside them.
@@ -197,20 +206,29 @@ class SlotPickerView(View):
             token = escape(get_token(request))
             csrf_field = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
 
+        retime_url = reverse("bookings:draft_time", args=[retime]) if retime else ""
+        labels = picker.DayLabels()
+
         def html_of(times):
             # Written out once, not through a template variable per time (picker.times_html).
             return picker.times_html(
                 times,
                 details_url=details_url,
                 zone_name=location.time_zone,
-                retime_url=reverse("bookings:draft_time", args=[retime]) if retime else "",
+                retime_url=retime_url,
                 practitioner_param=practitioner.pk if practitioner else "any",
                 csrf_field=csrf_field,
             )
 
+        month_weeks = [
+            [(cell, cell and picker_url(cell.day)) for cell in row]
+            for row in picker.month_weeks(first, free_days, first)
+        ]
         context = {
             "retime": retime,
-            "retime_url": reverse("bookings:draft_time", args=[retime]) if retime else "",
+            "retime_url": retime_url,
+            "picker_path": picker_path,
+            "waitlist_url": reverse("bookings:waitlist", args=[slug]),
             "practitioner_param": practitioner.pk if practitioner else "any",
             "consultation_type": consultation_type,
             "locations": locations,
@@ -220,16 +238,17 @@ class SlotPickerView(View):
             "week": week,
             "nav": nav,
             "month": shown_month,
+            "month_title": labels.month(shown_month),
+            "day_title": labels(first),
             "month_nav": month_nav,
-            "month_weeks": [
-                [(cell, cell and picker_url(cell.day)) for cell in row]
-                for row in picker.month_weeks(first, free_days, first)
-            ],
+            "month_weeks": month_weeks,
+            "month_rows": picker.month_rows_html(month_weeks, labels),
+            "practitioner_options": picker.practitioner_options_html(practitioners, practitioner),
             "day": first,
             "weekday_names": WEEKDAY_NAMES,
             "day_parts": day_parts,
             "day_parts_html": [(part, html_of(times)) for part, times in day_parts],
-            "week_html": [(day, times, html_of(times)) for day, times in week],
+            "week_html": picker.week_html([(day, html_of(times)) for day, times in week], labels),
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
             "any_free_in_month": bool(free_days & set(_days_of_month(first))),

@@ -1,6 +1,28 @@
+import functools
+
 from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+# The links in every page's header and footer (templates/base.html), by the name base.html uses.
+SITE_LINKS = {
+    "home": "home",
+    "treatments": "treatments",
+    "your_bookings": "bookings:home",
+    "book": "bookings:start",
+    "staff_sign_in": "staff:sign_in",
+}
+
+
+@functools.lru_cache(maxsize=16)
+def _site_links(prefix: str, urlconf: str) -> dict[str, str]:
+    # ``prefix`` is part of the key because reverse() writes it into every URL.
+    return {key: reverse(name, urlconf=urlconf) for key, name in SITE_LINKS.items()}
 
 
 def clinic(request):
-    """Expose the clinic's name and contact details to every template."""
-    return {"clinic": settings.CLINIC}
+    """Expose the clinic's name and contact details to every template, and the site's own
+    links, worked out once per process rather than by a ``{% url %}`` tag on every page."""
+    return {
+        "clinic": settings.CLINIC,
+        "site_links": _site_links(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF),
+    }

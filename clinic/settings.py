@@ -222,7 +222,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # whitenoise's CompressedManifestStaticFilesStorage, each URL worked out once.
+            else "clinic.static_storage.StaticFilesStorage"
         )
     },
 }

@@ -21,7 +21,13 @@ from bookings.services import (
     booking_create,
     booking_reschedule,
 )
-from tests.factories import PatientFactory, PractitionerFactory, bookable_clinic, next_slot
+from tests.factories import (
+    LocationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    bookable_clinic,
+    next_slot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +60,9 @@ def test_a_second_visitor_gets_the_same_times_after_one_version_check(clinic):
     first, cold = look(clinic)
     second, warm = look(clinic)
     assert offered(second, next_slot()) and offered(first, next_slot())
-    # The type, its locations, its practitioners there, and their schedule versions; the
-    # hours, time off and bookings only when the times are not kept yet.
-    assert warm == 4 and cold == 7
+    # The type and its practitioners' schedule versions, in one query; where and by whom it
+    # is offered, the hours, time off and bookings only when they are not kept yet.
+    assert warm == 1 and cold == 5
 
 
 def test_a_visitor_with_a_session_gets_the_kept_times_on_a_page_of_their_own(clinic):
@@ -65,7 +71,7 @@ def test_a_visitor_with_a_session_gets_the_kept_times_on_a_page_of_their_own(cli
     returning.cookies["sessionid"] = "some-session"
     response, queries = look(clinic, client=returning)
     # The unknown session is looked up once; the times still come from the cache.
-    assert queries == 5 and offered(response, next_slot())
+    assert queries == 2 and offered(response, next_slot())
 
 
 def versions(*practitioners):
@@ -266,3 +272,51 @@ def test_a_practitioner_leaving_the_location_is_seen_at_once(clinic):
     assert Client().get(url, query).status_code == 404  # nobody offers it there any more
     location.practitioners.add(practitioner)
     assert offered(look(clinic)[0], next_slot())
+
+
+def menu_of(clinic) -> str:
+    """The picker as a new visitor sees it, its menus from the shared cache once drawn."""
+    return look(clinic, client=Client())[0].content.decode()
+
+
+def test_the_practitioner_menu_follows_names_titles_and_who_is_active(clinic):
+    location, _, consultation_type = clinic
+    second = PractitionerFactory(locations=[location], user__first_name="Zora")
+    consultation_type.practitioners.add(second)
+    assert "Zora" in menu_of(clinic) and "Zora" in menu_of(clinic)  # drawn, then kept
+    second.user.first_name = "Yolanda"
+    second.user.save()
+    assert "Yolanda" in menu_of(clinic) and "Zora" not in menu_of(clinic)
+    second.user.first_name = "Xena"
+    second.user.save(update_fields=["first_name"])
+    assert "Xena" in menu_of(clinic)
+    second.title = "Hair surgeon"
+    second.save()
+    assert "Xena " + second.user.last_name + ", Hair surgeon" in menu_of(clinic)
+    second.is_active = False
+    second.save()
+    assert "Xena" not in menu_of(clinic)
+
+
+def test_a_sign_in_keeps_the_versions(clinic):
+    _, (practitioner,), _ = clinic
+    before = versions(practitioner)
+    practitioner.user.save(update_fields=["last_login"])
+    assert versions(practitioner) == before
+
+
+def test_the_location_menu_follows_locations_renamed_added_and_deleted(clinic):
+    location, (practitioner,), _ = clinic
+    assert "Kensington" not in menu_of(clinic)
+    other = LocationFactory(name="Kensington")
+    practitioner.locations.add(other)
+    assert "Kensington" in menu_of(clinic) and "Kensington" in menu_of(clinic)
+    other.name = "Chelsea"
+    other.save()
+    html = menu_of(clinic)
+    assert "Chelsea" in html and "Kensington" not in html
+    other.delete()
+    assert "Chelsea" not in menu_of(clinic)
+    location.name = "Belsize Park"
+    location.save()
+    assert "Belsize Park" in menu_of(clinic)
