@@ -24,9 +24,9 @@ from bookings.models import (
     WaitlistOffer,
     WaitlistOpening,
 )
+from bookings.refusals import PATIENT_BUSY_MESSAGE
 from bookings.services import (
     ERASED_MESSAGE,
-    PATIENT_BUSY_MESSAGE,
     BookingError,
     booking_create,
 )

@@ -8,9 +8,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from bookings.models import Booking
+from bookings.refusals import PATIENT_BUSY_MESSAGE, PATIENT_BUSY_MESSAGE_FOR_STAFF
 from bookings.services import (
-    PATIENT_BUSY_MESSAGE,
-    PATIENT_BUSY_MESSAGE_FOR_STAFF,
     BookingError,
     booking_cancel,
     booking_create,
