@@ -65,13 +65,20 @@ bench-availability: $(STAMPS)/dev node_modules/.package-lock.json
 # The benchmark of the issue's targets, on PostgreSQL: first each page through Django's whole
 # stack against the floor page, call by call (bench_availability), then the load benchmark:
 # gunicorn + whitenoise with DEBUG off, wrk, the floor run before each scenario (bench_load).
-# Both use the same seeded data set. Options of the load part go through BENCH_ARGS, e.g.
+# Both use the same seeded data set, and Redis as the shared cache. Options of the load part go
+# through BENCH_ARGS, e.g.
 # make bench BENCH_ARGS="--seconds 20 --workers 3". The last line is bench_load's JSON object.
+# The shared cache is Redis, as production's must be (its own database number, 7, which the
+# benchmark may empty).
 BENCH_LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/7
 BENCH_LOAD_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY=benchmark-only-not-secret \
-	DJANGO_READ_DOT_ENV=false DATABASE_URL=$(BENCH_LOAD_DATABASE_URL)
+	DJANGO_READ_DOT_ENV=false DATABASE_URL=$(BENCH_LOAD_DATABASE_URL) \
+	REDIS_URL=$(BENCH_REDIS_URL) CACHE_KEY_PREFIX=bench
 bench: $(STAMPS)/dev node_modules/.package-lock.json
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
+	@redis-cli -u $(BENCH_REDIS_URL) ping >/dev/null 2>&1 || { \
+		echo "make bench needs Redis at $(BENCH_REDIS_URL): apt-get install -y redis-server"; exit 1; }
 	$(BENCH_LOAD_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BENCH_LOAD_ENV) $(BIN)/python manage.py bench_availability
 	$(BENCH_LOAD_ENV) $(BIN)/python manage.py bench_load $(BENCH_ARGS)

@@ -4,7 +4,7 @@ from django import template
 from django.utils import formats, timezone
 
 from bookings.drafts import format_start
-from clinic.times import format_local, label_local
+from clinic.times import label_local
 
 register = template.Library()
 
@@ -29,11 +29,3 @@ def clinic_time(moment, pattern="H:i"):
         return ""
     text = formats.date_format(moment, pattern)
     return text if timezone.is_naive(moment) else label_local(moment, text)
-
-
-@register.filter
-def starts_local(booking, pattern="H:i"):
-    """When ``booking`` starts, in its location's time zone, written as ``clinic_time`` writes
-    it inside ``{% timezone booking.location.time_zone %}``: one step instead of a block per
-    row, for long lists."""
-    return format_local(booking.starts_at, booking.location.zone, pattern)

@@ -30,6 +30,7 @@ from patients.services import AssessmentError
 from staff import selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import SAVE_DRAFT, SIGN_OFF, AssessmentForm, PageForm
+from staff.queue_rows import missing_rows, queue_rows
 from staff.views.photo_file import photo_file_response
 from treatments import selectors as plan_selectors
 
@@ -83,7 +84,12 @@ class ReviewQueueView(ClinicalAccessMixin, TemplateView):
             },
         )
         return super().get_context_data(
-            rows=rows, page=page, now=now, intake_missing=missing, held_sessions=held, **kwargs
+            rows=queue_rows(rows),
+            page=page,
+            now=now,
+            intake_missing=missing_rows(missing),
+            held_sessions=held,
+            **kwargs,
         )
 
 

@@ -42,7 +42,7 @@ def test_the_queue_shows_intake_missing_for_the_practitioners_own_upcoming_consu
 
     page = client.get(reverse("staff:review_queue"))
     html = page.content.decode()
-    assert page.context["intake_missing"] == [missing]
+    assert [row.pk for row in page.context["intake_missing"]] == [missing.pk]
     assert "Intake missing" in html and "Missingworth" in html
     assert "Otherpractice" not in html
     assert answered.patient.last_name in html  # still in the queue above

@@ -75,12 +75,13 @@ def test_a_long_queue_comes_a_page_at_a_time_and_only_shown_rows_are_read(
     boss.groups.add(roles[role_names.CLINIC_ADMIN])
     sign_in_with_second_factor(client, boss)
     first = client.get(reverse("staff:review_queue"))
-    assert [b for b, _ in first.context["rows"]] == sorted(
-        [mine, theirs, later], key=lambda b: b.starts_at
-    )[:2]
+    assert [row.url for row in first.context["rows"]] == [
+        reverse("staff:review", args=[b.pk])
+        for b in sorted([mine, theirs, later], key=lambda b: b.starts_at)[:2]
+    ]
     assert "Page 1 of 2 (3 intakes)" in first.content.decode()
     second = client.get(reverse("staff:review_queue"), {"page": "2"})
-    assert [b for b, _ in second.context["rows"]] == [later]
+    assert [row.url for row in second.context["rows"]] == [reverse("staff:review", args=[later.pk])]
     assert client.get(reverse("staff:review_queue"), {"page": "junk"}).status_code == 200
     assert ClinicalRead.objects.filter(user=boss, what="screening flags").count() == 2 + 1 + 2
 
