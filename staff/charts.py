@@ -20,6 +20,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from patients import choices
 from patients.models import Assessment
+from staff import chart_drawing
 
 WEEKS = 12
 CHART_WIDTH = 600
@@ -116,7 +117,7 @@ def weekly_figures(now=None):
         {"name": names.get(key, key), "count": count, "width": round(100 * count / most, 1)}
         for key, count in recommended.most_common()
     ]
-    return {
+    chart = {
         "weeks": weeks,
         "treatments": treatments,
         "width": CHART_WIDTH,
@@ -126,3 +127,7 @@ def weekly_figures(now=None):
         "narrow_label": NARROW_LABEL,
         "narrow_bar": NARROW_BAR,
     }
+    chart["narrow_bars"] = chart_drawing.narrow_bars(chart)
+    chart["wide_bars"] = chart_drawing.wide_bars(chart)
+    chart["table_rows"] = chart_drawing.table_rows(chart)
+    return chart

@@ -49,7 +49,7 @@ def url_pattern(name: str, *after) -> Callable[[int], str]:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DayAction:
     """A button (a POST form) or, with ``method`` "get", a link."""
 
@@ -60,7 +60,7 @@ class DayAction:
     confirm: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class DayRow:
     booking: DayBooking
     time: str
@@ -157,10 +157,10 @@ class DayRowMaker:
         """The row's ``<tr>``; every value from the database is escaped here."""
         name = escape(row.patient_name)
         cells = []
-        actions = self.actions_markup(row) if self.can_act else None
+        actions = self.actions_markup(row, name) if self.can_act else None
         if actions is not None and check_in_first:
             cells.append(f'<td class="day-actions">{actions}</td>')
-        cells.append(f'<td class="day-time">{escape(row.time)}</td>')
+        cells.append(f'<td class="day-time">{row.time}</td>')
         if row.patient_url:
             cells.append(f'<td><a class="patient-link" href="{row.patient_url}">{name}</a></td>')
         else:
@@ -217,21 +217,22 @@ class DayRowMaker:
             badge = '<span class="badge text-bg-warning">Needs review: health check</span>'
         return f'<span class="d-block mt-1 session-check">{badge}</span>'
 
-    def actions_markup(self, row: DayRow) -> str:
-        """The row's actions as buttons and links."""
-        hidden = f"{escape(row.patient_name)} at {escape(row.time)}"
+    def actions_markup(self, row: DayRow, name: str) -> str:
+        """The row's actions as buttons and links (``name``: the patient's, escaped)."""
+        # Labels, links and times are the app's own words and numbers: only names are escaped.
+        hidden = f"{name} at {row.time}"
         who = f'<span class="visually-hidden"> {hidden}</span>'
         parts = []
         for action in row.actions:
-            label = f"{escape(action.label)}{who}"
+            label = f"{action.label}{who}"
             if action.method == "get":
                 parts.append(
-                    f'<a class="btn btn-sm {action.style}" href="{escape(action.url)}">{label}</a>'
+                    f'<a class="btn btn-sm {action.style}" href="{action.url}">{label}</a>'
                 )
                 continue
-            confirm = f' data-confirm="{escape(action.confirm)}"' if action.confirm else ""
+            confirm = f' data-confirm="{action.confirm}"' if action.confirm else ""
             parts.append(
-                f'<form method="post" action="{escape(action.url)}" class="d-inline" '
+                f'<form method="post" action="{action.url}" class="d-inline" '
                 f"data-single-submit{confirm}>{self.csrf_field}"
                 f'<button type="submit" class="btn btn-sm {action.style}">{label}</button></form>'
             )
