@@ -47,14 +47,18 @@ def record_reads_by_kind(request, by_kind: dict) -> None:
     """``record_reads`` for several kinds of record shown on one page (``{what: items}``),
     still in one query, whichever kinds the page happens to hold."""
     address = client_address(request)
+    # Worked out once, not for each row: the user behind the request is a lazy object, and a
+    # page of 25 rows paid for each row's trip through it.
+    user_id, path = request.user.pk, request.get_full_path()[:300]
+    ip_address = address if address != "unknown" else None
     reads = [
         ClinicalRead(
-            user=request.user,
+            user_id=user_id,
             what=what,
             object_id=str(obj.pk),
             patient_id=patient_id,
-            path=request.get_full_path()[:300],
-            ip_address=address if address != "unknown" else None,
+            path=path,
+            ip_address=ip_address,
         )
         for what, items in by_kind.items()
         for obj, patient_id in items
