@@ -13,6 +13,8 @@ migration applies it again (``clinic/migrations/_roles.py``), so every database 
   erasure, and the clinic's outcome figures (``treatments.view_outcomerecord``: theirs alone).
 """
 
+from clinic.access import load_access
+
 RECEPTION = "Reception"
 PRACTITIONER = "Practitioner"
 CLINIC_ADMIN = "Clinic admin"
@@ -108,20 +110,22 @@ def sync_roles(group_model, permission_model):
 
 
 def has_role(user, role) -> bool:
-    return user.is_superuser or user.groups.filter(name=role).exists()
+    return role in roles_of(user)
 
 
 def roles_of(user) -> list[str]:
     """The roles ``user`` holds, in the matrix's order (a superuser counts as a clinic admin).
 
-    Read in one query and kept on the user object for the rest of the request, since the staff
-    navigation and the landing page both ask.
+    Read with their permissions in one query (``clinic.access.load_access``) and kept on the
+    user object for the rest of the request, since the permission check, the staff navigation
+    and the pages all ask.
     """
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_clinic_roles", None)
     if cached is None:
-        held = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        load_access(user)
+        held = set(user._group_names)
         if user.is_superuser:
             held.add(CLINIC_ADMIN)
         cached = [role for role in ROLES if role in held]

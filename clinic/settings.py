@@ -107,7 +107,7 @@ MIDDLEWARE = [
 # django-axes locks a username on one address out after repeated failures, for a cool-off.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "clinic.access.AccessBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("STAFF_SIGN_IN_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOCKOUT_MINUTES", default=15))

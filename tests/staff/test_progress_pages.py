@@ -193,16 +193,16 @@ def visits(patient, setup, count):
     return made
 
 
-# The session, user and second factor (3), the user's permissions (2), the patient, the role
-# (1), the visits with their measures and the patient's ratings, their photos, one audit write
-# for everything shown (measures, photos, ratings), the role again for the links to record at a
-# visit, and the patient's treatment plans (1). The session's last-seen time is rewritten at
-# most once a minute: not here.
-TIMELINE_QUERIES = 12
+# The session, user and second factor (3), the user's permissions and roles (1, see
+# clinic/access.py), the patient, the visits with their measures and the patient's ratings,
+# their photos, one audit write for everything shown (measures, photos, ratings), and the
+# patient's treatment plans (1). The session's last-seen time is rewritten at most once a
+# minute: not here.
+TIMELINE_QUERIES = 9
 # With a plan: its protocols and its sessions as well.
 TIMELINE_QUERIES_WITH_PLAN = TIMELINE_QUERIES + 2
 # The same without the links to record at a visit.
-COMPARE_QUERIES = 10
+COMPARE_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [1, 3, 6])

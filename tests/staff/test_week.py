@@ -43,10 +43,10 @@ def test_week_puts_each_booking_in_its_practitioner_and_day(reception, clinic_se
     for n in range(5):
         add(clinic_setup, second, wednesday_ten + timedelta(days=1, hours=n))
     assert fetch()[1] == count  # more bookings, same queries
-    # session, user, OTP device, two permission lookups, locations, practitioners, the week's
-    # bookings, the user's roles (the session is not saved: its idle stamp is rewritten at
-    # most once a minute).
-    assert count == 9
+    # session, user, OTP device, the user's permissions and roles (one query), locations,
+    # practitioners, the week's bookings (the session is not saved: its idle stamp is
+    # rewritten at most once a minute).
+    assert count == 7
 
 
 def test_week_survives_odd_parameters(reception, clinic_setup):

@@ -1,0 +1,60 @@
+"""A staff member's permissions and roles, read in one query a request (clinic/access.py)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from clinic import roles as role_names
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user):
+    """The user as the next request reads them: nothing kept from earlier checks."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_permissions_are_django_own_answer_direct_and_through_groups(roles):
+    user = UserFactory()
+    user.groups.add(roles[role_names.RECEPTION], Group.objects.create(name="Night shift"))
+    user.user_permissions.add(Permission.objects.get(codename="view_screeningrule"))
+    expected = ModelBackend().get_all_permissions(fresh(user))
+    assert "patients.view_screeningrule" in expected
+    assert "bookings.change_booking" in expected
+
+    assert fresh(user).get_all_permissions() == expected
+
+
+def test_permission_check_and_roles_cost_one_query_together(roles, django_assert_num_queries):
+    user = UserFactory()
+    user.groups.add(roles[role_names.PRACTITIONER], Group.objects.create(name="Night shift"))
+    user = fresh(user)
+    with django_assert_num_queries(1):
+        assert user.has_perm("patients.view_hairlossintake")
+        assert not user.has_perm("bookings.change_consultationtype")
+        assert role_names.roles_of(user) == [role_names.PRACTITIONER]
+        assert role_names.has_role(user, role_names.PRACTITIONER)
+        assert not role_names.has_role(user, role_names.CLINIC_ADMIN)
+
+
+def test_inactive_users_hold_no_permission(roles):
+    user = UserFactory(is_active=False)
+    user.groups.add(roles[role_names.CLINIC_ADMIN])
+    assert not fresh(user).has_perm("bookings.change_booking")
+    assert fresh(user).get_all_permissions() == set()
+
+
+def test_a_superuser_is_a_clinic_admin_with_every_permission(db):
+    user = fresh(UserFactory(is_superuser=True))
+    assert user.has_perm("auth.delete_group")
+    assert role_names.roles_of(user) == [role_names.CLINIC_ADMIN]
+
+
+def test_a_role_taken_away_applies_from_the_next_request(practitioner_client, roles):
+    queue = reverse("staff:review_queue")
+    assert practitioner_client.get(queue).status_code == 200
+    practitioner_client.practitioner.user.groups.remove(roles[role_names.PRACTITIONER])
+    assert practitioner_client.get(queue).status_code == 403
