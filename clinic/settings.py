@@ -248,8 +248,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Sessions stay in the database, not the cache: every app server reads the same table, and a
 # Redis restart (it keeps nothing on disk) must not sign staff out or lose a patient's booking in
 # progress. "cached_db" would save one indexed read per request at the price of a second copy
-# to keep in step; not worth it at a clinic's traffic.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# to keep in step; not worth it at a clinic's traffic. Django's database backend, its read
+# written out (clinic/session_store.py).
+SESSION_ENGINE = "clinic.session_store"
 
 # Background work (confirmation and reminder e-mails) through Django's tasks API, stored in the
 # database and run by `manage.py db_worker`. Swappable for another backend without touching callers.
