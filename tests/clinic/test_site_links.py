@@ -24,3 +24,12 @@ def test_the_links_follow_the_prefix_the_site_is_served_under(client):
         set_script_prefix(before)
     assert 'href="/clinic/treatments/"' in html
     assert f'href="{page}"' not in html
+
+
+def test_the_staff_bar_links_each_page_a_clinic_admin_opens(clinic_admin):
+    names = ["staff:home", "staff:week", "staff:month", "staff:patient_search"]
+    names += ["staff:review_queue", "staff:plans", "staff:outcomes", "admin:index"]
+    names += ["staff:profile", "staff:sign_out"]
+    html = clinic_admin.get(reverse("staff:profile")).content.decode()
+    for name in names:
+        assert f'"{reverse(name)}"' in html, name
