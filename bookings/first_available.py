@@ -7,6 +7,8 @@ practitioners who offer the type at the location, their working hours on that we
 time off and their active bookings around the day. Built by the ORM as four queries (as
 ``selectors.available_slots`` does), compiling them cost more than running them, on the write
 every booking goes through; the answer is the engine's, computed exactly as for the pages.
+The chosen practitioner's lock and the re-check of their bookings under it
+(``lock_practitioner``, ``holds_booking``) are written out too.
 """
 
 from __future__ import annotations
@@ -76,8 +78,8 @@ _OTHER_OVERLAP = "b.{b_from} < %s AND b.{b_until} > %s"
 
 
 @functools.cache
-def _day_query(vendor: str) -> str:
-    """The query for this database, with the models' own table and column names."""
+def _names(vendor: str) -> dict:
+    """The models' own table and column names, quoted for this database."""
     through = ConsultationType.practitioners.through
     works = Practitioner.locations.through
     names = {
@@ -113,6 +115,13 @@ def _day_query(vendor: str) -> str:
         "TIME_OFF": TIME_OFF,
         "BOOKING": BOOKING,
     }
+    return names
+
+
+@functools.cache
+def _day_query(vendor: str) -> str:
+    """The query for this database."""
+    names = _names(vendor)
     overlap = _POSTGRESQL_OVERLAP if vendor == "postgresql" else _OTHER_OVERLAP
     return _DAY_QUERY.format(**names, overlap=overlap.format(**names))
 
@@ -130,28 +139,34 @@ _FIELDS = (
 
 @functools.cache
 def _converters(vendor: str) -> list:
-    """For each column after the kind, its expression and the conversions the ORM applies to
-    its field's values (SQLite returns times and instants as text; PostgreSQL needs none)."""
+    """The columns after the kind that need converting, each with its index, its expression
+    and the conversions the ORM applies to its field's values: on SQLite, times and instants
+    come back as text; on PostgreSQL none do."""
     converters = []
-    for model, name in _FIELDS:
+    for index, (model, name) in enumerate(_FIELDS):
         column = model._meta.get_field(name).get_col(model._meta.db_table)
         functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        converters.append((column, functions))
+        if functions:
+            converters.append((index, column, functions))
     return converters
 
 
-def _rows(parameters: list):
-    """Run the query; yield each row's kind and its other columns, converted."""
+def _rows(parameters: list) -> list:
+    """Run the query; return its rows, each as its kind and its other columns, converted."""
     with connection.cursor() as cursor:
         cursor.execute(_day_query(connection.vendor), parameters)
         rows = cursor.fetchall()
     converters = _converters(connection.vendor)
+    if not converters:
+        return [(kind, values) for kind, *values in rows]
+    converted = []
     for kind, *values in rows:
-        for index, (column, functions) in enumerate(converters):
+        for index, column, functions in converters:
             if values[index] is not None:
                 for convert in functions:
                     values[index] = convert(values[index], column, connection)
-        yield kind, values
+        converted.append((kind, values))
+    return converted
 
 
 def ranked_free_practitioners(
@@ -231,3 +246,39 @@ def ranked_free_practitioners(
     )
     slot = result.slot_at(starts_at)
     return result.ranked_for(slot) if slot is not None else []
+
+
+# The two statements under the chosen practitioner's lock, written out for the same reason.
+_LOCK = "SELECT {p_id} FROM {practitioner} WHERE {p_id} = %s FOR UPDATE"
+_TAKEN = "SELECT 1 FROM {booking} b WHERE b.{b_practitioner} = %s AND NOT (b.{b_status} = %s) AND "
+
+
+def lock_practitioner(practitioner_id: int) -> None:
+    """Lock the practitioner's row for the rest of the transaction. SQLite has no row locks
+    (every transaction there takes the database's write lock at BEGIN), so nothing is sent,
+    as the ORM's ``select_for_update`` would send a plain read."""
+    if not connection.features.has_select_for_update:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK.format(**_names(connection.vendor)), [practitioner_id])
+
+
+def holds_booking(practitioner_id: int, held_from: datetime, held_until: datetime) -> bool:
+    """Tell whether the practitioner holds an active booking whose blocked interval overlaps
+    ``[held_from, held_until)`` (as ``selectors.busy_bookings`` finds them)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    vendor = connection.vendor
+    bounds = (held_from, held_until) if vendor == "postgresql" else (held_until, held_from)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _taken_query(vendor),
+            [practitioner_id, Booking.Status.CANCELLED, *(adapt(bound) for bound in bounds)],
+        )
+        return cursor.fetchone() is not None
+
+
+@functools.cache
+def _taken_query(vendor: str) -> str:
+    names = _names(vendor)
+    overlap = _POSTGRESQL_OVERLAP if vendor == "postgresql" else _OTHER_OVERLAP
+    return (_TAKEN + overlap + " LIMIT 1").format(**names)

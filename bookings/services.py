@@ -162,11 +162,11 @@ def _lock_candidate(practitioner_id, consultation_type, location, starts_at) -> 
     cannot wait for each other either.
     """
     _, held_from, held_until = blocked_interval(consultation_type, starts_at)
-    _lock_practitioners([practitioner_id])
+    first_available.lock_practitioner(practitioner_id)
     resources = _lock_resources(consultation_type, location)
     # Under the lock only what another booking can have changed since the read is checked
     # again: the candidate's bookings, and the resources' holds.
-    if selectors.busy_bookings([practitioner_id], held_from, held_until).exists() or (
+    if first_available.holds_booking(practitioner_id, held_from, held_until) or (
         resources and holds.taken_resources(resources, held_from, held_until, None)
     ):
         raise _CandidateTaken
