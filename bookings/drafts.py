@@ -133,10 +133,11 @@ def draft_confirm(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # The draft is read once, locked: the page reads it here rather than before.
+        # The draft is read once, locked: the page reads it here rather than before. Its
+        # booking is read only when there is one (a double click), not joined every time.
         locked = (
             BookingDraft.objects.select_for_update(of=("self",))
-            .select_related("consultation_type", "location", "practitioner", "booking")
+            .select_related("consultation_type", "location", "practitioner")
             .get(**({"pk": draft.pk} if draft is not None else {"token": token}))
         )
         if locked.booking_id:

@@ -1,6 +1,7 @@
 """Booking forms: the patient's contact details and consents, cancelling, and the day a page
 shows."""
 
+import functools
 from datetime import date
 
 import phonenumbers
@@ -91,6 +92,19 @@ class DateOfBirthField(forms.MultiValueField):
             ) from None
 
 
+@functools.cache
+def _phone_invalid_message(region: str) -> str:
+    """Say how to write a phone number, with an example mobile number of ``region``: the same
+    for every form of that region, so worked out once per process (the form is built on every
+    booking step, the confirm included)."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    local = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return (
+        f"Please enter a phone number we can call, e.g. {local}, or with its country code, "
+        "e.g. +971 50 123 4567."
+    )
+
+
 class PatientDetailsForm(forms.Form):
     # Names go into the clinic's e-mail subjects: a line break there would stop the e-mail.
     first_name = forms.CharField(
@@ -131,14 +145,7 @@ class PatientDetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         phone = self.fields["phone"]
         phone.region = region or settings.PHONENUMBER_DEFAULT_REGION
-        example = phonenumbers.example_number_for_type(
-            phone.region, phonenumbers.PhoneNumberType.MOBILE
-        )
-        local = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
-        phone.error_messages["invalid"] = (
-            f"Please enter a phone number we can call, e.g. {local}, or with its country code, "
-            "e.g. +971 50 123 4567."
-        )
+        phone.error_messages["invalid"] = _phone_invalid_message(phone.region)
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

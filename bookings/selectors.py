@@ -168,7 +168,7 @@ def needed_resources(consultation_type: ConsultationType, location: Location, lo
     return here if here or not resources else None
 
 
-def _resource_schedules(consultation_type, location, range_start, range_end, exclude_booking_id):
+def resource_schedules(consultation_type, location, range_start, range_end, exclude_booking_id):
     """Load what the engine needs of the resources this type needs here, in two queries (one
     for a procedure that needs none); None when it cannot be booked at this location."""
     if not consultation_type.is_procedure:
@@ -271,7 +271,7 @@ def available_slots(
     range_start = availability.to_utc(first_day, time(0), zone) - margin
     range_end = availability.to_utc(last_day + timedelta(days=1), time(0), zone) + margin
 
-    resources = _resource_schedules(
+    resources = resource_schedules(
         consultation_type, location, range_start, range_end, exclude_booking_id
     )
     if resources is None:

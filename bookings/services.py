@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import holds, selectors, tasks
+from bookings import first_available, holds, selectors, tasks
 from bookings.models import Booking, ConsultationType, Location, Practitioner
 from bookings.refusals import (
     NOT_HERE_MESSAGE,
@@ -109,9 +109,6 @@ def _day_availability(
     now,
     exclude=None,
     by_staff=False,
-    *,
-    eligible=None,
-    count_per_day=False,
 ):
     day = starts_at.astimezone(location.zone).date()
     return selectors.available_slots(
@@ -123,8 +120,6 @@ def _day_availability(
         now=now,
         exclude_booking_id=exclude,
         by_staff=by_staff,
-        eligible=eligible,
-        count_per_day=count_per_day,
     )
 
 
@@ -156,26 +151,6 @@ class _CandidateTaken(Exception):
     """The practitioner chosen for "first available" was taken before their lock was held."""
 
 
-def _first_available_candidates(consultation_type, location, starts_at, now, by_staff):
-    """Return who is free for a "first available" booking at ``starts_at``, read without a
-    lock: their ids in the fair rule's order, best first, and the practitioners by id."""
-    eligible = selectors.eligible_practitioners(consultation_type, location, with_names=False)
-    day = _day_availability(
-        consultation_type,
-        location,
-        starts_at,
-        None,
-        now,
-        by_staff=by_staff,
-        eligible=list(eligible),
-        count_per_day=True,
-    )
-    slot = day.slot_at(starts_at)
-    if slot is None:
-        raise _SlotUnavailable
-    return day.ranked_for(slot), day.practitioners
-
-
 def _lock_candidate(practitioner_id, consultation_type, location, starts_at) -> list:
     """Lock the practitioner chosen for a "first available" booking, and the resources it
     needs; return those. Raise _CandidateTaken if they were taken since they were read free.
@@ -187,11 +162,11 @@ def _lock_candidate(practitioner_id, consultation_type, location, starts_at) -> 
     cannot wait for each other either.
     """
     _, held_from, held_until = blocked_interval(consultation_type, starts_at)
-    _lock_practitioners([practitioner_id])
+    first_available.lock_practitioner(practitioner_id)
     resources = _lock_resources(consultation_type, location)
     # Under the lock only what another booking can have changed since the read is checked
     # again: the candidate's bookings, and the resources' holds.
-    if selectors.busy_bookings([practitioner_id], held_from, held_until).exists() or (
+    if first_available.holds_booking(practitioner_id, held_from, held_until) or (
         resources and holds.taken_resources(resources, held_from, held_until, None)
     ):
         raise _CandidateTaken
@@ -224,7 +199,7 @@ def booking_create(
         raise BookingError("This consultation is no longer offered online. Please call the clinic.")
     ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
     # "First available": who is free, best first, read once however many tries it takes.
-    candidates = practitioners = None
+    candidates = None
     while True:
         try:
             # This savepoint is also how a "first available" candidate found taken under their
@@ -246,21 +221,27 @@ def booking_create(
                     )
                     if day.slot_at(starts_at) is None:
                         raise _SlotUnavailable
-                    chosen = practitioner
+                    chosen = {"practitioner": practitioner}
                 else:
                     if candidates is None:
-                        candidates, practitioners = _first_available_candidates(
-                            consultation_type, location, starts_at, now, by_staff
+                        # Who is free, read without a lock, best first.
+                        candidates = first_available.ranked_free_practitioners(
+                            consultation_type=consultation_type,
+                            location=location,
+                            starts_at=starts_at,
+                            now=now,
+                            by_staff=by_staff,
                         )
                     if not candidates:
                         raise _SlotUnavailable
                     resources = _lock_candidate(
                         candidates[0], consultation_type, location, starts_at
                     )
-                    chosen = practitioners[candidates[0]]
+                    # By id: the booking never needs the practitioner's row.
+                    chosen = {"practitioner_id": candidates[0]}
                 booking = Booking.objects.create(
                     patient=patient,
-                    practitioner=chosen,
+                    **chosen,
                     consultation_type=consultation_type,
                     location=location,
                     starts_at=starts_at,

@@ -11,6 +11,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.signals import task_enqueued
+from django_tasks.utils import normalize_json
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from bookings import notifications, waitlist_offers
 from bookings.models import Booking, WaitlistEntry
@@ -95,57 +99,87 @@ def send_intake_reminder(booking_id: int, sequence: int, days: int) -> str:
     return "sent"
 
 
-def _enqueue_on_commit(calls) -> None:
-    """Once the caller's transaction has committed, make each of ``calls`` (each enqueues one
-    task) in one transaction of their own.
+def _enqueue_on_commit(queued) -> None:
+    """Once the caller's transaction has committed, queue each of ``queued`` (a task and its
+    arguments) in one transaction of their own.
 
-    With the database backend each enqueue is a row; one after the other in autocommit, each
+    With the database backend each task is a row; one after the other in autocommit, each
     would wait for its own commit to reach the disk, which made a booking's four (its e-mails,
     its reminder and two intake reminders) the slowest part of confirming it. Together they
-    wait for one, and are queued all or none.
+    wait for one, and are queued all or none; with that backend, in one INSERT
+    (``_enqueue_rows``).
     """
-    if not calls:
+    if not queued:
         return
 
     def enqueue_all():
         with transaction.atomic():
-            for call in calls:
-                call()
+            if not _enqueue_rows(queued):
+                for queued_task, args in queued:
+                    queued_task.enqueue(*args)
 
     transaction.on_commit(enqueue_all)
 
 
+def _enqueue_rows(queued) -> bool:
+    """Queue the tasks as the database backend's ``enqueue`` does, row for row, but in one
+    INSERT; return False, queueing nothing, when they do not all use that backend (callers
+    then enqueue each through the tasks API, whatever the backend)."""
+    backend = queued[0][0].get_backend()
+    if not isinstance(backend, DatabaseBackend) or any(
+        queued_task.backend != backend.alias for queued_task, _ in queued
+    ):
+        return False
+    for queued_task, _ in queued:
+        backend.validate_task(queued_task)
+    rows = DBTaskResult.objects.bulk_create(
+        DBTaskResult(
+            # The backend's own id (its ``id_function`` option, or the model's default).
+            id=backend._get_id(),
+            args_kwargs=normalize_json({"args": args, "kwargs": {}}),
+            priority=queued_task.priority,
+            task_path=queued_task.module_path,
+            queue_name=queued_task.queue_name,
+            # bulk_create sends no pre_save, where the backend sets "no time" to its far future.
+            run_after=queued_task.run_after or get_date_max(),
+            backend_name=backend.alias,
+        )
+        for queued_task, args in queued
+    )
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
+    return True
+
+
 def _booking_emails(booking: Booking, kind: str):
-    booking_id, sequence = booking.pk, booking.sequence
-    return lambda: send_booking_emails.enqueue(booking_id, kind, sequence)
+    return (send_booking_emails, (booking.pk, kind, booking.sequence))
 
 
 def _reminders(booking: Booking) -> list:
     """The reminder and the intake reminders of the booking's current version still ahead, as
-    calls that queue them."""
+    tasks with their arguments."""
     send_at = booking.starts_at - timedelta(hours=settings.REMINDER_HOURS_BEFORE)
     if send_at <= timezone.now():
         return []  # booked inside the reminder window: the confirmation is reminder enough
-    booking_id, sequence = booking.pk, booking.sequence
-    calls = [lambda: send_reminder.using(run_after=send_at).enqueue(booking_id, sequence)]
-    return calls + _intake_reminders(booking)
+    queued = [(send_reminder.using(run_after=send_at), (booking.pk, booking.sequence))]
+    return queued + _intake_reminders(booking)
 
 
 def _intake_reminders(booking: Booking) -> list:
     if not booking.consultation_type.intake_required:
         return []
-    booking_id, sequence = booking.pk, booking.sequence
-    calls = []
+    queued = []
     for days in INTAKE_REMINDER_DAYS:
         send_at = booking.starts_at - timedelta(days=days)
         if send_at <= timezone.now():
             continue
-        calls.append(
-            lambda send_at=send_at, days=days: send_intake_reminder.using(
-                run_after=send_at
-            ).enqueue(booking_id, sequence, days)
+        queued.append(
+            (
+                send_intake_reminder.using(run_after=send_at),
+                (booking.pk, booking.sequence, days),
+            )
         )
-    return calls
+    return queued
 
 
 def notify_on_commit(booking: Booking, kind: str) -> None:

@@ -5,8 +5,11 @@ on every save). This module adds the address the change came from, in one place 
 History rows are never edited or deleted through the app: the admin shows them read-only.
 """
 
+import functools
+
 from django.db import models
 from django.dispatch import receiver
+from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
@@ -23,9 +26,23 @@ class ChangeAddress(models.Model):
         abstract = True
 
 
+class _HistoryManager(HistoryManager):
+    """simple-history's manager, whose class is made once per queryset class.
+
+    The library makes the manager's class anew (``from_queryset``, which walks every method of
+    the queryset) on each access to ``Model.history``, and every history row written goes
+    through one; a made class holds no state, so one serves every access.
+    """
+
+    @classmethod
+    @functools.cache
+    def from_queryset(cls, queryset_class, class_name=None):
+        return super().from_queryset(queryset_class, class_name)
+
+
 def audited(**options):
     """Return the history descriptor used by every audited model."""
-    return HistoricalRecords(bases=[ChangeAddress], **options)
+    return HistoricalRecords(bases=[ChangeAddress], history_manager=_HistoryManager, **options)
 
 
 @receiver(pre_create_historical_record)

@@ -23,7 +23,13 @@ from patients.models import HairLossIntake, Patient
 # database uses: that is how a later run finds and removes what this one booked.
 PATIENT_DOMAIN = "load.bench.example"
 STAFF_USERNAME = "bench-load-admin"
-BOOKING_TASKS = ("bookings.tasks.send_booking_emails", "bookings.tasks.send_reminder")
+# A booking's queued tasks, each with the booking's id first: its e-mails, its reminder and
+# the reminders to finish the intake (two per booking, which runs once left behind).
+BOOKING_TASKS = (
+    "bookings.tasks.send_booking_emails",
+    "bookings.tasks.send_reminder",
+    "bookings.tasks.send_intake_reminder",
+)
 # Time for the virtual patients to be prepared before the first of them confirms: a slot must
 # still lie ahead when it is booked.
 PREPARATION_MARGIN = timedelta(hours=2)

@@ -149,9 +149,18 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 request, choice, form, status=409, alternatives=error.alternatives
             )
         when = format_local(booking.starts_at, booking.location.zone, "l j F Y, H:i")
+        # "First available" books by id: the one chosen is among those read with their names
+        # for the page (unless they were added since).
+        practitioner = (
+            next(
+                (p for p in choice["practitioners"] if p.pk == booking.practitioner_id),
+                None,
+            )
+            or booking.practitioner
+        )
         messages.success(
             request,
-            f"Booked {booking.patient.full_name} with {booking.practitioner.display_name}, "
+            f"Booked {booking.patient.full_name} with {practitioner.display_name}, "
             f"{when}, at {booking.location.name}. Their confirmation e-mail and private link "
             "are on the way.",
         )

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from bookings.drafts import parse_start
@@ -232,12 +233,34 @@ def test_confirming_a_booking_runs_a_fixed_number_of_queries(client, clinic, scr
         assert client.post(response.url).status_code == 302
     # Session, then in one transaction (its savepoints included): the locked draft (read
     # once), patient (on PostgreSQL after a lock on the person's identity; a new one, so
-    # neither their lock nor a check of their bookings), "first available": who is free (4
-    # queries, unlocked), then the chosen practitioner's lock and a re-check of their
-    # bookings; the insert, consents and the draft's update, and the audit
-    # trail's rows for the new patient and booking, and the practitioner's schedule version
-    # raised for the slot picker's cache. The intake comes later, through the private link.
-    assert len(queries) == 20 + (connection.vendor == "postgresql")
+    # neither their lock nor a check of their bookings), "first available": who is free (one
+    # query, unlocked), then the chosen practitioner's lock (PostgreSQL: SQLite has no row
+    # locks) and a re-check of their bookings; the insert, consents and the draft's update,
+    # and the audit trail's rows for the new patient and booking, and the practitioner's
+    # schedule version raised for the slot picker's cache. The intake comes later, through
+    # the private link.
+    assert len(queries) == 16 + 2 * (connection.vendor == "postgresql")
+
+
+def test_a_confirmed_booking_queues_its_emails_and_reminders_in_one_insert(
+    client, clinic, django_capture_on_commit_callbacks
+):
+    response, _ = start_booking(client, clinic)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.post(response.url).status_code == 302
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    # The e-mails, the reminder and the two intake reminders: four tasks, one statement.
+    assert len(inserts) == 1
+    queued = DBTaskResult.objects.order_by("task_path", "run_after")
+    assert [(row.task_path.rpartition(".")[2], row.args_kwargs["args"][1:]) for row in queued] == [
+        ("send_booking_emails", ["confirmed", 0]),
+        ("send_intake_reminder", [0, 3]),
+        ("send_intake_reminder", [0, 1]),
+        ("send_reminder", [0]),
+    ]
 
 
 def test_double_click_on_confirm_makes_one_booking(client, clinic):

@@ -128,22 +128,22 @@ def test_first_available_tries_the_next_when_the_chosen_one_was_taken_since_the_
 ):
     """Who is free is read without a lock; a practitioner booked between that read and their
     lock is passed over for the next in the fair rule's order."""
-    from bookings import services
+    from bookings import first_available
 
     first, second = clinic_setup["practitioners"]
     setup = clinic_setup
     # What the read said before ``first`` was booked at 10:00: both free, ``first`` first.
-    stale = services._first_available_candidates(
-        setup["type"], setup["location"], at(10), NOW, False
+    stale = first_available.ranked_free_practitioners(
+        consultation_type=setup["type"], location=setup["location"], starts_at=at(10), now=NOW
     )
-    assert stale[0] == [first.pk, second.pk]
+    assert stale == [first.pk, second.pk]
     book(setup, PatientFactory(), at(10), practitioner=first)
-    monkeypatch.setattr(services, "_first_available_candidates", lambda *args: stale)
+    monkeypatch.setattr(first_available, "ranked_free_practitioners", lambda **kwargs: stale)
     booking = book(setup, patient, at(10))
     assert booking.practitioner == second
     assert Booking.objects.filter(starts_at=at(10)).count() == 2
     # Neither left: refused, with nothing written.
-    stale = ([first.pk, second.pk], stale[1])
+    stale = [first.pk, second.pk]
     with pytest.raises(BookingError, match="just been taken"):
         book(setup, PatientFactory(), at(10))
     assert Booking.objects.filter(starts_at=at(10)).count() == 2
