@@ -17,6 +17,7 @@ from tests.factories import (
     PatientFactory,
     PractitionerFactory,
     UserFactory,
+    assessed,
     give_answers,
     sign_in_with_second_factor,
     weekly_hours,
@@ -77,6 +78,27 @@ def test_a_practitioner_lands_on_their_own_day_with_flags_and_their_queue(
     everyone = practitioner_client.get(reverse("staff:home"), {"who": "everyone"})
     assert everyone.context["mode"] == "day"
     assert "Olga Otherpractitioner" in everyone.content.decode()
+
+
+def test_a_practitioners_day_shows_each_intakes_state_and_who_has_arrived(
+    practitioner_client, my_setup, screening_rules
+):
+    """The day's one query reads whether each consultation is assessed, and the moments it
+    shows (an arrival's time), the same on SQLite and PostgreSQL."""
+    me = practitioner_client.practitioner
+    zone = my_setup["location"].zone
+    seen = give_answers(today_at(my_setup, 9, me, "Asa Assessed"))
+    assessed(seen, me.user)
+    waiting = give_answers(today_at(my_setup, 10, me, "Wim Waiting"))
+    arrival = timezone.now().astimezone(zone).replace(hour=10, minute=52, second=7)
+    today_at(my_setup, 11, me, "Ari Arrived", checked_in_at=arrival)
+
+    page = practitioner_client.get(reverse("staff:home")).content.decode()
+
+    assert page.count(">Assessed<") == 1 and page.index("Asa Assessed") < page.index("Assessed<")
+    assert reverse("staff:review", args=[waiting.pk]) in page
+    assert reverse("staff:review", args=[seen.pk]) not in page
+    assert "Confirmed, arrived 10:52" in page
 
 
 def test_reception_lands_on_arrivals_by_location_with_check_in_first(reception, clinic_setup):
