@@ -513,6 +513,13 @@ class Booking(models.Model):
             # Every location's day (the staff day list) and the dashboard's twelve weeks: a
             # range of starts, with the status for the chart's counts without the table.
             models.Index(fields=["starts_at", "status"], name="booking_start_status_idx"),
+            # The dashboard's weeks take their cancelled bookings and no-shows from here, a
+            # week's few of them without walking its other bookings.
+            models.Index(
+                fields=["status", "starts_at"],
+                condition=Q(status__in=["cancelled", "no_show"]),
+                name="booking_closed_start_idx",
+            ),
             # The review queue (answered) and "intake missing" (not answered): confirmed
             # bookings in the page's order, walked until a page is full, none of the other kind
             # on the way.
