@@ -7,6 +7,11 @@ plain Python, with every link built from a pattern reversed once a request, and 
 table row (``html``, every value escaped here). The template writes the rows out
 (templates/staff/_day_list.html), and owns only the table around them.
 
+Of a row's markup, most is the same on every row: its buttons, each a form with the request's
+CSRF token. Each button is written once a request up to the booking's id (``DayRowMaker``'s
+``_buttons``), and the times, names and labels a day repeats are written and escaped once each,
+so that a row costs a few joins of ready strings.
+
 A row (``DayRow``) holds the booking as the day list reads it (``staff.day_list.DayBooking``), for
 anything else a page wants of it, and:
 
@@ -17,7 +22,7 @@ anything else a page wants of it, and:
 - ``intake``: for a practitioner's own list, "missing", "to_review" or "assessed", with
   ``review_url``, and ``flags`` (the intake's screening flags, the most severe first) as
   ``flag_badges``: (severity, "Caution: PRP") pairs;
-- ``actions``: what staff may do from the list, in order, each a ``DayAction``;
+- ``actions``: what staff may do from the list, in order, by name (``ACTIONS``);
 - ``check``: a procedure session's health check, held for review or unanswered although asked
   (``booking.session_check``, set by the view), shown under the status;
 - ``html``: the whole ``<tr>``. With ``check_in_first`` (reception's arrivals) the actions come
@@ -31,7 +36,7 @@ from datetime import datetime
 from html import escape
 
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from bookings.models import Booking
 from clinic.times import label_local
@@ -43,21 +48,33 @@ _PLACEHOLDER = 2_147_480_009
 STATUS_LABELS = dict(Booking.Status.choices)
 
 
+def _url_pieces(name: str, *after) -> tuple[str, str]:
+    """The URL ``name`` for an id (the first argument) as what comes before the id and after."""
+    head, tail = reverse(name, args=[_PLACEHOLDER, *after]).split(str(_PLACEHOLDER))
+    return head, tail
+
+
 def url_pattern(name: str, *after) -> Callable[[int], str]:
     """Return a function writing the URL ``name`` for an id (the first argument)."""
-    head, tail = reverse(name, args=[_PLACEHOLDER, *after]).split(str(_PLACEHOLDER))
+    head, tail = _url_pieces(name, *after)
     return lambda pk: f"{head}{pk}{tail}"
 
 
-@dataclass(slots=True)
-class DayAction:
-    """A button (a POST form) or, with ``method`` "get", a link."""
-
-    url: str
-    label: str
-    style: str
-    method: str = "post"
-    confirm: str = ""
+# What staff may do with a booking from the list: the action's name (its URL's, but "move"),
+# the button's label and style, whether it is a link ("get") or a form, and the question asked
+# before a form is sent.
+ACTIONS = {
+    "check-in": ("Check in", "btn-primary", "post", ""),
+    "complete": ("Completed", "btn-outline-primary", "post", ""),
+    "no-show": ("No-show", "btn-outline-secondary", "post", ""),
+    "move": ("Move", "btn-outline-primary", "get", ""),
+    "cancel": (
+        "Cancel",
+        "btn-outline-danger",
+        "post",
+        "Cancel this booking? The patient will be e-mailed.",
+    ),
+}
 
 
 @dataclass(slots=True)
@@ -69,7 +86,7 @@ class DayRow:
     consultation: str
     practitioner: str
     status: str
-    actions: list[DayAction] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
     flags: list = field(default_factory=list)
     flag_badges: list[tuple[str, str]] = field(default_factory=list)
     intake: str = ""
@@ -78,13 +95,20 @@ class DayRow:
     html: str = ""
 
 
-def _clock(moment: datetime, zone) -> str:
-    local = moment.astimezone(zone)
-    return label_local(local, f"{local:%H:%M}")
+class DayRows(list):
+    """One table's rows (``DayRow``), and ``html``: their markup, one after another, as the
+    table's body writes them (templates/staff/_day_list.html): one value for the template to
+    write rather than a loop over 160 rows."""
+
+    @property
+    def html(self) -> SafeString:
+        # Each row's markup is safe (DayRowMaker.markup), and so is what joins them.
+        return SafeString("".join(f"{row.html}\n      " for row in self))
 
 
 class DayRowMaker:
-    """Make the rows of one request's day lists: the links' patterns are reversed once."""
+    """Make the rows of one request's day lists: the links' patterns are reversed, and the
+    buttons written up to the booking's id, once."""
 
     def __init__(
         self,
@@ -98,48 +122,91 @@ class DayRowMaker:
     ):
         self.now = now
         self.can_clear_checks = can_clear_checks
-        self.csrf_field = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        )
         self.is_today = is_today
         self.can_act = can_act
         self.patient_url = url_pattern("staff:patient") if can_view_patient else None
         self.review_url = url_pattern("staff:review")
-        self.move_url = url_pattern("staff:reschedule")
         self.clear_check_url = url_pattern("staff:rescreen_clear")
-        self.action_urls = {
-            action: url_pattern("staff:booking_action", action)
-            for action in ("check-in", "complete", "no-show", "cancel")
-        }
+        self._buttons = self._write_buttons(csrf_token) if can_act else {}
+        # What a day repeats, worked out once: clock times, and names and labels escaped.
+        self._clocks = {}
+        self._escaped = {}
 
-    def rows(self, bookings, flags=None, *, mine=False, check_in_first=False) -> list[DayRow]:
+    @staticmethod
+    def _write_buttons(csrf_token: str) -> dict[str, tuple[str, str, str]]:
+        """Each action's button in three pieces, to be joined around the booking's id and
+        the patient's name and time (for screen readers)."""
+        csrf_field = (
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+        )
+        hidden = '<span class="visually-hidden"> '
+        buttons = {}
+        for action, (label, style, method, confirm) in ACTIONS.items():
+            if action == "move":
+                head, tail = _url_pieces("staff:reschedule")
+            else:
+                head, tail = _url_pieces("staff:booking_action", action)
+            if method == "get":
+                buttons[action] = (
+                    f'<a class="btn btn-sm {style}" href="{head}',
+                    f'{tail}">{label}{hidden}',
+                    "</span></a>",
+                )
+                continue
+            asked = f' data-confirm="{confirm}"' if confirm else ""
+            buttons[action] = (
+                f'<form method="post" action="{head}',
+                f'{tail}" class="d-inline" data-single-submit{asked}>{csrf_field}'
+                f'<button type="submit" class="btn btn-sm {style}">{label}{hidden}',
+                "</span></button></form>",
+            )
+        return buttons
+
+    def _clock(self, moment: datetime, zone) -> str:
+        """The time of day of ``moment`` in ``zone``, "09:30" ("01:30 GMT" in the repeated
+        hour)."""
+        key = (moment, zone)
+        clock = self._clocks.get(key)
+        if clock is None:
+            local = moment.astimezone(zone)
+            clock = self._clocks[key] = label_local(local, f"{local:%H:%M}")
+        return clock
+
+    def _escape(self, text: str) -> str:
+        """``text`` escaped for HTML, for the names and labels a day repeats."""
+        escaped = self._escaped.get(text)
+        if escaped is None:
+            escaped = self._escaped[text] = escape(text)
+        return escaped
+
+    def rows(self, bookings, flags=None, *, mine=False, check_in_first=False) -> "DayRows":
         flags = flags or {}
-        return [
-            self.row(booking, flags.get(booking.pk, []), mine=mine, check_in_first=check_in_first)
+        return DayRows(
+            self.row(booking, flags.get(booking.pk, ()), mine=mine, check_in_first=check_in_first)
             for booking in bookings
-        ]
+        )
 
     def row(self, booking: DayBooking, flags=(), *, mine=False, check_in_first=False) -> DayRow:
         zone = booking.location.zone
-        time = _clock(booking.starts_at, zone)
         status = STATUS_LABELS.get(booking.status, booking.status)
         if booking.checked_in_at and booking.status == Booking.Status.CONFIRMED:
-            status += f", arrived {_clock(booking.checked_in_at, zone)}"
+            status += f", arrived {self._clock(booking.checked_in_at, zone)}"
         row = DayRow(
             booking=booking,
-            time=time,
+            time=self._clock(booking.starts_at, zone),
             patient_name=booking.patient_name,
             patient_url=self.patient_url(booking.patient_id) if self.patient_url else None,
             consultation=booking.consultation_name,
             practitioner="" if mine else booking.practitioner_name,
             status=status,
-            flags=list(flags),
-            flag_badges=[
-                (flag.severity, f"{flag.get_severity_display()}: {flag.get_treatment_display()}")
-                for flag in flags
-            ],
             check=booking.session_check,
         )
+        if flags:
+            row.flags = list(flags)
+            row.flag_badges = [
+                (flag.severity, f"{flag.get_severity_display()}: {flag.get_treatment_display()}")
+                for flag in flags
+            ]
         if mine:
             if booking.intake is None:
                 row.intake = "missing"
@@ -156,30 +223,34 @@ class DayRowMaker:
     def markup(self, row: DayRow, *, mine: bool, check_in_first: bool) -> SafeString:
         """The row's ``<tr>``; every value from the database is escaped here."""
         name = escape(row.patient_name)
-        cells = []
         actions = self.actions_markup(row, name) if self.can_act else None
-        if actions is not None and check_in_first:
-            cells.append(f'<td class="day-actions">{actions}</td>')
-        cells.append(f'<td class="day-time">{row.time}</td>')
         if row.patient_url:
-            cells.append(f'<td><a class="patient-link" href="{row.patient_url}">{name}</a></td>')
+            patient = f'<a class="patient-link" href="{row.patient_url}">{name}</a>'
         else:
-            cells.append(f"<td>{name}</td>")
+            patient = name
         video = row.booking.video_link
         if video:
             video = (
                 f' <a class="video-link text-nowrap" href="{escape(video)}" target="_blank" '
                 f'rel="noopener">Join video<span class="visually-hidden">: {name}</span></a>'
             )
-        cells.append(f"<td>{escape(row.consultation)}{video}</td>")
-        if mine:
-            cells.append(f"<td>{self.intake_markup(row, name)}</td>")
+        who = self.intake_markup(row, name) if mine else self._escape(row.practitioner)
+        status = self._escape(row.status)
+        if row.check:
+            status += self.check_markup(row, name)
+        cells = (
+            f'<td class="day-time">{row.time}</td><td>{patient}</td>'
+            f"<td>{self._escape(row.consultation)}{video}</td><td>{who}</td><td>{status}</td>"
+        )
+        if actions is None:
+            html = f"<tr>{cells}</tr>"
+        elif check_in_first:
+            html = f'<tr><td class="day-actions">{actions}</td>{cells}</tr>'
         else:
-            cells.append(f"<td>{escape(row.practitioner)}</td>")
-        cells.append(f"<td>{escape(row.status)}{self.check_markup(row, name)}</td>")
-        if actions is not None and not check_in_first:
-            cells.append(f'<td class="day-actions text-nowrap">{actions}</td>')
-        return mark_safe(f"<tr>{''.join(cells)}</tr>")  # noqa: S308 - escaped above
+            html = f'<tr>{cells}<td class="day-actions text-nowrap">{actions}</td></tr>'
+        # Escaped above. SafeString itself, not mark_safe: for a str they are the same, and
+        # mark_safe's check for lazy arguments cost an eighth of a row.
+        return SafeString(html)
 
     @staticmethod
     def intake_markup(row: DayRow, name: str) -> str:
@@ -220,45 +291,23 @@ class DayRowMaker:
     def actions_markup(self, row: DayRow, name: str) -> str:
         """The row's actions as buttons and links (``name``: the patient's, escaped)."""
         # Labels, links and times are the app's own words and numbers: only names are escaped.
+        pk = row.booking.pk
         hidden = f"{name} at {row.time}"
-        who = f'<span class="visually-hidden"> {hidden}</span>'
+        buttons = self._buttons
         parts = []
         for action in row.actions:
-            label = f"{action.label}{who}"
-            if action.method == "get":
-                parts.append(
-                    f'<a class="btn btn-sm {action.style}" href="{action.url}">{label}</a>'
-                )
-                continue
-            confirm = f' data-confirm="{action.confirm}"' if action.confirm else ""
-            parts.append(
-                f'<form method="post" action="{action.url}" class="d-inline" '
-                f"data-single-submit{confirm}>{self.csrf_field}"
-                f'<button type="submit" class="btn btn-sm {action.style}">{label}</button></form>'
-            )
+            before, after, close = buttons[action]
+            parts.append(f"{before}{pk}{after}{hidden}{close}")
         return "\n".join(parts)
 
-    def actions(self, booking: DayBooking) -> list[DayAction]:
+    def actions(self, booking: DayBooking) -> list[str]:
         """What staff may do with the booking from the list, as the day stands."""
         if booking.status != Booking.Status.CONFIRMED:
             return []
-        pk = booking.pk
-        urls = self.action_urls
-        found = []
-        if not booking.checked_in_at and self.is_today:
-            found.append(DayAction(urls["check-in"](pk), "Check in", "btn-primary"))
+        arrived = booking.checked_in_at
+        found = ["check-in"] if not arrived and self.is_today else []
         if booking.starts_at <= self.now:
-            found.append(DayAction(urls["complete"](pk), "Completed", "btn-outline-primary"))
-            if not booking.checked_in_at:
-                found.append(DayAction(urls["no-show"](pk), "No-show", "btn-outline-secondary"))
+            found += ["complete"] if arrived else ["complete", "no-show"]
         else:
-            found.append(DayAction(self.move_url(pk), "Move", "btn-outline-primary", method="get"))
-            found.append(
-                DayAction(
-                    urls["cancel"](pk),
-                    "Cancel",
-                    "btn-outline-danger",
-                    confirm="Cancel this booking? The patient will be e-mailed.",
-                )
-            )
+            found += ["move", "cancel"]
         return found
