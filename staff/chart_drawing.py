@@ -7,8 +7,23 @@ date: nothing here comes from a person. Numbers are written plainly, never local
 comma would break the drawing.
 """
 
-from django.utils.dateformat import format as date_format
+from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
+
+
+def label_weeks(weeks: list[dict]) -> None:
+    """Give each week its Monday's date as each drawing writes it: "5 Oct" (a phone's rows),
+    "5/10" (a desktop's bars) and "5 October" (the table), as the date filter's "j M", "j/n"
+    and "j F" would. The month's names are translated once a month, not once a label."""
+    months = {}
+    for week in weeks:
+        monday = week["monday"]
+        if monday.month not in months:
+            months[monday.month] = (MONTHS_3[monday.month].title(), str(MONTHS[monday.month]))
+        short, long = months[monday.month]
+        week["short_label"] = f"{monday.day} {short}"
+        week["numeric_label"] = f"{monday.day}/{monday.month}"
+        week["long_label"] = f"{monday.day} {long}"
 
 
 def narrow_bars(chart: dict) -> SafeString:
@@ -18,7 +33,7 @@ def narrow_bars(chart: dict) -> SafeString:
     for week in chart["weeks"]:
         parts.append(
             f'<text x="0" y="{week["label_y"]}" class="chart-label">'
-            f"{date_format(week['monday'], 'j M')}</text>"
+            f"{week['short_label']}</text>"
             f'<rect x="{label}" y="{week["row_y"]}" width="{week["bookings_length"]}" '
             f'height="{bar}" class="bar-bookings"></rect>'
             f'<text x="{week["bookings_text_x"]}" y="{week["row_y"] + 8}" '
@@ -43,7 +58,7 @@ def wide_bars(chart: dict) -> SafeString:
         f'<rect x="{week["x2"]}" y="{week["no_shows_y"]}" width="{week["width"]}" '
         f'height="{week["no_shows_height"]}" class="bar-no-shows"></rect>'
         f'<text x="{week["x"]}" y="{label_y}" class="chart-label">'
-        f"{date_format(week['monday'], 'j/n')}</text>"
+        f"{week['numeric_label']}</text>"
         for week in chart["weeks"]
     ]
     return mark_safe("".join(parts))  # noqa: S308 - numbers and dates only
@@ -52,7 +67,7 @@ def wide_bars(chart: dict) -> SafeString:
 def table_rows(chart: dict) -> SafeString:
     """The same figures as table rows, for screen readers."""
     parts = [
-        f"<tr><td>{date_format(week['monday'], 'j F')}</td><td>{week['bookings']}</td>"
+        f"<tr><td>{week['long_label']}</td><td>{week['bookings']}</td>"
         f"<td>{week['no_shows']}</td></tr>"
         for week in chart["weeks"]
     ]
