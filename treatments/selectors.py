@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -378,19 +379,64 @@ def session_checks(
     One query, none without sessions."""
     if not sessions:
         return {}
-    steps = PlanStep.objects.filter(
-        booking_id__in=list(sessions), kind__in=[StepKind.PROCEDURE, StepKind.TOP_UP]
-    ).select_related("booking__rescreen")
     found = {}
-    for step in steps:
-        check = getattr(step.booking, "rescreen", None)
+    for booking_id, check in _session_rescreens(sessions):
         if check is not None and check.needs_review:
-            found[step.booking_id] = SessionCheck(NEEDS_REVIEW, check)
-        elif (check is None or not check.is_current) and now >= sessions[
-            step.booking_id
-        ] - asked_before:
-            found[step.booking_id] = SessionCheck(NO_ANSWER, None)
+            found[booking_id] = SessionCheck(NEEDS_REVIEW, check)
+        elif (check is None or not check.is_current) and now >= sessions[booking_id] - asked_before:
+            found[booking_id] = SessionCheck(NO_ANSWER, None)
     return found
+
+
+# What a session's check is judged by (Rescreen.needs_review), read by _session_rescreens; in
+# the model's order of fields, as Model.from_db takes them.
+_CHECK_FIELDS = [
+    field
+    for field in Rescreen._meta.concrete_fields
+    if field.name in {"id", "answers", "submitted_at", "cleared_at"}
+]
+
+
+def _session_rescreens(sessions: dict[int, datetime]):
+    """Each of ``sessions`` that is a plan's procedure or top-up, with its health check's
+    answers (None if not sent), as ``(booking id, Rescreen or None)``.
+
+    The day list asks for this on every view of a day with procedures, so it is written out in
+    SQL (the same on SQLite and PostgreSQL): through the ORM, reading three tables' every column
+    in the steps' order (a join to their plans and a sort), it cost a millisecond of CPU for
+    none found. Each check holds the columns its state is judged by, and its booking only the
+    start (the rest is read if asked for, as with ``only()``)."""
+    ids = list(sessions)
+    columns = ", ".join(f"r.{field.column}" for field in _CHECK_FIELDS)
+    sql = (
+        f"SELECT s.booking_id, {columns} FROM {PlanStep._meta.db_table} s "  # noqa: S608 - no input
+        f"LEFT JOIN {Rescreen._meta.db_table} r ON r.booking_id = s.booking_id "
+        f"WHERE s.kind IN (%s, %s) AND s.booking_id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [StepKind.PROCEDURE.value, StepKind.TOP_UP.value, *ids])
+        rows = cursor.fetchall()
+    for booking_id, *values in rows:
+        if values[0] is None:
+            yield booking_id, None
+            continue
+        check = Rescreen.from_db(
+            connection.alias,
+            [field.attname for field in _CHECK_FIELDS],
+            [_from_db(field, value) for field, value in zip(_CHECK_FIELDS, values, strict=True)],
+        )
+        check.booking = Booking.from_db(
+            connection.alias, ["id", "starts_at"], [booking_id, sessions[booking_id]]
+        )
+        yield booking_id, check
+
+
+def _from_db(field, value):
+    """A column's value as the ORM reads it (SQLite's text moments, JSON as text, …)."""
+    column = field.get_col("r")
+    for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+        value = convert(value, column, connection)
+    return value
 
 
 def held_sessions(bookings, now: datetime, since: timedelta):

@@ -108,6 +108,18 @@ def test_a_session_days_away_is_not_called_unanswered_before_the_patient_is_aske
     assert later.patient.full_name in page and NO_ANSWER not in page
 
 
+def test_a_yes_given_for_the_sessions_old_time_no_longer_holds_it(practitioner, treatments_setup):
+    """Answered for a time the session has since been moved from by more than the check's
+    window, the "yes" neither holds the session nor counts as an answer; the patient is asked
+    again nearer the new day."""
+    moved_on = held_session(treatments_setup, 14)
+    moved(moved_on, timedelta(days=4))
+    day = moved_on.starts_at.date().isoformat()
+    page = practitioner.get(reverse("staff:home"), {"day": day}).content.decode()
+    assert moved_on.patient.full_name in page
+    assert HELD_BADGE not in page and NO_ANSWER not in page
+
+
 def test_the_review_queue_lists_held_sessions_and_clearing_with_a_note_releases_them(
     practitioner, treatments_setup
 ):
