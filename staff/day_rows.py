@@ -30,12 +30,13 @@ anything else a page wants of it, and:
   practitioner.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from django.urls import reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
 
 from bookings.models import Booking
@@ -50,6 +51,15 @@ STATUS_LABELS = dict(Booking.Status.choices)
 
 def _url_pieces(name: str, *after) -> tuple[str, str]:
     """The URL ``name`` for an id (the first argument) as what comes before the id and after."""
+    return _reversed_pieces(name, after, get_script_prefix(), get_resolver(get_urlconf()))
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed_pieces(name: str, after: tuple, prefix: str, resolver) -> tuple[str, str]:
+    # Kept by the URL's name, the script's prefix and the URL configuration (its resolver, a
+    # new one when the configuration changes), all a reversed URL depends on: each of the
+    # day list's eight patterns is reversed once a process, not once a request. Nothing here
+    # is state: any process works out the same.
     head, tail = reverse(name, args=[_PLACEHOLDER, *after]).split(str(_PLACEHOLDER))
     return head, tail
 
