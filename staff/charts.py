@@ -14,7 +14,7 @@ and PostgreSQL): built through the ORM, it took longer to compile than to run.
 """
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -51,7 +51,8 @@ def _week_counts_query(weeks: int) -> str:
 def week_counts(starts: list) -> dict[int, tuple[int, int]]:
     """Bookings (not cancelled) and no-shows starting in each week, by the week's number: week
     n runs from ``starts[n]`` to ``starts[n + 1]``."""
-    moments = [connection.ops.adapt_datetimefield_value(start) for start in starts]
+    adapt = connection.ops.adapt_datetimefield_value
+    moments = [adapt(start) for start in starts]
     params = []
     for n in range(len(starts) - 1):
         params += [n, moments[n], moments[n + 1]]
@@ -89,10 +90,8 @@ def weekly_figures(now=None):
     mondays = [first_monday + timedelta(weeks=n) for n in range(WEEKS + 1)]
     # Each week starts at midnight local time, so a week across a change of clock is an hour
     # shorter or longer.
-    starts = [
-        timezone.make_aware(timezone.datetime.combine(monday, timezone.datetime.min.time()))
-        for monday in mondays
-    ]
+    zone = timezone.get_current_timezone()
+    starts = [datetime.combine(monday, time(0), tzinfo=zone) for monday in mondays]
     by_week = week_counts(starts)
     weeks = []
     for n in range(WEEKS):
