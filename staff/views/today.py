@@ -119,6 +119,9 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             "now": now,
             "day": day,
             "is_today": is_today,
+            # The day as links and the date picker write it, once rather than through the
+            # date filter in each.
+            "day_iso": day.isoformat(),
             "previous_day": (day - timedelta(days=1)).isoformat(),
             "next_day": (day + timedelta(days=1)).isoformat(),
         }
