@@ -3,9 +3,9 @@
 A day at a busy clinic lists 160 consultations or more. Drawn with an include, a ``reverse()``
 and a few date filters for each row, the template cost most of the page's time; and even a row of
 ready values cost twenty template lookups, 3,000 a page. Here each row is worked out once, in
-plain Python, with every link built from a pattern reversed once a request, and written out as its
-table row (``html``, every value escaped here). The template writes the rows out
-(templates/staff/_day_list.html), and owns only the table around them.
+plain Python, with every link built from a pattern reversed once a process, and written out as
+its table row (``html``, every value escaped here). The template writes a table's rows out as one
+value (``DayRows.html``, templates/staff/_day_list.html), and owns only the table around them.
 
 Of a row's markup, most is the same on every row: its buttons, each a form with the request's
 CSRF token. Each button is written once a request up to the booking's id (``DayRowMaker``'s
