@@ -46,6 +46,18 @@ def record_reads(request, what: str, items) -> None:
 def record_reads_by_kind(request, by_kind: dict) -> None:
     """``record_reads`` for several kinds of record shown on one page (``{what: items}``),
     still in one query, whichever kinds the page happens to hold."""
+    record_read_ids(
+        request,
+        {
+            what: [(obj.pk, patient_id) for obj, patient_id in items]
+            for what, items in by_kind.items()
+        },
+    )
+
+
+def record_read_ids(request, by_kind: dict) -> None:
+    """``record_reads_by_kind`` with each record named by its id, ``{what: [(object id,
+    patient id)]}``: for a page that reads rows rather than objects."""
     address = client_address(request)
     # Worked out once, not for each row: the user behind the request is a lazy object, and a
     # page of 25 rows paid for each row's trip through it.
@@ -55,13 +67,13 @@ def record_reads_by_kind(request, by_kind: dict) -> None:
         ClinicalRead(
             user_id=user_id,
             what=what,
-            object_id=str(obj.pk),
+            object_id=str(object_id),
             patient_id=patient_id,
             path=path,
             ip_address=ip_address,
         )
         for what, items in by_kind.items()
-        for obj, patient_id in items
+        for object_id, patient_id in items
     ]
     # Nothing read, nothing written: not even the empty transaction bulk_create would open.
     if reads:
