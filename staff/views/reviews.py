@@ -66,7 +66,8 @@ class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
 class ReviewQueueView(ClinicalAccessMixin, TemplateView):
     """Upcoming and recent consultations with an intake and no assessment yet, soonest first,
     flags shown; above them the sessions held by a health check, below them the consultations
-    whose intake is missing. Six queries at most, whatever the lists hold (staff/queue_sql.py)."""
+    whose intake is missing. Five queries and the audit's INSERT at most, whatever the lists hold
+    (staff/queue_sql.py)."""
 
     template_name = "staff/review_queue.html"
 
