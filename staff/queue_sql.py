@@ -36,31 +36,36 @@ _VISIBLE = (
 # The patient's name as ``Patient.full_name`` writes it.
 _PATIENT_NAME = (
     "(SELECT p.first_name || ' ' || p.last_name FROM patients_patient p WHERE p.id = b.patient_id)"
+    " AS patient_name"
 )
 _LISTED = (
     "b.id, b.patient_id, b.practitioner_id, b.consultation_type_id, b.location_id, b.starts_at, "
     + _PATIENT_NAME
 )
 
-# The queue's page and its count in one statement. ``waiting`` walks the confirmed bookings with
-# answers in the page's order along ``booking_confirmed_intake_idx``, skips those assessed, and
-# stops at the cap; the count is of those, the page a slice of them. The count's row comes back
-# alone when the page is empty.
+# The queue (``staff.selectors.review_queue``): confirmed bookings with answers, from a time on,
+# that the user sees and nobody assessed yet. The planner walks them in the page's order along
+# ``booking_confirmed_intake_idx`` and skips those assessed.
+_WAITING = f"""b.status = %s AND b.intake_received = %s AND b.starts_at >= %s AND {_VISIBLE}
+      AND NOT EXISTS (SELECT 1 FROM patients_assessment a WHERE a.booking_id = b.id)"""  # noqa: S608 - fixed
+
+# The queue's page and its count in one statement, each walking the index as far as it needs:
+# the count to the cap, the page to its last row. The count's row comes back alone when the
+# page is empty. (Counting into a list of the capped queue and cutting the page from it took
+# longer: the list was kept in memory and sorted again.)
 _WAITING_PAGE = f"""
-WITH waiting AS (
-    SELECT b.id, b.starts_at
+SELECT counted.n, shown.*
+FROM (
+    SELECT COUNT(*) AS n FROM (SELECT 1 FROM bookings_booking b WHERE {_WAITING} LIMIT %s) capped
+) counted
+LEFT JOIN (
+    SELECT {_LISTED},
+           (SELECT i.id FROM patients_hairlossintake i WHERE i.booking_id = b.id) AS intake_id
     FROM bookings_booking b
-    WHERE b.status = %s AND b.intake_received = %s AND b.starts_at >= %s AND {_VISIBLE}
-      AND NOT EXISTS (SELECT 1 FROM patients_assessment a WHERE a.booking_id = b.id)
+    WHERE {_WAITING}
     ORDER BY b.starts_at, b.id
-    LIMIT %s
-)
-SELECT counted.n, {_LISTED},
-       (SELECT i.id FROM patients_hairlossintake i WHERE i.booking_id = b.id)
-FROM (SELECT COUNT(*) AS n FROM waiting) counted
-LEFT JOIN (SELECT id, starts_at FROM waiting ORDER BY starts_at, id LIMIT %s OFFSET %s) shown
-    ON 1 = 1
-LEFT JOIN bookings_booking b ON b.id = shown.id
+    LIMIT %s OFFSET %s
+) shown ON 1 = 1
 ORDER BY shown.starts_at, shown.id
 """  # noqa: S608 - fixed text; every value is a parameter
 
@@ -173,15 +178,10 @@ def waiting_page(*, user, now: datetime, since: timedelta, offset: int, size: in
     from ``since`` before ``now`` on, soonest first (``size`` of them from ``offset``), and how
     many there are, counted up to ``cap`` + 1: the rows of ``staff.selectors.review_queue``.
     One query."""
-    params = [
-        Booking.Status.CONFIRMED.value,
-        True,
-        _moment(now - since),
-        *_visible(user),
-        cap + 1,
-        size,
-        offset,
-    ]
+    waiting = [Booking.Status.CONFIRMED.value, True, _moment(now - since), *_visible(user)]
+    # No row past the cap is shown: the last page holds what is left of the counted ones.
+    shown = max(0, min(size, cap + 1 - offset))
+    params = [*waiting, cap + 1, *waiting, shown, offset]
     with connection.cursor() as cursor:
         cursor.execute(_WAITING_PAGE, params)
         found = cursor.fetchall()

@@ -265,3 +265,26 @@ def test_a_queue_longer_than_the_cap_is_counted_no_further(client, clinic, roles
     monkeypatch.setattr(reviews.CappedPaginator, "cap", 3)
     page = client.get(reverse("staff:review_queue")).content.decode()
     assert "Page 1 of 3 (3 intakes)" in page
+
+
+def test_the_last_page_under_the_cap_holds_only_the_counted_rows(
+    client, clinic, roles, monkeypatch
+):
+    """Four waiting, counted to three: two pages of two, the second with the third row alone,
+    as Django's paginator cut them from the counted list; and so for any page past it."""
+    from staff.views import reviews
+
+    monkeypatch.setattr(reviews, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr(reviews.CappedPaginator, "cap", 2)
+    staff, mine, theirs = clinic
+    more = [
+        booking_with_intake(mine.location, mine.consultation_type, staff[1], d) for d in (9, 10)
+    ]
+    third = sorted([mine, theirs, *more], key=lambda b: b.starts_at)[2]
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, boss)
+    for number in ("2", "3", "9" * 30):
+        page = client.get(reverse("staff:review_queue"), {"page": number})
+        assert [row.pk for row in page.context["rows"]] == [third.pk]
+        assert "Page 2 (more than 2 intakes)" in page.content.decode()
