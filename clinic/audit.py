@@ -6,9 +6,11 @@ History rows are never edited or deleted through the app: the admin shows them r
 """
 
 import functools
+from contextlib import nullcontext
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -63,26 +65,57 @@ def record_reads(request, what: str, items) -> None:
 def record_reads_by_kind(request, by_kind: dict) -> None:
     """``record_reads`` for several kinds of record shown on one page (``{what: items}``),
     still in one query, whichever kinds the page happens to hold."""
+    record_read_ids(
+        request,
+        {
+            what: [(obj.pk, patient_id) for obj, patient_id in items]
+            for what, items in by_kind.items()
+        },
+    )
+
+
+def record_read_ids(request, by_kind: dict) -> None:
+    """``record_reads_by_kind`` with each record named by its id, ``{what: [(object id,
+    patient id)]}``: for a page that reads rows rather than objects."""
     address = client_address(request)
     # Worked out once, not for each row: the user behind the request is a lazy object, and a
     # page of 25 rows paid for each row's trip through it.
     user_id, path = request.user.pk, request.get_full_path()[:300]
     ip_address = address if address != "unknown" else None
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
     reads = [
-        ClinicalRead(
-            user_id=user_id,
-            what=what,
-            object_id=str(obj.pk),
-            patient_id=patient_id,
-            path=path,
-            ip_address=ip_address,
-        )
+        (user_id, what, str(object_id), patient_id, path, ip_address, at)
         for what, items in by_kind.items()
-        for obj, patient_id in items
+        for object_id, patient_id in items
     ]
-    # Nothing read, nothing written: not even the empty transaction bulk_create would open.
+    # Nothing read, nothing written.
     if reads:
-        ClinicalRead.objects.bulk_create(reads)
+        _insert(reads)
+
+
+# ClinicalRead's columns, in the order of a row of ``_insert``.
+_COLUMNS = ("user_id", "what", "object_id", "patient_id", "path", "ip_address", "at")
+_INSERT = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names only; values are parameters
+    ClinicalRead._meta.db_table, ", ".join(_COLUMNS)
+)
+
+
+def _insert(reads: list) -> None:
+    """Write ``reads`` (tuples of ``_COLUMNS``' values) in one statement, or one per batch of
+    the rows the database takes parameters for. Written out: bulk_create made a model object
+    per row and opened a transaction even for one statement (BEGIN and COMMIT, two more round
+    trips), where a single statement is all or nothing by itself."""
+    fields = [ClinicalRead._meta.get_field(name) for name in _COLUMNS]
+    size = connection.ops.bulk_batch_size(fields, reads)
+    row = f"({', '.join(['%s'] * len(_COLUMNS))})"
+    batches = [reads[start : start + size] for start in range(0, len(reads), size)]
+    several = transaction.atomic(savepoint=False) if len(batches) > 1 else nullcontext()
+    with several, connection.cursor() as cursor:
+        for batch in batches:
+            cursor.execute(
+                _INSERT + ", ".join([row] * len(batch)),
+                [value for read in batch for value in read],
+            )
 
 
 def record_read(request, what: str, obj, patient_id=None) -> None:

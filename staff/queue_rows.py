@@ -1,17 +1,30 @@
-"""The review queue's rows and its "intake missing" list, as ready values for the template.
+"""The review queue's lists as ready values for the template: the queue's rows, the intakes
+missing and the sessions held by a health check.
 
 Fifty rows a page, each drawn from a ``{% url %}``, a date filter and a dozen lookups through the
 booking's relations, were most of the page's time; here each row is worked out once, in plain
-Python, with the review link built from a pattern reversed once a request. The template only
-writes the values out (templates/staff/review_queue.html), escaping them as usual.
+Python, from the tuples of ``staff.queue_sql``, with each link built from a pattern reversed once
+a request. The queue's rows and the intakes missing, fifty a page, are written out here as their
+HTML too (``QueueRow.html``, every value escaped here), where even a row of ready values cost a
+dozen template lookups; the template owns the page around them
+(templates/staff/review_queue.html).
 """
 
+import zoneinfo
 from dataclasses import dataclass, field
+from html import escape
 
-from clinic.times import format_local
+from django.utils import dateformat
+from django.utils.safestring import SafeString, mark_safe
+
+from clinic.times import format_local, label_local
+from patients.models import ScreeningFlag
 from staff.day_rows import url_pattern
+from staff.selectors import sorted_flags
+from treatments.models import Rescreen
 
-WHEN = "D j M, H:i"
+DAY = "D j M"
+WHEN = f"{DAY}, H:i"
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,54 @@ class QueueRow:
     # most severe first.
     flags: list = field(default_factory=list)
 
+    @property
+    def html(self) -> SafeString:
+        """The row as the queue lists it: a link to the review, with the flags."""
+        if self.flags:
+            items = "".join(
+                f'<li><span class="badge flag-{escape(severity)}">{escape(label)}</span> '
+                f"{escape(text)}</li>"
+                for severity, label, text in self.flags
+            )
+            flags = (
+                '<ul class="list-unstyled mb-0 mt-1 small flag-list">\n'
+                f"              {items}\n"
+                "            </ul>"
+            )
+        else:
+            flags = '<p class="small text-secondary mb-0 mt-1">No screening flags.</p>'
+        return mark_safe(  # noqa: S308 - every value escaped here
+            f'<a class="list-group-item list-group-item-action" href="{escape(self.url)}">\n'
+            '          <div class="d-flex flex-wrap justify-content-between gap-2">\n'
+            f'            <span class="fw-semibold">{escape(self.heading)}</span>\n'
+            f'            <span class="text-secondary small">{escape(self.detail)}</span>\n'
+            "          </div>\n"
+            f"            {flags}\n"
+            "        </a>"
+        )
+
+    @property
+    def missing_html(self) -> SafeString:
+        """The row as the list of intakes missing shows it."""
+        return mark_safe(  # noqa: S308 - every value escaped here
+            '<li class="list-group-item d-flex flex-wrap justify-content-between gap-2">\n'
+            '          <span><span class="badge text-bg-warning">Intake missing</span> '
+            f'<span class="fw-semibold">{escape(self.heading)}</span></span>\n'
+            f'          <span class="text-secondary small">{escape(self.detail)}</span>\n'
+            "        </li>"
+        )
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    booking_id: int
+    url: str  # where the practitioner reviews it, and back
+    heading: str  # as QueueRow's
+    detail: str  # "PRP session 1 · Dr Who · London"
+    patient_name: str
+    flags: list  # the questions answered "yes"
+    details: str  # the patient's own words
+
 
 def starts_local(booking) -> str:
     """When ``booking`` starts, in its location's time zone, as ``clinic_time`` writes it in a
@@ -31,38 +92,94 @@ def starts_local(booking) -> str:
     return format_local(booking.starts_at, booking.location.zone, WHEN)
 
 
-def _heading(booking) -> str:
-    return f"{starts_local(booking)} · {booking.patient.full_name}"
+class LocalStarts:
+    """Write times as ``starts_local`` does, each day's part ("Wed 16 Dec") worked out once: a
+    page's rows share a few days, and the date format's translated names of days and months
+    cost more than the rest of a row."""
+
+    def __init__(self):
+        self.days = {}
+
+    def __call__(self, moment, zone) -> str:
+        local = moment.astimezone(zone)
+        day = self.days.get(local.date())
+        if day is None:
+            day = self.days[local.date()] = dateformat.format(local, DAY)
+        # WHEN's time of day, "H:i", is the hour and the minute in two digits each.
+        return label_local(local, f"{day}, {local:%H:%M}")
 
 
-def _detail(booking) -> str:
-    who = booking.practitioner.display_name
-    return f"{booking.consultation_type.name} · {who} · {booking.location.name}"
+class _Writer:
+    """What every row of a request needs: the names of ``staff.queue_sql.names`` and one
+    ``LocalStarts``."""
+
+    def __init__(self, names):
+        self.names = names
+        self.starts = LocalStarts()
+
+    def heading(self, booking) -> str:
+        zone = zoneinfo.ZoneInfo(self.names.locations[booking.location_id][1])
+        return f"{self.starts(booking.starts_at, zone)} · {booking.patient_name}"
+
+    def detail(self, booking, what: str) -> str:
+        who = self.names.practitioners[booking.practitioner_id]
+        return f"{what} · {who} · {self.names.locations[booking.location_id][0]}"
 
 
-def queue_rows(rows) -> list[QueueRow]:
-    """Ready rows of ``(booking, flags)`` pairs (``staff.selectors.review_rows``), with their
-    names attached (``staff.selectors.with_names``)."""
+def queue_rows(listed, flags: dict, names) -> list[QueueRow]:
+    """Ready rows of the queue's page: ``listed`` bookings with their screening flags (by
+    intake id) and ``names`` (``staff.queue_sql``)."""
+    write = _Writer(names)
     review_url = url_pattern("staff:review")
+    severity = dict(ScreeningFlag._meta.get_field("severity").flatchoices)
+    treatment = dict(ScreeningFlag._meta.get_field("treatment").flatchoices)
     return [
         QueueRow(
-            pk=booking.pk,
-            url=review_url(booking.pk),
-            heading=_heading(booking),
-            detail=_detail(booking),
+            pk=booking.booking_id,
+            url=review_url(booking.booking_id),
+            heading=write.heading(booking),
+            detail=write.detail(booking, names.types[booking.consultation_type_id]),
             flags=[
                 (
                     flag.severity,
-                    flag.get_severity_display(),
-                    f"{flag.get_treatment_display()}: {flag.reason}",
+                    # As the flag's get_severity_display() and get_treatment_display().
+                    str(severity.get(flag.severity, flag.severity)),
+                    f"{treatment.get(flag.treatment, flag.treatment)}: {flag.reason}",
                 )
-                for flag in flags
+                for flag in sorted_flags(flags.get(booking.intake_id, []))
             ],
         )
-        for booking, flags in rows
+        for booking in listed
     ]
 
 
-def missing_rows(bookings) -> list[QueueRow]:
+def missing_rows(listed, names) -> list[QueueRow]:
     """Ready rows of the consultations whose intake is missing."""
-    return [QueueRow(pk=b.pk, url="", heading=_heading(b), detail=_detail(b)) for b in bookings]
+    write = _Writer(names)
+    return [
+        QueueRow(
+            pk=b.booking_id,
+            url="",
+            heading=write.heading(b),
+            detail=write.detail(b, names.types[b.consultation_type_id]),
+        )
+        for b in listed
+    ]
+
+
+def held_rows(held, names) -> list[HeldRow]:
+    """Ready rows of the sessions held by a health check (``staff.queue_sql.Held``)."""
+    write = _Writer(names)
+    clear_url = url_pattern("staff:rescreen_clear")
+    return [
+        HeldRow(
+            booking_id=check.booking.booking_id,
+            url=f"{clear_url(check.booking.booking_id)}?back=queue",
+            heading=write.heading(check.booking),
+            detail=write.detail(check.booking, check.plan_step_name),
+            patient_name=check.booking.patient_name,
+            flags=Rescreen(answers=check.answers).flags,
+            details=check.details,
+        )
+        for check in held
+    ]

@@ -9,19 +9,17 @@ Nothing here records a read: the views record what they show, through ``clinic.a
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q
 
 from bookings.models import (
     Booking,
-    ConsultationType,
     Location,
-    Practitioner,
     TimeOff,
     WorkingHours,
 )
 from clinic.roles import CLINIC_ADMIN, roles_of
 from patients.choices import PHOTO_VIEWS
-from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient, ScreeningFlag
+from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient
 from patients.screening import SEVERITY_RANK
 
 # How long after its time a consultation without an assessment stays in the review queue.
@@ -29,11 +27,16 @@ RECENT_DAYS = 7
 PATIENT_SEARCH_LIMIT = 25
 
 
+def sees_all_bookings(user) -> bool:
+    """Tell whether this user works on every booking (a clinic admin) rather than their own."""
+    return CLINIC_ADMIN in roles_of(user)
+
+
 def visible_bookings(user):
     """Bookings this user works on (reviews, assesses, measures): their own, or all for clinic
-    admins."""
+    admins. The review queue's written-out queries apply the same rule (staff/queue_sql.py)."""
     bookings = Booking.objects.all()
-    if CLINIC_ADMIN in roles_of(user):
+    if sees_all_bookings(user):
         return bookings
     return bookings.filter(practitioner__user=user)
 
@@ -43,7 +46,7 @@ def care_team_bookings(user):
     upcoming or past consultation with (not a cancelled one), so that a second practitioner sees
     what a colleague found before; all for clinic admins. One query, whatever the history."""
     bookings = Booking.objects.all()
-    if CLINIC_ADMIN in roles_of(user):
+    if sees_all_bookings(user):
         return bookings
     their_patients = (
         Booking.objects.filter(practitioner__user=user)
@@ -171,14 +174,13 @@ def month_load(*, location: Location, first: date) -> list[list[MonthDay]]:
 
 def review_queue(*, user, now: datetime):
     """Upcoming and recent consultations this user reviews that have answers and no assessment
-    yet, soonest first. Only the bookings and their patients: ``review_rows`` adds the rest for
-    the page shown.
+    yet, soonest first, with their patients: what the staff landing counts. The review queue
+    page reads the same rows through written-out SQL (``staff.queue_sql.waiting_page``, which
+    a test holds to this).
 
     The planner walks the confirmed bookings with answers in the page's order along their index
     (``booking_confirmed_intake_idx``, over ``Booking.intake_received``), skips those assessed,
-    and stops when a page is full. The practitioner, type and location are not joined here: each
-    join made planning the query cost more than running it (``with_names`` reads them for the
-    rows shown, a few rows of small tables).
+    and stops when a page is full.
     """
     assessed = Assessment.objects.filter(booking_id=OuterRef("pk"))
     return (
@@ -191,67 +193,6 @@ def review_queue(*, user, now: datetime):
         )
         .select_related("patient")
         .order_by("starts_at", "pk")
-    )
-
-
-def review_rows(bookings) -> list:
-    """(booking, its screening flags, the most severe first) for each of ``bookings`` (a page
-    of ``review_queue``), with ``booking.intake`` set to its intake: only its id is read, which
-    is all the audit trail needs. Two queries, whatever the number of rows."""
-    bookings = list(bookings)
-    intakes = HairLossIntake.objects.filter(booking__in=bookings).only("pk", "booking_id")
-    by_booking = {intake.booking_id: intake for intake in intakes}
-    flags = {}
-    for flag in ScreeningFlag.objects.filter(intake__in=list(by_booking.values())):
-        flags.setdefault(flag.intake_id, []).append(flag)
-    rows = []
-    for booking in bookings:
-        intake = by_booking.get(booking.pk)
-        if intake is not None:  # else erased since the page was read
-            booking.intake = intake
-            rows.append((booking, sorted_flags(flags.get(intake.pk, []))))
-    return rows
-
-
-def with_names(bookings):
-    """Attach their practitioner (with the user account), consultation type and location to
-    ``bookings`` (a list, any length), in three queries of small tables whatever their number:
-    cheaper than joining the four tables into the query of the list, whose planning then costs
-    more than running it."""
-    prefetch_related_objects(
-        bookings,
-        Prefetch("practitioner", queryset=Practitioner.objects.select_related("user")),
-        "consultation_type",
-        "location",
-    )
-    return bookings
-
-
-def intake_missing(*, user, now: datetime, limit: int = 25):
-    """Upcoming confirmed consultations this user reviews whose type asks for the intake before
-    the visit and whose patient has not sent it yet, soonest first (at most ``limit``), with
-    their patient (``with_names`` adds the rest).
-
-    The types that ask for it are read first (a handful of rows): when none does, there is
-    nothing to look for, and otherwise the confirmed bookings without answers are walked in
-    time order along their index (``booking_confirmed_intake_idx``), where a join on the type
-    made the planner check every upcoming booking, and asking each booking for its answers read
-    all the next weeks' answered ones before the first unanswered one."""
-    asking = list(
-        ConsultationType.objects.filter(intake_required=True).values_list("pk", flat=True)
-    )
-    if not asking:
-        return Booking.objects.none()
-    return (
-        visible_bookings(user)
-        .filter(
-            intake_received=False,
-            consultation_type_id__in=asking,
-            status=Booking.Status.CONFIRMED,
-            starts_at__gte=now,
-        )
-        .select_related("patient")
-        .order_by("starts_at", "pk")[:limit]
     )
 
 

@@ -442,8 +442,9 @@ def _from_db(field, value):
 def held_sessions(bookings, now: datetime, since: timedelta):
     """Health checks holding a confirmed session among ``bookings`` (a queryset) for review:
     a "yes" for the session's present time, not cleared; sessions from ``since`` ago on,
-    soonest first, with their patient and plan step (the review queue reads the practitioner,
-    type and location of all its lists afterwards, in one go). One query."""
+    soonest first, with their patient and plan step. One query. (The review queue reads the
+    same holds through written-out SQL, ``staff.queue_sql.held_sessions``, which a test holds
+    to this.)"""
     return (
         Rescreen.objects.filter(
             rescreen_flagged(),

@@ -6,6 +6,7 @@ Every view here that reads clinical data records the read in the audit trail thr
 see; a clinic admin sees all (``staff.selectors.visible_bookings``).
 """
 
+import math
 from datetime import timedelta
 
 from django.contrib import messages
@@ -15,24 +16,22 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import TemplateView
 
 from bookings.follow_up import assessment_record
 from bookings.models import Booking
 from bookings.services import BookingError
-from clinic.audit import record_read, record_reads, record_reads_by_kind
+from clinic.audit import record_read, record_read_ids, record_reads
 from clinic.times import format_local
 from patients.forms import IntakeForm
 from patients.models import IntakePhoto
 from patients.services import AssessmentError
-from staff import selectors
+from staff import queue_sql, selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import SAVE_DRAFT, SIGN_OFF, AssessmentForm, PageForm
-from staff.queue_rows import missing_rows, queue_rows
+from staff.queue_rows import held_rows, missing_rows, queue_rows
 from staff.views.photo_file import photo_file_response
-from treatments import selectors as plan_selectors
 
 QUEUE_PAGE_SIZE = 25
 # The queue is counted up to this many intakes and no further: an exact count of a long queue
@@ -41,17 +40,22 @@ QUEUE_COUNT_CAP = 1000
 
 
 class CappedPaginator(Paginator):
-    """A paginator whose count stops at ``cap`` + 1: the pages past the cap are not offered."""
+    """The queue's page numbers, from its count, which stops at ``cap`` + 1: the pages past
+    the cap are not offered. The rows of a page are read with the count
+    (``staff.queue_sql.waiting_page``), so the paginator only numbers them."""
 
     cap = QUEUE_COUNT_CAP
 
-    @cached_property
-    def count(self):
-        return self.object_list[: self.cap + 1].count()
+    def __init__(self, count: int, per_page: int):
+        super().__init__([], per_page)
+        self.count = count
 
     @property
     def capped(self):
         return self.count > self.cap
+
+    def page_of(self, number: int, rows: list):
+        return self._get_page(rows, number, self)
 
 
 class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
@@ -61,46 +65,67 @@ class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
 
 class ReviewQueueView(ClinicalAccessMixin, TemplateView):
     """Upcoming and recent consultations with an intake and no assessment yet, soonest first,
-    flags shown."""
+    flags shown; above them the sessions held by a health check, below them the consultations
+    whose intake is missing. Five queries and the audit's INSERT at most, whatever the lists hold
+    (staff/queue_sql.py)."""
 
     template_name = "staff/review_queue.html"
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
-        bookings = selectors.review_queue(user=self.request.user, now=now)
-        # A page at a time, so that a full diary costs the same as a quiet one.
-        number = PageForm(self.request.GET).number()
-        page = CappedPaginator(bookings, QUEUE_PAGE_SIZE).get_page(number)
-        rows = selectors.review_rows(page)
-        missing = list(selectors.intake_missing(user=self.request.user, now=now))
-        held = held_sessions(self.request.user, now)
+        user = self.request.user
+        page, listed = waiting_page(user, now, PageForm(self.request.GET).number())
+        # A row whose intake was erased since it was counted is not shown.
+        listed = [row for row in listed if row.intake_id is not None]
+        flags = queue_sql.screening_flags([row.intake_id for row in listed])
+        missing = queue_sql.intake_missing(user=user, now=now)
+        held = queue_sql.held_sessions(
+            user=user, now=now, since=timedelta(days=selectors.RECENT_DAYS)
+        )
         # The names of all three lists in one go.
-        selectors.with_names([b for b, _ in rows] + missing + [c.booking for c in held])
-        record_reads_by_kind(
+        names = queue_sql.names([listed, missing, held])
+        record_read_ids(
             self.request,
             {
-                "screening flags": [(b.intake, b.patient_id) for b, _ in rows],
-                "health check": [(c, c.booking.patient_id) for c in held],
+                "screening flags": [(row.intake_id, row.patient_id) for row in listed],
+                "health check": [(check.rescreen_id, check.booking.patient_id) for check in held],
             },
         )
         return super().get_context_data(
-            rows=queue_rows(rows),
+            rows=queue_rows(listed, flags, names),
             page=page,
             now=now,
-            intake_missing=missing_rows(missing),
-            held_sessions=held,
+            intake_missing=missing_rows(missing, names),
+            held_sessions=held_rows(held, names),
             **kwargs,
         )
 
 
-def held_sessions(user, now):
-    """The sessions of this user held by a health check for review, soonest first (their
-    reading is for the caller to record). One query, whatever their number."""
-    return list(
-        plan_selectors.held_sessions(
-            selectors.visible_bookings(user), now, timedelta(days=selectors.RECENT_DAYS)
+def waiting_page(user, now, number: int):
+    """The queue's page ``number`` and its rows (``staff.queue_sql.Listed``); past the last
+    page, the last, as ``Paginator.get_page`` gives it. One query; two for a page past the
+    last under the cap."""
+    size, cap = QUEUE_PAGE_SIZE, CappedPaginator.cap
+    # No page lies past the cap's: the database is never asked to skip more rows than it counts.
+    number = min(number, math.ceil((cap + 1) / size))
+
+    def read(number):
+        return queue_sql.waiting_page(
+            user=user,
+            now=now,
+            since=timedelta(days=selectors.RECENT_DAYS),
+            offset=(number - 1) * size,
+            size=size,
+            cap=cap,
         )
-    )
+
+    waiting = read(number)
+    paginator = CappedPaginator(waiting.count, size)
+    if number > paginator.num_pages:
+        number = paginator.num_pages
+        waiting = read(number)
+        paginator = CappedPaginator(waiting.count, size)
+    return paginator.page_of(number, waiting.rows), waiting.rows
 
 
 def reviewable_or_404(request, pk):

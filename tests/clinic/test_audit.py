@@ -120,3 +120,33 @@ def test_changes_to_an_assessment_are_in_the_trail_with_who_made_them(client, ro
     sign_in_with_second_factor(client, chief)
     trail = client.get(reverse("admin:patients_historicalassessment_changelist"))
     assert trail.status_code == 200 and trail.context["cl"].result_count == 2
+
+
+def test_reads_are_written_out_whole_as_the_model_reads_them(rf, django_assert_num_queries):
+    """Reads are written out in SQL (clinic/audit.py): one statement for a page, or one per
+    batch of the rows SQLite takes parameters for (300 here), in one transaction; each row as
+    the model reads it back, and nothing written for nothing read."""
+    from django.utils import timezone
+
+    from clinic.audit import record_read_ids
+    from clinic.models import ClinicalRead
+
+    reader = UserFactory(username="reader")
+    request = rf.get("/staff/reviews/?page=2", REMOTE_ADDR="203.0.113.9")
+    request.user = reader
+    before = timezone.now()
+    record_read_ids(request, {"intake": [(5, 7)]})
+    many = [(n, 1000 + n) for n in range(300)]
+    record_read_ids(request, {"screening flags": many, "health check": [("9", None)]})
+    reads = list(ClinicalRead.objects.order_by("pk"))
+    assert [(r.what, r.object_id, r.patient_id) for r in reads] == [
+        ("intake", "5", 7),
+        *[("screening flags", str(n), 1000 + n) for n in range(300)],
+        ("health check", "9", None),
+    ]
+    assert {(r.user, r.path, r.ip_address) for r in reads} == {
+        (reader, "/staff/reviews/?page=2", "203.0.113.9")
+    }
+    assert all(before <= r.at <= timezone.now() for r in reads)
+    with django_assert_num_queries(0):
+        record_read_ids(request, {"intake": []})

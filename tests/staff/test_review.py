@@ -1,12 +1,17 @@
 """Practitioners' review: who may read which intake, and every read in the audit trail."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from bookings.models import Booking
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
+from staff import queue_sql, selectors
 from tests.factories import (
     UserFactory,
     assessed,
@@ -84,6 +89,45 @@ def test_a_long_queue_comes_a_page_at_a_time_and_only_shown_rows_are_read(
     assert [row.url for row in second.context["rows"]] == [reverse("staff:review", args=[later.pk])]
     assert client.get(reverse("staff:review_queue"), {"page": "junk"}).status_code == 200
     assert ClinicalRead.objects.filter(user=boss, what="screening flags").count() == 2 + 1 + 2
+    # A page past the last is the last, however far past.
+    for number in ("3", "9" * 30):
+        past = client.get(reverse("staff:review_queue"), {"page": number})
+        assert past.context["rows"] == second.context["rows"]
+        assert "Page 2 of 2 (3 intakes)" in past.content.decode()
+
+
+def test_the_queue_page_lists_the_rows_review_queue_selects_in_its_order(clinic, roles):
+    """The page's written-out query (staff/queue_sql.py) against the ORM's ``review_queue``,
+    which the landing counts: the same consultations, in the same order, for a clinic admin
+    and for each practitioner, now and a week and a half on; assessed and cancelled ones out."""
+    staff, mine, _ = clinic
+    place = (mine.location, mine.consultation_type)
+    for days, who in ((5, 0), (6, 1), (8, 0), (12, 1)):
+        booking_with_intake(*place, staff[who], days)
+    assessed(booking_with_intake(*place, staff[0], 9), staff[0].user)
+    cancelled = booking_with_intake(*place, staff[1], 10)
+    Booking.objects.filter(pk=cancelled.pk).update(status=Booking.Status.CANCELLED)
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    since = timedelta(days=selectors.RECENT_DAYS)
+    for user in (boss, staff[0].user, staff[1].user):
+        for now in (timezone.now(), timezone.now() + timedelta(days=13)):
+            expected = list(selectors.review_queue(user=user, now=now))
+            assert expected, "each case lists some"
+            rows, offset = [], 0
+            while page := queue_sql.waiting_page(
+                user=user, now=now, since=since, offset=offset, size=2, cap=1000
+            ).rows:
+                rows += page
+                offset += 2
+            assert [row.booking_id for row in rows] == [b.pk for b in expected]
+            assert [(row.patient_name, row.starts_at, row.intake_id) for row in rows] == [
+                (b.patient.full_name, b.starts_at, b.intake.pk) for b in expected
+            ]
+            capped = queue_sql.waiting_page(
+                user=user, now=now, since=since, offset=0, size=1, cap=1
+            )
+            assert capped.count == min(len(expected), 2)
 
 
 def test_review_page_shows_answers_escaped_and_records_the_read(client, clinic):
@@ -221,3 +265,26 @@ def test_a_queue_longer_than_the_cap_is_counted_no_further(client, clinic, roles
     monkeypatch.setattr(reviews.CappedPaginator, "cap", 3)
     page = client.get(reverse("staff:review_queue")).content.decode()
     assert "Page 1 of 3 (3 intakes)" in page
+
+
+def test_the_last_page_under_the_cap_holds_only_the_counted_rows(
+    client, clinic, roles, monkeypatch
+):
+    """Four waiting, counted to three: two pages of two, the second with the third row alone,
+    as Django's paginator cut them from the counted list; and so for any page past it."""
+    from staff.views import reviews
+
+    monkeypatch.setattr(reviews, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr(reviews.CappedPaginator, "cap", 2)
+    staff, mine, theirs = clinic
+    more = [
+        booking_with_intake(mine.location, mine.consultation_type, staff[1], d) for d in (9, 10)
+    ]
+    third = sorted([mine, theirs, *more], key=lambda b: b.starts_at)[2]
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    sign_in_with_second_factor(client, boss)
+    for number in ("2", "3", "9" * 30):
+        page = client.get(reverse("staff:review_queue"), {"page": number})
+        assert [row.pk for row in page.context["rows"]] == [third.pk]
+        assert "Page 2 (more than 2 intakes)" in page.content.decode()

@@ -16,13 +16,17 @@ from django_tasks_db.models import DBTaskResult
 from bookings.drafts import format_start
 from bookings.models import Booking
 from clinic.models import ClinicalRead
-from clinic.roles import PRACTITIONER
+from clinic.roles import CLINIC_ADMIN, PRACTITIONER
+from staff import queue_sql
+from staff.selectors import RECENT_DAYS, visible_bookings
 from tests.factories import (
+    UserFactory,
     completed_consultation,
     plan_session,
     proposed_plan,
     sign_in_with_second_factor,
 )
+from treatments import selectors as plan_selectors
 from treatments.models import RESCREEN_QUESTIONS, Rescreen
 from treatments.rescreens import rescreen_submit
 from treatments.services import PlanError, session_record_save
@@ -239,18 +243,54 @@ def test_the_review_queue_costs_the_same_queries_with_or_without_holds(
     practitioner, treatments_setup, django_assert_num_queries
 ):
     practitioner.get(reverse("staff:review_queue"))
-    with django_assert_num_queries(8):
+    # The staff pages' own four, then the queue's page with its count, the intakes missing and
+    # the held sessions (staff/queue_sql.py).
+    with django_assert_num_queries(7):
         assert practitioner.get(reverse("staff:review_queue")).status_code == 200
     held_session(treatments_setup, 14)
-    # And the audit row of what it shows, and the names shown in its rows (practitioner, type,
-    # location: one query each, for all the page's lists).
-    with django_assert_num_queries(12):
+    # And the audit row of what it shows, and the names shown in its rows (practitioners, types
+    # and locations: one query for all the page's lists).
+    with django_assert_num_queries(9):
         practitioner.get(reverse("staff:review_queue"))
     held_session(treatments_setup, 15)
     held_session(treatments_setup, 16)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         page = practitioner.get(reverse("staff:review_queue")).content.decode()
     assert page.count("Yes: Are you taking aspirin") == 3
+
+
+def test_the_queue_reads_the_holds_the_selector_finds(roles, treatments_setup):
+    """The queue's written-out query (staff/queue_sql.py) against the ORM's ``held_sessions``,
+    which the landing counts: the same holds, soonest first, for each practitioner and a clinic
+    admin; not a check all "no", a cleared one, one answered before its session moved on, or
+    one of last month."""
+    setup = treatments_setup
+    first, second = (p.user for p in setup["practitioners"][:2])
+    for user in (first, second):
+        user.groups.add(roles[PRACTITIONER])
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[CLINIC_ADMIN])
+    held_session(setup, 14)
+    theirs = held_session(setup, 16, details="")
+    Booking.objects.filter(pk=theirs.pk).update(practitioner=setup["practitioners"][1])
+    session_today(setup, 15, {**ALL_NO, "illness": "yes", "pregnancy": "yes"})
+    session_today(setup, 13, ALL_NO)
+    moved(held_session(setup, 17), timedelta(days=7))
+    moved(held_session(setup, 18), timedelta(days=-30))
+    cleared = held_session(setup, 12)
+    Rescreen.objects.filter(booking=cleared).update(cleared_at=timezone.now(), cleared_note="Ok")
+    now, since = timezone.now(), timedelta(days=RECENT_DAYS)
+    for user in (first, second, boss):
+        expected = list(plan_selectors.held_sessions(visible_bookings(user), now, since))
+        got = queue_sql.held_sessions(user=user, now=now, since=since)
+        assert [(c.rescreen_id, c.booking.booking_id) for c in got] == [
+            (c.pk, c.booking_id) for c in expected
+        ]
+        assert [
+            (Rescreen(answers=c.answers).flags, c.details, c.plan_step_name, c.booking.starts_at)
+            for c in got
+        ] == [(c.flags, c.details, c.booking.plan_step.name, c.booking.starts_at) for c in expected]
+    assert len(got) == 3
 
 
 def test_staff_moving_a_held_session_asks_the_patient_again_before_the_new_day(
