@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from bookings.models import Booking
 from patients.models import SelfRating
 from tests.factories import BookingFactory, accepted_plan, plan_session, proposed_plan
+from tests.mail import words_of
 from treatments import selectors
 from treatments.models import RatingInvitation
 from treatments.ratings import (
@@ -165,7 +166,7 @@ def test_booking_a_course_asks_for_the_rating_three_days_before_each_review_once
     first = reviews[0]
     assert send_rating_request.call(first.pk, first.starts_at.isoformat()) == "sent"
     (message,) = mail.outbox
-    assert "PRP" not in message.subject + message.body and "treatment" not in message.subject
+    assert "PRP" not in words_of(message) and "treatment" not in message.subject
     assert f"/my-booking/{first.token}/rating/" in message.body
     # At most once per review, even if it is asked again or moved afterwards.
     assert send_rating_request.call(first.pk, first.starts_at.isoformat()) == (
