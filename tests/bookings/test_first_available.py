@@ -27,6 +27,17 @@ DAY = datetime(2026, 3, 9, tzinfo=UTC)
 SPRING_DAY = datetime(2026, 3, 29, tzinfo=UTC)
 
 
+def direct_ranking(setup, starts_at, by_staff=False):
+    """What "first available" reads in its one query (bookings/first_available.py)."""
+    return ranked_free_practitioners(
+        consultation_type=setup["type"],
+        location=setup["location"],
+        starts_at=starts_at,
+        now=NOW,
+        by_staff=by_staff,
+    )
+
+
 def selector_ranking(setup, starts_at, by_staff=False):
     """What the pages' selector says: the slot at ``starts_at`` ranked by the fair rule."""
     day = starts_at.astimezone(setup["location"].zone).date()
@@ -97,16 +108,7 @@ def test_the_ranking_is_the_selectors_at_every_start_of_the_day(clinic_setup, da
     for start in every_start(day):
         expected = selector_ranking(clinic_setup, start, by_staff)
         offered += bool(expected)
-        assert (
-            ranked_free_practitioners(
-                consultation_type=clinic_setup["type"],
-                location=clinic_setup["location"],
-                starts_at=start,
-                now=NOW,
-                by_staff=by_staff,
-            )
-            == expected
-        ), start
+        assert direct_ranking(clinic_setup, start, by_staff) == expected, start
     assert offered > 20
 
 
@@ -114,38 +116,20 @@ def test_the_fair_rule_puts_the_least_booked_first(clinic_setup):
     busy_clinic(clinic_setup)
     first, second = clinic_setup["practitioners"]
     # 16:30: both free; ``first`` holds two bookings that day, ``second`` one.
-    ranking = ranked_free_practitioners(
-        consultation_type=clinic_setup["type"],
-        location=clinic_setup["location"],
-        starts_at=DAY.replace(hour=16, minute=15),
-        now=NOW,
-    )
+    ranking = direct_ranking(clinic_setup, DAY.replace(hour=16, minute=15))
     assert ranking == [second.pk, first.pk]
 
 
 def test_a_time_outside_the_notice_or_the_horizon_is_not_offered(clinic_setup):
     for start in (NOW + timedelta(hours=1), NOW + timedelta(days=400)):
         assert selector_ranking(clinic_setup, start) == []
-        assert (
-            ranked_free_practitioners(
-                consultation_type=clinic_setup["type"],
-                location=clinic_setup["location"],
-                starts_at=start,
-                now=NOW,
-            )
-            == []
-        )
+        assert direct_ranking(clinic_setup, start) == []
 
 
 def test_the_read_is_one_query_for_a_consultation(clinic_setup):
     busy_clinic(clinic_setup)
     with CaptureQueriesContext(connection) as queries:
-        ranked_free_practitioners(
-            consultation_type=clinic_setup["type"],
-            location=clinic_setup["location"],
-            starts_at=DAY.replace(hour=16),
-            now=NOW,
-        )
+        direct_ranking(clinic_setup, DAY.replace(hour=16))
     assert len(queries) == 1
 
 
