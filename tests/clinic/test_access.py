@@ -51,6 +51,7 @@ def test_a_superuser_is_a_clinic_admin_with_every_permission(db):
     user = fresh(UserFactory(is_superuser=True))
     assert user.has_perm("auth.delete_group")
     assert role_names.roles_of(user) == [role_names.CLINIC_ADMIN]
+    assert all(role_names.has_role(user, role) for role in role_names.ROLES)
 
 
 def test_a_role_taken_away_applies_from_the_next_request(practitioner_client, roles):
