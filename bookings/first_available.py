@@ -28,6 +28,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from clinic import sql_values
 
 # The kinds of row the query returns, in its first column.
 ELIGIBLE, HOURS, TIME_OFF, BOOKING = 0, 1, 2, 3
@@ -138,17 +139,16 @@ _FIELDS = (
 
 
 @functools.cache
-def _converters(vendor: str) -> list:
-    """The columns after the kind that need converting, each with its index, its expression
-    and the conversions the ORM applies to its field's values: on SQLite, times and instants
-    come back as text; on PostgreSQL none do."""
-    converters = []
+def _readers(vendor: str) -> list:
+    """The columns after the kind that need converting, each with its index and its reader
+    (clinic/sql_values.py): on SQLite, times and instants come back as text; on PostgreSQL
+    none do."""
+    readers = []
     for index, (model, name) in enumerate(_FIELDS):
-        column = model._meta.get_field(name).get_col(model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((index, column, functions))
-    return converters
+        read = sql_values.reader(model._meta.get_field(name))
+        if read is not sql_values.unchanged:
+            readers.append((index, read))
+    return readers
 
 
 def _rows(parameters: list) -> list:
@@ -156,15 +156,13 @@ def _rows(parameters: list) -> list:
     with connection.cursor() as cursor:
         cursor.execute(_day_query(connection.vendor), parameters)
         rows = cursor.fetchall()
-    converters = _converters(connection.vendor)
-    if not converters:
+    readers = _readers(connection.vendor)
+    if not readers:
         return [(kind, values) for kind, *values in rows]
     converted = []
     for kind, *values in rows:
-        for index, column, functions in converters:
-            if values[index] is not None:
-                for convert in functions:
-                    values[index] = convert(values[index], column, connection)
+        for index, read in readers:
+            values[index] = read(values[index])
         converted.append((kind, values))
     return converted
 

@@ -48,6 +48,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from clinic import sql_values
 
 User = Practitioner._meta.get_field("user").related_model
 
@@ -133,13 +134,8 @@ def _read_type(row):
     them (a boolean or a decimal on SQLite, …)."""
     names, values = [], []
     for field, value in zip(ConsultationType._meta.concrete_fields, row, strict=False):
-        column = field.get_col("ct")
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
-            connection
-        ):
-            value = convert(value, column, connection)
         names.append(field.attname)
-        values.append(value)
+        values.append(sql_values.reader(field)(value))
     return ConsultationType.from_db(connection.alias, names, values)
 
 

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from bookings.models import Booking, ConsultationType, Location, Practitioner, video_room_link
+from clinic import sql_values
 from patients.models import Assessment, HairLossIntake, Patient
 
 
@@ -51,22 +52,6 @@ def _day_query(*, mine: bool) -> str:
 
 DAY_QUERY = _day_query(mine=False)
 MY_DAY_QUERY = _day_query(mine=True)
-
-
-def _moment_reader():
-    """Return what turns a moment read by the day query into an aware datetime, as the ORM
-    would: SQLite gives text, PostgreSQL's driver a datetime already (then None)."""
-    column = Booking._meta.get_field("starts_at").get_col("b")
-    converters = connection.ops.get_db_converters(column)
-    if not converters:
-        return None
-
-    def read(value):
-        for convert in converters:
-            value = convert(value, column, connection)
-        return value
-
-    return read
 
 
 @dataclass(slots=True)
@@ -151,11 +136,12 @@ def day_schedule(
         with connection.cursor() as cursor:
             cursor.execute(DAY_QUERY if practitioner is None else MY_DAY_QUERY, params)
             rows = cursor.fetchall()
-        read = _moment_reader()
+        # SQLite gives the moments as text; PostgreSQL's driver as datetimes already.
+        read = sql_values.reader(Booking._meta.get_field("starts_at"))
         located = {location.pk: location for location in locations}
         for row in rows:
             location_id, starts_at, checked_in_at = row[9], row[10], row[12]
-            if read is not None:
+            if read is not sql_values.unchanged:
                 starts_at, checked_in_at = read(starts_at), read(checked_in_at)
             _, start, end = bounds[location_id]
             if start <= starts_at < end:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from bookings import selectors as booking_selectors
 from bookings.models import Booking
+from clinic import sql_values
 from treatments import windows
 from treatments.models import (
     Plan,
@@ -423,20 +424,15 @@ def _session_rescreens(sessions: dict[int, datetime]):
         check = Rescreen.from_db(
             connection.alias,
             [field.attname for field in _CHECK_FIELDS],
-            [_from_db(field, value) for field, value in zip(_CHECK_FIELDS, values, strict=True)],
+            [
+                sql_values.reader(field)(value)
+                for field, value in zip(_CHECK_FIELDS, values, strict=True)
+            ],
         )
         check.booking = Booking.from_db(
             connection.alias, ["id", "starts_at"], [booking_id, sessions[booking_id]]
         )
         yield booking_id, check
-
-
-def _from_db(field, value):
-    """A column's value as the ORM reads it (SQLite's text moments, JSON as text, …)."""
-    column = field.get_col("r")
-    for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-        value = convert(value, column, connection)
-    return value
 
 
 def held_sessions(bookings, now: datetime, since: timedelta):

@@ -1,0 +1,39 @@
+"""Values read by written-out SQL, turned into what the ORM would have given.
+
+The hot pages read their rows with written-out queries (the picker's key, "first available",
+the staff day, the review queue, the health checks). Their columns come back as the database
+driver gives them: on SQLite, instants and times as text, JSON as text, booleans as integers;
+on PostgreSQL mostly as the ORM's values already. ``reader`` applies the conversions the ORM
+would, found once per field and database.
+"""
+
+import functools
+
+from django.db import connection
+
+
+def unchanged(value):
+    """The reader of a field whose values the ORM takes as the driver gives them."""
+    return value
+
+
+def reader(field):
+    """Return a function turning a raw value of ``field`` (a model field) into the ORM's value:
+    ``unchanged`` itself when there is nothing to do, so that a caller may skip it."""
+    return _reader(field, connection.vendor)
+
+
+@functools.cache
+def _reader(field, vendor: str):
+    column = field.get_col(field.model._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    if not converters:
+        return unchanged
+
+    def read(value):
+        if value is not None:
+            for convert in converters:
+                value = convert(value, column, connection)
+        return value
+
+    return read
