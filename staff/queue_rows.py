@@ -17,14 +17,13 @@ from html import escape
 from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 
-from clinic.times import format_local, label_local
+from clinic.times import label_local
 from patients.models import ScreeningFlag
 from staff.day_rows import url_pattern
 from staff.selectors import sorted_flags
 from treatments.models import Rescreen
 
 DAY = "D j M"
-WHEN = f"{DAY}, H:i"
 
 
 @dataclass(frozen=True)
@@ -86,16 +85,11 @@ class HeldRow:
     details: str  # the patient's own words
 
 
-def starts_local(booking) -> str:
-    """When ``booking`` starts, in its location's time zone, as ``clinic_time`` writes it in a
-    ``{% timezone %}`` block: "Wed 16 Dec, 10:30" ("01:30 GMT" in the repeated hour)."""
-    return format_local(booking.starts_at, booking.location.zone, WHEN)
-
-
 class LocalStarts:
-    """Write times as ``starts_local`` does, each day's part ("Wed 16 Dec") worked out once: a
-    page's rows share a few days, and the date format's translated names of days and months
-    cost more than the rest of a row."""
+    """Write when bookings start as ``clinic_time`` does in a ``{% timezone %}`` block, "Wed 16
+    Dec, 10:30" ("01:30 GMT" in the repeated hour), each day's part ("Wed 16 Dec") worked out
+    once: a page's rows share a few days, and the date format's translated names of days and
+    months cost more than the rest of a row."""
 
     def __init__(self):
         self.days = {}
@@ -105,7 +99,7 @@ class LocalStarts:
         day = self.days.get(local.date())
         if day is None:
             day = self.days[local.date()] = dateformat.format(local, DAY)
-        # WHEN's time of day, "H:i", is the hour and the minute in two digits each.
+        # The time of day, "H:i": the hour and the minute in two digits each.
         return label_local(local, f"{day}, {local:%H:%M}")
 
 

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from django.db import connection
 
 from bookings.models import Booking
+from clinic import sql_values
 from staff.selectors import sees_all_bookings
 from treatments.models import RESCREEN_OPENS_BEFORE, RESCREEN_QUESTIONS, Rescreen
 
@@ -43,11 +44,23 @@ _LISTED = (
     + _PATIENT_NAME
 )
 
-# The queue (``staff.selectors.review_queue``): confirmed bookings with answers, from a time on,
-# that the user sees and nobody assessed yet. The planner walks them in the page's order along
-# ``booking_confirmed_intake_idx`` and skips those assessed.
+# The review queue's rule, stated once for the page and the landing's counts: confirmed
+# bookings with answers, from a time on, that the user sees and nobody assessed yet. The planner
+# walks them in the page's order along ``booking_confirmed_intake_idx`` and skips those assessed.
 _WAITING = f"""b.status = %s AND b.intake_received = %s AND b.starts_at >= %s AND {_VISIBLE}
       AND NOT EXISTS (SELECT 1 FROM patients_assessment a WHERE a.booking_id = b.id)"""  # noqa: S608 - fixed
+
+# How many wait, and how many of those have a flag of the severities asked for (``{severities}``
+# their placeholders): the counts on a practitioner's landing.
+_WAITING_COUNTS = f"""
+SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (
+    SELECT 1 FROM patients_hairlossintake i
+    JOIN patients_screeningflag f ON f.intake_id = i.id
+    WHERE i.booking_id = b.id AND f.severity IN ({{severities}})
+) THEN 1 ELSE 0 END), 0)
+FROM bookings_booking b
+WHERE {_WAITING}
+"""  # noqa: S608 - fixed text; every value is a parameter
 
 # The queue's page and its count in one statement, each walking the index as far as it needs:
 # the count to the cap, the page to its last row. The count's row comes back alone when the
@@ -156,17 +169,8 @@ def _moment(value):
 
 
 def _reader(model, name: str):
-    """Return a function turning a raw column of field ``name`` into what the ORM would give
-    (an aware datetime from SQLite's text, a dict from JSON text, …)."""
-    column = model._meta.get_field(name).get_col(model._meta.db_table)
-    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-
-    def read(value):
-        for convert in converters:
-            value = convert(value, column, connection)
-        return value
-
-    return read
+    """The ORM's reading of ``model``'s field ``name`` (clinic/sql_values.py)."""
+    return sql_values.reader(model._meta.get_field(name))
 
 
 def _listed(row, read_start) -> Listed:
@@ -176,8 +180,7 @@ def _listed(row, read_start) -> Listed:
 def waiting_page(*, user, now: datetime, since: timedelta, offset: int, size: int, cap: int):
     """A page of the consultations ``user`` reviews that have answers and no assessment yet,
     from ``since`` before ``now`` on, soonest first (``size`` of them from ``offset``), and how
-    many there are, counted up to ``cap`` + 1: the rows of ``staff.selectors.review_queue``.
-    One query."""
+    many there are, counted up to ``cap`` + 1. One query."""
     waiting = [Booking.Status.CONFIRMED.value, True, _moment(now - since), *_visible(user)]
     # No row past the cap is shown: the last page holds what is left of the counted ones.
     shown = max(0, min(size, cap + 1 - offset))
@@ -188,6 +191,26 @@ def waiting_page(*, user, now: datetime, since: timedelta, offset: int, size: in
     read_start = _reader(Booking, "starts_at")
     rows = [_listed(row[1:], read_start) for row in found if row[1] is not None]
     return WaitingPage(found[0][0], rows)
+
+
+def waiting_counts(*, user, now: datetime, since: timedelta, severities) -> tuple[int, int]:
+    """How many consultations wait for ``user``'s review (the queue of ``waiting_page``, not
+    capped), and how many of those hold a screening flag of one of ``severities``. One
+    query."""
+    severities = list(severities)
+    params = [
+        *severities,
+        Booking.Status.CONFIRMED.value,
+        True,
+        _moment(now - since),
+        *_visible(user),
+    ]
+    with connection.cursor() as cursor:
+        # No severity asked for: none counts (an empty IN list is not SQL everywhere).
+        held_if = _placeholders(severities) or "NULL"
+        cursor.execute(_WAITING_COUNTS.format(severities=held_if), params)
+        waiting, flagged = cursor.fetchone()
+    return waiting, flagged
 
 
 def screening_flags(intake_ids: list) -> dict:

@@ -172,30 +172,6 @@ def month_load(*, location: Location, first: date) -> list[list[MonthDay]]:
     return [cells[n : n + 7] for n in range(0, len(cells), 7)]
 
 
-def review_queue(*, user, now: datetime):
-    """Upcoming and recent consultations this user reviews that have answers and no assessment
-    yet, soonest first, with their patients: what the staff landing counts. The review queue
-    page reads the same rows through written-out SQL (``staff.queue_sql.waiting_page``, which
-    a test holds to this).
-
-    The planner walks the confirmed bookings with answers in the page's order along their index
-    (``booking_confirmed_intake_idx``, over ``Booking.intake_received``), skips those assessed,
-    and stops when a page is full.
-    """
-    assessed = Assessment.objects.filter(booking_id=OuterRef("pk"))
-    return (
-        visible_bookings(user)
-        .filter(
-            ~Exists(assessed),
-            intake_received=True,
-            status=Booking.Status.CONFIRMED,
-            starts_at__gte=now - timedelta(days=RECENT_DAYS),
-        )
-        .select_related("patient")
-        .order_by("starts_at", "pk")
-    )
-
-
 def reviewable_booking(*, user, pk: int):
     """One consultation with answers that this user may read (DoesNotExist otherwise)."""
     return (

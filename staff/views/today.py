@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, Q
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +29,7 @@ from clinic.audit import record_reads
 from clinic.roles import CLINIC_ADMIN, PRACTITIONER, RECEPTION, roles_of
 from clinic.times import format_local
 from patients.choices import CONTRAINDICATED, DEFER
+from staff import queue_sql
 from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
 from staff.day_list import day_schedule
@@ -38,7 +38,6 @@ from staff.forms import bookable_day, diary_day
 from staff.selectors import (
     RECENT_DAYS,
     month_load,
-    review_queue,
     sorted_flags,
     visible_bookings,
     week_grid,
@@ -176,11 +175,10 @@ def mark_session_checks(request, schedule, now):
 def review_counts(user, now):
     """How many intakes wait for this practitioner's review, and how many of those hold a flag
     that stops the consultation going ahead as booked: one query."""
-    counts = review_queue(user=user, now=now).aggregate(
-        waiting=Count("pk", distinct=True),
-        held=Count("pk", distinct=True, filter=Q(intake__flags__severity__in=HOLDING_FLAGS)),
+    waiting, held = queue_sql.waiting_counts(
+        user=user, now=now, since=timedelta(days=RECENT_DAYS), severities=HOLDING_FLAGS
     )
-    return {"queue_waiting": counts["waiting"], "queue_held": counts["held"]}
+    return {"queue_waiting": waiting, "queue_held": held}
 
 
 def arrivals(bookings):

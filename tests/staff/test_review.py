@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,9 @@ from django.utils import timezone
 from bookings.models import Booking
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
+from patients.models import Assessment
 from staff import queue_sql, selectors
+from staff.views.today import HOLDING_FLAGS
 from tests.factories import (
     UserFactory,
     assessed,
@@ -96,10 +99,27 @@ def test_a_long_queue_comes_a_page_at_a_time_and_only_shown_rows_are_read(
         assert "Page 2 of 2 (3 intakes)" in past.content.decode()
 
 
-def test_the_queue_page_lists_the_rows_review_queue_selects_in_its_order(clinic, roles):
-    """The page's written-out query (staff/queue_sql.py) against the ORM's ``review_queue``,
-    which the landing counts: the same consultations, in the same order, for a clinic admin
-    and for each practitioner, now and a week and a half on; assessed and cancelled ones out."""
+def queue_by_orm(user, now):
+    """The review queue's rule said through the ORM: the confirmed consultations ``user`` sees
+    that have answers and no assessment, from a week back on, soonest first."""
+    return (
+        selectors.visible_bookings(user)
+        .filter(
+            ~Exists(Assessment.objects.filter(booking_id=OuterRef("pk"))),
+            intake__isnull=False,
+            status=Booking.Status.CONFIRMED,
+            starts_at__gte=now - timedelta(days=selectors.RECENT_DAYS),
+        )
+        .select_related("patient", "intake")
+        .order_by("starts_at", "pk")
+    )
+
+
+def test_the_queue_page_and_the_landing_count_the_rows_the_rule_selects(clinic, roles):
+    """The written-out queue (staff/queue_sql.py), its page and the landing's count, against
+    the rule said through the ORM: the same consultations, in the same order, for a clinic
+    admin and for each practitioner, now and a week and a half on; assessed and cancelled ones
+    out."""
     staff, mine, _ = clinic
     place = (mine.location, mine.consultation_type)
     for days, who in ((5, 0), (6, 1), (8, 0), (12, 1)):
@@ -112,8 +132,12 @@ def test_the_queue_page_lists_the_rows_review_queue_selects_in_its_order(clinic,
     since = timedelta(days=selectors.RECENT_DAYS)
     for user in (boss, staff[0].user, staff[1].user):
         for now in (timezone.now(), timezone.now() + timedelta(days=13)):
-            expected = list(selectors.review_queue(user=user, now=now))
+            expected = list(queue_by_orm(user, now))
             assert expected, "each case lists some"
+            waiting, _ = queue_sql.waiting_counts(
+                user=user, now=now, since=since, severities=HOLDING_FLAGS
+            )
+            assert waiting == len(expected)
             rows, offset = [], 0
             while page := queue_sql.waiting_page(
                 user=user, now=now, since=since, offset=offset, size=2, cap=1000
