@@ -37,3 +37,39 @@ def _reader(field, vendor: str):
         return value
 
     return read
+
+
+def columns_of(model) -> tuple[str, list[str], list]:
+    """The select list of ``model``'s concrete fields as the ORM reads them (quoted, qualified by
+    the table), their attribute names and their readers: what ``model.from_db`` takes."""
+    return _columns_of(model, connection.vendor)
+
+
+@functools.cache
+def _columns_of(model, vendor: str):
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields = model._meta.concrete_fields
+    select = ", ".join(f"{table}.{quote(field.column)}" for field in fields)
+    return select, [field.attname for field in fields], [reader(field) for field in fields]
+
+
+def built(model, attnames, readers, values):
+    """The ``model`` instance the ORM would have built from a row read by ``columns_of``."""
+    return model.from_db(
+        connection.alias,
+        attnames,
+        [read(value) for read, value in zip(readers, values, strict=True)],
+    )
+
+
+def instance_by_pk(model, pk):
+    """``model.objects.filter(pk=pk).first()``, read with a written-out query: building the
+    ORM's query cost three times what running it does, on reads made on every request."""
+    select, attnames, readers = columns_of(model)
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} FROM {table} WHERE {table}.{column} = %s", [pk])  # noqa: S608 - names from the model, the value a parameter
+        row = cursor.fetchone()
+    return None if row is None else built(model, attnames, readers, row)
