@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from clinic import roles as role_names
+from clinic.access import AccessBackend
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +60,46 @@ def test_a_role_taken_away_applies_from_the_next_request(practitioner_client, ro
     assert practitioner_client.get(queue).status_code == 200
     practitioner_client.practitioner.user.groups.remove(roles[role_names.PRACTITIONER])
     assert practitioner_client.get(queue).status_code == 403
+
+
+def fields_of(user):
+    return {field.attname: getattr(user, field.attname) for field in user._meta.concrete_fields}
+
+
+def test_the_signed_in_user_is_read_as_the_orm_reads_them_with_their_access(roles):
+    from django.utils import timezone
+
+    user = UserFactory(last_login=timezone.now(), first_name="Ama", email="ama@example.com")
+    user.groups.add(roles[role_names.RECEPTION])
+    read = AccessBackend().get_user(str(user.pk))  # as the session keeps it
+
+    assert fields_of(read) == fields_of(fresh(user))
+    assert read._state.db == "default" and not read._state.adding
+    assert read._group_names == {role_names.RECEPTION}
+    assert read.get_all_permissions() == ModelBackend().get_all_permissions(fresh(user))
+
+
+def test_reading_the_user_and_their_access_is_one_query(roles, django_assert_num_queries):
+    user = UserFactory()
+    user.groups.add(roles[role_names.PRACTITIONER])
+    with django_assert_num_queries(1):
+        read = AccessBackend().get_user(user.pk)
+        assert read.has_perm("patients.view_hairlossintake")
+        assert role_names.roles_of(read) == [role_names.PRACTITIONER]
+
+
+@pytest.mark.parametrize("user_id", ["999999", "not-a-number", ""])
+def test_no_user_for_an_unknown_or_malformed_id(db, user_id):
+    assert AccessBackend().get_user(user_id) is None
+
+
+def test_an_inactive_user_is_not_signed_in(roles):
+    user = UserFactory(is_active=False)
+    user.groups.add(roles[role_names.CLINIC_ADMIN])
+    assert AccessBackend().get_user(user.pk) is None
+
+
+def test_a_superuser_read_with_the_user_holds_every_permission(db):
+    read = AccessBackend().get_user(UserFactory(is_superuser=True).pk)
+    assert read.has_perm("auth.delete_group")
+    assert role_names.roles_of(read) == [role_names.CLINIC_ADMIN]

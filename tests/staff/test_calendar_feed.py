@@ -211,10 +211,10 @@ def test_the_feed_costs_the_same_queries_for_a_fuller_diary(
 
 def test_the_profile_page_costs_a_fixed_number_of_queries(client, diary, django_assert_num_queries):
     make_feed(client)
-    # Session, user, second factor, permissions and roles (1); the practitioner with the feed;
-    # the session is not saved (no token to remove, and the idle stamp is rewritten at most
-    # once a minute).
-    with django_assert_num_queries(6):
+    # Session, the user with their permissions and roles (one query), second factor; the
+    # practitioner with the feed; the session is not saved (no token to remove, and the idle
+    # stamp is rewritten at most once a minute).
+    with django_assert_num_queries(5):
         assert client.get(reverse("staff:profile")).status_code == 200
 
 

@@ -193,16 +193,16 @@ def visits(patient, setup, count):
     return made
 
 
-# The session, user and second factor (3), the user's permissions and roles (1, see
-# clinic/access.py), the patient, the visits with their measures and the patient's ratings,
+# The session, the user with their permissions and roles (1, see clinic/access.py), the second
+# factor, the patient, the visits with their measures and the patient's ratings,
 # their photos, one audit write for everything shown (measures, photos, ratings), and the
 # patient's treatment plans (1). The session's last-seen time is rewritten at most once a
 # minute: not here.
-TIMELINE_QUERIES = 9
+TIMELINE_QUERIES = 8
 # With a plan: its protocols and its sessions as well.
 TIMELINE_QUERIES_WITH_PLAN = TIMELINE_QUERIES + 2
 # The same without the links to record at a visit.
-COMPARE_QUERIES = 8
+COMPARE_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [1, 3, 6])

@@ -217,9 +217,9 @@ def test_moving_a_held_session_to_a_later_day_releases_it_and_asks_again(
         # The landing's own queries (see tests/staff/test_landing.py) and one for the day's
         # health checks; a practitioner's adds their held count, and one audit row per page
         # once a hold is shown.
-        ("reception", 7),
-        ("clinic_admin", 9),
-        ("practitioner", 11),
+        ("reception", 6),
+        ("clinic_admin", 8),
+        ("practitioner", 10),
     ],
 )
 def test_the_day_list_costs_the_same_queries_with_or_without_holds(
@@ -243,18 +243,18 @@ def test_the_review_queue_costs_the_same_queries_with_or_without_holds(
     practitioner, treatments_setup, django_assert_num_queries
 ):
     practitioner.get(reverse("staff:review_queue"))
-    # The staff pages' own four, then the queue's page with its count, the intakes missing and
+    # The staff pages' own three, then the queue's page with its count, the intakes missing and
     # the held sessions (staff/queue_sql.py).
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert practitioner.get(reverse("staff:review_queue")).status_code == 200
     held_session(treatments_setup, 14)
     # And the audit row of what it shows, and the names shown in its rows (practitioners, types
     # and locations: one query for all the page's lists).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         practitioner.get(reverse("staff:review_queue"))
     held_session(treatments_setup, 15)
     held_session(treatments_setup, 16)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = practitioner.get(reverse("staff:review_queue")).content.decode()
     assert page.count("Yes: Are you taking aspirin") == 3
 

@@ -142,10 +142,10 @@ def admin_client(client, roles):
     return sign_in_with_second_factor(client, admin)
 
 
-# The session, user and second factor (3), the permissions and roles (1, clinic/access.py),
-# the outcome counts by treatment, the treatments with a protocol (the session's last-seen
+# The session, the user with their permissions and roles (1, clinic/access.py), the second
+# factor, the outcome counts by treatment, the treatments with a protocol (the session's last-seen
 # time is rewritten at most once a minute).
-OUTCOMES_QUERIES = 6
+OUTCOMES_QUERIES = 5
 
 
 @pytest.mark.parametrize("courses", [0, 5, 40])
