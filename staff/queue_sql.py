@@ -62,12 +62,14 @@ FROM bookings_booking b
 WHERE {_WAITING}
 """  # noqa: S608 - fixed text; every value is a parameter
 
-# The queue's page and its count in one statement, each walking the index as far as it needs:
-# the count to the cap, the page to its last row. The count's row comes back alone when the
-# page is empty. (Counting into a list of the capped queue and cutting the page from it took
-# longer: the list was kept in memory and sorted again.)
+# The queue's page, its count and the page's screening flags in one statement, each walking the
+# index as far as it needs: the count to the cap, the page to its last row. A row comes back for
+# each flag of a booking (one with none for a booking without), and the count's row alone when
+# the page is empty. (Counting into a list of the capped queue and cutting the page from it took
+# longer: the list was kept in memory and sorted again. The flags read by a statement of their
+# own cost a round trip more than the join: some 0.3 ms a view on the bench.)
 _WAITING_PAGE = f"""
-SELECT counted.n, shown.*
+SELECT counted.n, shown.*, f.severity, f.treatment, f.reason
 FROM (
     SELECT COUNT(*) AS n FROM (SELECT 1 FROM bookings_booking b WHERE {_WAITING} LIMIT %s) capped
 ) counted
@@ -79,14 +81,15 @@ LEFT JOIN (
     ORDER BY b.starts_at, b.id
     LIMIT %s OFFSET %s
 ) shown ON 1 = 1
-ORDER BY shown.starts_at, shown.id
+LEFT JOIN patients_screeningflag f ON f.intake_id = shown.intake_id
+ORDER BY shown.starts_at, shown.id, f.id
 """  # noqa: S608 - fixed text; every value is a parameter
 
 # Upcoming confirmed bookings without answers whose type asks for them, walked in time order
 # along ``booking_confirmed_intake_idx``. When no type asks, the first test, worked out once
 # before the walk, ends it there: otherwise every upcoming booking would be read to find none.
 _INTAKE_MISSING = f"""
-SELECT {_LISTED}, NULL
+SELECT {_LISTED}
 FROM bookings_booking b
 JOIN bookings_consultationtype ct ON ct.id = b.consultation_type_id
 WHERE EXISTS (SELECT 1 FROM bookings_consultationtype asking WHERE asking.intake_required = %s)
@@ -96,22 +99,54 @@ ORDER BY b.starts_at, b.id
 LIMIT %s
 """  # noqa: S608 - fixed text; every value is a parameter
 
-_FLAGS = """
-SELECT f.intake_id, f.severity, f.treatment, f.reason
-FROM patients_screeningflag f
-WHERE f.intake_id IN ({ids})
-ORDER BY f.id
-"""
+# Health checks holding a session for review; ``{flagged}`` tests that one answer is "yes".
+_HELD = f"""
+SELECT r.id AS rescreen_id, r.answers, r.submitted_at, r.details,
+       (SELECT s.name FROM treatments_planstep s WHERE s.booking_id = b.id) AS step_name, {_LISTED}
+FROM treatments_rescreen r
+JOIN bookings_booking b ON b.id = r.booking_id
+WHERE r.cleared_at IS NULL AND b.status = %s AND b.starts_at >= %s AND {_VISIBLE}
+  AND ({{flagged}})
+"""  # noqa: S608 - fixed text; every value is a parameter
 
-_NAMES = """
-SELECT 'practitioner', pr.id, u.first_name, u.last_name, u.username
+# The lists beside the queue's page, and the names of the practitioners, types and locations of
+# theirs and of the page's rows (``{practitioners}``, ``{types}`` and ``{locations}``: the
+# page's, as placeholders), in one statement: each its own round trip took some 0.3 ms a view
+# more on the bench. Written into the names, the names cost more than their own query, in
+# planning a join or a subquery for each. The rows share one shape, told apart by their first
+# column: a health check's columns, then a booking's; a name's id and words take the health
+# check's places. On PostgreSQL the first list's columns give every column its type, so the
+# held sessions come first. ``{held}`` and ``{missing}`` are read once (a CTE used twice is
+# worked out once).
+_BESIDE_THE_QUEUE = """
+WITH held AS ({held}), missing AS ({missing})
+SELECT 'held', h.rescreen_id, h.answers, h.submitted_at, h.details, h.step_name,
+       h.id, h.patient_id, h.practitioner_id, h.consultation_type_id, h.location_id, h.starts_at,
+       h.patient_name
+FROM held h
+UNION ALL
+SELECT 'missing', NULL, NULL, NULL, NULL, NULL,
+       m.id, m.patient_id, m.practitioner_id, m.consultation_type_id, m.location_id, m.starts_at,
+       m.patient_name
+FROM missing m
+UNION ALL
+SELECT 'practitioner', pr.id, NULL, NULL, u.first_name, u.last_name,
+       NULL, NULL, NULL, NULL, NULL, NULL, u.username
 FROM bookings_practitioner pr JOIN auth_user u ON u.id = pr.user_id
 WHERE pr.id IN ({practitioners})
+   OR pr.id IN (SELECT practitioner_id FROM held UNION ALL SELECT practitioner_id FROM missing)
 UNION ALL
-SELECT 'type', ct.id, ct.name, '', '' FROM bookings_consultationtype ct WHERE ct.id IN ({types})
+SELECT 'type', ct.id, NULL, NULL, ct.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM bookings_consultationtype ct
+WHERE ct.id IN ({types}) OR ct.id IN (
+    SELECT consultation_type_id FROM held UNION ALL SELECT consultation_type_id FROM missing
+)
 UNION ALL
-SELECT 'location', l.id, l.name, l.time_zone, '' FROM bookings_location l
+SELECT 'location', l.id, NULL, NULL, l.name, l.time_zone, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM bookings_location l
 WHERE l.id IN ({locations})
+   OR l.id IN (SELECT location_id FROM held UNION ALL SELECT location_id FROM missing)
+ORDER BY 1, 12, 2, 7
 """
 
 
@@ -132,6 +167,7 @@ class Listed(NamedTuple):
 class WaitingPage:
     count: int  # of the whole queue, up to the cap + 1
     rows: list[Listed]  # the page's, in its order
+    flags: dict  # intake id: the intake's screening flags (``Flag``), in the order raised
 
 
 class Flag(NamedTuple):
@@ -159,6 +195,13 @@ class Names:
     locations: dict  # id: (name, IANA time zone name)
 
 
+@dataclass(frozen=True)
+class HeldAndMissing:
+    held: list[Held]
+    missing: list[Listed]
+    names: Names  # of these lists' bookings and of the queue's page
+
+
 def _visible(user) -> list:
     """The parameters of ``_VISIBLE`` for ``user``."""
     return [sees_all_bookings(user), user.pk]
@@ -173,14 +216,15 @@ def _reader(model, name: str):
     return sql_values.reader(model._meta.get_field(name))
 
 
-def _listed(row, read_start) -> Listed:
-    return Listed(*row[:5], read_start(row[5]), *row[6:8])
+def _listed(row, read_start, intake_id=None) -> Listed:
+    """A ``Listed`` of the columns of ``_LISTED``."""
+    return Listed(*row[:5], read_start(row[5]), row[6], intake_id)
 
 
 def waiting_page(*, user, now: datetime, since: timedelta, offset: int, size: int, cap: int):
     """A page of the consultations ``user`` reviews that have answers and no assessment yet,
-    from ``since`` before ``now`` on, soonest first (``size`` of them from ``offset``), and how
-    many there are, counted up to ``cap`` + 1. One query."""
+    from ``since`` before ``now`` on, soonest first (``size`` of them from ``offset``), their
+    screening flags, and how many there are, counted up to ``cap`` + 1. One query."""
     waiting = [Booking.Status.CONFIRMED.value, True, _moment(now - since), *_visible(user)]
     # No row past the cap is shown: the last page holds what is left of the counted ones.
     shown = max(0, min(size, cap + 1 - offset))
@@ -189,8 +233,16 @@ def waiting_page(*, user, now: datetime, since: timedelta, offset: int, size: in
         cursor.execute(_WAITING_PAGE, params)
         found = cursor.fetchall()
     read_start = _reader(Booking, "starts_at")
-    rows = [_listed(row[1:], read_start) for row in found if row[1] is not None]
-    return WaitingPage(found[0][0], rows)
+    rows, flags = [], {}
+    for _count, *row, severity, treatment, reason in found:
+        if row[0] is None:  # the count's row of an empty page
+            continue
+        # A booking comes once for each of its flags, one after the other.
+        if not rows or rows[-1].booking_id != row[0]:
+            rows.append(_listed(row[:7], read_start, row[7]))
+        if severity is not None:
+            flags.setdefault(row[7], []).append(Flag(severity, treatment, reason))
+    return WaitingPage(found[0][0], rows, flags)
 
 
 def waiting_counts(*, user, now: datetime, since: timedelta, severities) -> tuple[int, int]:
@@ -213,24 +265,26 @@ def waiting_counts(*, user, now: datetime, since: timedelta, severities) -> tupl
     return waiting, flagged
 
 
-def screening_flags(intake_ids: list) -> dict:
-    """The screening flags of these intakes, by intake id, in the order they were raised. One
-    query, none for no intakes."""
-    if not intake_ids:
-        return {}
-    by_intake = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_FLAGS.format(ids=_placeholders(intake_ids)), intake_ids)
-        for intake_id, *flag in cursor.fetchall():
-            by_intake.setdefault(intake_id, []).append(Flag(*flag))
-    return by_intake
-
-
-def intake_missing(*, user, now: datetime, limit: int = 25) -> list[Listed]:
-    """Upcoming confirmed consultations ``user`` reviews whose type asks for the intake before
-    the visit and whose patient has not sent it yet, soonest first (at most ``limit``). One
-    query."""
+def held_and_missing(*, user, now: datetime, since: timedelta, listed, limit: int = 25):
+    """What the queue's page shows beside its rows, and the names all its lists need, in one
+    query (``HeldAndMissing``): the health checks holding a confirmed session of ``user``'s for
+    review (a "yes", not cleared, answered for the session's present time), sessions from
+    ``since`` before ``now`` on, soonest first (the rows of
+    ``treatments.selectors.held_sessions``); the upcoming confirmed consultations ``user``
+    reviews whose type asks for the intake before the visit and whose patient has not sent it
+    yet, soonest first (at most ``limit``); and the names of the practitioners, types and
+    locations of these and of ``listed``, the page's rows."""
+    vendor = connection.vendor
+    practitioners = sorted({row.practitioner_id for row in listed})
+    types = sorted({row.consultation_type_id for row in listed})
+    locations = sorted({row.location_id for row in listed})
     params = [
+        # The held sessions'.
+        Booking.Status.CONFIRMED.value,
+        _moment(now - since),
+        *_visible(user),
+        *[_answer_key(vendor, key) for key, _ in RESCREEN_QUESTIONS],
+        # The intakes missing.
         True,
         Booking.Status.CONFIRMED.value,
         False,
@@ -238,27 +292,51 @@ def intake_missing(*, user, now: datetime, limit: int = 25) -> list[Listed]:
         True,
         *_visible(user),
         limit,
+        # The names of the page's rows.
+        *practitioners,
+        *types,
+        *locations,
     ]
+    sql = _beside_the_queue(vendor).format(
+        # No row: an empty list, which not every database takes; NULL matches nothing.
+        practitioners=_placeholders(practitioners) or "NULL",
+        types=_placeholders(types) or "NULL",
+        locations=_placeholders(locations) or "NULL",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_INTAKE_MISSING, params)
+        cursor.execute(sql, params)
         found = cursor.fetchall()
     read_start = _reader(Booking, "starts_at")
-    return [_listed(row, read_start) for row in found]
+    read_answers = _reader(Rescreen, "answers")
+    read_submitted = _reader(Rescreen, "submitted_at")
+    beside = HeldAndMissing([], [], Names({}, {}, {}))
+    for kind, pk, answers, submitted_at, first, second, *row in found:
+        if kind == "held":
+            booking = _listed(row, read_start)
+            # An answer given before the session was moved to a later day holds nothing
+            # (``treatments.models.rescreen_current``).
+            if read_submitted(submitted_at) >= booking.starts_at - RESCREEN_OPENS_BEFORE:
+                held = Held(pk, read_answers(answers), first, booking, second or "")
+                beside.held.append(held)
+        elif kind == "missing":
+            beside.missing.append(_listed(row, read_start))
+        elif kind == "practitioner":
+            # As ``Practitioner.display_name``: the full name, else the username.
+            beside.names.practitioners[pk] = f"{first} {second}".strip() or row[-1]
+        elif kind == "type":
+            beside.names.types[pk] = first
+        else:
+            beside.names.locations[pk] = (first, second)
+    return beside
 
 
 @functools.cache
-def _held_query(vendor: str) -> str:
-    """The query of ``held_sessions`` on this database, which reads JSON its own way."""
+def _beside_the_queue(vendor: str) -> str:
+    """The query of ``held_and_missing`` on this database, which reads JSON its own way, with
+    the places of the page's names left to fill."""
     flagged = " OR ".join([_said_yes(vendor)] * len(RESCREEN_QUESTIONS))
-    return f"""
-SELECT r.id, r.answers, r.details, r.submitted_at, {_LISTED}, NULL,
-       (SELECT s.name FROM treatments_planstep s WHERE s.booking_id = b.id)
-FROM treatments_rescreen r
-JOIN bookings_booking b ON b.id = r.booking_id
-WHERE r.cleared_at IS NULL AND b.status = %s AND b.starts_at >= %s AND {_VISIBLE}
-  AND ({flagged})
-ORDER BY b.starts_at, r.id
-"""  # noqa: S608 - fixed text; every value is a parameter
+    held = _HELD.format(flagged=flagged)
+    return _BESIDE_THE_QUEUE.replace("{held}", held).replace("{missing}", _INTAKE_MISSING)
 
 
 def _said_yes(vendor: str) -> str:
@@ -270,61 +348,6 @@ def _said_yes(vendor: str) -> str:
 
 def _answer_key(vendor: str, key: str) -> str:
     return key if vendor == "postgresql" else f'$."{key}"'
-
-
-def held_sessions(*, user, now: datetime, since: timedelta) -> list[Held]:
-    """Health checks holding a confirmed session of ``user``'s for review (a "yes", not
-    cleared, answered for the session's present time), sessions from ``since`` before ``now``
-    on, soonest first: the rows of ``treatments.selectors.held_sessions``. One query."""
-    vendor = connection.vendor
-    params = [
-        Booking.Status.CONFIRMED.value,
-        _moment(now - since),
-        *_visible(user),
-        *[_answer_key(vendor, key) for key, _ in RESCREEN_QUESTIONS],
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_held_query(vendor), params)
-        found = cursor.fetchall()
-    read_start = _reader(Booking, "starts_at")
-    read_answers = _reader(Rescreen, "answers")
-    read_submitted = _reader(Rescreen, "submitted_at")
-    held = []
-    for rescreen_id, answers, details, submitted_at, *row in found:
-        booking = _listed(row, read_start)
-        # An answer given before the session was moved to a later day holds nothing
-        # (``treatments.models.rescreen_current``).
-        if read_submitted(submitted_at) >= booking.starts_at - RESCREEN_OPENS_BEFORE:
-            held.append(Held(rescreen_id, read_answers(answers), details, booking, row[-1] or ""))
-    return held
-
-
-def names(lists) -> Names:
-    """The names of the practitioners, types and locations of the bookings in ``lists`` (of
-    ``Listed`` rows, or of ``Held`` ones), in one query of small tables, none for no rows."""
-    bookings = [row.booking if isinstance(row, Held) else row for rows in lists for row in rows]
-    if not bookings:
-        return Names({}, {}, {})
-    practitioners = sorted({b.practitioner_id for b in bookings})
-    types = sorted({b.consultation_type_id for b in bookings})
-    locations = sorted({b.location_id for b in bookings})
-    sql = _NAMES.format(
-        practitioners=_placeholders(practitioners),
-        types=_placeholders(types),
-        locations=_placeholders(locations),
-    )
-    found = Names({}, {}, {})
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*practitioners, *types, *locations])
-        for kind, pk, first, second, third in cursor.fetchall():
-            if kind == "practitioner":
-                # As ``Practitioner.display_name``: the full name, else the username.
-                found.practitioners[pk] = f"{first} {second}".strip() or third
-            elif kind == "type":
-                found.types[pk] = first
-            else:
-                found.locations[pk] = (first, second)
-    return found
 
 
 def _placeholders(values) -> str:

@@ -66,45 +66,44 @@ class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
 class ReviewQueueView(ClinicalAccessMixin, TemplateView):
     """Upcoming and recent consultations with an intake and no assessment yet, soonest first,
     flags shown; above them the sessions held by a health check, below them the consultations
-    whose intake is missing. Five queries and the audit's INSERT at most, whatever the lists hold
-    (staff/queue_sql.py)."""
+    whose intake is missing. Two queries and the audit's INSERT, whatever the lists hold
+    (staff/queue_sql.py): the page with its count and flags, then the other lists with the
+    names of all three."""
 
     template_name = "staff/review_queue.html"
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
         user = self.request.user
-        page, listed = waiting_page(user, now, PageForm(self.request.GET).number())
+        page, waiting = waiting_page(user, now, PageForm(self.request.GET).number())
         # A row whose intake was erased since it was counted is not shown.
-        listed = [row for row in listed if row.intake_id is not None]
-        flags = queue_sql.screening_flags([row.intake_id for row in listed])
-        missing = queue_sql.intake_missing(user=user, now=now)
-        held = queue_sql.held_sessions(
-            user=user, now=now, since=timedelta(days=selectors.RECENT_DAYS)
+        listed = [row for row in waiting.rows if row.intake_id is not None]
+        beside = queue_sql.held_and_missing(
+            user=user, now=now, since=timedelta(days=selectors.RECENT_DAYS), listed=listed
         )
-        # The names of all three lists in one go.
-        names = queue_sql.names([listed, missing, held])
         record_read_ids(
             self.request,
             {
                 "screening flags": [(row.intake_id, row.patient_id) for row in listed],
-                "health check": [(check.rescreen_id, check.booking.patient_id) for check in held],
+                "health check": [
+                    (check.rescreen_id, check.booking.patient_id) for check in beside.held
+                ],
             },
         )
         return super().get_context_data(
-            rows=queue_rows(listed, flags, names),
+            rows=queue_rows(listed, waiting.flags, beside.names),
             page=page,
             now=now,
-            intake_missing=missing_rows(missing, names),
-            held_sessions=held_rows(held, names),
+            intake_missing=missing_rows(beside.missing, beside.names),
+            held_sessions=held_rows(beside.held, beside.names),
             **kwargs,
         )
 
 
 def waiting_page(user, now, number: int):
-    """The queue's page ``number`` and its rows (``staff.queue_sql.Listed``); past the last
-    page, the last, as ``Paginator.get_page`` gives it. One query; two for a page past the
-    last under the cap."""
+    """The queue's page ``number`` and what was read of it (``staff.queue_sql.WaitingPage``);
+    past the last page, the last, as ``Paginator.get_page`` gives it. One query; two for a page
+    past the last under the cap."""
     size, cap = QUEUE_PAGE_SIZE, CappedPaginator.cap
     # No page lies past the cap's: the database is never asked to skip more rows than it counts.
     number = min(number, math.ceil((cap + 1) / size))
@@ -125,7 +124,7 @@ def waiting_page(user, now, number: int):
         number = paginator.num_pages
         waiting = read(number)
         paginator = CappedPaginator(waiting.count, size)
-    return paginator.page_of(number, waiting.rows), waiting.rows
+    return paginator.page_of(number, waiting.rows), waiting
 
 
 def reviewable_or_404(request, pk):
