@@ -104,7 +104,7 @@ class LocalStarts:
 
 
 class _Writer:
-    """What every row of a request needs: the names of ``staff.queue_sql.names`` and one
+    """What every row of a request needs: the names of ``staff.queue_sql.QueuePage`` and one
     ``LocalStarts``."""
 
     def __init__(self, names):

@@ -4,16 +4,15 @@ JSON test (``_said_yes``).
 Built through the ORM, the page's eleven queries took most of its 26 ms of CPU a view (on the
 bench: 4,000 intakes waiting, 25 a page), in compiling each query and making some 200 model
 objects, for rows that are ids, names and one time each. Written out, the rows come back as
-tuples, and the queries are two and the audit's INSERT (one more for a page past the last): the
-page with its count and flags (``waiting_page``), then the lists beside it with the names of all
-three (``held_and_missing``). Five queries cost some 1 ms a view more in round trips.
+tuples, and all the page shows is read in one query (``queue_page``), with the audit's INSERT
+after it (one more for a page past the last).
 
 Joins are kept few, since the planner's cost grows with each table joined: an eight-table join of
 the page's rows spent 3–10 ms in planning on the bench for 1 ms of work, and estimating the queue
 at 48 rows where it holds thousands, it read every intake to join 25 of them. So a row's patient
 and intake are read by a subquery on their unique index, whatever the planner expects, and the
-names of the practitioners, types and locations of all the page's lists are read once, by
-their ids, in the statement of the lists beside the queue.
+names of the practitioners, types and locations of all the page's lists are read once, after
+the lists, in the same statement.
 
 Who sees what is the rule of ``staff.selectors.visible_bookings``: a clinic admin every booking,
 anyone else their own (``_VISIBLE``, with ``_visible``'s parameters).
@@ -64,27 +63,19 @@ FROM bookings_booking b
 WHERE {_WAITING}
 """  # noqa: S608 - fixed text; every value is a parameter
 
-# The queue's page, its count and the page's screening flags in one statement, each walking the
-# index as far as it needs: the count to the cap, the page to its last row. A row comes back for
-# each flag of a booking (one with none for a booking without), and the count's row alone when
-# the page is empty. (Counting into a list of the capped queue and cutting the page from it took
-# longer: the list was kept in memory and sorted again. The flags read by a statement of their
-# own cost a round trip more than the join: some 0.3 ms a view on the bench.)
-_WAITING_PAGE = f"""
-SELECT counted.n, shown.*, f.severity, f.treatment, f.reason
-FROM (
-    SELECT COUNT(*) AS n FROM (SELECT 1 FROM bookings_booking b WHERE {_WAITING} LIMIT %s) capped
-) counted
-LEFT JOIN (
-    SELECT {_LISTED},
-           (SELECT i.id FROM patients_hairlossintake i WHERE i.booking_id = b.id) AS intake_id
-    FROM bookings_booking b
-    WHERE {_WAITING}
-    ORDER BY b.starts_at, b.id
-    LIMIT %s OFFSET %s
-) shown ON 1 = 1
-LEFT JOIN patients_screeningflag f ON f.intake_id = shown.intake_id
-ORDER BY shown.starts_at, shown.id, f.id
+# The queue's page and its count, each walking the index as far as it needs: the count to the
+# cap, the page to its last row. (Counting into a list of the capped queue and cutting the page
+# from it took longer: the list was kept in memory and sorted again.)
+_SHOWN = f"""
+SELECT {_LISTED},
+       (SELECT i.id FROM patients_hairlossintake i WHERE i.booking_id = b.id) AS intake_id
+FROM bookings_booking b
+WHERE {_WAITING}
+ORDER BY b.starts_at, b.id
+LIMIT %s OFFSET %s
+"""  # noqa: S608 - fixed text; every value is a parameter
+_COUNTED = f"""
+SELECT COUNT(*) AS n FROM (SELECT 1 FROM bookings_booking b WHERE {_WAITING} LIMIT %s) capped
 """  # noqa: S608 - fixed text; every value is a parameter
 
 # Upcoming confirmed bookings without answers whose type asks for them, walked in time order
@@ -111,44 +102,57 @@ WHERE r.cleared_at IS NULL AND b.status = %s AND b.starts_at >= %s AND {_VISIBLE
   AND ({{flagged}})
 """  # noqa: S608 - fixed text; every value is a parameter
 
-# The lists beside the queue's page, and the names of the practitioners, types and locations of
-# theirs and of the page's rows (``{practitioners}``, ``{types}`` and ``{locations}``: the
-# page's, as placeholders), in one statement: each its own round trip took some 0.3 ms a view
-# more on the bench. Written into the names, the names cost more than their own query, in
-# planning a join or a subquery for each. The rows share one shape, told apart by their first
-# column: a health check's columns, then a booking's; a name's id and words take the health
-# check's places. On PostgreSQL the first list's columns give every column its type, so the
-# held sessions come first. ``{held}`` and ``{missing}`` are read once (a CTE used twice is
-# worked out once).
-_BESIDE_THE_QUEUE = """
-WITH held AS ({held}), missing AS ({missing})
-SELECT 'held', h.rescreen_id, h.answers, h.submitted_at, h.details, h.step_name,
+# Everything the queue's page shows, in one statement: each list read by a query of its own
+# took some 1 ms a view more on the bench, in round trips. The lists (``{shown}`` and
+# ``{counted}``, ``{held}``, ``{missing}``) are read once each, and the names of the
+# practitioners, types and locations of their bookings after them. (Written into each row, the
+# names cost more than their own query, in planning a join or a subquery for each.)
+# The rows share one shape, told apart by their first column ("queue", "held", "missing",
+# "practitioner", "type", "location"): the count, the row's own record (the intake, the health
+# check, or the name's), two keys of order, a booking's columns, three words (a flag's severity,
+# treatment and reason; a health check's details and plan step; a name's parts), then a health
+# check's answers and time. On PostgreSQL a NULL takes its column's type from a later list;
+# every column has one in the first two lists. A row comes for each flag of a queue's booking,
+# one with none for a booking without, and the count's row alone when the page is empty.
+_QUEUE_PAGE = """
+WITH shown AS ({shown}), counted AS ({counted}), held AS ({held}), missing AS ({missing}),
+listed AS (
+    SELECT practitioner_id, consultation_type_id, location_id FROM shown
+    UNION ALL SELECT practitioner_id, consultation_type_id, location_id FROM held
+    UNION ALL SELECT practitioner_id, consultation_type_id, location_id FROM missing
+)
+SELECT 'queue', c.n, s.intake_id, s.id, f.id,
+       s.id, s.patient_id, s.practitioner_id, s.consultation_type_id, s.location_id, s.starts_at,
+       s.patient_name, f.severity, f.treatment, f.reason, NULL, NULL
+FROM counted c
+LEFT JOIN shown s ON 1 = 1
+LEFT JOIN patients_screeningflag f ON f.intake_id = s.intake_id
+UNION ALL
+SELECT 'held', NULL, h.rescreen_id, h.rescreen_id, NULL,
        h.id, h.patient_id, h.practitioner_id, h.consultation_type_id, h.location_id, h.starts_at,
-       h.patient_name
+       h.patient_name, h.details, h.step_name, NULL, h.answers, h.submitted_at
 FROM held h
 UNION ALL
-SELECT 'missing', NULL, NULL, NULL, NULL, NULL,
+SELECT 'missing', NULL, NULL, m.id, NULL,
        m.id, m.patient_id, m.practitioner_id, m.consultation_type_id, m.location_id, m.starts_at,
-       m.patient_name
+       m.patient_name, NULL, NULL, NULL, NULL, NULL
 FROM missing m
 UNION ALL
-SELECT 'practitioner', pr.id, NULL, NULL, u.first_name, u.last_name,
-       NULL, NULL, NULL, NULL, NULL, NULL, u.username
+SELECT 'practitioner', NULL, pr.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       u.first_name, u.last_name, u.username, NULL, NULL
 FROM bookings_practitioner pr JOIN auth_user u ON u.id = pr.user_id
-WHERE pr.id IN ({practitioners})
-   OR pr.id IN (SELECT practitioner_id FROM held UNION ALL SELECT practitioner_id FROM missing)
+WHERE pr.id IN (SELECT practitioner_id FROM listed)
 UNION ALL
-SELECT 'type', ct.id, NULL, NULL, ct.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'type', NULL, ct.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       ct.name, NULL, NULL, NULL, NULL
 FROM bookings_consultationtype ct
-WHERE ct.id IN ({types}) OR ct.id IN (
-    SELECT consultation_type_id FROM held UNION ALL SELECT consultation_type_id FROM missing
-)
+WHERE ct.id IN (SELECT consultation_type_id FROM listed)
 UNION ALL
-SELECT 'location', l.id, NULL, NULL, l.name, l.time_zone, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'location', NULL, l.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       l.name, l.time_zone, NULL, NULL, NULL
 FROM bookings_location l
-WHERE l.id IN ({locations})
-   OR l.id IN (SELECT location_id FROM held UNION ALL SELECT location_id FROM missing)
-ORDER BY 1, 12, 2, 7
+WHERE l.id IN (SELECT location_id FROM listed)
+ORDER BY 1, 11, 4, 5
 """
 
 
@@ -163,13 +167,6 @@ class Listed(NamedTuple):
     starts_at: datetime
     patient_name: str
     intake_id: int | None  # None when the intake is missing (or was erased since it was counted)
-
-
-@dataclass(frozen=True)
-class WaitingPage:
-    count: int  # of the whole queue, up to the cap + 1
-    rows: list[Listed]  # the page's, in its order
-    flags: dict  # intake id: the intake's screening flags (``Flag``), in the order raised
 
 
 class Flag(NamedTuple):
@@ -198,10 +195,15 @@ class Names:
 
 
 @dataclass(frozen=True)
-class HeldAndMissing:
+class QueuePage:
+    """What the review queue's page shows (``queue_page``)."""
+
+    count: int  # of the whole queue, up to the cap + 1
+    rows: list[Listed]  # the page's, in its order
+    flags: dict  # intake id: the intake's screening flags (``Flag``), in the order raised
     held: list[Held]
     missing: list[Listed]
-    names: Names  # of these lists' bookings and of the queue's page
+    names: Names  # of the bookings of all three lists
 
 
 def _visible(user) -> list:
@@ -223,32 +225,8 @@ def _listed(row, read_start, intake_id=None) -> Listed:
     return Listed(*row[:5], read_start(row[5]), row[6], intake_id)
 
 
-def waiting_page(*, user, now: datetime, since: timedelta, offset: int, size: int, cap: int):
-    """A page of the consultations ``user`` reviews that have answers and no assessment yet,
-    from ``since`` before ``now`` on, soonest first (``size`` of them from ``offset``), their
-    screening flags, and how many there are, counted up to ``cap`` + 1. One query."""
-    waiting = [Booking.Status.CONFIRMED.value, True, _moment(now - since), *_visible(user)]
-    # No row past the cap is shown: the last page holds what is left of the counted ones.
-    shown = max(0, min(size, cap + 1 - offset))
-    params = [*waiting, cap + 1, *waiting, shown, offset]
-    with connection.cursor() as cursor:
-        cursor.execute(_WAITING_PAGE, params)
-        found = cursor.fetchall()
-    read_start = _reader(Booking, "starts_at")
-    rows, flags = [], {}
-    for _count, *row, severity, treatment, reason in found:
-        if row[0] is None:  # the count's row of an empty page
-            continue
-        # A booking comes once for each of its flags, one after the other.
-        if not rows or rows[-1].booking_id != row[0]:
-            rows.append(_listed(row[:7], read_start, row[7]))
-        if severity is not None:
-            flags.setdefault(row[7], []).append(Flag(severity, treatment, reason))
-    return WaitingPage(found[0][0], rows, flags)
-
-
 def waiting_counts(*, user, now: datetime, since: timedelta, severities) -> tuple[int, int]:
-    """How many consultations wait for ``user``'s review (the queue of ``waiting_page``, not
+    """How many consultations wait for ``user``'s review (the queue of ``queue_page``, not
     capped), and how many of those hold a screening flag of one of ``severities``. One
     query."""
     severities = list(severities)
@@ -267,78 +245,97 @@ def waiting_counts(*, user, now: datetime, since: timedelta, severities) -> tupl
     return waiting, flagged
 
 
-def held_and_missing(*, user, now: datetime, since: timedelta, listed, limit: int = 25):
-    """What the queue's page shows beside its rows, and the names all its lists need, in one
-    query (``HeldAndMissing``): the health checks holding a confirmed session of ``user``'s for
-    review (a "yes", not cleared, answered for the session's present time), sessions from
-    ``since`` before ``now`` on, soonest first (the rows of
-    ``treatments.selectors.held_sessions``); the upcoming confirmed consultations ``user``
-    reviews whose type asks for the intake before the visit and whose patient has not sent it
-    yet, soonest first (at most ``limit``); and the names of the practitioners, types and
-    locations of these and of ``listed``, the page's rows."""
+def queue_page(
+    *, user, now: datetime, since: timedelta, offset: int, size: int, cap: int, limit: int = 25
+) -> QueuePage:
+    """Everything the review queue's page shows for ``user``, in one query:
+
+    - a page of the consultations ``user`` reviews that have answers and no assessment yet,
+      from ``since`` before ``now`` on, soonest first (``size`` of them from ``offset``), their
+      screening flags, and how many there are, counted up to ``cap`` + 1;
+    - the health checks holding a confirmed session of ``user``'s for review (a "yes", not
+      cleared, answered for the session's present time), sessions from ``since`` before
+      ``now`` on, soonest first: the rows of ``treatments.selectors.held_sessions``;
+    - the upcoming confirmed consultations ``user`` reviews whose type asks for the intake
+      before the visit and whose patient has not sent it yet, soonest first (at most
+      ``limit``);
+    - the names of the practitioners, types and locations of the bookings of these lists.
+    """
     vendor = connection.vendor
-    practitioners = sorted({row.practitioner_id for row in listed})
-    types = sorted({row.consultation_type_id for row in listed})
-    locations = sorted({row.location_id for row in listed})
+    confirmed = Booking.Status.CONFIRMED.value
+    waiting = [confirmed, True, _moment(now - since), *_visible(user)]
+    # No row past the cap is shown: the last page holds what is left of the counted ones.
+    shown = max(0, min(size, cap + 1 - offset))
     params = [
+        *waiting,
+        shown,
+        offset,
+        *waiting,
+        cap + 1,
         # The held sessions'.
-        Booking.Status.CONFIRMED.value,
+        confirmed,
         _moment(now - since),
         *_visible(user),
         *[_answer_key(vendor, key) for key, _ in RESCREEN_QUESTIONS],
         # The intakes missing.
         True,
-        Booking.Status.CONFIRMED.value,
+        confirmed,
         False,
         _moment(now),
         True,
         *_visible(user),
         limit,
-        # The names of the page's rows.
-        *practitioners,
-        *types,
-        *locations,
     ]
-    sql = _beside_the_queue(vendor).format(
-        # No row: an empty list, which not every database takes; NULL matches nothing.
-        practitioners=_placeholders(practitioners) or "NULL",
-        types=_placeholders(types) or "NULL",
-        locations=_placeholders(locations) or "NULL",
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_queue_page(vendor), params)
         found = cursor.fetchall()
     read_start = _reader(Booking, "starts_at")
     read_answers = _reader(Rescreen, "answers")
     read_submitted = _reader(Rescreen, "submitted_at")
-    beside = HeldAndMissing([], [], Names({}, {}, {}))
-    for kind, pk, answers, submitted_at, first, second, *row in found:
-        if kind == "held":
+    counted, rows, flags, held, missing = 0, [], {}, [], []
+    names = Names({}, {}, {})
+    for kind, count, pk, _key, _flag, *row, first, second, third, answers, submitted in found:
+        if kind == "queue":
+            counted = count  # on each of the queue's rows, and on one at least
+            if row[0] is None:  # the count's row of an empty page
+                continue
+            # A booking comes once for each of its flags, one after the other.
+            if not rows or rows[-1].booking_id != row[0]:
+                rows.append(_listed(row, read_start, pk))
+            if first is not None:
+                flags.setdefault(pk, []).append(Flag(first, second, third))
+        elif kind == "held":
             booking = _listed(row, read_start)
             # An answer given before the session was moved to a later day holds nothing
             # (``treatments.models.rescreen_current``).
-            if read_submitted(submitted_at) >= booking.starts_at - RESCREEN_OPENS_BEFORE:
-                held = Held(pk, read_answers(answers), first, booking, second or "")
-                beside.held.append(held)
+            if read_submitted(submitted) >= booking.starts_at - RESCREEN_OPENS_BEFORE:
+                held.append(Held(pk, read_answers(answers), first, booking, second or ""))
         elif kind == "missing":
-            beside.missing.append(_listed(row, read_start))
+            missing.append(_listed(row, read_start))
         elif kind == "practitioner":
             # As ``Practitioner.display_name``: the full name, else the username.
-            beside.names.practitioners[pk] = f"{first} {second}".strip() or row[-1]
+            names.practitioners[pk] = f"{first} {second}".strip() or third
         elif kind == "type":
-            beside.names.types[pk] = first
+            names.types[pk] = first
         else:
-            beside.names.locations[pk] = (first, second)
-    return beside
+            names.locations[pk] = (first, second)
+    return QueuePage(counted, rows, flags, held, missing, names)
 
 
 @functools.cache
-def _beside_the_queue(vendor: str) -> str:
-    """The query of ``held_and_missing`` on this database, which reads JSON its own way, with
-    the places of the page's names left to fill."""
+def _queue_page(vendor: str) -> str:
+    """The query of ``queue_page`` on this database, which reads JSON its own way."""
     flagged = " OR ".join([_said_yes(vendor)] * len(RESCREEN_QUESTIONS))
-    held = _HELD.format(flagged=flagged)
-    return _BESIDE_THE_QUEUE.replace("{held}", held).replace("{missing}", _INTAKE_MISSING)
+    parts = {
+        "{shown}": _SHOWN,
+        "{counted}": _COUNTED,
+        "{held}": _HELD.format(flagged=flagged),
+        "{missing}": _INTAKE_MISSING,
+    }
+    sql = _QUEUE_PAGE
+    for name, part in parts.items():
+        sql = sql.replace(name, part)
+    return sql
 
 
 def _said_yes(vendor: str) -> str:

@@ -147,7 +147,7 @@ def test_the_queue_page_and_the_landing_count_the_rows_the_rule_selects(clinic, 
             assert waiting == len(expected)
             rows, flags, offset = [], {}, 0
             while (
-                page := queue_sql.waiting_page(
+                page := queue_sql.queue_page(
                     user=user, now=now, since=since, offset=offset, size=2, cap=1000
                 )
             ).rows:
@@ -167,15 +167,13 @@ def test_the_queue_page_and_the_landing_count_the_rows_the_rule_selects(clinic, 
             }
             if user == boss:
                 assert any(len(got) > 1 for got in flags.values()), "a row with several flags"
-            capped = queue_sql.waiting_page(
-                user=user, now=now, since=since, offset=0, size=1, cap=1
-            )
+            capped = queue_sql.queue_page(user=user, now=now, since=since, offset=0, size=1, cap=1)
             assert capped.count == min(len(expected), 2)
 
 
 def test_the_lists_beside_the_queue_and_their_names_are_the_rules(clinic, roles):
-    """The intakes missing and the names of every list, read in one statement with the held
-    sessions (staff/queue_sql.py), against the ORM: each user's own upcoming consultations
+    """The intakes missing and the names of every list, read in the page's one statement
+    (staff/queue_sql.py), against the ORM: each user's own upcoming consultations
     whose type asks for answers not sent, soonest first, at most the limit; and the names the
     rows show, the page's included."""
     staff, mine, _ = clinic
@@ -203,22 +201,19 @@ def test_the_lists_beside_the_queue_and_their_names_are_the_rules(clinic, roles)
             .select_related("practitioner__user", "consultation_type", "location")
             .order_by("starts_at", "pk")
         )
-        listed = queue_sql.waiting_page(
-            user=user, now=now, since=since, offset=0, size=25, cap=1000
-        ).rows
-        shown = list(Booking.objects.filter(pk__in=[row.booking_id for row in listed]))
         # With one row missing, the other practitioner's name comes for the page's rows alone.
         for limit in (1, 25):
-            beside = queue_sql.held_and_missing(
-                user=user, now=now, since=since, listed=listed, limit=limit
+            page = queue_sql.queue_page(
+                user=user, now=now, since=since, offset=0, size=25, cap=1000, limit=limit
             )
-            assert [row.booking_id for row in beside.missing] == [b.pk for b in expected[:limit]]
+            assert [row.booking_id for row in page.missing] == [b.pk for b in expected[:limit]]
+            shown = Booking.objects.filter(pk__in=[row.booking_id for row in page.rows])
             for b in [*expected[:limit], *shown]:
-                names = beside.names
+                names = page.names
                 assert names.practitioners[b.practitioner_id] == b.practitioner.display_name
                 assert names.types[b.consultation_type_id] == b.consultation_type.name
                 assert names.locations[b.location_id] == (b.location.name, b.location.time_zone)
-    assert len(beside.missing) == 1
+    assert len(page.missing) == 1
 
 
 def test_review_page_shows_answers_escaped_and_records_the_read(client, clinic):
