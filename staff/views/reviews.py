@@ -66,8 +66,8 @@ class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
 class ReviewQueueView(ClinicalAccessMixin, TemplateView):
     """Upcoming and recent consultations with an intake and no assessment yet, soonest first,
     flags shown; above them the sessions held by a health check, below them the consultations
-    whose intake is missing. One query and the audit's INSERT, whatever the lists hold
-    (staff/queue_sql.py)."""
+    whose intake is missing. One query whatever the lists hold (staff/queue_sql.py), and the
+    audit's INSERT when they hold anything."""
 
     template_name = "staff/review_queue.html"
 
