@@ -439,7 +439,7 @@ def held_sessions(bookings, now: datetime, since: timedelta):
     """Health checks holding a confirmed session among ``bookings`` (a queryset) for review:
     a "yes" for the session's present time, not cleared; sessions from ``since`` ago on,
     soonest first, with their patient and plan step. One query. (The review queue reads the
-    same holds through written-out SQL, ``staff.queue_sql.held_sessions``, which a test holds
+    same holds through written-out SQL, ``staff.queue_sql.queue_page``, which a test holds
     to this.)"""
     return (
         Rescreen.objects.filter(

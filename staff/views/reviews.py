@@ -42,7 +42,7 @@ QUEUE_COUNT_CAP = 1000
 class CappedPaginator(Paginator):
     """The queue's page numbers, from its count, which stops at ``cap`` + 1: the pages past
     the cap are not offered. The rows of a page are read with the count
-    (``staff.queue_sql.waiting_page``), so the paginator only numbers them."""
+    (``staff.queue_sql.queue_page``), so the paginator only numbers them."""
 
     cap = QUEUE_COUNT_CAP
 
@@ -66,51 +66,45 @@ class ClinicalAccessMixin(StaffRequiredMixin, PermissionRequiredMixin):
 class ReviewQueueView(ClinicalAccessMixin, TemplateView):
     """Upcoming and recent consultations with an intake and no assessment yet, soonest first,
     flags shown; above them the sessions held by a health check, below them the consultations
-    whose intake is missing. Five queries and the audit's INSERT at most, whatever the lists hold
-    (staff/queue_sql.py)."""
+    whose intake is missing. One query whatever the lists hold (staff/queue_sql.py), and the
+    audit's INSERT when they hold anything."""
 
     template_name = "staff/review_queue.html"
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
-        user = self.request.user
-        page, listed = waiting_page(user, now, PageForm(self.request.GET).number())
+        page, shown = queue_page(self.request.user, now, PageForm(self.request.GET).number())
         # A row whose intake was erased since it was counted is not shown.
-        listed = [row for row in listed if row.intake_id is not None]
-        flags = queue_sql.screening_flags([row.intake_id for row in listed])
-        missing = queue_sql.intake_missing(user=user, now=now)
-        held = queue_sql.held_sessions(
-            user=user, now=now, since=timedelta(days=selectors.RECENT_DAYS)
-        )
-        # The names of all three lists in one go.
-        names = queue_sql.names([listed, missing, held])
+        listed = [row for row in shown.rows if row.intake_id is not None]
         record_read_ids(
             self.request,
             {
                 "screening flags": [(row.intake_id, row.patient_id) for row in listed],
-                "health check": [(check.rescreen_id, check.booking.patient_id) for check in held],
+                "health check": [
+                    (check.rescreen_id, check.booking.patient_id) for check in shown.held
+                ],
             },
         )
         return super().get_context_data(
-            rows=queue_rows(listed, flags, names),
+            rows=queue_rows(listed, shown.flags, shown.names),
             page=page,
             now=now,
-            intake_missing=missing_rows(missing, names),
-            held_sessions=held_rows(held, names),
+            intake_missing=missing_rows(shown.missing, shown.names),
+            held_sessions=held_rows(shown.held, shown.names),
             **kwargs,
         )
 
 
-def waiting_page(user, now, number: int):
-    """The queue's page ``number`` and its rows (``staff.queue_sql.Listed``); past the last
-    page, the last, as ``Paginator.get_page`` gives it. One query; two for a page past the
-    last under the cap."""
+def queue_page(user, now, number: int):
+    """The queue's page ``number`` and all the page shows (``staff.queue_sql.QueuePage``);
+    past the last page, the last, as ``Paginator.get_page`` gives it. One query; two for a page
+    past the last under the cap."""
     size, cap = QUEUE_PAGE_SIZE, CappedPaginator.cap
     # No page lies past the cap's: the database is never asked to skip more rows than it counts.
     number = min(number, math.ceil((cap + 1) / size))
 
     def read(number):
-        return queue_sql.waiting_page(
+        return queue_sql.queue_page(
             user=user,
             now=now,
             since=timedelta(days=selectors.RECENT_DAYS),
@@ -119,13 +113,13 @@ def waiting_page(user, now, number: int):
             cap=cap,
         )
 
-    waiting = read(number)
-    paginator = CappedPaginator(waiting.count, size)
+    shown = read(number)
+    paginator = CappedPaginator(shown.count, size)
     if number > paginator.num_pages:
         number = paginator.num_pages
-        waiting = read(number)
-        paginator = CappedPaginator(waiting.count, size)
-    return paginator.page_of(number, waiting.rows), waiting.rows
+        shown = read(number)
+        paginator = CappedPaginator(shown.count, size)
+    return paginator.page_of(number, shown.rows), shown
 
 
 def reviewable_or_404(request, pk):

@@ -138,11 +138,15 @@ def test_reads_are_written_out_whole_as_the_model_reads_them(rf, django_assert_n
     record_read_ids(request, {"intake": [(5, 7)]})
     many = [(n, 1000 + n) for n in range(300)]
     record_read_ids(request, {"screening flags": many, "health check": [("9", None)]})
+    # A statement of reads naming no patient (whose list of patients has no type of its own).
+    record_read_ids(request, {"photo": [(3, None), (4, None)]})
     reads = list(ClinicalRead.objects.order_by("pk"))
     assert [(r.what, r.object_id, r.patient_id) for r in reads] == [
         ("intake", "5", 7),
         *[("screening flags", str(n), 1000 + n) for n in range(300)],
         ("health check", "9", None),
+        ("photo", "3", None),
+        ("photo", "4", None),
     ]
     assert {(r.user, r.path, r.ip_address) for r in reads} == {
         (reader, "/staff/reviews/?page=2", "203.0.113.9")

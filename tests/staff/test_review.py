@@ -10,16 +10,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking
+from bookings.services import booking_create
 from clinic import roles as role_names
 from clinic.models import ClinicalRead
 from patients.models import Assessment
 from staff import queue_sql, selectors
 from staff.views.today import HOLDING_FLAGS
 from tests.factories import (
+    PatientFactory,
     UserFactory,
     assessed,
     bookable_clinic,
     booking_with_intake,
+    next_slot,
     same_patient,
     sign_in_with_second_factor,
 )
@@ -124,6 +127,10 @@ def test_the_queue_page_and_the_landing_count_the_rows_the_rule_selects(clinic, 
     place = (mine.location, mine.consultation_type)
     for days, who in ((5, 0), (6, 1), (8, 0), (12, 1)):
         booking_with_intake(*place, staff[who], days)
+    # Several flags on one row, which the page's statement reads joined to it.
+    booking_with_intake(
+        *place, staff[1], 7, screen_anticoagulants="yes", screen_bleeding_disorder="yes"
+    )
     assessed(booking_with_intake(*place, staff[0], 9), staff[0].user)
     cancelled = booking_with_intake(*place, staff[1], 10)
     Booking.objects.filter(pk=cancelled.pk).update(status=Booking.Status.CANCELLED)
@@ -138,20 +145,75 @@ def test_the_queue_page_and_the_landing_count_the_rows_the_rule_selects(clinic, 
                 user=user, now=now, since=since, severities=HOLDING_FLAGS
             )
             assert waiting == len(expected)
-            rows, offset = [], 0
-            while page := queue_sql.waiting_page(
-                user=user, now=now, since=since, offset=offset, size=2, cap=1000
+            rows, flags, offset = [], {}, 0
+            while (
+                page := queue_sql.queue_page(
+                    user=user, now=now, since=since, offset=offset, size=2, cap=1000
+                )
             ).rows:
-                rows += page
+                rows += page.rows
+                flags |= page.flags
                 offset += 2
             assert [row.booking_id for row in rows] == [b.pk for b in expected]
             assert [(row.patient_name, row.starts_at, row.intake_id) for row in rows] == [
                 (b.patient.full_name, b.starts_at, b.intake.pk) for b in expected
             ]
-            capped = queue_sql.waiting_page(
-                user=user, now=now, since=since, offset=0, size=1, cap=1
-            )
+            assert {pk: [tuple(flag) for flag in got] for pk, got in flags.items()} == {
+                b.intake.pk: list(
+                    b.intake.flags.order_by("pk").values_list("severity", "treatment", "reason")
+                )
+                for b in expected
+                if b.intake.flags.exists()
+            }
+            if user == boss:
+                assert any(len(got) > 1 for got in flags.values()), "a row with several flags"
+            capped = queue_sql.queue_page(user=user, now=now, since=since, offset=0, size=1, cap=1)
             assert capped.count == min(len(expected), 2)
+
+
+def test_the_lists_beside_the_queue_and_their_names_are_the_rules(clinic, roles):
+    """The intakes missing and the names of every list, read in the page's one statement
+    (staff/queue_sql.py), against the ORM: each user's own upcoming consultations
+    whose type asks for answers not sent, soonest first, at most the limit; and the names the
+    rows show, the page's included."""
+    staff, mine, _ = clinic
+    for days, who in ((3, 0), (5, 1), (6, 0)):
+        booking_create(
+            patient=PatientFactory(),
+            consultation_type=mine.consultation_type,
+            location=mine.location,
+            starts_at=next_slot(days=days, hour=12),
+            practitioner=staff[who],
+            notify=False,
+        )
+    boss = UserFactory(username="boss")
+    boss.groups.add(roles[role_names.CLINIC_ADMIN])
+    now, since = timezone.now(), timedelta(days=selectors.RECENT_DAYS)
+    for user in (boss, staff[0].user, staff[1].user):
+        expected = list(
+            selectors.visible_bookings(user)
+            .filter(
+                status=Booking.Status.CONFIRMED,
+                intake__isnull=True,
+                starts_at__gte=now,
+                consultation_type__intake_required=True,
+            )
+            .select_related("practitioner__user", "consultation_type", "location")
+            .order_by("starts_at", "pk")
+        )
+        # With one row missing, the other practitioner's name comes for the page's rows alone.
+        for limit in (1, 25):
+            page = queue_sql.queue_page(
+                user=user, now=now, since=since, offset=0, size=25, cap=1000, limit=limit
+            )
+            assert [row.booking_id for row in page.missing] == [b.pk for b in expected[:limit]]
+            shown = Booking.objects.filter(pk__in=[row.booking_id for row in page.rows])
+            for b in [*expected[:limit], *shown]:
+                names = page.names
+                assert names.practitioners[b.practitioner_id] == b.practitioner.display_name
+                assert names.types[b.consultation_type_id] == b.consultation_type.name
+                assert names.locations[b.location_id] == (b.location.name, b.location.time_zone)
+    assert len(page.missing) == 1
 
 
 def test_review_page_shows_answers_escaped_and_records_the_read(client, clinic):
