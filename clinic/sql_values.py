@@ -37,3 +37,33 @@ def _reader(field, vendor: str):
         return value
 
     return read
+
+
+
+def instance(model, values, using: str = "default"):
+    """Return the instance of ``model`` whose concrete fields' raw values (in the model's field
+    order, as ``columns`` lists them) are ``values``, as the ORM would have loaded it; None
+    when its primary key is NULL (the unmatched side of an outer join)."""
+    names, readers, pk_index = _model_readers(model, connection.vendor)
+    if values[pk_index] is None:
+        return None
+    return model.from_db(
+        using, names, [read(value) for read, value in zip(readers, values, strict=True)]
+    )
+
+
+@functools.cache
+def _model_readers(model, vendor: str):
+    fields = model._meta.concrete_fields
+    return (
+        [field.attname for field in fields],
+        [_reader(field, vendor) for field in fields],
+        fields.index(model._meta.pk),
+    )
+
+
+def columns(model, alias: str) -> str:
+    """The concrete columns of ``model`` under the table alias ``alias``, quoted, for a SELECT
+    read back by ``instance``."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
