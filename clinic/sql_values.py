@@ -39,7 +39,6 @@ def _reader(field, vendor: str):
     return read
 
 
-
 def instance(model, values, using: str = "default"):
     """Return the instance of ``model`` whose concrete fields' raw values (in the model's field
     order, as ``columns`` lists them) are ``values``, as the ORM would have loaded it; None
