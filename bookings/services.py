@@ -40,6 +40,7 @@ from bookings.refusals import (
     patient_busy,
     refusal_for,
 )
+from clinic.audit import insert_audited
 from patients.models import Patient
 from patients.services import consents_record, patient_from_details
 
@@ -335,7 +336,7 @@ def _create(
                 candidates.pop(0)
         # By id: the booking never needs the practitioner's row.
         chosen = {"practitioner_id": candidates[0]}
-    booking = Booking.objects.create(
+    booking = Booking(
         patient=patient,
         **chosen,
         consultation_type=consultation_type,
@@ -345,6 +346,9 @@ def _create(
         blocked_from=blocked_from,
         blocked_until=blocked_until,
     )
+    # With its audit row, in one round trip; what its save adds of its own first.
+    booking.digest_token()
+    insert_audited(booking)
     holds.hold_resources(booking, resources, replace=False)
     if notify:
         tasks.notify_and_remind_on_commit(booking, "confirmed")

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from clinic import sql_values
+from clinic.audit import insert_audited
 from patients import consent as consent_texts
 from patients import screening
 from patients.models import (
@@ -140,13 +141,15 @@ def _match_or_create(*, first_name, last_name, email, phone, date_of_birth):
         # with a family address) never have their answers filed under each other.
         patient = _returning_patient(email, date_of_birth, first_name.strip(), last_name.strip())
         if patient is None:
-            patient = Patient.objects.create(
+            patient = Patient(
                 first_name=first_name,
                 last_name=last_name,
                 email=email,
                 phone=phone,
                 date_of_birth=date_of_birth,
             )
+            # With its audit row, in one round trip.
+            insert_audited(patient)
             return patient, True
         if phone and not patient.phone:
             patient.phone = phone
