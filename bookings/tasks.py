@@ -5,11 +5,10 @@ Callers enqueue through ``notify_and_remind_on_commit`` and ``notify_on_commit``
 committed, so they never see a booking that was rolled back.
 """
 
-import functools
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.signals import task_enqueued
@@ -19,6 +18,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from bookings import notifications, waitlist_offers
 from bookings.models import Booking, WaitlistEntry
+from clinic import sql_insert
 from patients.models import HairLossIntake
 
 # Days before the consultation when an unfinished intake is asked for again.
@@ -128,8 +128,8 @@ def _enqueue_rows(queued) -> bool:
     INSERT; return False, queueing nothing, when they do not all use that backend (callers
     then enqueue each through the tasks API, whatever the backend).
 
-    Written out, like ``clinic.audit``'s reads: ``bulk_create`` opened a transaction around its
-    one statement (BEGIN and COMMIT, two more round trips after every booking's commit), and
+    Written out (``clinic.sql_insert``): ``bulk_create`` opened a transaction around its one
+    statement (BEGIN and COMMIT, two more round trips after every booking's commit), and
     compiled it anew each time. A single statement is all or nothing by itself."""
     backend = queued[0][0].get_backend()
     if not isinstance(backend, DatabaseBackend) or any(
@@ -152,33 +152,10 @@ def _enqueue_rows(queued) -> bool:
         )
         for queued_task, args in queued
     ]
-    fields = DBTaskResult._meta.concrete_fields
-    # Each value as a save would write it: defaults, "enqueued at" (auto_now_add) set on the
-    # row, JSON and UUIDs as the database takes them.
-    values = [
-        field.get_db_prep_save(field.pre_save(row, add=True), connection)
-        for row in rows
-        for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_rows_sql(connection.vendor, len(rows)), values)
+    sql_insert.insert_rows(rows)
     for row in rows:
-        row._state.adding = False
         task_enqueued.send(type(backend), task_result=row.task_result)
     return True
-
-
-@functools.cache
-def _insert_rows_sql(vendor: str, count: int) -> str:
-    """The INSERT of ``count`` task rows, every column given."""
-    quote = connection.ops.quote_name
-    fields = DBTaskResult._meta.concrete_fields
-    row = f"({', '.join(['%s'] * len(fields))})"
-    return "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608 - the model's own names
-        quote(DBTaskResult._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join([row] * count),
-    )
 
 
 def _booking_emails(booking: Booking, kind: str):

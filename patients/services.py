@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
-from clinic import sql_values
+from clinic import sql_insert, sql_values
 from clinic.audit import insert_audited
 from patients import consent as consent_texts
 from patients import screening
@@ -186,16 +186,19 @@ def consents_record(*, patient, booking, photos_beyond_care: bool, now: datetime
     given = [(Consent.Kind.CARE, consent_texts.CARE)]
     if photos_beyond_care:
         given.append((Consent.Kind.PHOTOS_BEYOND_CARE, consent_texts.PHOTOS_BEYOND_CARE))
-    Consent.objects.bulk_create(
-        Consent(
-            patient=patient,
-            booking=booking,
-            kind=kind,
-            text_version=text.version,
-            text=text.text,
-            agreed_at=now,
-        )
-        for kind, text in given
+    # Written out (every booking confirm records them); nobody reads their ids back.
+    sql_insert.insert_rows(
+        [
+            Consent(
+                patient=patient,
+                booking=booking,
+                kind=kind,
+                text_version=text.version,
+                text=text.text,
+                agreed_at=now,
+            )
+            for kind, text in given
+        ]
     )
 
 
