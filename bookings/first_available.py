@@ -259,7 +259,8 @@ def lock_and_check(
     ``selectors.busy_bookings`` finds them). ``first``: a statement to run before the lock
     (the caller's savepoint).
 
-    On PostgreSQL the statements go in one round trip, run one after the other: the check is
+    On PostgreSQL the statements go in one round trip (the driver binds the parameters on the
+    client, so one ``execute`` may hold several), run one after the other: the check is
     a statement of its own, so it reads what was committed by the time the lock was granted
     (each statement of a read-committed transaction takes a fresh snapshot). SQLite has no
     row locks (every transaction there takes the database's write lock at BEGIN), so the

@@ -85,8 +85,12 @@ def insert_audited(instance) -> None:
     model = type(instance)
     meta = model._meta
     records = _RECORDS[model]
-    if records.m2m_fields or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        instance.save()  # what simple-history then writes is its own business
+    if (
+        records.m2m_fields
+        or hasattr(instance, "skip_history_when_saving")
+        or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    ):
+        instance.save()  # what simple-history then writes (or not) is its own business
         return
     history = getattr(model, meta.simple_history_manager_attribute).model
     pre_save.send(sender=model, instance=instance, raw=False, using="default", update_fields=None)

@@ -119,9 +119,10 @@ def _returning_patient_query(vendor: str) -> str:
 def _returning_patient(email, date_of_birth, first_name, last_name) -> Patient | None:
     """The first patient (by id) with this e-mail, birth date and name, ignoring case, read
     after the person's lock (``_lock_person_statement``). On PostgreSQL the lock and the
-    lookup go in one round trip, one statement after the other: the lookup is a statement of
-    its own, so it sees a patient added by whoever held the lock before (each statement of a
-    read-committed transaction takes a fresh snapshot)."""
+    lookup go in one round trip (the driver binds the parameters on the client, so one
+    ``execute`` may hold several statements), one after the other: the lookup is a statement
+    of its own, so it sees a patient added by whoever held the lock before (each statement of
+    a read-committed transaction takes a fresh snapshot)."""
     lock, parameters = _lock_person_statement(email, date_of_birth)
     query = _returning_patient_query(connection.vendor)
     birth = connection.ops.adapt_datefield_value(date_of_birth)

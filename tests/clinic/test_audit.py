@@ -215,3 +215,14 @@ def test_an_audited_insert_writes_the_rows_and_history_a_save_writes(rf):
         assert history.history_ip_address == "203.0.113.9"
         varying_history = (*varying, "history_id", "history_date")
         assert _row(history, *varying_history) == _row(expected, *varying_history)
+
+
+def test_an_audited_insert_told_to_skip_history_writes_none():
+    patient = Patient(
+        first_name="Ada", last_name="Byron", email="ada@example.com", date_of_birth=date(1985, 1, 2)
+    )
+    patient.skip_history_when_saving = True
+    insert_audited(patient)
+    assert Patient.objects.filter(pk=patient.pk).exists()
+    assert not patient.history.exists()
+    assert patient.skip_history_when_saving
