@@ -6,15 +6,17 @@ already confirmed and leads to the same booking. The hair-loss questions come af
 booking's private link (``bookings.manage_views.IntakeEditView``).
 """
 
+import functools
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
 from bookings.forms import PatientDetailsForm
-from bookings.models import Booking, BookingDraft
+from bookings.models import Booking, BookingDraft, ConsultationType, Location, Practitioner
 from bookings.services import BookingError, booking_create
+from clinic import sql_values
 from patients.services import consents_record, patient_found_or_added
 
 START_FORMAT = "%Y%m%dT%H%MZ"
@@ -118,6 +120,86 @@ def draft_set_time(*, draft: BookingDraft, starts_at: datetime, practitioner=Non
     draft.save(update_fields=["starts_at", "practitioner"])
 
 
+# The draft with its type, location and practitioner (none for "first available"), its row
+# locked: {draft}, {type}, {location} and {practitioner} are the models' own columns and
+# tables, {where} the column looked up. Written out: built by the ORM, compiling this join cost
+# more than running it, on every confirm.
+_LOCKED_DRAFT = """
+SELECT {draft_columns}, {type_columns}, {location_columns}, {practitioner_columns}
+FROM {draft} d
+INNER JOIN {type} t ON t.{type_pk} = d.{draft_type}
+INNER JOIN {location} l ON l.{location_pk} = d.{draft_location}
+LEFT OUTER JOIN {practitioner} p ON p.{practitioner_pk} = d.{draft_practitioner}
+WHERE d.{where} = %s{lock}
+"""
+_JOINED = (BookingDraft, ConsultationType, Location, Practitioner)
+
+
+@functools.cache
+def _locked_draft_query(vendor: str, where: str) -> str:
+    quote = connection.ops.quote_name
+    meta = BookingDraft._meta
+    tables = {}
+    for model, name, alias in zip(
+        _JOINED, ("draft", "type", "location", "practitioner"), "dtlp", strict=True
+    ):
+        tables[name] = quote(model._meta.db_table)
+        tables[f"{name}_columns"] = sql_values.columns(model, alias)
+        tables[f"{name}_pk"] = quote(model._meta.pk.column)
+    for name in ("type", "location", "practitioner"):
+        field = "consultation_type" if name == "type" else name
+        tables[f"draft_{name}"] = quote(meta.get_field(field).column)
+    # ``OF d``: the draft's row only, not the type, location and practitioner joined to it.
+    # SQLite has no row locks: every transaction there takes the database's write lock.
+    lock = " FOR UPDATE OF d" if connection.features.has_select_for_update_of else ""
+    return _LOCKED_DRAFT.format(**tables, where=quote(meta.get_field(where).column), lock=lock)
+
+
+def _locked_draft(where: str, value) -> BookingDraft:
+    """Return the draft whose ``where`` ("id" or "token") is ``value``, locked, with its type,
+    location and practitioner; raise BookingDraft.DoesNotExist for none."""
+    with connection.cursor() as cursor:
+        cursor.execute(_locked_draft_query(connection.vendor, where), [value])
+        row = cursor.fetchone()
+    if row is None:
+        raise BookingDraft.DoesNotExist(f"No booking draft with {where} {value!r}.")
+    parts, start = [], 0
+    for model in _JOINED:
+        end = start + len(model._meta.concrete_fields)
+        parts.append(sql_values.instance(model, row[start:end]))
+        start = end
+    draft, draft.consultation_type, draft.location, draft.practitioner = parts
+    return draft
+
+
+def _save_confirmed(draft: BookingDraft) -> None:
+    """Save the draft's booking and form data, as ``save(update_fields=[...])`` would, written
+    out: the ORM compiled the UPDATE anew on every confirm. A draft has no signal receivers."""
+    fields = [BookingDraft._meta.get_field(name) for name in ("booking", "form_data")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _confirmed_update(connection.vendor),
+            [
+                *(
+                    field.get_db_prep_save(getattr(draft, field.attname), connection)
+                    for field in fields
+                ),
+                draft.pk,
+            ],
+        )
+
+
+@functools.cache
+def _confirmed_update(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    meta = BookingDraft._meta
+    column = {name: quote(meta.get_field(name).column) for name in ("booking", "form_data", "id")}
+    return (
+        f"UPDATE {quote(meta.db_table)} "  # noqa: S608 - the model's own names
+        f"SET {column['booking']} = %s, {column['form_data']} = %s WHERE {column['id']} = %s"
+    )
+
+
 def draft_confirm(
     *, draft: BookingDraft | None = None, token: str = "", now: datetime | None = None
 ) -> Booking:
@@ -135,11 +217,8 @@ def draft_confirm(
     with transaction.atomic():
         # The draft is read once, locked: the page reads it here rather than before. Its
         # booking is read only when there is one (a double click), not joined every time.
-        locked = (
-            BookingDraft.objects.select_for_update(of=("self",))
-            .select_related("consultation_type", "location", "practitioner")
-            .get(**({"pk": draft.pk} if draft is not None else {"token": token}))
-        )
+        where, value = ("id", draft.pk) if draft is not None else ("token", token)
+        locked = _locked_draft(where, value)
         if locked.booking_id:
             return locked.booking
         if locked.expires_at <= now:
@@ -167,5 +246,5 @@ def draft_confirm(
         locked.booking = booking
         # The details now live in the patient's record; the draft keeps no second copy.
         locked.form_data = {}
-        locked.save(update_fields=["booking", "form_data"])
+        _save_confirmed(locked)
         return booking

@@ -8,7 +8,7 @@ time off and their active bookings around the day. Built by the ORM as four quer
 ``selectors.available_slots`` does), compiling them cost more than running them, on the write
 every booking goes through; the answer is the engine's, computed exactly as for the pages.
 The chosen practitioner's lock and the re-check of their bookings under it
-(``lock_practitioner``, ``holds_booking``) are written out too.
+(``lock_and_check``) are written out too, and sent together.
 """
 
 from __future__ import annotations
@@ -251,28 +251,46 @@ _LOCK = "SELECT {p_id} FROM {practitioner} WHERE {p_id} = %s FOR UPDATE"
 _TAKEN = "SELECT 1 FROM {booking} b WHERE b.{b_practitioner} = %s AND NOT (b.{b_status} = %s) AND "
 
 
-def lock_practitioner(practitioner_id: int) -> None:
-    """Lock the practitioner's row for the rest of the transaction. SQLite has no row locks
-    (every transaction there takes the database's write lock at BEGIN), so nothing is sent,
-    as the ORM's ``select_for_update`` would send a plain read."""
-    if not connection.features.has_select_for_update:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK.format(**_names(connection.vendor)), [practitioner_id])
+def lock_and_check(
+    practitioner_id: int, held_from: datetime, held_until: datetime, first: str = ""
+) -> bool:
+    """Lock the practitioner's row for the rest of the transaction, then tell whether they
+    hold an active booking whose blocked interval overlaps ``[held_from, held_until)`` (as
+    ``selectors.busy_bookings`` finds them). ``first``: a statement to run before the lock
+    (the caller's savepoint).
 
-
-def holds_booking(practitioner_id: int, held_from: datetime, held_until: datetime) -> bool:
-    """Tell whether the practitioner holds an active booking whose blocked interval overlaps
-    ``[held_from, held_until)`` (as ``selectors.busy_bookings`` finds them)."""
+    On PostgreSQL the statements go in one round trip (the driver binds the parameters on the
+    client, so one ``execute`` may hold several), run one after the other: the check is
+    a statement of its own, so it reads what was committed by the time the lock was granted
+    (each statement of a read-committed transaction takes a fresh snapshot). SQLite has no
+    row locks (every transaction there takes the database's write lock at BEGIN), so the
+    lock is not sent, as the ORM's ``select_for_update`` would send a plain read; nor can its
+    driver run several statements at once.
+    """
     adapt = connection.ops.adapt_datetimefield_value
     vendor = connection.vendor
     bounds = (held_from, held_until) if vendor == "postgresql" else (held_until, held_from)
+    parameters = [Booking.Status.CANCELLED, *(adapt(bound) for bound in bounds)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _taken_query(vendor),
-            [practitioner_id, Booking.Status.CANCELLED, *(adapt(bound) for bound in bounds)],
-        )
+        if vendor == "postgresql":
+            cursor.execute(
+                f"{first}; {_lock_query(vendor)}; {_taken_query(vendor)}"
+                if first
+                else f"{_lock_query(vendor)}; {_taken_query(vendor)}",
+                [practitioner_id, practitioner_id, *parameters],
+            )
+        else:
+            if first:
+                cursor.execute(first)
+            if connection.features.has_select_for_update:
+                cursor.execute(_lock_query(vendor), [practitioner_id])
+            cursor.execute(_taken_query(vendor), [practitioner_id, *parameters])
         return cursor.fetchone() is not None
+
+
+@functools.cache
+def _lock_query(vendor: str) -> str:
+    return _LOCK.format(**_names(vendor))
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
 
 from clinic.text import validate_single_line
 from patients.consent import CARE, PHOTOS_BEYOND_CARE
@@ -105,6 +106,34 @@ def _phone_invalid_message(region: str) -> str:
     )
 
 
+class CheckedPhoneNumber(PhoneNumber):
+    """A phone number that works out whether it is valid once, and remembers.
+
+    The form's validators asked it three times, and each save of the patient's row and of its
+    audit row twice more, every time a walk through the country's number patterns, on every
+    booking confirmed. A number is never changed once read, so the answer cannot go stale.
+    """
+
+    _valid = None
+
+    def is_valid(self):
+        if self._valid is None:
+            self._valid = super().is_valid()
+        return self._valid
+
+
+class CheckedPhoneNumberField(PhoneNumberField):
+    """The phone field whose number is a ``CheckedPhoneNumber``."""
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if not isinstance(number, PhoneNumber):
+            return number  # nothing typed
+        checked = CheckedPhoneNumber()
+        checked.merge_from(number)
+        return checked
+
+
 class PatientDetailsForm(forms.Form):
     # Names go into the clinic's e-mail subjects: a line break there would stop the e-mail.
     first_name = forms.CharField(
@@ -125,7 +154,7 @@ class PatientDetailsForm(forms.Form):
         help_text="We send your confirmation and private booking link here.",
         widget=forms.EmailInput({"autocomplete": "email"}),
     )
-    phone = PhoneNumberField(
+    phone = CheckedPhoneNumberField(
         max_length=40,
         label="Mobile phone",
         help_text="In case we need to reach you on the day.",

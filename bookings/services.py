@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bookings import first_available, holds, selectors, tasks
@@ -40,6 +40,7 @@ from bookings.refusals import (
     patient_busy,
     refusal_for,
 )
+from clinic.audit import insert_audited
 from patients.models import Patient
 from patients.services import consents_record, patient_from_details
 
@@ -151,7 +152,43 @@ class _CandidateTaken(Exception):
     """The practitioner chosen for "first available" was taken before their lock was held."""
 
 
-def _lock_candidate(practitioner_id, consultation_type, location, starts_at) -> list:
+class _Savepoint:
+    """A savepoint taken before a lock: rolled back to on a refusal (which gives back every
+    lock taken since, and undoes whatever was written), never released on success, where
+    releasing would only cost a round trip (the transaction's end releases it). Rolled back
+    to, it leaves the transaction as it was before, as ``transaction.atomic()`` would; unlike
+    it, its statement can be sent along with the first lock
+    (``first_available.lock_and_check``)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.taken = False
+
+    def statement(self) -> str:
+        """Return the statement that takes it, for the caller to send; "" once taken."""
+        if self.taken:
+            return ""
+        self.taken = True
+        return f"SAVEPOINT {self.name}"
+
+    def take(self) -> None:
+        if statement := self.statement():
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+
+    def roll_back(self) -> None:
+        """Undo everything since it was taken, if it was; it stays, for another try."""
+        if self.taken:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
+            # An error inside an inner ``atomic`` (an insert's) marked the transaction for
+            # rollback; rolled back to before it, the transaction is sound again.
+            transaction.set_rollback(False)
+
+
+def _lock_candidate(
+    practitioner_id, consultation_type, location, starts_at, savepoint: _Savepoint
+) -> list:
     """Lock the practitioner chosen for a "first available" booking, and the resources it
     needs; return those. Raise _CandidateTaken if they were taken since they were read free.
 
@@ -159,16 +196,18 @@ def _lock_candidate(practitioner_id, consultation_type, location, starts_at) -> 
     where locking every eligible practitioner made them wait for each other. Were the one
     chosen taken meanwhile, the caller rolls back its savepoint, which gives their lock back,
     and tries the next: a transaction never holds two practitioners' locks, so two of them
-    cannot wait for each other either.
+    cannot wait for each other either. The savepoint, the lock and the re-check of the
+    candidate's bookings go to the database in one round trip.
     """
     _, held_from, held_until = blocked_interval(consultation_type, starts_at)
-    first_available.lock_practitioner(practitioner_id)
-    resources = _lock_resources(consultation_type, location)
     # Under the lock only what another booking can have changed since the read is checked
     # again: the candidate's bookings, and the resources' holds.
-    if first_available.holds_booking(practitioner_id, held_from, held_until) or (
-        resources and holds.taken_resources(resources, held_from, held_until, None)
+    if first_available.lock_and_check(
+        practitioner_id, held_from, held_until, first=savepoint.statement()
     ):
+        raise _CandidateTaken
+    resources = _lock_resources(consultation_type, location)
+    if resources and holds.taken_resources(resources, held_from, held_until, None):
         raise _CandidateTaken
     return resources
 
@@ -189,87 +228,131 @@ def booking_create(
     available one. A procedure holds every room and piece of equipment it needs at the location.
 
     Raise BookingError if the slot breaks any rule or has just been taken, or if the patient
-    already holds a booking at an overlapping time. With ``notify``, the confirmation e-mails and
-    the reminder are queued for when the transaction commits. ``new_patient``: the patient was
-    added in the caller's transaction, still open (``patient_found_or_added``).
+    already holds a booking at an overlapping time; the caller's transaction is then as it was
+    before. With ``notify``, the confirmation e-mails and the reminder are queued for when the
+    transaction commits. ``new_patient``: the patient was added in the caller's transaction,
+    still open (``patient_found_or_added``).
     """
     now = now or timezone.now()
     _check_time(starts_at)
     if not consultation_type.is_active:
         raise BookingError("This consultation is no longer offered online. Please call the clinic.")
-    ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
-    # "First available": who is free, best first, read once however many tries it takes.
-    candidates = None
-    while True:
+    savepoint = _Savepoint("booking_create")
+    failure = None
+    # One transaction (the caller's, if it has one); a refusal rolls back to the savepoint and
+    # is raised after, so that it never marks the caller's transaction for rollback.
+    with transaction.atomic(savepoint=False):
         try:
-            # This savepoint is also how a "first available" candidate found taken under their
-            # lock gives it back; the next try takes the patient's lock again first, so the
-            # locks keep their order.
-            with transaction.atomic():
-                # A patient added in this very transaction is seen by no other one until it
-                # commits: nobody else can book, change or erase them, and they hold no
-                # booking, so neither their lock nor the overlap check could find anything.
-                if not new_patient:
-                    patient_lock(patient.pk)
-                    if _holds_overlapping_booking(patient.pk, starts_at, ends_at):
-                        raise _PatientBusy
-                if practitioner is not None:
-                    _lock_practitioners([practitioner.pk])
-                    resources = _lock_resources(consultation_type, location)
-                    day = _day_availability(
-                        consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
-                    )
-                    if day.slot_at(starts_at) is None:
-                        raise _SlotUnavailable
-                    chosen = {"practitioner": practitioner}
-                else:
-                    if candidates is None:
-                        # Who is free, read without a lock, best first.
-                        candidates = first_available.ranked_free_practitioners(
-                            consultation_type=consultation_type,
-                            location=location,
-                            starts_at=starts_at,
-                            now=now,
-                            by_staff=by_staff,
-                        )
-                    if not candidates:
-                        raise _SlotUnavailable
-                    resources = _lock_candidate(
-                        candidates[0], consultation_type, location, starts_at
-                    )
-                    # By id: the booking never needs the practitioner's row.
-                    chosen = {"practitioner_id": candidates[0]}
-                booking = Booking.objects.create(
-                    patient=patient,
-                    **chosen,
-                    consultation_type=consultation_type,
-                    location=location,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    blocked_from=blocked_from,
-                    blocked_until=blocked_until,
+            booking = _create(
+                savepoint,
+                patient=patient,
+                consultation_type=consultation_type,
+                location=location,
+                starts_at=starts_at,
+                practitioner=practitioner,
+                now=now,
+                notify=notify,
+                by_staff=by_staff,
+                new_patient=new_patient,
+            )
+        except Exception as error:
+            savepoint.roll_back()
+            failure = error
+    if failure is None:
+        return booking
+    if isinstance(failure, _SlotUnavailable):
+        # Explained after the rollback, so that the locks are not held while it is worked out.
+        raise refusal_for(
+            consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
+        ) from None
+    if isinstance(failure, _PatientBusy):
+        raise patient_busy(by_staff) from None
+    if isinstance(failure, IntegrityError):
+        # Only reachable if a writer bypassed the locks; the exclusion constraints still held.
+        refusal = overlap_refusal(failure, by_staff)
+        if refusal is not None:
+            raise refusal from failure
+    raise failure
+
+
+def _create(
+    savepoint: _Savepoint,
+    *,
+    patient,
+    consultation_type,
+    location,
+    starts_at,
+    practitioner,
+    now,
+    notify,
+    by_staff,
+    new_patient,
+) -> Booking:
+    """``booking_create``'s tries, in its transaction, from its ``savepoint`` on."""
+    ends_at, blocked_from, blocked_until = blocked_interval(consultation_type, starts_at)
+    # A patient added in this very transaction is seen by no other one until it commits:
+    # nobody else can book, change or erase them, and they hold no booking, so neither their
+    # lock nor the overlap check could find anything.
+    if not new_patient:
+        savepoint.take()
+        patient_lock(patient.pk)
+        if _holds_overlapping_booking(patient.pk, starts_at, ends_at):
+            raise _PatientBusy
+    if practitioner is not None:
+        savepoint.take()
+        _lock_practitioners([practitioner.pk])
+        resources = _lock_resources(consultation_type, location)
+        day = _day_availability(
+            consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
+        )
+        if day.slot_at(starts_at) is None:
+            raise _SlotUnavailable
+        chosen = {"practitioner": practitioner}
+    else:
+        # "First available": who is free, read without a lock, best first, once however many
+        # tries it takes.
+        candidates = first_available.ranked_free_practitioners(
+            consultation_type=consultation_type,
+            location=location,
+            starts_at=starts_at,
+            now=now,
+            by_staff=by_staff,
+        )
+        # Before the candidate's lock: the try's own savepoint, or, after the patient's lock,
+        # one of its own, so that a candidate given back keeps the patient's lock (the locks
+        # keep their order).
+        before_candidate = _Savepoint("booking_candidate") if savepoint.taken else savepoint
+        while True:
+            if not candidates:
+                raise _SlotUnavailable
+            try:
+                resources = _lock_candidate(
+                    candidates[0], consultation_type, location, starts_at, before_candidate
                 )
-                holds.hold_resources(booking, resources, replace=False)
-                if notify:
-                    tasks.notify_and_remind_on_commit(booking, "confirmed")
-                return booking
-        except _CandidateTaken:
-            candidates.pop(0)  # taken meanwhile: the next in the fair rule's order
-        except _SlotUnavailable:
-            # Explained after the rollback, so that the locks are not held while it is worked
-            # out.
-            raise refusal_for(
-                consultation_type, location, starts_at, practitioner, now, by_staff=by_staff
-            ) from None
-        except _PatientBusy:
-            raise patient_busy(by_staff) from None
-        except IntegrityError as error:
-            # Only reachable if a writer bypassed the locks; the exclusion constraints still
-            # held.
-            refusal = overlap_refusal(error, by_staff)
-            if refusal is None:
-                raise
-            raise refusal from error
+                break
+            except _CandidateTaken:
+                # Taken meanwhile: their lock given back, the next in the fair rule's order.
+                before_candidate.roll_back()
+                candidates.pop(0)
+        # By id: the booking never needs the practitioner's row.
+        chosen = {"practitioner_id": candidates[0]}
+    booking = Booking(
+        patient=patient,
+        **chosen,
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        blocked_from=blocked_from,
+        blocked_until=blocked_until,
+    )
+    # With its audit row, in one round trip; what its save adds of its own first.
+    booking.digest_token()
+    insert_audited(booking)
+    holds.hold_resources(booking, resources, replace=False)
+    if notify:
+        tasks.notify_and_remind_on_commit(booking, "confirmed")
+    return booking
 
 
 def _check_changeable(booking: Booking, *, by_staff: bool, now: datetime, action: str) -> None:

@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from bookings import notifications, waitlist_offers
 from bookings.models import Booking, WaitlistEntry
+from clinic import sql_insert
 from patients.models import HairLossIntake
 
 # Days before the consultation when an unfinished intake is asked for again.
@@ -101,22 +102,23 @@ def send_intake_reminder(booking_id: int, sequence: int, days: int) -> str:
 
 def _enqueue_on_commit(queued) -> None:
     """Once the caller's transaction has committed, queue each of ``queued`` (a task and its
-    arguments) in one transaction of their own.
+    arguments) all or none.
 
     With the database backend each task is a row; one after the other in autocommit, each
     would wait for its own commit to reach the disk, which made a booking's four (its e-mails,
     its reminder and two intake reminders) the slowest part of confirming it. Together they
-    wait for one, and are queued all or none; with that backend, in one INSERT
-    (``_enqueue_rows``).
+    wait for one: with that backend, one INSERT (``_enqueue_rows``), all or nothing by itself;
+    with any other, one transaction.
     """
     if not queued:
         return
 
     def enqueue_all():
+        if _enqueue_rows(queued):
+            return
         with transaction.atomic():
-            if not _enqueue_rows(queued):
-                for queued_task, args in queued:
-                    queued_task.enqueue(*args)
+            for queued_task, args in queued:
+                queued_task.enqueue(*args)
 
     transaction.on_commit(enqueue_all)
 
@@ -124,7 +126,11 @@ def _enqueue_on_commit(queued) -> None:
 def _enqueue_rows(queued) -> bool:
     """Queue the tasks as the database backend's ``enqueue`` does, row for row, but in one
     INSERT; return False, queueing nothing, when they do not all use that backend (callers
-    then enqueue each through the tasks API, whatever the backend)."""
+    then enqueue each through the tasks API, whatever the backend).
+
+    Written out (``clinic.sql_insert``): ``bulk_create`` opened a transaction around its one
+    statement (BEGIN and COMMIT, two more round trips after every booking's commit), and
+    compiled it anew each time. A single statement is all or nothing by itself."""
     backend = queued[0][0].get_backend()
     if not isinstance(backend, DatabaseBackend) or any(
         queued_task.backend != backend.alias for queued_task, _ in queued
@@ -132,7 +138,7 @@ def _enqueue_rows(queued) -> bool:
         return False
     for queued_task, _ in queued:
         backend.validate_task(queued_task)
-    rows = DBTaskResult.objects.bulk_create(
+    rows = [
         DBTaskResult(
             # The backend's own id (its ``id_function`` option, or the model's default).
             id=backend._get_id(),
@@ -140,12 +146,13 @@ def _enqueue_rows(queued) -> bool:
             priority=queued_task.priority,
             task_path=queued_task.module_path,
             queue_name=queued_task.queue_name,
-            # bulk_create sends no pre_save, where the backend sets "no time" to its far future.
+            # No save, so no pre_save, where the backend sets "no time" to its far future.
             run_after=queued_task.run_after or get_date_max(),
             backend_name=backend.alias,
         )
         for queued_task, args in queued
-    )
+    ]
+    sql_insert.insert_rows(rows)
     for row in rows:
         task_enqueued.send(type(backend), task_result=row.task_result)
     return True

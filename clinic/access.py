@@ -18,7 +18,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from clinic.sql_values import built, columns_of
+from clinic.sql_values import columns, instance
 
 # Rows of (app label, codename, NULL) for each permission the user holds, directly or through a
 # group, then (NULL, NULL, group name) for each of their groups. Django's own auth tables, whose
@@ -66,8 +66,7 @@ def user_with_access(user_id):
     found = [row for row in rows if row[0] == 1]
     if not found:
         return None
-    _, attnames, readers = columns_of(user_model)
-    user = built(user_model, attnames, readers, found[0][1:-3])
+    user = instance(user_model, found[0][1:-3])
     _keep_access(user, [row[-3:] for row in rows if row[0] == 0])
     return user
 
@@ -75,13 +74,13 @@ def user_with_access(user_id):
 @functools.cache
 def _user_and_access_query(vendor: str) -> str:
     user_model = get_user_model()
-    select, attnames, _ = columns_of(user_model)
     quote = connection.ops.quote_name
     table = quote(user_model._meta.db_table)
     pk = quote(user_model._meta.pk.column)
-    padding = "NULL, " * len(attnames)
+    user = columns(user_model, table)
+    padding = "NULL, " * len(user_model._meta.concrete_fields)
     return (
-        f"SELECT 1, {select}, NULL, NULL, NULL FROM {table} WHERE {table}.{pk} = %s "  # noqa: S608 - names from the model
+        f"SELECT 1, {user}, NULL, NULL, NULL FROM {table} WHERE {table}.{pk} = %s "  # noqa: S608 - names from the model
         f"UNION ALL SELECT 0, {padding}access.* FROM ({ACCESS_QUERY}) access"
     )
 

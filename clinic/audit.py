@@ -8,12 +8,14 @@ History rows are never edited or deleted through the app: the admin shows them r
 import functools
 from contextlib import nullcontext
 
+from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from clinic.models import ClinicalRead
 from clinic.ratelimit import client_address
@@ -42,9 +44,23 @@ class _HistoryManager(HistoryManager):
         return super().from_queryset(queryset_class, class_name)
 
 
+# Each audited model's ``_AuditedRecords``, for ``insert_audited``.
+_RECORDS: dict = {}
+
+
+class _AuditedRecords(HistoricalRecords):
+    """simple-history's history descriptor, which keeps itself only in the receivers it
+    connects; remembered here per model."""
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            _RECORDS[sender] = self
+
+
 def audited(**options):
     """Return the history descriptor used by every audited model."""
-    return HistoricalRecords(bases=[ChangeAddress], history_manager=_HistoryManager, **options)
+    return _AuditedRecords(bases=[ChangeAddress], history_manager=_HistoryManager, **options)
 
 
 @receiver(pre_create_historical_record)
@@ -53,6 +69,138 @@ def _record_address(sender, history_instance, **kwargs):
     if request is not None:
         address = client_address(request)
         history_instance.history_ip_address = address if address != "unknown" else None
+
+
+def insert_audited(instance) -> None:
+    """Insert a new ``instance`` of an audited model and its history row ("created"), as its
+    ``save()`` would, with the signals a save sends (``pre_save``, ``post_save``; and
+    simple-history's own around its row, one of which records the address above).
+
+    ``save()`` compiled two INSERTs through the ORM and sent them one after the other, on every
+    booking confirmed (the patient's and the booking's, each with its history row). Here, on
+    PostgreSQL, the two rows go in one statement, the history row reading the new row's id;
+    elsewhere one after the other. The caller does first what the model's ``save()`` adds of
+    its own.
+    """
+    model = type(instance)
+    meta = model._meta
+    records = _RECORDS[model]
+    if (
+        records.m2m_fields
+        or hasattr(instance, "skip_history_when_saving")
+        or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    ):
+        instance.save()  # what simple-history then writes (or not) is its own business
+        return
+    history = getattr(model, meta.simple_history_manager_attribute).model
+    pre_save.send(sender=model, instance=instance, raw=False, using="default", update_fields=None)
+    fields, history_fields = _insert_fields(model)
+    values = [_prepared(field, instance) for field in fields]
+    when = getattr(instance, "_history_date", timezone.now())
+    signal = {
+        "sender": history,
+        "instance": instance,
+        "history_date": when,
+        "history_user": records.get_history_user(instance),
+        "history_change_reason": records.get_change_reason_for_object(instance, "+", None),
+        "using": None,
+    }
+    # Its copy of the new row's id is set once the row has one.
+    history_instance = history(
+        history_date=when,
+        history_type="+",
+        history_user=signal["history_user"],
+        history_change_reason=signal["history_change_reason"],
+        **{
+            field.attname: getattr(instance, field.attname)
+            for field in records.fields_included(instance)
+            if field is not meta.pk
+        },
+    )
+    pre_create_historical_record.send(history_instance=history_instance, **signal)
+    values += [_prepared(field, history_instance) for field in history_fields]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_insert_both_query(model), values)
+            pk, history_pk = cursor.fetchone()
+        else:
+            cursor.execute(_insert_query(model, fields), values[: len(fields)])
+            pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+            copy = connection.ops.quote_name(history._meta.get_field(meta.pk.attname).column)
+            cursor.execute(
+                _insert_query(history, history_fields, copy), [pk, *values[len(fields) :]]
+            )
+            history_pk = connection.ops.last_insert_id(
+                cursor, history._meta.db_table, history._meta.pk.column
+            )
+    instance.pk, history_instance.pk = pk, history_pk
+    setattr(history_instance, meta.pk.attname, pk)
+    for row in (instance, history_instance):
+        row._state.adding, row._state.db = False, "default"
+    post_create_historical_record.send(history_instance=history_instance, **signal)
+    # The history row is written: simple-history's own receiver must not write a second.
+    instance.skip_history_when_saving = True
+    try:
+        post_save.send(
+            sender=model,
+            instance=instance,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using="default",
+        )
+    finally:
+        del instance.skip_history_when_saving
+
+
+def _prepared(field, instance):
+    """The value a save would send for ``field`` of a new ``instance`` (setting it where the
+    field sets its own, as a creation time does)."""
+    return field.get_db_prep_save(field.pre_save(instance, True), connection)
+
+
+@functools.cache
+def _insert_fields(model) -> tuple[list, list]:
+    """The fields a save writes in a new row of ``model`` (as Django's: not its automatic
+    primary key), and those of a new row of its history but the copy of that key."""
+    history = getattr(model, model._meta.simple_history_manager_attribute).model
+
+    def written(meta, but):
+        return [
+            field
+            for field in meta.local_concrete_fields
+            if field is not meta.auto_field and not field.generated and field.attname != but
+        ]
+
+    return written(model._meta, None), written(history._meta, model._meta.pk.attname)
+
+
+def _insert_query(model, fields, copy: str = "", copied: str = "%s") -> str:
+    """The INSERT of one row of ``model``'s ``fields``; with ``copy``, that column first, of
+    value ``copied`` (the id a history row copies)."""
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in fields]
+    values = ["%s"] * len(fields)
+    if copy:
+        columns, values = [copy, *columns], [copied, *values]
+    return "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - the models' own names
+        quote(model._meta.db_table), ", ".join(columns), ", ".join(values)
+    )
+
+
+@functools.cache
+def _insert_both_query(model) -> str:
+    """PostgreSQL: the new row, and its history row with the new id, in one statement."""
+    quote = connection.ops.quote_name
+    history = getattr(model, model._meta.simple_history_manager_attribute).model
+    fields, history_fields = _insert_fields(model)
+    pk = quote(model._meta.pk.column)
+    copy = quote(history._meta.get_field(model._meta.pk.attname).column)
+    new_id = f"(SELECT {pk} FROM new)"  # noqa: S608 - the model's own names
+    first = _insert_query(model, fields)
+    then = _insert_query(history, history_fields, copy, new_id)
+    returning = f"{copy}, {quote(history._meta.pk.column)}"
+    return f"WITH new AS ({first} RETURNING {pk}) {then} RETURNING {returning}"
 
 
 def record_reads(request, what: str, items) -> None:

@@ -39,37 +39,44 @@ def _reader(field, vendor: str):
     return read
 
 
-def columns_of(model) -> tuple[str, list[str], list]:
-    """The select list of ``model``'s concrete fields as the ORM reads them (quoted, qualified by
-    the table), their attribute names and their readers: what ``model.from_db`` takes."""
-    return _columns_of(model, connection.vendor)
+def instance(model, values, using: str = "default"):
+    """Return the instance of ``model`` whose concrete fields' raw values (in the model's field
+    order, as ``columns`` lists them) are ``values``, as the ORM would have loaded it; None
+    when its primary key is NULL (the unmatched side of an outer join)."""
+    names, readers, pk_index = _model_readers(model, connection.vendor)
+    if values[pk_index] is None:
+        return None
+    return model.from_db(
+        using, names, [read(value) for read, value in zip(readers, values, strict=True)]
+    )
 
 
 @functools.cache
-def _columns_of(model, vendor: str):
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
+def _model_readers(model, vendor: str):
     fields = model._meta.concrete_fields
-    select = ", ".join(f"{table}.{quote(field.column)}" for field in fields)
-    return select, [field.attname for field in fields], [reader(field) for field in fields]
-
-
-def built(model, attnames, readers, values):
-    """The ``model`` instance the ORM would have built from a row read by ``columns_of``."""
-    return model.from_db(
-        connection.alias,
-        attnames,
-        [read(value) for read, value in zip(readers, values, strict=True)],
+    return (
+        [field.attname for field in fields],
+        [_reader(field, vendor) for field in fields],
+        fields.index(model._meta.pk),
     )
+
+
+def columns(model, alias: str) -> str:
+    """The concrete columns of ``model`` under the table alias ``alias``, quoted, for a SELECT
+    read back by ``instance``."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
 def instance_by_pk(model, pk):
     """``model.objects.filter(pk=pk).first()``, read with a written-out query: building the
     ORM's query cost three times what running it does, on reads made on every request."""
-    select, attnames, readers = columns_of(model)
     table = connection.ops.quote_name(model._meta.db_table)
     column = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {select} FROM {table} WHERE {table}.{column} = %s", [pk])  # noqa: S608 - names from the model, the value a parameter
+        cursor.execute(
+            f"SELECT {columns(model, table)} FROM {table} WHERE {table}.{column} = %s",  # noqa: S608 - names from the model, the value a parameter
+            [pk],
+        )
         row = cursor.fetchone()
-    return None if row is None else built(model, attnames, readers, row)
+    return None if row is None else instance(model, row)

@@ -5,6 +5,8 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from clinic import sql_insert, sql_values
+from clinic.audit import insert_audited
 from patients import consent as consent_texts
 from patients import screening
 from patients.models import (
@@ -29,27 +31,28 @@ from patients.photo_files import (
 PERSON_LOCK_SPACE = 0x50617469  # "Pati"
 
 
-def _lock_person(email: str, date_of_birth) -> None:
-    """Make finding or adding one person wait for any other transaction doing the same.
+# The person's lock (``_lock_person_statement``): on the e-mail as the database compares it
+# (upper-cased, as the ``iexact`` lookup does) and the birth date.
+_PERSON_LOCK = "SELECT pg_advisory_xact_lock(%s, hashtext(UPPER(%s) || ' ' || %s))"
+
+
+def _lock_person_statement(email: str, date_of_birth) -> tuple[str, list]:
+    """The statement that makes finding or adding one person wait for any other transaction
+    doing the same, and its parameters; ("", []) where none is needed.
 
     Two confirms of a new patient's details at the same moment would otherwise both find no
     patient and both add one: a row lock cannot be taken on a row that does not exist yet. On
-    PostgreSQL a transaction-level advisory lock, keyed on the e-mail as the database compares
-    it (upper-cased, as the ``iexact`` lookup does) and the birth date, is held until the
-    caller's transaction ends, so the second finds the patient the first added. On SQLite every
-    transaction already takes the database's write lock at BEGIN.
+    PostgreSQL a transaction-level advisory lock, keyed on the e-mail and the birth date, is
+    held until the caller's transaction ends, so the second finds the patient the first added.
+    On SQLite every transaction already takes the database's write lock at BEGIN.
 
     A lock rather than a unique constraint on the patient's identity: that index could not be
     built on a database that already holds the duplicates this race made without merging their
     records, and the lock needs no retry in the middle of the caller's transaction.
     """
     if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, hashtext(UPPER(%s) || ' ' || %s))",
-            [PERSON_LOCK_SPACE, email, date_of_birth.isoformat()],
-        )
+        return "", []
+    return _PERSON_LOCK, [PERSON_LOCK_SPACE, email, date_of_birth.isoformat()]
 
 
 # The fields of a booking form that name the patient, as ``patient_match_or_create`` takes them.
@@ -75,7 +78,7 @@ def patient_match_or_create(
     All must match, and the caller shows the same pages either way, so booking never reveals
     whether an e-mail is known. A returning patient's record is only completed, not overwritten.
     Two calls for one person at the same moment return one patient: the second waits for the
-    transaction of the first to end (``_lock_person``).
+    transaction of the first to end (``_lock_person_statement``).
     """
     return _match_or_create(
         first_name=first_name,
@@ -114,28 +117,40 @@ def _returning_patient_query(vendor: str) -> str:
 
 
 def _returning_patient(email, date_of_birth, first_name, last_name) -> Patient | None:
-    """The first patient (by id) with this e-mail, birth date and name, ignoring case."""
+    """The first patient (by id) with this e-mail, birth date and name, ignoring case, read
+    after the person's lock (``_lock_person_statement``). On PostgreSQL the lock and the
+    lookup go in one round trip (the driver binds the parameters on the client, so one
+    ``execute`` may hold several statements), one after the other: the lookup is a statement
+    of its own, so it sees a patient added by whoever held the lock before (each statement of
+    a read-committed transaction takes a fresh snapshot)."""
+    lock, parameters = _lock_person_statement(email, date_of_birth)
     query = _returning_patient_query(connection.vendor)
     birth = connection.ops.adapt_datefield_value(date_of_birth)
-    found = Patient.objects.raw(query, [email, birth, first_name, last_name])
-    return next(iter(found), None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{lock}; {query}" if lock else query,
+            [*parameters, email, birth, first_name, last_name],
+        )
+        row = cursor.fetchone()
+    return sql_values.instance(Patient, row) if row is not None else None
 
 
 def _match_or_create(*, first_name, last_name, email, phone, date_of_birth):
     # No savepoint of its own: the lock lasts as long as the caller's transaction anyway.
     with transaction.atomic(savepoint=False):
-        _lock_person(email, date_of_birth)
         # The name must match too, so that two people sharing an e-mail and a birthday (twins
         # with a family address) never have their answers filed under each other.
         patient = _returning_patient(email, date_of_birth, first_name.strip(), last_name.strip())
         if patient is None:
-            patient = Patient.objects.create(
+            patient = Patient(
                 first_name=first_name,
                 last_name=last_name,
                 email=email,
                 phone=phone,
                 date_of_birth=date_of_birth,
             )
+            # With its audit row, in one round trip.
+            insert_audited(patient)
             return patient, True
         if phone and not patient.phone:
             patient.phone = phone
@@ -172,16 +187,19 @@ def consents_record(*, patient, booking, photos_beyond_care: bool, now: datetime
     given = [(Consent.Kind.CARE, consent_texts.CARE)]
     if photos_beyond_care:
         given.append((Consent.Kind.PHOTOS_BEYOND_CARE, consent_texts.PHOTOS_BEYOND_CARE))
-    Consent.objects.bulk_create(
-        Consent(
-            patient=patient,
-            booking=booking,
-            kind=kind,
-            text_version=text.version,
-            text=text.text,
-            agreed_at=now,
-        )
-        for kind, text in given
+    # Written out (every booking confirm records them); nobody reads their ids back.
+    sql_insert.insert_rows(
+        [
+            Consent(
+                patient=patient,
+                booking=booking,
+                kind=kind,
+                text_version=text.version,
+                text=text.text,
+                agreed_at=now,
+            )
+            for kind, text in given
+        ]
     )
 
 

@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 
+from bookings import first_available
 from bookings.models import Booking, Practitioner, ResourceHold
 from bookings.services import BookingError, booking_create
 from tests.factories import (
@@ -299,3 +300,59 @@ def test_first_available_locks_only_the_practitioner_it_chooses(transactional_db
         holder.join(timeout=30)
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+
+
+@pytest.mark.parametrize("new_patient", [True, False], ids=["new-patient", "returning"])
+def test_a_candidate_found_taken_under_its_lock_is_given_back_for_the_next(
+    transactional_db, monkeypatch, new_patient
+):
+    """ "First available" read ``taken`` free, but another booking took them before their lock
+    was held: the try gives their lock back (and keeps the patient's) and books the next."""
+    location = LocationFactory(time_zone="Europe/London")
+    taken, free = PractitionerFactory.create_batch(2, locations=[location])
+    for practitioner in (taken, free):
+        weekly_hours(practitioner, location)
+    consultation_type = ConsultationTypeFactory(practitioners=[taken, free])
+    booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=SLOT,
+        practitioner=taken,
+        now=NOW,
+    )
+    # The read as it was just before that booking.
+    monkeypatch.setattr(
+        first_available, "ranked_free_practitioners", lambda **_: [taken.pk, free.pk]
+    )
+    patient = PatientFactory()
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            booking = booking_create(
+                patient=patient,
+                consultation_type=consultation_type,
+                location=location,
+                starts_at=SLOT,
+                now=NOW,
+                new_patient=new_patient,
+            )
+            assert booking.practitioner_id == free.pk
+            if connection.vendor == "postgresql":
+                with other.cursor() as cursor:
+                    # Given back: another transaction locks it at once. The patient's lock
+                    # (a returning one's) is still held, as is the one chosen.
+                    cursor.execute("SET lock_timeout = '1s'")
+                    cursor.execute(
+                        "SELECT id FROM bookings_practitioner WHERE id = %s FOR UPDATE",
+                        [taken.pk],
+                    )
+                    if not new_patient:
+                        with pytest.raises(OperationalError):
+                            cursor.execute(
+                                "SELECT id FROM patients_patient WHERE id = %s FOR UPDATE",
+                                [patient.pk],
+                            )
+    finally:
+        other.close()
+    assert Booking.objects.filter(patient=patient, practitioner=free).count() == 1

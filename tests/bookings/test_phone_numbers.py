@@ -3,6 +3,7 @@ and garbage refused with a message that says what to write."""
 
 import importlib
 
+import phonenumbers
 import pytest
 from django.apps import apps
 from django.db import connection
@@ -12,6 +13,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from bookings.forms import PatientDetailsForm
 from bookings.models import Booking
 from bookings.services import booking_create
+from clinic.audit import insert_audited
 from patients.models import Patient
 from tests.factories import (
     LocationFactory,
@@ -129,3 +131,25 @@ def test_numbers_stored_before_are_rewritten_in_the_country_of_their_last_bookin
     assert stored[in_dubai.pk].as_e164 == "+971501234567"
     assert stored[in_london.pk].as_e164 == "+447400900123"  # no booking: the default region
     assert stored[garbled.pk].raw_input == "ring the bell"  # kept for staff to correct
+
+
+def test_a_confirmed_number_is_checked_once_from_the_form_to_the_audit_row(monkeypatch):
+    checks = []
+    check = phonenumbers.is_valid_number
+
+    def counted(number):
+        checks.append(number)
+        return check(number)
+
+    monkeypatch.setattr(phonenumbers, "is_valid_number", counted)
+    form = details("07400 900123", "GB")
+    assert form.is_valid(), form.errors
+    data = form.cleaned_data
+    names = ("first_name", "last_name", "email", "phone", "date_of_birth")
+    patient = Patient(**{name: data[name] for name in names})
+    insert_audited(patient)
+    assert len(checks) == 1
+    assert Patient.objects.get(pk=patient.pk).phone == "+447400900123"
+    assert patient.history.get().phone == "+447400900123"
+    # A number that is no number is refused, as before.
+    assert "phone" in details("12", "GB").errors

@@ -10,7 +10,7 @@ from django.db import connections
 from django_tasks_db.models import DBTaskResult
 
 from bookings.services import booking_cancel, booking_create, booking_reschedule
-from bookings.tasks import send_reminder
+from bookings.tasks import _enqueue_rows, send_booking_emails, send_reminder
 from tests.factories import PatientFactory, bookable_clinic, next_slot
 
 
@@ -86,3 +86,26 @@ def test_two_workers_at_once_send_one_reminder():
     assert not any(thread.is_alive() for thread in threads), "a worker hung"
     assert sorted(results) == ["sent"] + ["skipped: already sent"] * 3
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_tasks_queued_in_one_insert_are_the_rows_the_backend_itself_writes():
+    booking = make_booking(notify=False)
+    run_after = booking.starts_at - timedelta(hours=24)
+    queued = [
+        (send_booking_emails, (booking.pk, "confirmed", 0)),
+        (send_reminder.using(run_after=run_after), (booking.pk, 0)),
+    ]
+    for queued_task, args in queued:
+        queued_task.enqueue(*args)
+    by_backend = list(DBTaskResult.objects.order_by("task_path").values())
+    DBTaskResult.objects.all().delete()
+    assert _enqueue_rows(queued)
+    ours = list(DBTaskResult.objects.order_by("task_path").values())
+    assert len(ours) == 2
+    for row in by_backend + ours:
+        assert row.pop("enqueued_at") is not None
+        row.pop("id")
+    assert ours == by_backend
+    # The rows are ready for the worker, as the backend's own are.
+    assert DBTaskResult.objects.ready().count() == 1

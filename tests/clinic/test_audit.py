@@ -1,12 +1,17 @@
 """The audit trail of changes: who, what, when, from which address; read-only for everyone."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from bookings.drafts import format_start
-from bookings.models import Booking
+from bookings.models import Booking, ScheduleVersion
 from bookings.services import booking_create
 from clinic import roles as role_names
+from clinic.audit import insert_audited
+from patients.models import Patient
 from tests.factories import (
     PatientFactory,
     UserFactory,
@@ -154,3 +159,74 @@ def test_reads_are_written_out_whole_as_the_model_reads_them(rf, django_assert_n
     assert all(before <= r.at <= timezone.now() for r in reads)
     with django_assert_num_queries(0):
         record_read_ids(request, {"intake": []})
+
+
+def _row(instance, *skipped):
+    """The row of ``instance`` as read back, but the columns that differ by nature."""
+    fields = type(instance)._meta.concrete_fields
+    read = type(instance).objects.get(pk=instance.pk)
+    return {f.attname: getattr(read, f.attname) for f in fields if f.attname not in skipped}
+
+
+def test_an_audited_insert_writes_the_rows_and_history_a_save_writes(rf):
+    details = {
+        "first_name": "Ada",
+        "last_name": "Byron",
+        "email": "ada@example.com",
+        "phone": "+447400900123",
+        "date_of_birth": date(1985, 12, 10),
+    }
+    staff = UserFactory()
+    request = rf.post("/", REMOTE_ADDR="203.0.113.9")
+    request.user = staff
+    HistoricalRecords.context.request = request
+    try:
+        saved = Patient.objects.create(**details)
+        ours = Patient(**details)
+        insert_audited(ours)
+        location, (practitioner,), consultation_type = bookable_clinic()
+        bookings = []
+        for hour in (10, 12):
+            start = next_slot(days=5, hour=hour)
+            booking = Booking(
+                patient=ours,
+                practitioner=practitioner,
+                consultation_type=consultation_type,
+                location=location,
+                starts_at=start,
+                ends_at=start + consultation_type.duration,
+                blocked_from=start,
+                blocked_until=start + consultation_type.duration,
+            )
+            bookings.append(booking)
+        version = ScheduleVersion.objects.get(practitioner=practitioner).version
+        bookings[0].save()
+        bookings[1].digest_token()
+        insert_audited(bookings[1])
+    finally:
+        del HistoricalRecords.context.request
+    assert not ours._state.adding and ours.pk != saved.pk
+    varying = ("id", "created_at", "updated_at", "token", "token_digest", "video_room")
+    varying += ("starts_at", "ends_at", "blocked_from", "blocked_until")
+    assert _row(ours, *varying) == _row(saved, *varying)
+    # Both raised the practitioner's schedule version (a receiver of post_save).
+    assert ScheduleVersion.objects.get(practitioner=practitioner).version == version + 2
+    assert _row(bookings[1], *varying) == _row(bookings[0], *varying)
+    for by_save, by_insert in ((saved, ours), bookings):
+        (expected,), (history,) = by_save.history.all(), by_insert.history.all()
+        assert history.id == by_insert.pk and history.history_type == "+"
+        assert history.history_user_id == staff.pk
+        assert history.history_ip_address == "203.0.113.9"
+        varying_history = (*varying, "history_id", "history_date")
+        assert _row(history, *varying_history) == _row(expected, *varying_history)
+
+
+def test_an_audited_insert_told_to_skip_history_writes_none():
+    patient = Patient(
+        first_name="Ada", last_name="Byron", email="ada@example.com", date_of_birth=date(1985, 1, 2)
+    )
+    patient.skip_history_when_saving = True
+    insert_audited(patient)
+    assert Patient.objects.filter(pk=patient.pk).exists()
+    assert not patient.history.exists()
+    assert patient.skip_history_when_saving

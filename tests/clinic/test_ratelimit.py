@@ -82,3 +82,26 @@ def test_the_limit_counts_each_window_afresh(monkeypatch):
     assert [ratelimit.allow(request, "test-scope", 2) for _ in range(3)] == [True, True, False]
     now[0] += HOUR
     assert ratelimit.allow(request, "test-scope", 2)
+
+
+def test_a_hit_on_redis_is_one_round_trip_and_its_key_always_expires(redis_cache, monkeypatch):
+    import redis
+
+    client, prefix = redis_cache
+    sent = []
+    original = redis.connection.Connection.send_packed_command
+
+    def counting(connection, command, check_health=True):
+        sent.append(command)
+        return original(connection, command, check_health)
+
+    request = request_from("203.0.113.7")
+    # The connection is opened (and greets the server) on a first hit of another scope.
+    assert ratelimit.allow(request, "other-scope", 2)
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    assert [ratelimit.allow(request, "test-scope", 2) for _ in range(3)] == [True, True, False]
+    # Each hit, the first of its window or not, is one request to Redis.
+    assert len(sent) == 3
+    (key,) = client.keys(f"{prefix}:*test-scope*")
+    assert int(client.get(key)) == 3
+    assert client.ttl(key) > 0
