@@ -19,6 +19,7 @@ from simple_history.signals import post_create_historical_record, pre_create_his
 
 from clinic.models import ClinicalRead
 from clinic.ratelimit import client_address
+from clinic.sql_insert import insert_statement, prepared, written_fields
 
 
 class ChangeAddress(models.Model):
@@ -95,7 +96,7 @@ def insert_audited(instance) -> None:
     history = getattr(model, meta.simple_history_manager_attribute).model
     pre_save.send(sender=model, instance=instance, raw=False, using="default", update_fields=None)
     fields, history_fields = _insert_fields(model)
-    values = [_prepared(field, instance) for field in fields]
+    values = [prepared(field, instance) for field in fields]
     when = getattr(instance, "_history_date", timezone.now())
     signal = {
         "sender": history,
@@ -118,17 +119,18 @@ def insert_audited(instance) -> None:
         },
     )
     pre_create_historical_record.send(history_instance=history_instance, **signal)
-    values += [_prepared(field, history_instance) for field in history_fields]
+    values += [prepared(field, history_instance) for field in history_fields]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_insert_both_query(model), values)
             pk, history_pk = cursor.fetchone()
         else:
-            cursor.execute(_insert_query(model, fields), values[: len(fields)])
+            cursor.execute(insert_statement(model, fields), values[: len(fields)])
             pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
             copy = connection.ops.quote_name(history._meta.get_field(meta.pk.attname).column)
             cursor.execute(
-                _insert_query(history, history_fields, copy), [pk, *values[len(fields) :]]
+                insert_statement(history, history_fields, first=(copy, "%s")),
+                [pk, *values[len(fields) :]],
             )
             history_pk = connection.ops.last_insert_id(
                 cursor, history._meta.db_table, history._meta.pk.column
@@ -153,39 +155,14 @@ def insert_audited(instance) -> None:
         del instance.skip_history_when_saving
 
 
-def _prepared(field, instance):
-    """The value a save would send for ``field`` of a new ``instance`` (setting it where the
-    field sets its own, as a creation time does)."""
-    return field.get_db_prep_save(field.pre_save(instance, True), connection)
-
-
 @functools.cache
 def _insert_fields(model) -> tuple[list, list]:
-    """The fields a save writes in a new row of ``model`` (as Django's: not its automatic
-    primary key), and those of a new row of its history but the copy of that key."""
+    """The fields a save writes in a new row of ``model``, and those of a new row of its
+    history but the copy of the new row's key (which ``_insert_both_query`` fills)."""
     history = getattr(model, model._meta.simple_history_manager_attribute).model
-
-    def written(meta, but):
-        return [
-            field
-            for field in meta.local_concrete_fields
-            if field is not meta.auto_field and not field.generated and field.attname != but
-        ]
-
-    return written(model._meta, None), written(history._meta, model._meta.pk.attname)
-
-
-def _insert_query(model, fields, copy: str = "", copied: str = "%s") -> str:
-    """The INSERT of one row of ``model``'s ``fields``; with ``copy``, that column first, of
-    value ``copied`` (the id a history row copies)."""
-    quote = connection.ops.quote_name
-    columns = [quote(field.column) for field in fields]
-    values = ["%s"] * len(fields)
-    if copy:
-        columns, values = [copy, *columns], [copied, *values]
-    return "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - the models' own names
-        quote(model._meta.db_table), ", ".join(columns), ", ".join(values)
-    )
+    copied = model._meta.pk.attname
+    history_fields = [field for field in written_fields(history) if field.attname != copied]
+    return written_fields(model), history_fields
 
 
 @functools.cache
@@ -197,8 +174,8 @@ def _insert_both_query(model) -> str:
     pk = quote(model._meta.pk.column)
     copy = quote(history._meta.get_field(model._meta.pk.attname).column)
     new_id = f"(SELECT {pk} FROM new)"  # noqa: S608 - the model's own names
-    first = _insert_query(model, fields)
-    then = _insert_query(history, history_fields, copy, new_id)
+    first = insert_statement(model, fields)
+    then = insert_statement(history, history_fields, first=(copy, new_id))
     returning = f"{copy}, {quote(history._meta.pk.column)}"
     return f"WITH new AS ({first} RETURNING {pk}) {then} RETURNING {returning}"
 

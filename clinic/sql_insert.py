@@ -19,12 +19,8 @@ def insert_rows(rows: list) -> None:
     if not rows:
         return
     model = type(rows[0])
-    fields = _fields(model)
-    values = [
-        field.get_db_prep_save(field.pre_save(row, True), connection)
-        for row in rows
-        for field in fields
-    ]
+    fields = written_fields(model)
+    values = [prepared(field, row) for row in rows for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(_insert(model, connection.vendor, len(rows)), values)
     for row in rows:
@@ -32,7 +28,7 @@ def insert_rows(rows: list) -> None:
 
 
 @functools.cache
-def _fields(model) -> list:
+def written_fields(model) -> list:
     """The fields a save writes in a new row (as Django's: not an automatic primary key)."""
     meta = model._meta
     return [
@@ -42,13 +38,26 @@ def _fields(model) -> list:
     ]
 
 
+def prepared(field, instance):
+    """The value a save would send for ``field`` of a new ``instance`` (setting it where the
+    field sets its own, as a creation time does)."""
+    return field.get_db_prep_save(field.pre_save(instance, True), connection)
+
+
+def insert_statement(model, fields, count: int = 1, first: tuple[str, str] | None = None) -> str:
+    """The INSERT of ``count`` rows of ``model``'s ``fields``, their values parameters; with
+    ``first`` (a quoted column and its value's SQL), that column before them in every row."""
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in fields]
+    values = ["%s"] * len(fields)
+    if first:
+        columns, values = [first[0], *columns], [first[1], *values]
+    row = f"({', '.join(values)})"
+    return "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608 - the models' own names
+        quote(model._meta.db_table), ", ".join(columns), ", ".join([row] * count)
+    )
+
+
 @functools.cache
 def _insert(model, vendor: str, count: int) -> str:
-    quote = connection.ops.quote_name
-    fields = _fields(model)
-    row = f"({', '.join(['%s'] * len(fields))})"
-    return "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608 - the model's own names
-        quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join([row] * count),
-    )
+    return insert_statement(model, written_fields(model), count)
