@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 # The links in every page's header and footer (templates/base.html) and in the staff bar
-# (templates/staff/_nav.html), by the name the templates use. Each ``reverse()`` cost about as
+# (staff/staff_bar.py), by the name the templates use. Each ``reverse()`` cost about as
 # much as a small query; the staff bar alone had eleven.
 SITE_LINKS = {
     "home": "home",

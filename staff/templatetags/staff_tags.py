@@ -1,18 +1,12 @@
-"""What the staff navigation needs to know about the signed-in person."""
+"""The staff bar on every staff page (staff/staff_bar.py draws it)."""
 
 from django import template
 
-from clinic.roles import CLINIC_ADMIN, roles_of
+from staff.staff_bar import staff_bar as draw_staff_bar
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def staff_roles(context):
-    """The signed-in staff member's roles, e.g. ``["Practitioner", "Clinic admin"]``."""
-    return roles_of(context["request"].user)
-
-
-@register.filter
-def is_clinic_admin(roles):
-    return CLINIC_ADMIN in roles
+def staff_bar(context):
+    return draw_staff_bar(context["request"], context["clinic"]["name"], context["site_links"])
