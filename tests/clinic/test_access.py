@@ -103,3 +103,18 @@ def test_a_superuser_read_with_the_user_holds_every_permission(db):
     read = AccessBackend().get_user(UserFactory(is_superuser=True).pk)
     assert read.has_perm("auth.delete_group")
     assert role_names.roles_of(read) == [role_names.CLINIC_ADMIN]
+
+
+def test_names_of_any_kind_come_back_whole_and_none_is_empty(db):
+    # Each list is read as one aggregated value: quotes, commas, brackets and non-ASCII survive.
+    odd = Group.objects.create(name='Nuit, "équipe" [B]\\n')
+    odd.permissions.add(Permission.objects.get(codename="view_screeningrule"))
+    user = UserFactory()
+    user.groups.add(odd)
+    read = AccessBackend().get_user(user.pk)
+    assert read._group_names == {'Nuit, "équipe" [B]\\n'}
+    assert read.get_all_permissions() == {"patients.view_screeningrule"}
+
+    bare = AccessBackend().get_user(UserFactory().pk)
+    assert bare._group_names == frozenset() and bare.get_all_permissions() == set()
+    assert fresh(user).get_all_permissions() == {"patients.view_screeningrule"}  # load_access
