@@ -7,9 +7,11 @@ from django.contrib.auth import logout
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import middleware as otp_middleware
 from django_otp.models import Device
 
+from clinic.access import DeviceWanted, device_wanted
 from clinic.sql_values import instance_by_pk
 from clinic.views import error_page
 
@@ -22,18 +24,38 @@ STAMP_EVERY_SECONDS = 60
 
 class OTPMiddleware(otp_middleware.OTPMiddleware):
     """django-otp's middleware (``request.user.is_verified()``), the device the session names
-    read with a written-out query: its ORM query, on every staff request, cost three times what
-    running it does. The checks that the device is the user's and confirmed stay django-otp's.
-    """
+    read in the same query as the user (``clinic.access.user_with_access``), or, if the user
+    was read before, with a written-out query of its own: its ORM query, on every staff
+    request, cost three times what running it does. The checks that the device is the user's
+    and confirmed stay django-otp's."""
+
+    def _verify_user_sync(self, request, user):
+        key = self._device_key(request.session.get(DEVICE_ID_SESSION_KEY) or "")
+        token = device_wanted.set(DeviceWanted(*key) if key is not None else None)
+        try:
+            return super()._verify_user_sync(request, user)
+        finally:
+            device_wanted.reset(token)
 
     def _device_from_persistent_id(self, persistent_id):
-        # As django_otp.models.Device.from_persistent_id: "app_label.model_name/pk".
+        key = self._device_key(persistent_id)
+        if key is None:
+            return None
+        wanted = device_wanted.get()
+        if wanted is not None and wanted.read and (wanted.model, wanted.pk) == key:
+            return wanted.device
+        return instance_by_pk(*key)
+
+    def _device_key(self, persistent_id: str):
+        """The device model and primary key that ``persistent_id`` names, as
+        ``django_otp.models.Device.from_persistent_id`` reads it ("app_label.model_name/pk"),
+        or None when it names no device model."""
         try:
             label, pk = self._normalize_persistent_id(persistent_id).rsplit("/", 1)
             model, pk = apps.get_model(label), int(pk)
         except (ValueError, LookupError):
             return None
-        return instance_by_pk(model, pk) if issubclass(model, Device) else None
+        return (model, pk) if issubclass(model, Device) else None
 
 
 class StaffIdleSignOutMiddleware:

@@ -326,9 +326,8 @@ def test_the_review_page_costs_the_same_queries_with_more_flags_and_a_follow_up(
             assert client.get(reverse("staff:review", args=[booking.pk])).status_code == 200
 
 
-# Session, the user with their permissions and roles (one query, clinic/access.py), second
-# factor; the booking with its intake, the assessment with its follow-up, the reads recorded
-# (intake, assessment), flags, photos; the earlier visits (assessments, visits, photos); the
-# form's follow-up choices. The session is not saved: its idle stamp is rewritten at most once
-# a minute.
-QUERIES_REVIEW_PAGE = 13
+# Session, the user with their permissions, roles and second factor (one query, clinic/access.py);
+# the booking with its intake, the assessment with its follow-up, the reads recorded (intake,
+# assessment), flags, photos; the earlier visits (assessments, visits, photos); the form's follow-up
+# choices. The session is not saved: its idle stamp is rewritten at most once a minute.
+QUERIES_REVIEW_PAGE = 12

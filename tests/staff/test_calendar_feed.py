@@ -211,10 +211,10 @@ def test_the_feed_costs_the_same_queries_for_a_fuller_diary(
 
 def test_the_profile_page_costs_a_fixed_number_of_queries(client, diary, django_assert_num_queries):
     make_feed(client)
-    # Session, the user with their permissions and roles (one query), second factor; the
+    # Session, the user with their permissions, roles and second factor (one query); the
     # practitioner with the feed; the session is not saved (no token to remove, and the idle
     # stamp is rewritten at most once a minute).
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get(reverse("staff:profile")).status_code == 200
 
 

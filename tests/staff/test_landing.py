@@ -144,15 +144,15 @@ def add_day(setup, practitioners, offset=0):
 @pytest.mark.parametrize(
     ("who", "queries"),
     [
-        # session, the user with their permissions and roles (one query, see clinic/access.py), OTP
-        # device, locations (the session is not saved: its idle stamp is rewritten at most once a
-        # minute), then: today's bookings (reception); the chart's two aggregates too (admin); the
-        # practitioner row, their bookings, the intakes, their flags, the audit rows, the queue
-        # counts and the count of sessions held by a health check (practitioner). A day with
-        # procedure sessions costs one more query (tests/staff/test_session_holds.py).
-        ("reception", 5),
-        ("clinic_admin", 7),
-        ("practitioner_client", 11),
+        # session, the user with their permissions, roles and OTP device (one query, see
+        # clinic/access.py), locations (the session is not saved: its idle stamp is rewritten at
+        # most once a minute), then: today's bookings (reception); the chart's two aggregates too
+        # (admin); the practitioner row, their bookings, the intakes, their flags, the audit rows,
+        # the queue counts and the count of sessions held by a health check (practitioner). A day
+        # with procedure sessions costs one more query (tests/staff/test_session_holds.py).
+        ("reception", 4),
+        ("clinic_admin", 6),
+        ("practitioner_client", 10),
     ],
 )
 def test_each_landing_takes_a_fixed_number_of_queries(
@@ -275,17 +275,17 @@ def test_the_month_takes_the_same_queries_however_full(
     from datetime import date
 
     first, second = month_setup["practitioners"]
-    # session, the user with their permissions and roles (one query), OTP device, locations, the
+    # session, the user with their permissions, roles and OTP device (one query), locations, the
     # month (practitioners, hours, time off, bookings); the session is not saved (its idle
     # stamp is rewritten at most once a minute).
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         reception.get(reverse("staff:month"))
     third = PractitionerFactory(locations=[month_setup["location"]])
     weekly_hours(third, month_setup["location"])
     for day in range(1, 29):
         for practitioner in (first, second, third):
             book(month_setup, practitioner, date(2026, 1, day), 9 + day % 5)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         reception.get(reverse("staff:month"))
 
 

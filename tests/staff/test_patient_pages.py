@@ -224,10 +224,10 @@ def test_the_patient_page_with_actions_costs_a_fixed_number_of_queries(
     from tests.factories import BookingFactory
 
     patient, made = visits
-    # Session, the user with their permissions and roles (one query), second factor; the
+    # Session, the user with their permissions, roles and second factor (one query); the
     # patient; their consultations; their plans whose visits reception books (no session save:
     # the idle stamp is rewritten at most once a minute).
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert reception.get(reverse("staff:patient", args=[patient.pk])).status_code == 200
     upcoming = made["upcoming"]
     for days in (1, 2, 3):
@@ -238,7 +238,7 @@ def test_the_patient_page_with_actions_costs_a_fixed_number_of_queries(
             location=upcoming.location,
             starts_at=upcoming.starts_at + timedelta(days=days),
         )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
     assert html.count(">Move<") == 4
 
@@ -254,6 +254,6 @@ def test_a_request_to_erase_made_from_home_shows_on_the_patient_page_at_no_query
     url = reverse("staff:patient", args=[patient.pk])
     assert "their data be erased" not in reception.get(url).content.decode()
     erasure_request_make(patient=patient, now=timezone.now())
-    with django_assert_num_queries(6):  # as without a request: the patient's row joins it
+    with django_assert_num_queries(5):  # as without a request: the patient's row joins it
         html = reception.get(url).content.decode()
     assert "from their own page, that their data be erased" in html

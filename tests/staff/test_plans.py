@@ -180,7 +180,7 @@ def test_the_plans_page_costs_the_same_queries_however_many_plans(
     more_plans(treatments_setup, extra)
     practitioner.get(reverse("staff:plans"))
     # (No session save: the idle stamp is rewritten at most once a minute.)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert practitioner.get(reverse("staff:plans")).status_code == 200
 
 
@@ -190,7 +190,7 @@ def test_the_plan_and_new_plan_pages_cost_fixed_queries(
 ):
     plan = proposed_plan(treatments_setup["consultation"], *protocols)
     practitioner.get(reverse("staff:plans"))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert practitioner.get(reverse("staff:plan", args=[plan.pk])).status_code == 200
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert practitioner.get(new_plan_url(treatments_setup)).status_code == 200

@@ -198,11 +198,11 @@ def visits(patient, setup, count):
 # their photos, one audit write for everything shown (measures, photos, ratings), and the
 # patient's treatment plans (1). The session's last-seen time is rewritten at most once a
 # minute: not here.
-TIMELINE_QUERIES = 8
+TIMELINE_QUERIES = 7
 # With a plan: its protocols and its sessions as well.
 TIMELINE_QUERIES_WITH_PLAN = TIMELINE_QUERIES + 2
 # The same without the links to record at a visit.
-COMPARE_QUERIES = 7
+COMPARE_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [1, 3, 6])

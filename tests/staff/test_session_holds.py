@@ -217,9 +217,9 @@ def test_moving_a_held_session_to_a_later_day_releases_it_and_asks_again(
         # The landing's own queries (see tests/staff/test_landing.py) and one for the day's
         # health checks; a practitioner's adds their held count, and one audit row per page
         # once a hold is shown.
-        ("reception", 6),
-        ("clinic_admin", 8),
-        ("practitioner", 10),
+        ("reception", 5),
+        ("clinic_admin", 7),
+        ("practitioner", 9),
     ],
 )
 def test_the_day_list_costs_the_same_queries_with_or_without_holds(
@@ -243,17 +243,18 @@ def test_the_review_queue_costs_the_same_queries_with_or_without_holds(
     practitioner, treatments_setup, django_assert_num_queries
 ):
     practitioner.get(reverse("staff:review_queue"))
-    # The staff pages' own three, then the queue's page with its count and flags, the held
-    # sessions, the intakes missing and the names of all the lists: one (staff/queue_sql.py).
-    with django_assert_num_queries(4):
+    # The staff pages' own two (session; user, access and device), then the queue's page with
+    # its count and flags, the held sessions, the intakes missing and the names of all the
+    # lists: one (staff/queue_sql.py).
+    with django_assert_num_queries(3):
         assert practitioner.get(reverse("staff:review_queue")).status_code == 200
     held_session(treatments_setup, 14)
     # And the audit row of what it shows.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         practitioner.get(reverse("staff:review_queue"))
     held_session(treatments_setup, 15)
     held_session(treatments_setup, 16)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         page = practitioner.get(reverse("staff:review_queue")).content.decode()
     assert page.count("Yes: Are you taking aspirin") == 3
 

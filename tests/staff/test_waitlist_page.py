@@ -53,7 +53,7 @@ def test_waitlist_page_lists_the_day_in_offer_order_with_freed_times(
         WaitlistOffer.objects.create(opening=opening, entry=entry)
     url = reverse("staff:waitlist") + f"?day={day.isoformat()}"
     reception.get(url)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         page = reception.get(url)
     content = page.content.decode()
     assert content.index("Ada") < content.index("Grace")  # longest waiting first

@@ -145,7 +145,7 @@ def admin_client(client, roles):
 # The session, the user with their permissions and roles (1, clinic/access.py), the second
 # factor, the outcome counts by treatment, the treatments with a protocol (the session's last-seen
 # time is rewritten at most once a minute).
-OUTCOMES_QUERIES = 5
+OUTCOMES_QUERIES = 4
 
 
 @pytest.mark.parametrize("courses", [0, 5, 40])

@@ -121,7 +121,7 @@ def test_staff_download_the_pdf_as_an_audited_read(
     url = reverse("staff:plan_pdf", args=[plan.pk])
     assert url in practitioner.get(reverse("staff:plan", args=[plan.pk])).content.decode()
     practitioner.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         text = flat(pdf_text(practitioner.get(url)))
     assert f"“{plan.patient.full_name}”" in text and "version 2026-12" in text
     reads = ClinicalRead.objects.filter(what="treatment plan PDF", object_id=str(plan.pk))
