@@ -19,40 +19,18 @@ def links(html):
     return re.findall(r'class="nav-link" href="([^"]+)"', html)
 
 
+# The links each role's bar holds, in order.
+RECEPTION_LINKS = ["staff:home", "staff:week", "staff:month", "staff:patient_search"]
+PRACTITIONER_LINKS = [*RECEPTION_LINKS, "staff:review_queue", "staff:plans"]
+CLINIC_ADMIN_LINKS = [*PRACTITIONER_LINKS, "staff:outcomes", "admin:index"]
+
+
 @pytest.mark.parametrize(
     ("role", "shown", "breakpoint"),
     [
-        (
-            role_names.RECEPTION,
-            ["staff:home", "staff:week", "staff:month", "staff:patient_search"],
-            "lg",
-        ),
-        (
-            role_names.PRACTITIONER,
-            [
-                "staff:home",
-                "staff:week",
-                "staff:month",
-                "staff:patient_search",
-                "staff:review_queue",
-                "staff:plans",
-            ],
-            "lg",
-        ),
-        (
-            role_names.CLINIC_ADMIN,
-            [
-                "staff:home",
-                "staff:week",
-                "staff:month",
-                "staff:patient_search",
-                "staff:review_queue",
-                "staff:plans",
-                "staff:outcomes",
-                "admin:index",
-            ],
-            "xl",
-        ),
+        (role_names.RECEPTION, RECEPTION_LINKS, "lg"),
+        (role_names.PRACTITIONER, PRACTITIONER_LINKS, "lg"),
+        (role_names.CLINIC_ADMIN, CLINIC_ADMIN_LINKS, "xl"),
     ],
 )
 def test_each_role_sees_the_links_its_permissions_open(roles, role, shown, breakpoint):
