@@ -100,7 +100,8 @@ def user_with_access(user_id):
 
 
 def _collect(vendor: str) -> str:
-    return "array_agg" if vendor == "postgresql" else "json_group_array"
+    """The aggregate collecting names into one value, on the two databases the clinic runs on."""
+    return {"postgresql": "array_agg", "sqlite": "json_group_array"}[vendor]
 
 
 @functools.cache

@@ -53,9 +53,12 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):
         try:
             label, pk = self._normalize_persistent_id(persistent_id).rsplit("/", 1)
             model, pk = apps.get_model(label), int(pk)
-        except (ValueError, LookupError):
+        except (AttributeError, ValueError, LookupError):
             return None
-        return (model, pk) if issubclass(model, Device) else None
+        # A key no table can hold names no device (SQLite refuses to compare with it).
+        if not issubclass(model, Device) or not -(2**63) <= pk < 2**63:
+            return None
+        return model, pk
 
 
 class StaffIdleSignOutMiddleware:

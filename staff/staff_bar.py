@@ -50,7 +50,8 @@ NOTHING = mark_safe("")
 def staff_bar(request, clinic_name: str, links: dict[str, str]) -> SafeString:
     """The bar's HTML for ``request``'s user; ``links`` is the context's ``site_links``."""
     user = request.user
-    verified = user.is_authenticated and user.is_verified()
+    # As the template read it: a user the second-factor middleware has not seen is not verified.
+    verified = user.is_authenticated and getattr(user, "is_verified", bool)()
     roles = roles_of(user) if user.is_authenticated else []
     breakpoint = "xl" if CLINIC_ADMIN in roles else "lg"
     brand = format_html(

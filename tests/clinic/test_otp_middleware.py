@@ -11,6 +11,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic.access import device_wanted
 from clinic.middleware import OTPMiddleware
 from tests.factories import BookingFactory, UserFactory
 
@@ -109,6 +110,7 @@ def test_a_device_of_another_user_or_unconfirmed_does_not_verify():
     "persistent_id",
     [
         "otp_static.staticdevice/999999",
+        "otp_static.staticdevice/99999999999999999999",  # past any key a table holds
         "otp_static.staticdevice/abc",
         "otp_static.staticdevice",
         "nosuchapp.device/1",
@@ -129,3 +131,19 @@ def test_no_device_is_read_for_someone_not_signed_in(django_assert_num_queries):
     with django_assert_num_queries(0):
         visitor, _ = user_after_middleware(AnonymousUser(), "otp_static.staticdevice/1")
         assert not visitor.is_verified()
+
+
+def test_the_device_asked_for_is_forgotten_even_when_reading_the_user_fails():
+    user = UserFactory()
+    device = StaticDevice.objects.create(user=user, name="Mine")
+    request = signed_in_request(user, device.persistent_id)
+
+    def broken():
+        assert device_wanted.get() is not None  # asked for while the user is read
+        raise ConnectionError("the database went away")
+
+    request.user = SimpleLazyObject(broken)
+    OTPMiddleware(lambda request: HttpResponse())(request)
+    with pytest.raises(ConnectionError):
+        request.user.is_verified()
+    assert device_wanted.get() is None
