@@ -251,23 +251,32 @@ def test_two_procedures_with_different_practitioners_racing_for_one_room_make_on
         assert earlier.held_until <= later.held_from, (earlier, later)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
-def test_first_available_locks_only_the_practitioner_it_chooses(transactional_db):
-    """A confirm for "first available" does not wait for a practitioner it does not choose:
-    one whose row another transaction holds locked (a long booking of theirs, say)."""
+def two_practitioners_the_first_booked_at(starts_at):
+    """A clinic of two practitioners working every day, the first booked at ``starts_at``:
+    the location, the two, and the type both offer."""
     location = LocationFactory(time_zone="Europe/London")
-    busy, free = PractitionerFactory.create_batch(2, locations=[location])
-    for practitioner in (busy, free):
+    first, second = PractitionerFactory.create_batch(2, locations=[location])
+    for practitioner in (first, second):
         weekly_hours(practitioner, location)
-    consultation_type = ConsultationTypeFactory(practitioners=[busy, free])
-    # ``busy`` already has a booking that day, so the fair rule chooses ``free`` for SLOT.
+    consultation_type = ConsultationTypeFactory(practitioners=[first, second])
     booking_create(
         patient=PatientFactory(),
         consultation_type=consultation_type,
         location=location,
-        starts_at=SLOT + timedelta(hours=3),
-        practitioner=busy,
+        starts_at=starts_at,
+        practitioner=first,
         now=NOW,
+    )
+    return location, (first, second), consultation_type
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_first_available_locks_only_the_practitioner_it_chooses(transactional_db):
+    """A confirm for "first available" does not wait for a practitioner it does not choose:
+    one whose row another transaction holds locked (a long booking of theirs, say)."""
+    # ``busy`` already has a booking that day, so the fair rule chooses ``free`` for SLOT.
+    location, (busy, free), consultation_type = two_practitioners_the_first_booked_at(
+        SLOT + timedelta(hours=3)
     )
     locked, release = threading.Event(), threading.Event()
 
@@ -308,19 +317,7 @@ def test_a_candidate_found_taken_under_its_lock_is_given_back_for_the_next(
 ):
     """ "First available" read ``taken`` free, but another booking took them before their lock
     was held: the try gives their lock back (and keeps the patient's) and books the next."""
-    location = LocationFactory(time_zone="Europe/London")
-    taken, free = PractitionerFactory.create_batch(2, locations=[location])
-    for practitioner in (taken, free):
-        weekly_hours(practitioner, location)
-    consultation_type = ConsultationTypeFactory(practitioners=[taken, free])
-    booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=SLOT,
-        practitioner=taken,
-        now=NOW,
-    )
+    location, (taken, free), consultation_type = two_practitioners_the_first_booked_at(SLOT)
     # The read as it was just before that booking.
     monkeypatch.setattr(
         first_available, "ranked_free_practitioners", lambda **_: [taken.pk, free.pk]
