@@ -5,12 +5,12 @@ from django.core.checks import Error, Tags, register
 from django.core.files.storage import storages
 
 # Backends whose counters every process on every app server shares, with an atomic increment.
+REDIS_CACHES = {"clinic.redis_cache.RedisCache", "django.core.cache.backends.redis.RedisCache"}
 SHARED_CACHES = {
-    "django.core.cache.backends.redis.RedisCache",
+    *REDIS_CACHES,
     "django.core.cache.backends.memcached.PyMemcacheCache",
     "django.core.cache.backends.memcached.PyLibMCCache",
 }
-REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
 
 @register(Tags.caches, deploy=True)
@@ -33,7 +33,7 @@ def shared_cache_check(app_configs, **kwargs):
                 id="clinic.E001",
             )
         ]
-    if backend == REDIS_CACHE:
+    if backend in REDIS_CACHES:
         try:
             import redis  # noqa: F401 - only whether it is installed
         except ImportError:

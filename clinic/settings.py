@@ -258,14 +258,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
 
 # The shared cache: rate-limit counters and the slot picker's pages. Local memory (one per
-# process) for development; Redis through Django's own backend when REDIS_URL is set, which
-# production needs: with a per-process cache every limit is multiplied by the number of worker
-# processes and reset by each restart, so `check --deploy` refuses one (clinic/checks.py).
+# process) for development; Redis when REDIS_URL is set (Django's own backend, keeping its
+# client: clinic/redis_cache.py), which production needs: with a per-process cache every limit
+# is multiplied by the number of worker processes and reset by each restart, so
+# `check --deploy` refuses one (clinic/checks.py).
 # CACHE_KEY_PREFIX lets several deployments (or test runs) share one Redis without meeting.
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "clinic.redis_cache.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

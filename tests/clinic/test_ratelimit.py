@@ -20,7 +20,7 @@ def redis_cache(redis_server, redis_key_prefix):
 
     cache_settings = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "clinic.redis_cache.RedisCache",
             "LOCATION": redis_server,
             "KEY_PREFIX": redis_key_prefix,
         }
