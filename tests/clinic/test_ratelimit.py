@@ -6,7 +6,7 @@ import sys
 import types
 
 import pytest
-from django.test import RequestFactory, override_settings
+from django.test import RequestFactory
 
 from clinic import ratelimit
 
@@ -14,19 +14,11 @@ HOUR = 3600
 
 
 @pytest.fixture
-def redis_cache(redis_server, redis_key_prefix):
-    """The default cache on Redis, as production has it, under this test's own key prefix."""
+def redis_cache(redis_server, redis_default_cache):
+    """The default cache on Redis, as production has it, and a client to look into it."""
     import redis
 
-    cache_settings = {
-        "default": {
-            "BACKEND": "clinic.redis_cache.RedisCache",
-            "LOCATION": redis_server,
-            "KEY_PREFIX": redis_key_prefix,
-        }
-    }
-    with override_settings(CACHES=cache_settings):
-        yield redis.Redis.from_url(redis_server), redis_key_prefix
+    return redis.Redis.from_url(redis_server), redis_default_cache
 
 
 def request_from(address):

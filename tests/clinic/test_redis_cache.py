@@ -7,22 +7,13 @@ import sys
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.test import override_settings
 
 from clinic.redis_cache import RedisCache
 
 
 @pytest.fixture
-def cache(redis_server, redis_key_prefix):
-    cache_settings = {
-        "default": {
-            "BACKEND": "clinic.redis_cache.RedisCache",
-            "LOCATION": redis_server,
-            "KEY_PREFIX": redis_key_prefix,
-        }
-    }
-    with override_settings(CACHES=cache_settings):
-        yield caches["default"]
+def cache(redis_default_cache):
+    return caches["default"]
 
 
 def test_every_call_uses_the_same_client(cache, monkeypatch):
