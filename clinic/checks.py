@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.files.storage import storages
 
-# Backends whose counters every process on every app server shares, with an atomic increment.
 REDIS_CACHES = {"clinic.redis_cache.RedisCache", "django.core.cache.backends.redis.RedisCache"}
+# Backends whose counters every process on every app server shares, with an atomic increment.
 SHARED_CACHES = {
     *REDIS_CACHES,
     "django.core.cache.backends.memcached.PyMemcacheCache",

@@ -2,11 +2,11 @@
 
 import multiprocessing
 import signal
-import sys
 
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.test import override_settings
 
 from clinic.redis_cache import RedisCache
 
@@ -39,23 +39,53 @@ def test_it_is_django_backend_for_everything_else(cache):
     assert 0 < cache._cache.get_client().ttl(cache.make_and_validate_key("x")) <= 30
 
 
-def _count_after_fork():
+def _count_after_fork(answers):
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    counted = caches["default"].incr("forked")
-    sys.exit(counted)
+    backend = caches["default"]
+    # CLIENT ID names the server-side connection the command came on.
+    answers.put((backend.incr("forked"), backend._cache.get_client().client_id()))
 
 
 def test_a_forked_worker_uses_its_own_connections(cache):
     # The parent's client has a connection open in its pool, as a gunicorn master's would if
     # it had used the cache before forking its workers.
     cache.set("forked", 0)
-    assert cache._cache.get_client().connection_pool._created_connections >= 1
+    parent_connection = cache._cache.get_client().client_id()
     fork = multiprocessing.get_context("fork")
-    children = [fork.Process(target=_count_after_fork) for _ in range(3)]
+    answers = fork.Queue()
+    children = [fork.Process(target=_count_after_fork, args=(answers,)) for _ in range(3)]
     for child in children:
         child.start()
+    counted = [answers.get(timeout=60) for _ in children]
     for child in children:
         child.join(timeout=60)
-    assert sorted(child.exitcode for child in children) == [1, 2, 3]
+        if child.is_alive():
+            child.kill()
+            child.join()
+    assert sorted(count for count, _ in counted) == [1, 2, 3]
+    # Each child on a connection of its own: none spoke on the parent's socket.
+    assert parent_connection not in {connection for _, connection in counted}
     # The parent's own connection still answers, untouched by the children.
     assert cache.incr("forked") == 4
+    assert cache._cache.get_client().client_id() == parent_connection
+
+
+def test_each_server_has_its_own_client(redis_server, redis_key_prefix):
+    # Writes go to the first server, reads to the others (Django's rule), each through its
+    # own pool and so its own client.
+    base = redis_server.rsplit("/", 1)[0]
+    servers = f"{base}/14,{base}/13"
+    cache_settings = {
+        "default": {
+            "BACKEND": "clinic.redis_cache.RedisCache",
+            "LOCATION": servers,
+            "KEY_PREFIX": redis_key_prefix,
+        }
+    }
+    with override_settings(CACHES=cache_settings):
+        client = caches["default"]._cache
+        writer, reader = client.get_client(write=True), client.get_client()
+        assert writer.connection_pool is client._pools[0]
+        assert reader.connection_pool is client._pools[1]
+        assert writer is not reader
+        assert client.get_client(write=True) is writer and client.get_client() is reader
