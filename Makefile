@@ -33,7 +33,7 @@ run: $(STAMPS)/runtime node_modules/.package-lock.json
 worker: $(STAMPS)/runtime
 	DJANGO_DEBUG=true $(BIN)/python manage.py db_worker
 
-# Tests run on one pytest-xdist worker per core (the race tests all on one of them, see
+# Tests run on one pytest-xdist worker per core (the race tests one at a time, see
 # tests/conftest.py). Hypothesis examples per property come from HYPOTHESIS_PROFILE: dev (50, the
 # default), ci (200), deep (1,000), e.g. HYPOTHESIS_PROFILE=ci make test.
 TEST_WORKERS ?= auto

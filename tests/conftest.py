@@ -1,3 +1,4 @@
+import fcntl
 import os
 import shutil
 from datetime import UTC, datetime
@@ -53,14 +54,27 @@ for _name, _examples in HYPOTHESIS_EXAMPLES.items():
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-# Under xdist (`--dist loadgroup`) the race tests all run on one worker, one after another: two
-# races at once would share two cores among a hundred threads, and fifty live-server
-# connections each could exhaust PostgreSQL's connection limit.
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.get_closest_marker("race"):
-            item.add_marker(pytest.mark.xdist_group("race"))
+# The race tests run one at a time, whichever xdist worker has them: two races at once would
+# share two cores among a hundred threads, and two of fifty live-server connections each exhaust
+# PostgreSQL's limit of 100 ("too many clients"), which failed a CI run. Grouping them on one
+# worker (``xdist_group`` with ``--dist loadgroup``) no longer does it: pytest-xdist 3.8 names
+# the group by rewriting an item's ``_nodeid``, which pytest 9 no longer reads, so the tests
+# are spread as with ``--dist load``. A lock file shared by the run's workers does it instead.
+@pytest.fixture(autouse=True)
+def _one_race_at_a_time(request, tmp_path_factory):
+    if request.node.get_closest_marker("race") is None:
+        yield
+        return
+    # Under xdist each worker's base directory is a child of the run's own.
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    with open(shared / "race.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)
