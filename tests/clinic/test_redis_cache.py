@@ -4,6 +4,7 @@ import multiprocessing
 import signal
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.test import override_settings
@@ -70,19 +71,12 @@ def test_a_forked_worker_uses_its_own_connections(cache):
     assert cache._cache.get_client().client_id() == parent_connection
 
 
-def test_each_server_has_its_own_client(redis_server, redis_key_prefix):
+def test_each_server_has_its_own_client(redis_server, redis_default_cache):
     # Writes go to the first server, reads to the others (Django's rule), each through its
     # own pool and so its own client.
     base = redis_server.rsplit("/", 1)[0]
-    servers = f"{base}/14,{base}/13"
-    cache_settings = {
-        "default": {
-            "BACKEND": "clinic.redis_cache.RedisCache",
-            "LOCATION": servers,
-            "KEY_PREFIX": redis_key_prefix,
-        }
-    }
-    with override_settings(CACHES=cache_settings):
+    several = {"default": {**settings.CACHES["default"], "LOCATION": f"{base}/14,{base}/13"}}
+    with override_settings(CACHES=several):
         client = caches["default"]._cache
         writer, reader = client.get_client(write=True), client.get_client()
         assert writer.connection_pool is client._pools[0]
