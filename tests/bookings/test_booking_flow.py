@@ -248,7 +248,9 @@ def test_confirming_a_booking_runs_a_fixed_number_of_queries(client, clinic, scr
 def test_a_confirmed_booking_queues_its_emails_and_reminders_in_one_insert(
     client, clinic, django_capture_on_commit_callbacks
 ):
-    response, _ = start_booking(client, clinic)
+    # Four days ahead at 10:00 UTC, so that the reminder three days before is still to come
+    # at any hour the test runs (three days ahead, it was already past after 10:00).
+    response, _ = start_booking(client, clinic, next_slot(days=4))
     with django_capture_on_commit_callbacks() as callbacks:
         assert client.post(response.url).status_code == 302
     with CaptureQueriesContext(connection) as queries:
