@@ -258,3 +258,22 @@ def test_slot_taken_while_confirming_keeps_the_details(look, phone):
     phone.get_by_role("button", name="Confirm booking").click()
     phone.wait_for_url(re.compile("/done/"))
     assert Booking.objects.filter(patient__email="grace@example.com").count() == 1
+
+
+def test_a_date_of_birth_that_does_not_exist_is_explained_in_sight(phone):
+    """The three boxes sit in a wrapper of their own: their message must still show."""
+    _, _, consultation_type = bookable_clinic()
+    phone.goto(f"/book/{consultation_type.slug}/")
+    phone.locator(".slot-button:visible").first.click()
+    phone.wait_for_url(re.compile("/details/"))
+    fill_details(phone)
+    phone.locator("input[name=date_of_birth_0]").fill("31")
+    phone.locator("input[name=date_of_birth_1]").fill("2")
+    phone.get_by_role("button", name="Continue").click()
+    message = phone.get_by_text("that day does not exist")
+    message.wait_for()
+    # The refusal page is served with 400, which Chromium logs; that one is expected.
+    phone.console_errors[:] = [e for e in phone.console_errors if "400" not in e]
+    assert message.is_visible()
+    assert phone.locator("input[name=date_of_birth_0]").input_value() == "31"
+    assert phone.get_by_label("First name").input_value() == "Grace"
