@@ -355,6 +355,12 @@ def _create(
     return booking
 
 
+CHANGED_SINCE = (
+    "This booking was changed while this page was open (in another tab, or by a colleague), "
+    "so it was not moved. Its time now is shown above: choose again if it still needs moving."
+)
+
+
 def _check_changeable(booking: Booking, *, by_staff: bool, now: datetime, action: str) -> None:
     if booking.status == Booking.Status.CANCELLED:
         raise BookingError("This booking has been cancelled, so it can no longer be changed.")
@@ -419,11 +425,18 @@ def booking_reschedule(
     by_staff: bool = False,
     now: datetime | None = None,
     notify: bool = True,
+    expected_sequence: int | None = None,
 ) -> Booking:
     """Move a confirmed booking to ``starts_at``, with the same practitioner unless one is given.
 
     The new time must pass every rule a new booking would; the booking keeps its identity and
-    private link, and its calendar sequence is raised. A procedure's holds move with it.
+    private link, and its calendar sequence is raised. A procedure's holds move with it. A
+    check-in is for the day the patient came: moved to another day, the booking is theirs to
+    check in again on that day.
+
+    ``expected_sequence``: the booking's sequence when the person chose the new time (their page
+    sends it back); a booking changed since, in another tab or by someone else, is refused
+    rather than moved again from a time the person no longer sees.
     """
     now = now or timezone.now()
     _check_time(starts_at)
@@ -439,6 +452,8 @@ def booking_reschedule(
             ct, location = locked.consultation_type, locked.location
             resources = _lock_resources(ct, location)
             _check_changeable(locked, by_staff=by_staff, now=now, action="moved")
+            if expected_sequence is not None and locked.sequence != expected_sequence:
+                raise BookingError(CHANGED_SINCE)
             if starts_at == locked.starts_at and target.pk == locked.practitioner_id:
                 return locked
             ends_at, blocked_from, blocked_until = blocked_interval(ct, starts_at)
@@ -450,6 +465,11 @@ def booking_reschedule(
             if day.slot_at(starts_at) is None:
                 raise _SlotUnavailable
             freed_at, freed_with = locked.starts_at, locked.practitioner_id
+            zone = location.zone
+            if locked.checked_in_at and starts_at.astimezone(zone).date() != (
+                freed_at.astimezone(zone).date()
+            ):
+                locked.checked_in_at = None
             locked.practitioner = target
             locked.starts_at, locked.ends_at = starts_at, ends_at
             locked.blocked_from, locked.blocked_until = blocked_from, blocked_until

@@ -408,10 +408,12 @@ def session_move(
     now: datetime | None = None,
     by_staff: bool = False,
     practitioner: Practitioner | None = None,
+    expected_sequence: int | None = None,
 ) -> list[Shift]:
     """Move one booked session of a plan, keeping every window: in one transaction, the session
     (to ``practitioner`` when staff choose another) and, with ``shift_following``, the later
-    sessions its move would push out of their windows.
+    sessions its move would push out of their windows. ``expected_sequence``: the session's
+    booking as the person saw it (``booking_reschedule``).
 
     Without ``shift_following``, a move that would push a later session out is refused with
     PlanError and the shifts it would need (``error.shifts``), for the person to confirm.
@@ -443,6 +445,7 @@ def session_move(
                     practitioner=practitioner if moved is step else None,
                     by_staff=by_staff,
                     now=now,
+                    expected_sequence=expected_sequence if moved is step else None,
                 )
             zone = plan.location.zone
             steps = list(plan.steps.all())

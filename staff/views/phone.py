@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
@@ -24,6 +24,7 @@ from patients.models import Patient
 from staff.auth import StaffRequiredMixin
 from staff.forms import PatientSearchForm, PhoneBookingForm, bookable_day
 from staff.selectors import patient_search
+from staff.views.today import back_to_day
 
 PATIENT_GONE = (
     "That patient's record could not be found (or their data was erased): find them again, "
@@ -164,7 +165,7 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             f"{when}, at {booking.location.name}. Their confirmation e-mail and private link "
             "are on the way.",
         )
-        return redirect("staff:home")
+        return back_to_day(booking)
 
     def refresh(self, request, action):
         """The page again with everything typed kept, after a button that books nothing."""

@@ -385,15 +385,17 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         if choice["practitioner"] is None or starts_at is None:
             error = "Choose a practitioner and a free time to move the booking to."
             return self.render_page(request, booking, choice, status=400, error=error)
+        seen = seen_sequence(request.POST)
         step = PlanStep.objects.select_related("plan").filter(booking=booking).first()
         if step is not None:
-            return self.move_plan_session(request, booking, choice, step, starts_at)
+            return self.move_plan_session(request, booking, choice, step, starts_at, seen)
         try:
             moved = booking_reschedule(
                 booking=booking,
                 starts_at=starts_at,
                 practitioner=choice["practitioner"],
                 by_staff=True,
+                expected_sequence=seen,
             )
         except BookingError as error:
             return self.render_page(
@@ -411,9 +413,9 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
             f"{booking.patient.full_name} moved to {when} with "
             f"{choice['practitioner'].display_name}. The patient is e-mailed the new time.",
         )
-        return redirect("staff:home")
+        return back_to_day(moved)
 
-    def move_plan_session(self, request, booking, choice, step, starts_at):
+    def move_plan_session(self, request, booking, choice, step, starts_at, seen):
         """A session of a treatment plan moves through the plan's own move, which keeps the
         course's windows: later sessions that must follow are shown first, then moved with it
         once confirmed; a time that breaks its window is refused with the nearest that keep it."""
@@ -425,6 +427,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 shift_following=request.POST.get("shift") == "yes",
                 practitioner=choice["practitioner"],
                 by_staff=True,
+                expected_sequence=seen,
             )
         except PlanError as error:
             return self.render_page(
@@ -445,7 +448,17 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
             + (f" with {len(shifts)} later visit{'s' if len(shifts) > 1 else ''}" if shifts else "")
             + f". The patient is e-mailed the new time{'s' if moved > 1 else ''}.",
         )
-        return redirect("staff:home")
+        booking.refresh_from_db(fields=["starts_at"])
+        return back_to_day(booking)
+
+
+def seen_sequence(data) -> int | None:
+    """The booking's sequence as the page that posts showed it; None when the page sent none
+    (or garbage), which moves whatever the booking is now."""
+    try:
+        return int(data.get("sequence", ""))
+    except ValueError:
+        return None
 
 
 def plan_window(booking):

@@ -51,6 +51,8 @@ def test_reception_books_a_caller_beyond_the_online_horizon(
     with django_capture_on_commit_callbacks() as queued:
         response = reception.post(reverse("staff:phone_booking"), phone_form(clinic, far))
     assert response.status_code == 302
+    # Back on the day booked, where the new booking is listed.
+    assert response["Location"] == f"{reverse('staff:home')}?day={far.date().isoformat()}"
     booking = Booking.objects.get()
     assert booking.starts_at == far and booking.patient.email == "tom@example.com"
     assert Consent.objects.get().kind == "care"

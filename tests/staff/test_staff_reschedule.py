@@ -105,3 +105,55 @@ def test_a_past_or_cancelled_booking_cannot_be_moved(reception):
     assert response.status_code == 409
     past.refresh_from_db()
     assert past.starts_at < timezone.now()
+
+
+def test_the_move_lands_on_the_day_the_booking_moved_to(reception):
+    clinic = bookable_clinic()
+    booking = book(clinic, next_slot(days=3))
+    later = next_slot(days=5, hour=11)
+    response = move(reception, booking, later)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('staff:home')}?day={later.date().isoformat()}"
+
+
+def test_a_page_left_open_while_the_booking_moved_elsewhere_moves_nothing(reception):
+    """Two tabs on one booking: the second move, chosen from a time no longer shown, is
+    refused rather than silently winning (and e-mailing the patient twice)."""
+    clinic = bookable_clinic()
+    booking = book(clinic, next_slot(days=3))
+    tab_a = reception.get(reverse("staff:reschedule", args=[booking.pk]))
+    assert 'name="sequence" value="0"' in tab_a.content.decode()
+    first = booking.starts_at + timedelta(hours=1)
+    second = booking.starts_at + timedelta(hours=2)
+    seen = {"sequence": "0", "practitioner": booking.practitioner.pk}
+    data = {**seen, "start": format_start(first)}
+    assert reception.post(reverse("staff:reschedule", args=[booking.pk]), data).status_code == 302
+    data = {**seen, "start": format_start(second)}
+    stale = reception.post(reverse("staff:reschedule", args=[booking.pk]), data)
+    assert stale.status_code == 409
+    page = stale.content.decode()
+    assert "changed while this page was open" in page
+    assert 'name="sequence" value="1"' in page  # chosen again, it moves
+    booking.refresh_from_db()
+    assert booking.starts_at == first and booking.sequence == 1
+
+
+def test_a_check_in_stays_with_a_move_on_the_day_and_not_with_one_to_another_day():
+    from bookings.services import booking_reschedule
+
+    clinic = bookable_clinic()
+    start = next_slot(days=3, hour=10)
+    now = start - timedelta(hours=2)
+    booking = book(clinic, start)
+    booking.checked_in_at = now
+    booking.save()
+    # Running late: the patient is here, later the same day.
+    moved = booking_reschedule(
+        booking=booking, starts_at=start + timedelta(hours=2), by_staff=True, now=now
+    )
+    assert moved.checked_in_at == now
+    moved = booking_reschedule(
+        booking=booking, starts_at=start + timedelta(days=1), by_staff=True, now=now
+    )
+    moved.refresh_from_db()
+    assert moved.checked_in_at is None
