@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django import forms
+from django.utils import timezone
 
 from bookings.forms import DayForm, PatientDetailsForm
 from bookings.models import ConsultationType
@@ -222,7 +223,17 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["protocols"].queryset = protocols
 
+    def clean_starts_on(self):
+        # A course starts soon after its consultation; a year's margin, so that a mistyped
+        # year (9999, which the date box allows) is caught here rather than breaking the
+        # windows worked out from it. (The plan's service refuses a start in the past.)
+        starts_on = self.cleaned_data["starts_on"]
+        if starts_on > timezone.localdate() + timedelta(days=PLAN_STARTS_WITHIN_DAYS):
+            raise forms.ValidationError("Choose a start within a year from today.")
+        return starts_on
 
+
+PLAN_STARTS_WITHIN_DAYS = 365
 MAX_SPACING_DAYS = 730
 
 

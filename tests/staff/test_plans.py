@@ -113,6 +113,21 @@ def test_update_adds_a_newly_ticked_protocol_s_steps_without_proposing(
     assert not Plan.objects.exists()
 
 
+@pytest.mark.parametrize("action", ["update", "propose"])
+def test_a_start_years_ahead_is_refused_in_the_form_not_with_a_server_error(
+    practitioner, treatments_setup, action
+):
+    """The date box takes any year: 9999 once overflowed the windows worked out from it."""
+    steps = Protocol.objects.get(name="PRP course").steps.all()
+    form = plan_form(treatments_setup, "PRP course", action=action, starts_on="9999-12-01")
+    form.update({f"max-{step.pk}": "730" for step in steps})
+    response = practitioner.post(new_plan_url(treatments_setup), form)
+    assert response.status_code == 400
+    assert "Choose a start within a year from today." in response.content.decode()
+    assert 'value="9999-12-01"' in response.content.decode()
+    assert not Plan.objects.exists()
+
+
 def test_a_consultation_not_completed_gets_no_plan_form(practitioner, treatments_setup):
     consultation = treatments_setup["consultation"]
     type(consultation).objects.filter(pk=consultation.pk).update(status="confirmed")
