@@ -1,5 +1,5 @@
-"""Configuration screens for clinic admins: locations, practitioners, hours, time off,
-consultation and procedure types, rooms and equipment with their hours.
+"""Configuration screens for clinic admins: locations, practitioners, hours, time off (in
+``time_off_admin``), consultation and procedure types, rooms and equipment with their hours.
 
 Bookings are shown read-only here: every booking change goes through the booking services, which
 check the rules that the admin's plain model forms would not.
@@ -23,6 +23,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from bookings.time_off_admin import TimeOffInline, warn_of_bookings
 from clinic.admin import AuditTrailAdmin, ReadOnlyAdmin
 
 
@@ -77,12 +78,6 @@ class WorkingHoursInline(admin.TabularInline):
     fields = ["weekday", "start_time", "end_time", "location"]
 
 
-class TimeOffInline(admin.TabularInline):
-    model = TimeOff
-    extra = 0
-    fields = ["starts_at", "ends_at", "reason", "note"]
-
-
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
     list_display = ["display_name", "title", "is_active"]
@@ -91,6 +86,12 @@ class PractitionerAdmin(admin.ModelAdmin):
     filter_horizontal = ["locations"]
     list_select_related = ["user"]
     inlines = [WorkingHoursInline, TimeOffInline]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for saved in formset.new_objects + [changed for changed, _ in formset.changed_objects]:
+            if isinstance(saved, TimeOff):
+                warn_of_bookings(request, saved)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -205,15 +206,6 @@ class ResourceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_select_related = ["location"]
     inlines = [ResourceHoursInline]
-
-
-@admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
-    list_display = ["practitioner", "starts_at", "ends_at", "reason", "note"]
-    list_filter = ["reason", "practitioner"]
-    search_fields = ["note", "practitioner__user__first_name", "practitioner__user__last_name"]
-    date_hierarchy = "starts_at"
-    list_select_related = ["practitioner__user"]
 
 
 @admin.register(Booking)

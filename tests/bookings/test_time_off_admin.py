@@ -1,0 +1,140 @@
+"""Time off typed in the admin is read in the practitioner's own time, refused when it cannot be
+meant, and said when it falls on confirmed bookings."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking, Practitioner, TimeOff
+from bookings.time_off_admin import TimeOffInline
+from tests.factories import BookingFactory, LocationFactory, PractitionerFactory
+
+pytestmark = pytest.mark.django_db
+DAY = timezone.localdate() + timedelta(days=10)
+
+
+@pytest.fixture
+def dubai():
+    return LocationFactory(name="Dubai", time_zone="Asia/Dubai")
+
+
+def add_form(practitioner, start="09:00", end="12:00", day=DAY, end_day=None, **extra):
+    return {
+        "practitioner": practitioner.pk,
+        "starts_at_0": day.isoformat(),
+        "starts_at_1": start,
+        "ends_at_0": (end_day or day).isoformat(),
+        "ends_at_1": end,
+        "time_zone": "",
+        "reason": "leave",
+        "note": "",
+        **extra,
+    }
+
+
+def at(day, hour, zone_offset_hours):
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) - timedelta(
+        hours=zone_offset_hours
+    )
+
+
+def test_a_dubai_practitioner_s_morning_off_is_a_dubai_morning(clinic_admin, dubai):
+    layla = PractitionerFactory(locations=[dubai])
+    response = clinic_admin.post(reverse("admin:bookings_timeoff_add"), add_form(layla))
+    assert response.status_code == 302
+    time_off = TimeOff.objects.get()
+    assert time_off.starts_at == at(DAY, 9, 4) and time_off.ends_at == at(DAY, 12, 4)
+    # Shown again as she reads it, in her zone.
+    page = clinic_admin.get(reverse("admin:bookings_timeoff_change", args=[time_off.pk]))
+    html = page.content.decode()
+    assert 'value="09:00:00"' in html and 'value="12:00:00"' in html
+    listing = clinic_admin.get(reverse("admin:bookings_timeoff_changelist")).content.decode()
+    assert "09:00 (Asia/Dubai)" in listing
+
+
+def test_another_zone_of_the_clinic_s_can_be_chosen(clinic_admin, dubai):
+    LocationFactory(name="London")  # the zones offered are the locations'
+    layla = PractitionerFactory(locations=[dubai])
+    form = add_form(layla, time_zone="Europe/London")
+    assert clinic_admin.post(reverse("admin:bookings_timeoff_add"), form).status_code == 302
+    london = timezone.get_default_timezone()
+    expected = datetime(DAY.year, DAY.month, DAY.day, 9, tzinfo=london)
+    assert TimeOff.objects.get().starts_at == expected
+
+
+def test_a_practitioner_working_in_two_zones_is_asked_which(clinic_admin, dubai):
+    both = PractitionerFactory(locations=[dubai, LocationFactory()])
+    response = clinic_admin.post(reverse("admin:bookings_timeoff_add"), add_form(both))
+    assert response.status_code == 200
+    assert "works in more than one time zone" in response.content.decode()
+    assert not TimeOff.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"ends_at_0": "9999-12-07"}, "Time off of more than a year"),
+        ({"ends_at_1": "08:00"}, "Time off must end after it starts."),
+        (
+            {"starts_at_0": "9998-12-07", "ends_at_0": "9998-12-08"},
+            "Time off more than two years ahead",
+        ),
+    ],
+)
+def test_time_off_that_cannot_be_meant_is_refused_with_the_typing_kept(
+    clinic_admin, dubai, changes, message
+):
+    layla = PractitionerFactory(locations=[dubai])
+    response = clinic_admin.post(
+        reverse("admin:bookings_timeoff_add"), {**add_form(layla), **changes}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert f'value="{next(iter(changes.values()))}"' in page
+    assert not TimeOff.objects.exists()
+
+
+def test_time_off_over_a_confirmed_booking_is_saved_and_the_booking_named(clinic_admin, dubai):
+    layla = PractitionerFactory(locations=[dubai])
+    booked = BookingFactory(
+        practitioner=layla,
+        location=dubai,
+        starts_at=at(DAY, 10, 4),
+        patient__first_name="Omar",
+        patient__last_name="Haddad",
+    )
+    response = clinic_admin.post(
+        reverse("admin:bookings_timeoff_add"), add_form(layla), follow=True
+    )
+    page = response.content.decode()
+    assert "falls on 1 confirmed booking" in page and "Omar Haddad" in page
+    assert TimeOff.objects.count() == 1
+    booked.refresh_from_db()
+    assert booked.status == Booking.Status.CONFIRMED
+
+
+def test_the_practitioner_page_s_time_off_rows_are_read_in_their_zone_too(admin_user, dubai):
+    layla = PractitionerFactory(locations=[dubai])
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    formset_class = TimeOffInline(Practitioner, admin.site).get_formset(request, layla)
+    prefix = formset_class.get_default_prefix()
+    data = {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-0-starts_at_0": date.isoformat(DAY),
+        f"{prefix}-0-starts_at_1": "09:00",
+        f"{prefix}-0-ends_at_0": date.isoformat(DAY),
+        f"{prefix}-0-ends_at_1": "12:00",
+        f"{prefix}-0-time_zone": "",
+        f"{prefix}-0-reason": "leave",
+    }
+    formset = formset_class(data, instance=layla, prefix=prefix)
+    assert formset.is_valid(), formset.errors
+    formset.save()
+    assert TimeOff.objects.get().starts_at == at(DAY, 9, 4)
