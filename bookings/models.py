@@ -15,6 +15,7 @@ from functools import cached_property
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -143,6 +144,9 @@ class ScheduleVersion(models.Model):
         return f"Schedule version {self.version} of {self.practitioner_id}"
 
 
+_FOUR_HOURS = "4 hours (240 minutes) at most."
+
+
 class ConsultationType(models.Model):
     """A kind of visit patients can be booked for: a consultation, or a procedure.
 
@@ -169,28 +173,57 @@ class ConsultationType(models.Model):
         "plan or by staff, and hold the rooms and equipment they need.",
     )
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.IN_PERSON)
-    duration_minutes = models.PositiveSmallIntegerField()
+    # The bounds catch typing errors (30,000 minutes, a price of -50), not the clinic's choices:
+    # the longest session (a transplant) is a working day.
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[
+            MinValueValidator(5, "A consultation lasts 5 minutes at least."),
+            MaxValueValidator(12 * 60, "A consultation lasts 12 hours at most: check the minutes."),
+        ],
+        help_text="From 5 minutes to 12 hours.",
+    )
     buffer_before_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Time kept free before each consultation, e.g. to read the intake."
+        default=0,
+        validators=[MaxValueValidator(240, _FOUR_HOURS)],
+        help_text="Time kept free before each consultation, e.g. to read the intake.",
     )
     buffer_after_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Time kept free after each consultation, e.g. for notes."
+        default=0,
+        validators=[MaxValueValidator(240, _FOUR_HOURS)],
+        help_text="Time kept free after each consultation, e.g. for notes.",
     )
     slot_interval_minutes = models.PositiveSmallIntegerField(
-        default=15, help_text="Offered start times are this many minutes apart."
+        default=15,
+        validators=[
+            MinValueValidator(5, "Start times are 5 minutes apart at least."),
+            MaxValueValidator(240, _FOUR_HOURS),
+        ],
+        help_text="Offered start times are this many minutes apart.",
     )
     min_notice_hours = models.PositiveSmallIntegerField(
-        default=12, help_text="How long before its start a consultation can still be booked."
+        default=12,
+        validators=[MaxValueValidator(90 * 24, "90 days (2,160 hours) at most.")],
+        help_text="How long before its start a consultation can still be booked.",
     )
     horizon_days = models.PositiveSmallIntegerField(
-        default=60, help_text="How many days ahead patients can book."
+        default=60,
+        validators=[
+            MinValueValidator(1, "Patients must be able to book at least one day ahead."),
+            MaxValueValidator(2 * 365, "Two years (730 days) ahead at most."),
+        ],
+        help_text="How many days ahead patients can book.",
     )
     late_cancel_hours = models.PositiveSmallIntegerField(
         default=24,
+        validators=[MaxValueValidator(30 * 24, "30 days (720 hours) at most.")],
         help_text="Inside this many hours of the start, patients must call to cancel or move.",
     )
     price = models.DecimalField(
-        max_digits=8, decimal_places=2, default=0, help_text="0 for a free consultation."
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0, "A price cannot be negative.")],
+        help_text="0 for a free consultation.",
     )
     preparation = models.TextField(
         blank=True,
@@ -231,21 +264,13 @@ class ConsultationType(models.Model):
             models.CheckConstraint(
                 condition=Q(horizon_days__gt=0), name="consultation_type_horizon_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="consultation_type_price_not_negative"
+            ),
         ]
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        errors = {}
-        if self.duration_minutes is not None and self.duration_minutes == 0:
-            errors["duration_minutes"] = "A consultation must last at least one minute."
-        if self.slot_interval_minutes is not None and self.slot_interval_minutes == 0:
-            errors["slot_interval_minutes"] = "Start times must be at least one minute apart."
-        if self.horizon_days is not None and self.horizon_days == 0:
-            errors["horizon_days"] = "Patients must be able to book at least one day ahead."
-        if errors:
-            raise ValidationError(errors)
 
     @property
     def duration(self):

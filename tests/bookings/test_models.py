@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, time
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -54,7 +55,9 @@ def test_consultation_type_needs_a_positive_duration(db):
     consultation_type = ConsultationTypeFactory.build(duration_minutes=0)
     with pytest.raises(ValidationError) as error:
         consultation_type.full_clean()
-    assert "at least one minute" in str(error.value)
+    assert error.value.message_dict["duration_minutes"] == [
+        "A consultation lasts 5 minutes at least."
+    ]
 
 
 @pytest.fixture
@@ -184,3 +187,25 @@ def test_admin_list_and_search_pages_open(admin_client_with_practitioner, name):
 def test_bookings_are_read_only_in_the_admin(admin_client_with_practitioner):
     client, _, _ = admin_client_with_practitioner
     assert client.get(reverse("admin:bookings_booking_add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("price", Decimal("-50"), "A price cannot be negative."),
+        ("duration_minutes", 30000, "A consultation lasts 12 hours at most: check the minutes."),
+        ("min_notice_hours", 65535, "90 days (2,160 hours) at most."),
+        ("buffer_after_minutes", 600, "4 hours (240 minutes) at most."),
+        ("horizon_days", 5000, "Two years (730 days) ahead at most."),
+    ],
+)
+def test_consultation_type_values_that_are_typing_errors_are_refused(db, field, value, message):
+    consultation_type = ConsultationTypeFactory.build(**{field: value})
+    with pytest.raises(ValidationError) as error:
+        consultation_type.full_clean()
+    assert error.value.message_dict[field] == [message]
+
+
+def test_a_negative_price_is_refused_by_the_database_too(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ConsultationTypeFactory(price=Decimal("-1"))
