@@ -55,25 +55,34 @@ class DateOfBirthWidget(forms.MultiWidget):
         return f"{id_}_0" if id_ else id_
 
 
-def _date_part(label, low, high, example):
+def _date_part(label, low, high, example, out_of_range):
     message = f"Please write the {label.lower()} as a number, e.g. {example}."
     return forms.IntegerField(
         min_value=low,
         max_value=high,
-        error_messages={"invalid": message, "min_value": message, "max_value": message},
+        error_messages={"invalid": message, "min_value": out_of_range, "max_value": out_of_range},
     )
 
 
 class DateOfBirthField(forms.MultiValueField):
+    """``whose``: "your" where patients type their own, "the patient's" where staff type it."""
+
     widget = DateOfBirthWidget
 
-    def __init__(self, **kwargs):
+    def __init__(self, whose="your", **kwargs):
+        self.whose = whose
         parts = (
-            _date_part("Day", 1, 31, "7"),
-            _date_part("Month", 1, 12, "3 for March"),
-            _date_part("Year", 1900, 2200, "1985"),
+            _date_part("Day", 1, 31, "7", "Please check the day: from 1 to 31."),
+            _date_part("Month", 1, 12, "3 for March", "Please check the month: from 1 to 12."),
+            _date_part(
+                "Year",
+                1900,
+                2200,
+                "1985",
+                f"Please check the year of {whose} date of birth: all four digits, e.g. 1985.",
+            ),
         )
-        message = "Please enter your date of birth: day, month and year."
+        message = f"Please enter {whose} date of birth: day, month and year."
         super().__init__(
             fields=parts,
             require_all_fields=True,
@@ -89,7 +98,7 @@ class DateOfBirthField(forms.MultiValueField):
             return date(year, month, day)
         except ValueError:
             raise ValidationError(
-                "Please check your date of birth: that day does not exist."
+                f"Please check {self.whose} date of birth: that day does not exist."
             ) from None
 
 
@@ -179,16 +188,18 @@ class PatientDetailsForm(forms.Form):
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
 
+    # Said to the patient; the staff's form says them of the patient (staff.forms).
+    BORN_IN_FUTURE = "That date of birth is in the future: please check the year."
+    UNDER_AGE = "Online booking is for adults. For anyone under 18, please call the clinic."
+
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         today = date.today()
-        if born > today or born.year < 1900:
-            raise forms.ValidationError("Please check your date of birth.")
+        if born > today:
+            raise forms.ValidationError(self.BORN_IN_FUTURE)
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if age < MINIMUM_AGE:
-            raise forms.ValidationError(
-                "Online booking is for adults. For anyone under 18, please call the clinic."
-            )
+            raise forms.ValidationError(self.UNDER_AGE)
         return born
 
 

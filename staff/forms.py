@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from django import forms
 from django.utils import timezone
 
-from bookings.forms import DayForm, PatientDetailsForm
+from bookings.forms import DateOfBirthField, DayForm, PatientDetailsForm
 from bookings.models import ConsultationType
 from patients import choices
 from patients.screening import flags_against
@@ -134,6 +134,13 @@ class PhoneBookingForm(PatientDetailsForm):
     )
     consent_photos = None
     start = forms.CharField(widget=forms.HiddenInput, required=False)
+    date_of_birth = DateOfBirthField(label="Date of birth", whose="the patient's")
+    BORN_IN_FUTURE = "That date of birth is in the future: please check the year with the patient."
+    # The online form sends anyone under 18 to the phone; the rule here is the same, and the
+    # person who takes the call is told who arranges it.
+    UNDER_AGE = (
+        "The patient is under 18. Bookings here are for adults: ask the clinic admin to arrange it."
+    )
 
     DETAILS = ("first_name", "last_name", "email", "phone", "date_of_birth")
 

@@ -399,7 +399,7 @@ def test_hostile_values_are_stored_safely_or_refused(client, clinic):
         reverse("bookings:draft_details", args=[draft.token]), valid_form(date_of_birth_2="²")
     )
     assert weird.status_code == 400
-    assert "Please write the year as a number" in weird.content.decode()
+    assert "Please write the year as a number" in weird.content.decode()  # not a digit
     assert not Booking.objects.exists()
 
 
