@@ -248,6 +248,9 @@ def test_an_erased_patient_is_not_matched_when_they_book_again(clinic_admin, zeb
         ).status_code
         == 302
     )
+    # The page, opened again, says it is done rather than offering to erase "Erased patient".
+    page = clinic_admin.get(reverse("staff:patient_erase", args=[patient.pk])).content.decode()
+    assert '<h1 class="h3 mb-3">Personal data erased</h1>' in page
 
 
 def test_the_export_names_a_photo_whose_file_is_lost_and_still_holds_the_rest(
