@@ -86,6 +86,19 @@
     window.htmx.config.attributesToSettle = ["class", "width", "height"];
   }
 
+  // Enter in a field with a button of its own (reception's "Find a patient") presses that
+  // button, not the form's first one. On the document, so that fields swapped in by htmx
+  // are covered too.
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || event.isComposing || !field.matches
+        || !field.matches("input[data-enter-presses]")) { return; }
+    var button = document.getElementById(field.dataset.enterPresses);
+    if (!button) { return; }
+    event.preventDefault();
+    button.click();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSwap", function (event) { showLocalTimes(event.target); });
 })();

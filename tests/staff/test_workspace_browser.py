@@ -42,7 +42,12 @@ def test_reception_books_a_walk_in_by_phone_for_a_patient_on_file(
     page.evaluate("window.__samePage = true")
 
     page.get_by_label("Find a patient on file").fill("moss")
-    page.get_by_role("button", name="Find", exact=True).click()
+    if width < 768:
+        # Enter in the box finds, as a phone's "Go" key does, rather than pressing the form's
+        # first button ("Show free times").
+        page.get_by_label("Find a patient on file").press("Enter")
+    else:
+        page.get_by_role("button", name="Find", exact=True).click()
     page.get_by_role("button", name="Book for Ada Moss").wait_for()
     assert page.get_by_text("Zed Quill").count() == 0
     look(page, "workspace-1-patient-found")
@@ -59,8 +64,10 @@ def test_reception_books_a_walk_in_by_phone_for_a_patient_on_file(
     look(page, "workspace-2-phone-booking")
     page.get_by_role("radio", name="11:00").check()
     page.get_by_role("button", name="Book and e-mail the patient").click()
-    page.wait_for_url("**/staff/")
+    # Back on the day booked, where the new booking is listed.
+    page.wait_for_url(f"**/staff/?day={day.isoformat()}")
     assert "Booked Ada Moss with" in page.content()
+    assert page.locator("main table").get_by_text("Ada Moss").count() >= 1
 
     booking = Booking.objects.get()
     assert booking.patient == ada and booking.location == location
