@@ -65,7 +65,12 @@ def token_digest(token: str) -> str:
 class Location(models.Model):
     name = models.CharField(max_length=120, unique=True)
     address = models.TextField()
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Given to this location's patients on their booking pages and e-mails, in "
+        "international form (e.g. +971 4 555 0142). Empty: the clinic's main number.",
+    )
     country = models.CharField(
         max_length=2,
         default="GB",
@@ -91,6 +96,12 @@ class Location(models.Model):
     @cached_property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def contact_phone(self) -> str:
+        """The number patients of this location call: its own, else the clinic's. (A patient of
+        the Dubai clinic told to ring London's national number could not dial it.)"""
+        return self.phone or settings.CLINIC["phone"]
 
 
 class Practitioner(models.Model):

@@ -68,7 +68,7 @@ def calendar_file(booking: Booking, *, publish: bool = False) -> bytes:
         attendee.params["cn"] = vText(header_safe(booking.patient.full_name))
         attendee.params["partstat"] = vText("ACCEPTED")
         event.add("attendee", attendee)
-    event.add("description", calendar_description())
+    event.add("description", calendar_description(booking))
     calendar.add_component(event)
     return calendar.to_ical()
 
@@ -81,12 +81,12 @@ def calendar_location(booking: Booking) -> str:
     return f"{settings.CLINIC['name']}, {booking.location.address}"
 
 
-def calendar_description() -> str:
+def calendar_description(booking) -> str:
     # No private link here: calendars are shared and synced more widely than e-mail, and the
     # link opens the patient's answers.
     return (
         "To view, move or cancel this booking, use the link in your confirmation e-mail, "
-        f"or call {settings.CLINIC['phone']}."
+        f"or call {booking.location.contact_phone}."
     )
 
 
@@ -94,7 +94,11 @@ def calendar_links(booking: Booking) -> dict:
     """Links that open Google's and Outlook's "new event" pages filled in with the booking, in
     the same discreet words as the calendar file."""
     start, end = booking.starts_at.astimezone(UTC), booking.ends_at.astimezone(UTC)
-    title, where, about = consultation_title(), calendar_location(booking), calendar_description()
+    title, where, about = (
+        consultation_title(),
+        calendar_location(booking),
+        calendar_description(booking),
+    )
     google = {
         "action": "TEMPLATE",
         "text": title,

@@ -88,3 +88,21 @@ def test_a_move_queues_its_own_e_mail_and_reminder_for_the_new_version(dubai_boo
     }
     assert queued["send_booking_emails"] == [moved.pk, "rescheduled", 1]
     assert queued["send_reminder"] == [moved.pk, 1]
+
+
+def test_a_location_s_patients_are_given_its_own_number_and_others_the_clinic_s(
+    dubai_booking, settings
+):
+    dubai_booking.location.phone = "+971 4 555 0142"
+    dubai_booking.location.save()
+    notifications.send_patient_email(dubai_booking, "confirmed")
+    message = mail.outbox[0]
+    calendar = as_text(message.attachments[0][1])
+    html = message.alternatives[0][0]
+    for part in (message.body, html, calendar.replace("\r\n ", "")):
+        assert "+971 4 555 0142" in part and settings.CLINIC["phone"] not in part
+
+    dubai_booking.location.phone = ""
+    dubai_booking.location.save()
+    notifications.send_patient_email(dubai_booking, "confirmed")
+    assert settings.CLINIC["phone"] in mail.outbox[1].body

@@ -80,6 +80,14 @@ def make_booking(clinic, practitioner, start, **fields):
     )
 
 
+def day_page(booking) -> str:
+    """Where staff land after booking or moving: the day list of the booking's day."""
+    zone = booking.location.zone
+    day = booking.starts_at.astimezone(zone).date()
+    home = reverse("staff:home")
+    return home if day == timezone.now().astimezone(zone).date() else f"{home}?day={day}"
+
+
 class StaffFormFuzz(FuzzTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -149,9 +157,9 @@ class PhoneBookingFuzz(StaffFormFuzz):
         details = PhoneBookingForm(posted, patient=patient)
         if status == 302:
             event("booked")
-            assert response["Location"] == reverse("staff:home")
             assert not gone and details.is_valid() and posted.get("type") == self.type.slug
             booking = Booking.objects.latest("pk")
+            assert response["Location"] == day_page(booking)
             assert booking.starts_at == wanted and kind in ("free", "far_ahead")
             if patient is not None:
                 assert booking.patient_id == patient.pk
@@ -223,7 +231,7 @@ class StaffRescheduleFuzz(StaffFormFuzz):
         # The booking named in the address, which need not be the one prepared: any
         # confirmed booking can be moved.
         assert changed == {pk} and method == "post" and status == 302
-        assert response["Location"] == reverse("staff:home")
+        assert response["Location"] == day_page(Booking.objects.get(pk=pk))
         moved = after[pk]
         if pk != self.booking.pk:
             chosen = posted.get("practitioner", str(before[pk]["practitioner_id"]))
