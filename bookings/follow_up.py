@@ -83,6 +83,7 @@ def assessment_record(
     follow_up=None,
     now: datetime,
     acknowledged: bool = False,
+    seen: str | None = None,
 ):
     """Record a consultation's assessment and, if ``follow_up`` is ``(consultation_type,
     weeks)``, book the follow-up, all in one transaction: if the follow-up cannot be booked, or
@@ -109,5 +110,6 @@ def assessment_record(
             now=now,
             acknowledged=acknowledged,
             follow_up=follow_up_booking,
+            seen=seen,
         )
     return assessment, follow_up_booking

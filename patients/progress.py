@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from clinic.seen import changed_since
 from patients import choices
 from patients.models import (
     DENSITY_FIELDS,
@@ -88,17 +89,26 @@ def _checked(values: dict) -> dict:
     return checked
 
 
-def measures_record(*, booking, author, values: dict, now: datetime) -> VisitMeasures:
+def measures_record(
+    *, booking, author, values: dict, now: datetime, seen: str | None = None
+) -> VisitMeasures:
     """Record (or correct) the measures of one visit, in one transaction.
 
     The first author stays the author; every change is in the measures' history, with who made
-    it and from where.
+    it and from where. ``seen``: the measures as the page showed them (``clinic.seen``); saved
+    since, nothing is saved and ProgressError says so.
     """
     visit_check_open(booking=booking, now=now)
     checked = _checked(values)
     try:
         with transaction.atomic():
             measures = VisitMeasures.objects.select_for_update().filter(booking=booking).first()
+            if changed_since(measures, seen):
+                raise ProgressError(
+                    "These measures were saved by someone else, or in another tab, while you had "
+                    "the page open, so nothing was saved. Your figures are kept below: save again "
+                    "to replace the saved ones, or open the page afresh to see them."
+                )
             if measures is None:
                 measures = VisitMeasures(booking=booking, recorded_by=author)
             for name, value in checked.items():

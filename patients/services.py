@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from clinic import sql_insert, sql_values
 from clinic.audit import insert_audited
+from clinic.seen import changed_since
 from patients import consent as consent_texts
 from patients import screening
 from patients.models import (
@@ -282,6 +283,13 @@ def flags_unacknowledged_message(flags) -> str:
     )
 
 
+ASSESSMENT_CHANGED = (
+    "This assessment was saved by someone else, or in another tab, while you had it open, so "
+    "nothing was saved. Your typing is kept below: check the assessment as it is now, then "
+    "save again if yours should replace it."
+)
+
+
 def recommendation_record(
     *,
     booking,
@@ -291,8 +299,12 @@ def recommendation_record(
     now: datetime,
     acknowledged: bool = False,
     follow_up=None,
+    seen: str | None = None,
 ):
     """Record (or update) the assessment and recommendation of a consultation.
+
+    ``seen``: the assessment as the practitioner's page showed it (``clinic.seen``); saved
+    since, by a colleague or in another tab, nothing is saved and AssessmentError says so.
 
     A recommended option that a screening flag of this consultation cautions against, defers or
     contraindicates needs the practitioner's ``acknowledged``; the flags they acknowledged are
@@ -307,9 +319,10 @@ def recommendation_record(
         against = screening.flags_against(flags, values.get("recommendations"))
         if against and not acknowledged:
             raise AssessmentError(flags_unacknowledged_message(against))
-        assessment = Assessment.objects.filter(booking=booking).first() or Assessment(
-            booking=booking, author=author
-        )
+        saved = Assessment.objects.select_for_update().filter(booking=booking).first()
+        if changed_since(saved, seen):
+            raise AssessmentError(ASSESSMENT_CHANGED)
+        assessment = saved or Assessment(booking=booking, author=author)
         for name, value in values.items():
             setattr(assessment, name, value)
         assessment.acknowledged_flags = [

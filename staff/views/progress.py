@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 
 from bookings.models import Booking
+from clinic import seen
 from clinic.audit import record_read, record_reads, record_reads_by_kind
 from clinic.roles import CLINIC_ADMIN, has_role
 from patients import choices
@@ -76,6 +77,7 @@ class VisitMeasuresView(ProgressAccessMixin, View):
                     author=request.user,
                     values=form.cleaned_data,
                     now=timezone.now(),
+                    seen=seen.posted(request.POST),
                 )
             except ProgressError as error:
                 form.add_error(None, error.message)
@@ -114,6 +116,7 @@ class VisitMeasuresView(ProgressAccessMixin, View):
             "booking": booking,
             "form": form,
             "existing": existing,
+            "seen": seen.version(existing),
             "previous": previous,
             "zones": zones,
         }

@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 from bookings.follow_up import assessment_record
 from bookings.models import Booking
 from bookings.services import BookingError
+from clinic import seen
 from clinic.audit import record_read, record_read_ids, record_reads
 from clinic.times import format_local
 from patients.forms import IntakeForm
@@ -157,6 +158,7 @@ def review_page(request, booking, *, form=None, status=200):
         "photo_rows": selectors.photos_by_view(photos, earlier.photos),
         "previous": earlier.visits,
         "assessment": assessment,
+        "seen": seen.version(assessment),
         "form": form,
         "sign_off": SIGN_OFF,
         "save_draft": SAVE_DRAFT,
@@ -229,6 +231,7 @@ class AssessmentView(ClinicalAccessMixin, View):
                     acknowledged=form.cleaned_data["acknowledge_flags"],
                     follow_up=form.follow_up(),
                     now=timezone.now(),
+                    seen=seen.posted(request.POST),
                 )
             except (BookingError, AssessmentError) as error:
                 form.add_error(None, error.message)

@@ -331,3 +331,32 @@ def test_the_review_page_costs_the_same_queries_with_more_flags_and_a_follow_up(
 # assessment), flags, photos; the earlier visits (assessments, visits, photos); the form's follow-up
 # choices. The session is not saved: its idle stamp is rewritten at most once a minute.
 QUERIES_REVIEW_PAGE = 12
+
+
+def seen_on(page) -> str:
+    """The hidden value a page sends back: the record's last save as the page shows it."""
+    import re
+
+    return re.search(r'name="seen" value="([^"]*)"', page.content.decode()).group(1)
+
+
+def test_a_second_tab_s_save_does_not_silently_undo_the_first(client, consultation):
+    """Two tabs open on the assessment: the later save, made from a page that no longer shows
+    what is saved, is refused with its typing kept; saved again from there, it replaces it."""
+    review = reverse("staff:review", args=[consultation.pk])
+    url = reverse("staff:assessment", args=[consultation.pk])
+    tab_a = seen_on(client.get(review))
+    tab_b = seen_on(client.get(review))
+    assert tab_a == tab_b == ""
+    first = client.post(url, {**assessment_form(rationale="Tab B's reasons."), "seen": tab_b})
+    assert first.status_code == 302
+    stale = client.post(url, {**assessment_form(rationale="Tab A's reasons."), "seen": tab_a})
+    assert stale.status_code == 400
+    page = stale.content.decode()
+    assert "saved by someone else, or in another tab" in page and "Tab A&#x27;s reasons." in page
+    assert Assessment.objects.get().rationale == "Tab B's reasons."
+    again = client.post(
+        url, {**assessment_form(rationale="Tab A's reasons."), "seen": seen_on(stale)}
+    )
+    assert again.status_code == 302
+    assert Assessment.objects.get().rationale == "Tab A's reasons."

@@ -55,3 +55,21 @@ def test_the_stage_chosen_stays_chosen_after_a_mistake_and_once_recorded(client,
     assert VisitMeasures.objects.get(booking=visit).stage == "si4"
     again = client.get(url).content.decode()
     assert [s["value"] for s in choices_in(again, "stage") if s["checked"]] == ["si4"]
+
+
+def test_measures_saved_from_a_stale_page_do_not_undo_a_newer_save(client, roles):
+    import re
+
+    def seen_on(page):
+        return re.search(r'name="seen" value="([^"]*)"', page.content.decode()).group(1)
+
+    url = reverse("staff:visit_measures", args=[own_visit(client, roles).pk])
+    assert client.post(url, {"crown_density": "104", "seen": ""}).status_code == 302
+    tab_a = tab_b = seen_on(client.get(url))
+    assert tab_a
+    assert client.post(url, {"crown_density": "99", "seen": tab_b}).status_code == 302
+    stale = client.post(url, {"crown_density": "104", "seen": tab_a})
+    assert stale.status_code == 400
+    assert "saved by someone else, or in another tab" in stale.content.decode()
+    assert 'value="104"' in stale.content.decode()  # the typing kept
+    assert VisitMeasures.objects.get().crown_density == 99
