@@ -26,6 +26,13 @@ PATIENT_QUERY_LENGTH = 100
 SAVE_DRAFT, SIGN_OFF = "draft", "sign_off"
 
 
+# An assessed pattern with a scale of its own: the stage codes' prefix, and how to say it.
+STAGE_SCALE_OF_PATTERN = {
+    "male_pattern": ("nh", "male pattern", "Norwood–Hamilton"),
+    "female_pattern": ("l", "female pattern", "Ludwig"),
+}
+
+
 class AssessmentForm(forms.Form):
     """The assessment and recommendation, validated against the consultation's screening flags
     (``flags``): an option a flag speaks against needs the practitioner's acknowledgement."""
@@ -100,8 +107,16 @@ class AssessmentForm(forms.Form):
             self.add_error("recommendations", "“No treatment” cannot be chosen with other options.")
         if cleaned.get("likely_cause") == "scarring" and "referral" not in options:
             self.add_error("recommendations", "Scarring alopecia needs a specialist referral.")
-        if bool(cleaned.get("follow_up_type")) != bool(cleaned.get("follow_up_weeks")):
+        # (Weeks typed but refused already have their own message.)
+        weeks_refused = "follow_up_weeks" in self.errors
+        if not weeks_refused and (
+            bool(cleaned.get("follow_up_type")) != bool(cleaned.get("follow_up_weeks"))
+        ):
             self.add_error("follow_up_weeks", "Choose both the follow-up and when it should be.")
+        scale = STAGE_SCALE_OF_PATTERN.get(cleaned.get("pattern"))
+        stage = cleaned.get("stage") or ""
+        if scale and stage != "not_sure" and stage and not stage.startswith(scale[0]):
+            self.add_error("stage", f"A {scale[1]} is staged on the {scale[2]} scale.")
         self.flags_against = flags_against(self.flags, options)
         if self.flags_against and not cleaned.get("acknowledge_flags"):
             self.add_error("acknowledge_flags", flags_unacknowledged_message(self.flags_against))

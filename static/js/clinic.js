@@ -99,6 +99,17 @@
     button.click();
   });
 
+  // The hair-loss questions show the stage pictures of the pattern chosen only (a CSS rule):
+  // a picture of the other pattern, chosen before, is let go rather than sent out of sight.
+  var scaleHidden = { receding: ".stage-scale-l", parting: ".stage-scale-nh" };
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.name !== "hair_pattern" || !scaleHidden[field.value]) { return; }
+    var form = field.form || document;
+    form.querySelectorAll(scaleHidden[field.value] + " input[name=stage]:checked")
+      .forEach(function (stage) { stage.checked = false; });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSwap", function (event) { showLocalTimes(event.target); });
 })();

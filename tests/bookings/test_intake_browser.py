@@ -50,6 +50,11 @@ def test_the_questions_follow_the_patients_answers_and_the_review_leads_back(
     page.get_by_label("My hairline is moving back").check()
     assert norwood.is_visible() and not ludwig.is_visible() and not_sure.is_visible()
     assert norwood.locator("svg.scalp-drawing").count() == 7
+    # A picture of the pattern no longer chosen does not stay chosen out of sight.
+    page.locator("input[name=stage][value=nh5]").check()
+    page.get_by_label("My parting is getting wider").check()
+    assert page.locator("input[name=stage]:checked").count() == 0
+    page.get_by_label("My hairline is moving back").check()
     page.get_by_role("radio", name="Norwood–Hamilton III").check()
     look(page, "intake-2-pattern-chosen")
 

@@ -360,3 +360,30 @@ def test_a_second_tab_s_save_does_not_silently_undo_the_first(client, consultati
     )
     assert again.status_code == 302
     assert Assessment.objects.get().rationale == "Tab A's reasons."
+
+
+@pytest.mark.parametrize(
+    ("pattern", "stage", "message"),
+    [
+        ("male_pattern", "l3", "A male pattern is staged on the Norwood–Hamilton scale."),
+        ("female_pattern", "nh4", "A female pattern is staged on the Ludwig scale."),
+    ],
+)
+def test_a_stage_of_the_other_scale_than_the_pattern_s_is_refused(
+    client, consultation, pattern, stage, message
+):
+    url = reverse("staff:assessment", args=[consultation.pk])
+    response = client.post(url, assessment_form(pattern=pattern, stage=stage))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Assessment.objects.exists()
+    # Diffuse thinning has no scale of its own: any stage, or "Not sure", is taken.
+    assert client.post(url, assessment_form(pattern="diffuse", stage="l2")).status_code == 302
+
+
+def test_weeks_out_of_range_say_so_once(client, consultation):
+    url = reverse("staff:assessment", args=[consultation.pk])
+    form = assessment_form(follow_up_type=consultation.consultation_type.pk, follow_up_weeks="-3")
+    page = client.post(url, form).content.decode()
+    assert "Choose both the follow-up and when it should be." not in page
+    assert not Assessment.objects.exists()
