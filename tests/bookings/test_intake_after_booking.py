@@ -232,3 +232,14 @@ def test_the_export_holds_unfinished_answers_and_erasure_removes_them(client, cl
 
     patient_erase(patient=booking.patient)
     assert not IntakeInProgress.objects.exists() and not IntakePhoto.objects.exists()
+
+
+def test_answers_written_on_several_lines_read_back_on_several_lines(client, screening_rules):
+    from tests.factories import bookable_clinic, booking_with_intake
+
+    location, (practitioner,), consultation_type = bookable_clinic()
+    booking = booking_with_intake(location, consultation_type, practitioner, 3)
+    booking.intake.current_medicines = "Minoxidil 5% foam\nVitamin D <1000 IU>"
+    booking.intake.save()
+    page = client.get(reverse("bookings:manage", args=[booking.token])).content.decode()
+    assert "Minoxidil 5% foam<br>Vitamin D &lt;1000 IU&gt;" in page
