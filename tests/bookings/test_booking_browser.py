@@ -252,6 +252,8 @@ def test_slot_taken_while_confirming_keeps_the_details(look, phone):
     look(phone, "booking-taken")
     no_sideways_scroll(phone, "booking-taken")
     assert "Everything you typed is kept" in phone.content()
+    # The time taken is not offered to confirm again.
+    assert phone.get_by_role("button", name="Confirm booking").count() == 0
     phone.locator(".alert form button").first.click()
     phone.wait_for_url(re.compile("/review/"))
     assert "Grace" in phone.content()
