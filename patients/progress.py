@@ -123,6 +123,11 @@ def measures_record(
     return measures
 
 
+# A standard view is compared visit by visit, side by side: a thumbnail or an icon sent by
+# mistake would stand in for the visit's photo. Any camera's photo is far larger.
+CLINIC_PHOTO_MIN_SIDE = 200
+
+
 def clinic_photo_store(
     *, booking, view: str, content: bytes, width: int, height: int, author, now: datetime
 ) -> ClinicPhoto:
@@ -131,6 +136,12 @@ def clinic_photo_store(
     visit_check_open(booking=booking, now=now)
     if view not in dict(choices.CLINIC_PHOTO_VIEWS):
         raise ProgressError("Choose one of the standard views.")
+    if min(width, height) < CLINIC_PHOTO_MIN_SIDE:
+        raise ProgressError(
+            f"This photo is {width} × {height} pixels: too small to compare visits by. Please "
+            f"send the photo as the camera took it (at least {CLINIC_PHOTO_MIN_SIDE} pixels a "
+            "side)."
+        )
     try:
         with photo_transaction():
             old = ClinicPhoto.objects.select_for_update().filter(booking=booking, view=view)

@@ -264,7 +264,7 @@ def past_visit(patient, practitioner, location, consultation_type, days_ago, **m
 
 def clinic_photo(booking, view="front", colour=(150, 120, 100)):
     """A standard photo of ``booking`` taken by its practitioner, through the service."""
-    image = Image.new("RGB", (80, 60), colour)
+    image = Image.new("RGB", (280, 210), colour)  # a standard view is 200 px a side at least
     out = io.BytesIO()
     image.save(out, format="JPEG")
     upload = SimpleUploadedFile(f"{view}.jpg", out.getvalue(), content_type="image/jpeg")

@@ -116,6 +116,14 @@ def test_a_practitioner_cannot_record_at_a_colleagues_visit(care):
     assert not VisitMeasures.objects.exists() and not ClinicPhoto.objects.exists()
 
 
+def test_a_thumbnail_is_refused_as_a_standard_view_with_the_reason(care):
+    url = reverse("staff:visit_photos", args=[care.visit.pk])
+    response = care.post(url, {"view": "crown", "photo": jpeg_upload("t.jpg", size=(10, 10))})
+    assert response.status_code == 400
+    assert "10 × 10 pixels: too small to compare visits by" in response.content.decode()
+    assert not ClinicPhoto.objects.exists()
+
+
 def test_a_photo_taken_at_the_visit_is_cleaned_stored_and_audited(care):
     url = reverse("staff:visit_photos", args=[care.visit.pk])
     page = care.get(url).content.decode()

@@ -275,7 +275,7 @@ def change_form(form, booking):
     if form == "measures":
         return {"stage": "nw3", "crown_density": "140"}
     if form == "photo":
-        return {"view": "top", "photo": jpeg_upload("top.jpg")}
+        return {"view": "top", "photo": jpeg_upload("top.jpg", size=(400, 300))}
     return form
 
 
