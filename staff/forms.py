@@ -297,10 +297,20 @@ def plan_step_rows(protocols, data=None) -> list[PlanStepRow]:
 
 
 class SessionRecordForm(forms.ModelForm):
+    # The free texts have limits as the short fields do: a pasted document is not a record.
+    device_settings = forms.CharField(
+        label="Device settings",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+    unexpected = forms.CharField(
+        label="Anything unexpected",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
     class Meta:
         model = SessionRecord
         fields = ["product", "lot", "volume_or_dose", "sites", "device_settings", "unexpected"]
-        widgets = {
-            "device_settings": forms.Textarea({"rows": 2}),
-            "unexpected": forms.Textarea({"rows": 3}),
-        }

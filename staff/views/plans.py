@@ -264,7 +264,14 @@ class SessionRecordView(PlanAccessMixin, View):
             record_read(request, "session record", self.record, self.booking.patient_id)
 
     def render_page(self, request, form, status=200):
-        context = {"booking": self.booking, "step": self.step, "record": self.record, "form": form}
+        context = {
+            "booking": self.booking,
+            "step": self.step,
+            "record": self.record,
+            "form": form,
+            # Said before anything is typed, not only when the save is refused.
+            "not_begun": self.booking.starts_at > timezone.now(),
+        }
         return render(request, self.template_name, context, status=status)
 
     def get(self, request, pk):

@@ -21,7 +21,13 @@ from clinic.roles import CLINIC_ADMIN, has_role
 from patients import choices
 from patients.models import ClinicPhoto, Patient, VisitMeasures
 from patients.photos import PhotoError, PixelBudget, clean_photo
-from patients.progress import MEASURE_FIELDS, ProgressError, clinic_photo_store, measures_record
+from patients.progress import (
+    MEASURE_FIELDS,
+    ProgressError,
+    clinic_photo_store,
+    measures_record,
+    visit_check_open,
+)
 from staff import progress, selectors
 from staff.auth import StaffRequiredMixin
 from staff.progress_forms import ClinicPhotoForm, CompareForm, MeasuresForm
@@ -117,10 +123,21 @@ class VisitMeasuresView(ProgressAccessMixin, View):
             "form": form,
             "existing": existing,
             "seen": seen.version(existing),
+            # Said before anything is typed, not only when the save is refused.
+            "not_open": _why_not_open(booking),
             "previous": previous,
             "zones": zones,
         }
         return render(self.request, self.template_name, context, status=status)
+
+
+def _why_not_open(booking) -> str:
+    """Why nothing can be recorded for the visit yet (or ever); "" when it can."""
+    try:
+        visit_check_open(booking=booking, now=timezone.now())
+    except ProgressError as error:
+        return error.message
+    return ""
 
 
 def _earlier_photos(user, booking):

@@ -73,3 +73,16 @@ def test_measures_saved_from_a_stale_page_do_not_undo_a_newer_save(client, roles
     assert "saved by someone else, or in another tab" in stale.content.decode()
     assert 'value="104"' in stale.content.decode()  # the typing kept
     assert VisitMeasures.objects.get().crown_density == 99
+
+
+def test_a_visit_still_to_come_says_so_before_anything_is_typed(client, roles):
+    visit = own_visit(client, roles)
+    later = timedelta(days=3)
+    for name in ("starts_at", "ends_at", "blocked_from", "blocked_until"):
+        setattr(visit, name, getattr(visit, name) + later)
+    visit.save()
+    page = client.get(reverse("staff:visit_measures", args=[visit.pk])).content.decode()
+    assert "record its measures and photos at the visit" in page
+    # And once, not twice, when a save is tried anyway.
+    refused = client.post(reverse("staff:visit_measures", args=[visit.pk]), {"stage": "nw3"})
+    assert refused.content.decode().count("record its measures and photos at the visit") == 1

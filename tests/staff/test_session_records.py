@@ -59,6 +59,20 @@ def test_a_session_not_begun_is_not_recorded_and_the_typing_is_kept(practitioner
     assert response.status_code == 400
     page = response.content.decode()
     assert "once it has begun" in page and "LOT-2026-11" in page
+    assert page.count("A session is recorded once it has begun.") == 1  # said once
+    assert not SessionRecord.objects.exists()
+    # And said before anything is typed.
+    opened = practitioner.get(reverse("staff:session_record", args=[booking.pk]))
+    assert "This session has not begun yet" in opened.content.decode()
+
+
+def test_the_free_texts_have_limits_too(practitioner, treatments_setup):
+    plan = proposed_plan(treatments_setup["consultation"])
+    booking = plan_session(plan)
+    url = reverse("staff:session_record", args=[booking.pk])
+    response = practitioner.post(url, {**RECORD, "unexpected": "x" * 200_000})
+    assert response.status_code == 400
+    assert "at most 5000 characters" in response.content.decode()
     assert not SessionRecord.objects.exists()
 
 
