@@ -307,7 +307,8 @@ def plans_by_status(*, plans, today: date) -> list[tuple[str, list[PlanRow]]]:
         rows[plan.status].append(
             PlanRow(
                 plan,
-                upcoming[0] if upcoming else None,
+                # A plan stopped, declined or completed has no next step, whatever is unbooked.
+                upcoming[0] if upcoming and plan.is_open else None,
                 [v for v in views if v.overdue],
                 [v for v in views if needs_review(v.step)],
                 [v for v in due_views(views, today) if not v.overdue] if plan.is_open else [],

@@ -154,6 +154,8 @@ def plan_transition(*, plan: Plan, to: str, reason: str = "") -> Plan:
         raise PlanError("Give a reason: it is kept with the plan.")
     with transaction.atomic():
         locked = lock_plan(plan)
+        if to == locked.status:
+            raise PlanError(f"This plan is {locked.get_status_display().lower()} already.")
         if to not in TRANSITIONS[locked.status]:
             raise PlanError(
                 f"This plan is {locked.get_status_display().lower()}: it cannot become "

@@ -179,6 +179,21 @@ def test_the_plans_page_groups_by_status_with_the_next_step_and_what_is_overdue(
     assert ClinicalRead.objects.filter(what="treatment plan").count() == 1
 
 
+def test_a_stopped_plan_has_no_next_step_and_stopping_it_again_says_so_plainly(
+    practitioner, treatments_setup
+):
+    from treatments.services import PlanError, plan_transition
+
+    plan = plan_transition(
+        plan=proposed_plan(treatments_setup["consultation"]), to="stopped", reason="Moved away."
+    )
+    page = practitioner.get(reverse("staff:plans")).content.decode()
+    assert "Stopped" in page and plan.patient.full_name in page
+    assert "Next: PRP session 1" not in page
+    with pytest.raises(PlanError, match="This plan is stopped already"):
+        plan_transition(plan=plan, to="stopped", reason="Again.")
+
+
 def more_plans(setup, count):
     for n in range(count):
         consultation = completed_consultation(
