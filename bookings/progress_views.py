@@ -14,8 +14,8 @@ from bookings.manage_views import PrivateLinkView
 from clinic.trend_charts import (
     Axis,
     Series,
-    months_between,
     months_label,
+    months_nearest,
     nice_axis,
     trend_chart,
 )
@@ -120,7 +120,7 @@ class PatientProgressView(PrivateLinkView):
         if visits:
             start = visits[0]["day"]
             for visit in visits:
-                visit["months"] = months_label(months_between(start, visit["day"]))
+                visit["months"] = months_label(months_nearest(start, visit["day"]))
             context["rows"] = [
                 (label, [(v, v["photos"].get(code)) for v in visits])
                 for code, label in choices.CLINIC_PHOTO_VIEWS

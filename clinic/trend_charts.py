@@ -72,6 +72,17 @@ def months_between(start: date, day: date) -> int:
     return months
 
 
+def months_nearest(start: date, day: date) -> int:
+    """The months from ``start`` to ``day``, to the nearest whole month: a visit's label. (The
+    three-month review, held a day or two early, is "3 mo", not "2 mo".)"""
+    whole = months_between(start, day)
+    step = 1 if day >= start else -1
+    nearer = whole + step
+    if abs((add_months(start, nearer) - day).days) < abs((add_months(start, whole) - day).days):
+        return nearer
+    return whole
+
+
 def months_label(months: int) -> str:
     if months == 0:
         return "Start"
@@ -200,7 +211,7 @@ def trend_chart(
     rows = [
         {
             "day": day,
-            "months": months_label(months_between(start, day)),
+            "months": months_label(months_nearest(start, day)),
             "values": [values.get((index, day)) for index in range(len(series))],
         }
         for day in visit_days

@@ -13,8 +13,8 @@ from bookings.models import Booking
 from clinic.trend_charts import (
     Axis,
     Series,
-    months_between,
     months_label,
+    months_nearest,
     nice_axis,
     trend_chart,
 )
@@ -69,7 +69,7 @@ def progress_visits(*, user, patient, started_on: date | None = None) -> list[Vi
     if visits:
         start = started_on or visits[0].day
         for visit in visits:
-            visit.months = months_between(start, visit.day)
+            visit.months = months_nearest(start, visit.day)
     return visits
 
 

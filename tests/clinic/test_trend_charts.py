@@ -7,7 +7,14 @@ import pytest
 from django.template.loader import render_to_string
 
 from clinic import trend_charts
-from clinic.trend_charts import Axis, Series, add_months, months_between, trend_chart
+from clinic.trend_charts import (
+    Axis,
+    Series,
+    add_months,
+    months_between,
+    months_nearest,
+    trend_chart,
+)
 from patients.models import VisitMeasures
 from staff.progress import Visit, measure_charts
 
@@ -181,3 +188,18 @@ def test_session_dates_and_a_judge_window_reach_every_chart_as_plain_data():
     window = (add_months(START, 3), add_months(START, 6))
     charts = measure_charts(visits, sessions=sessions, judge_window=window)
     assert charts and all(len(c["sessions"]) == 3 and c["window"] for c in charts)
+
+
+@pytest.mark.parametrize(
+    ("start", "day", "months"),
+    [
+        (date(2026, 5, 19), date(2026, 8, 18), 3),  # the 3-month review, a day early
+        (date(2026, 5, 19), date(2026, 11, 16), 6),
+        (date(2026, 5, 19), date(2026, 6, 2), 0),
+        (date(2026, 5, 19), date(2026, 6, 5), 1),
+        (date(2026, 5, 19), date(2026, 5, 19), 0),
+        (date(2026, 5, 19), date(2026, 4, 20), -1),
+    ],
+)
+def test_a_visit_is_labelled_with_the_nearest_whole_month(start, day, months):
+    assert months_nearest(start, day) == months
