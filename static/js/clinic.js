@@ -24,7 +24,14 @@
       var note = document.createElement("span");
       note.className = "local-time";
       note.textContent = " (" + text + " your time)";
-      el.appendChild(note);
+      // After the place's own label ("Dubai time"), where there is one, so that the label is
+      // read with the clinic's time it names, not with the visitor's.
+      var label = el.nextElementSibling;
+      if (label && label.classList.contains("zone-label")) {
+        label.after(note);
+      } else {
+        el.appendChild(note);
+      }
       el.dataset.localShown = "1";
     });
   }

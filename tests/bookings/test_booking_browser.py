@@ -279,3 +279,15 @@ def test_a_date_of_birth_that_does_not_exist_is_explained_in_sight(phone):
     assert message.is_visible()
     assert phone.locator("input[name=date_of_birth_0]").input_value() == "31"
     assert phone.get_by_label("First name").input_value() == "Grace"
+
+
+def test_a_visitor_elsewhere_reads_the_clinic_s_label_before_their_own_time(browser, live_server):
+    _, _, consultation_type = bookable_clinic()
+    context = browser.new_context(base_url=live_server.url, timezone_id="America/New_York")
+    page = context.new_page()
+    page.goto(f"/book/{consultation_type.slug}/")
+    page.locator(".slot-button:visible").first.click()
+    page.wait_for_url(re.compile("/details/"))
+    line = page.locator("p", has=page.locator(".zone-label")).first.inner_text()
+    context.close()
+    assert re.search(r"\d\d:\d\d \(Hampstead time\) \(\w{3} \d\d:\d\d your time\)$", line), line
