@@ -512,6 +512,19 @@ def booking_check_in(*, booking: Booking, now: datetime | None = None) -> Bookin
     return locked
 
 
+def booking_check_in_undo(*, booking: Booking) -> Booking:
+    """Take back a check-in made by mistake, while the consultation is still open."""
+    with transaction.atomic():
+        locked = _lock_booking(booking)
+        if locked.status != Booking.Status.CONFIRMED:
+            raise BookingError(f"This booking is {locked.get_status_display().lower()}.")
+        if not locked.checked_in_at:
+            raise BookingError("This patient is not checked in.")
+        locked.checked_in_at = None
+        locked.save(update_fields=["checked_in_at", "updated_at"])
+    return locked
+
+
 def booking_close(*, booking: Booking, status: str, now: datetime | None = None) -> Booking:
     """Mark a confirmed consultation completed, or the patient a no-show, once it has begun."""
     now = now or timezone.now()

@@ -75,6 +75,12 @@ def url_pattern(name: str, *after) -> Callable[[int], str]:
 # before a form is sent.
 ACTIONS = {
     "check-in": ("Check in", "btn-primary", "post", ""),
+    "undo-check-in": (
+        "Undo check-in",
+        "btn-outline-secondary",
+        "post",
+        "Undo this check-in? The patient will show as not arrived yet.",
+    ),
     "complete": ("Completed", "btn-outline-primary", "post", ""),
     "no-show": ("No-show", "btn-outline-secondary", "post", ""),
     "move": ("Move", "btn-outline-primary", "get", ""),
@@ -315,7 +321,10 @@ class DayRowMaker:
         if booking.status != Booking.Status.CONFIRMED:
             return []
         arrived = booking.checked_in_at
-        found = ["check-in"] if not arrived and self.is_today else []
+        found = []
+        if self.is_today:
+            # A check-in made by mistake (the wrong Ada) is undone the same day.
+            found = ["undo-check-in"] if arrived else ["check-in"]
         if booking.starts_at <= self.now:
             found += ["complete"] if arrived else ["complete", "no-show"]
         else:

@@ -22,6 +22,7 @@ from bookings.services import (
     BookingError,
     booking_cancel,
     booking_check_in,
+    booking_check_in_undo,
     booking_close,
     booking_reschedule,
 )
@@ -206,7 +207,8 @@ def back_to_day(booking):
 
 
 class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
-    """Check in, complete, mark a no-show or cancel one booking, from the Today page."""
+    """Check in (or undo a check-in), complete, mark a no-show or cancel one booking, from the
+    Today page."""
 
     permission_required = "bookings.change_booking"
     raise_exception = True
@@ -222,6 +224,9 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 # for the practitioner's review (completing and recording it are refused).
                 if hold := session_hold_message(booking):
                     messages.warning(request, f"{booking.patient.full_name}: {hold}")
+            elif action == "undo-check-in":
+                booking_check_in_undo(booking=booking)
+                done = "check-in undone"
             elif action == "complete":
                 if hold := session_hold_message(booking):
                     raise BookingError(hold)

@@ -72,3 +72,18 @@ def test_an_unknown_action_is_a_404(reception, clinic_setup):
     booking = make_booking(clinic_setup, timezone.now())
     response = reception.post(reverse("staff:booking_action", args=[booking.pk, "explode"]))
     assert response.status_code == 404
+
+
+def test_a_check_in_made_by_mistake_is_undone_from_the_day_list(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now() + timedelta(hours=1))
+    undo = reverse("staff:booking_action", args=[booking.pk, "undo-check-in"])
+    act(reception, booking, "check-in")
+    page = reception.get(reverse("staff:home")).content.decode()
+    assert undo in page and "Undo check-in" in page
+    assert "check-in undone" in act(reception, booking, "undo-check-in").content.decode()
+    booking.refresh_from_db()
+    assert booking.checked_in_at is None and booking.status == "confirmed"
+    assert "not checked in" in act(reception, booking, "undo-check-in").content.decode()
+    page = reception.get(reverse("staff:home")).content.decode()
+    assert undo not in page
+    assert reverse("staff:booking_action", args=[booking.pk, "check-in"]) in page
