@@ -92,6 +92,8 @@ def test_receptions_morning_arrivals_and_check_in(
     looked_at(page, look, "ws-reception-checked-in")
     ada.refresh_from_db()
     assert ada.checked_in_at is not None
+    # A check-in made by mistake is undone from the same row, after a question.
+    assert arrived.get_by_role("button", name="Undo check-in Ada Moss").is_visible()
 
     arrived.get_by_role("link", name="Ada Moss", exact=True).click()
     page.wait_for_url(f"**/staff/patients/{ada.patient_id}/")
