@@ -345,6 +345,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         return {"practitioners": practitioners, "practitioner": practitioner, "day": day}
 
     def render_page(self, request, booking, choice, status=200, error="", alternatives=(), **extra):
+        plan_step = plan_window(booking)
         slots = []
         if choice["practitioner"] is not None:
             slots = selectors.available_slots(
@@ -356,8 +357,14 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 exclude_booking_id=booking.pk,
                 by_staff=True,
             ).slots
+        outside_window = plan_step is not None and not plan_step.window.holds(choice["day"])
+        if outside_window:
+            # A visit of a plan is offered only the times that keep its window.
+            slots = []
         context = {
             **choice,
+            "plan_step": plan_step,
+            "outside_window": outside_window,
             "booking": booking,
             "started": booking.starts_at <= timezone.now(),
             "slots": slots,
@@ -379,9 +386,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request, pk):
         booking = self.get_booking(pk)
-        return self.render_page(
-            request, booking, self.choice(booking, request.GET), plan_step=plan_window(booking)
-        )
+        return self.render_page(request, booking, self.choice(booking, request.GET))
 
     def post(self, request, pk):
         booking = self.get_booking(pk)

@@ -165,6 +165,18 @@ def test_staff_moving_a_plan_session_keep_its_window_or_get_the_nearest_times(re
     assert second.starts_at != too_soon
 
 
+def test_the_move_page_offers_a_plan_session_only_days_inside_its_window(reception, course):
+    second = course.steps.get(order=2).booking
+    url = reverse("staff:reschedule", args=[second.pk])
+    window = reception.get(url).context["plan_step"].window
+    outside = window.latest + timedelta(days=3)
+    page = reception.get(url, {"day": outside.isoformat()})
+    assert "This day is outside the visit's window" in page.content.decode()
+    assert page.context["slots"] == []
+    inside = reception.get(url, {"day": second.starts_at.date().isoformat()})
+    assert inside.context["slots"] and not inside.context["outside_window"]
+
+
 def test_staff_moving_session_2_shift_session_3_once_confirmed(reception, course):
     second, third = (course.steps.get(order=n).booking for n in (2, 3))
     third_was = third.starts_at
