@@ -197,3 +197,27 @@ def no_store_for_personal_pages(get_response):
         return response
 
     return middleware
+
+
+def method_not_allowed_page(get_response):
+    """A 405 in the clinic's look: an action's address (cancel, check in) opened as a link, from
+    the history or a bookmark, gave a blank page. The Allow header stays."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code == 405 and not response.content:
+            from clinic.views import error_page
+
+            page = error_page(
+                request,
+                405,
+                "This address is a button's",
+                "It does its work when its button is pressed on a page, and shows nothing when "
+                "opened on its own. Go back to the page and use the button there.",
+            )
+            if "Allow" in response:
+                page["Allow"] = response["Allow"]
+            return page
+        return response
+
+    return middleware

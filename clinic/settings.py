@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "clinic.middleware.StaffIdleSignOutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost, so that the page it makes passes every middleware above on its way out.
+    "clinic.middleware.method_not_allowed_page",
 ]
 
 # Staff sign-in: a password, then a second factor (TOTP app or a one-time backup code).

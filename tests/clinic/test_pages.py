@@ -88,3 +88,12 @@ def test_health_check_answers_with_one_query_and_sets_no_cookie(client, django_a
 def test_favicon_ico_leads_to_the_clinic_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+
+
+def test_an_action_s_address_opened_as_a_link_explains_itself(client):
+    """A POST-only address opened in the browser: the clinic's page, with its Allow header,
+    instead of a blank one."""
+    response = client.post("/health/")
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    page = response.content.decode()
+    assert "This address is a button" in page and "Go to the home page" in page
