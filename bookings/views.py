@@ -295,6 +295,20 @@ def _render_details(request, context, status=200):
     return render(request, "bookings/details.html", context, status=status)
 
 
+def _paused(request, context):
+    """Step 3 again when this connection has sent too many booking forms in the hour: what was
+    typed is shown again (a browser never refills a file box), nothing is kept, and the page
+    says why and how to book instead."""
+    location = context["location"]
+    context["details"] = drafts.details_form(location, drafts.details_typed(request.POST))
+    context["paused"] = (
+        "We have received many booking requests from your connection in the last hour, so "
+        "this form cannot be sent just now. What you typed is still here: please try again "
+        f"later, or call us on {location.contact_phone} to book by phone."
+    )
+    return _render_details(request, context, status=429)
+
+
 def _save_and_continue(request, draft, slot_context):
     """Keep the typing in the draft; go on to review if the details are valid."""
     form_data = drafts.details_typed(request.POST)
@@ -370,11 +384,12 @@ class DetailsView(View):
         return _render_details(request, context)
 
     def post(self, request, slug):
-        if not ratelimit.allow(request, "booking-form", settings.BOOKING_SUBMISSIONS_PER_HOUR):
-            return ratelimit.too_many(request)
         consultation_type, location, practitioner, starts_at, _ = self.slot(request, slug)
         if starts_at is None:
             return self.back_to_picker(request, slug)
+        if not ratelimit.allow(request, "booking-form", settings.BOOKING_SUBMISSIONS_PER_HOUR):
+            context = slot_context(consultation_type, location, practitioner, starts_at)
+            return _paused(request, {**context, "assigned": self.assigned})
         # The same slot sent again from this browser continues that booking instead of
         # starting a second one.
         draft = self.own_draft(request, consultation_type, location, practitioner, starts_at)
@@ -428,11 +443,11 @@ class DraftDetailsView(View):
         return _render_details(request, context)
 
     def post(self, request, token):
-        if not ratelimit.allow(request, "booking-form", settings.BOOKING_SUBMISSIONS_PER_HOUR):
-            return ratelimit.too_many(request)
         draft = _own_draft(request, token)
         if draft.booking_id:
             return redirect("bookings:done", token=token)
+        if not ratelimit.allow(request, "booking-form", settings.BOOKING_SUBMISSIONS_PER_HOUR):
+            return _paused(request, {**draft_slot_context(draft), "draft": draft})
         return _save_and_continue(request, draft, draft_slot_context(draft))
 
 

@@ -63,11 +63,12 @@ class WaitlistJoinView(View):
             last_bookable=last_bookable,
         )
 
-    def render_form(self, request, form, status=200):
+    def render_form(self, request, form, status=200, paused=False):
         context = {
             "consultation_type": self.consultation_type,
             "location": self.location,
             "form": form,
+            "paused": paused,
         }
         return render(request, self.template_name, context, status=status)
 
@@ -75,9 +76,10 @@ class WaitlistJoinView(View):
         return self.render_form(request, self.setup_form(request, slug))
 
     def post(self, request, slug):
-        if not ratelimit.allow(request, "booking-form", settings.BOOKING_SUBMISSIONS_PER_HOUR):
-            return ratelimit.too_many(request)
         form = self.setup_form(request, slug, request.POST)
+        if not ratelimit.allow(request, "booking-form", settings.BOOKING_SUBMISSIONS_PER_HOUR):
+            # The form again with what was typed, saying why it was not sent.
+            return self.render_form(request, form, status=429, paused=True)
         if not form.is_valid():
             return self.render_form(request, form, status=400)
         data = form.cleaned_data

@@ -432,7 +432,15 @@ def test_too_many_submissions_from_one_address_get_a_friendly_page(client, clini
     url = details_url(consultation_type, location, next_slot())
     statuses = [client.post(url, {"first_name": "x"}).status_code for _ in range(3)]
     assert statuses == [400, 400, 429]
-    assert "Please call us" in client.post(url, {}).content.decode()
+    # Paused, the form comes back with the typing in it, saying why and how to book instead;
+    # nothing of it is kept.
+    drafts_before = list(BookingDraft.objects.values_list("form_data", flat=True))
+    paused = client.post(url, {"first_name": "Grace", "email": "grace@example.com"})
+    page = paused.content.decode()
+    assert paused.status_code == 429
+    assert "this form cannot be sent just now" in page and "call us on" in page
+    assert 'value="Grace"' in page and 'value="grace@example.com"' in page
+    assert list(BookingDraft.objects.values_list("form_data", flat=True)) == drafts_before
 
 
 def test_back_to_a_booked_slot_leads_to_the_booking_not_a_refusal(client, clinic):

@@ -89,6 +89,21 @@ def test_join_page_keeps_the_typing_and_explains_bad_dates(client):
     assert not WaitlistEntry.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_paused_connection_gets_the_form_back_with_its_typing(client, settings):
+    settings.BOOKING_SUBMISSIONS_PER_HOUR = 0
+    location, _, consultation_type = bookable_clinic()
+    url = reverse("bookings:waitlist", args=[consultation_type.slug])
+    response = client.post(
+        url, {"location": location.pk, "practitioner": "any", "first_name": "Ada"}
+    )
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "this form cannot be sent just now" in page and 'value="Ada"' in page
+    assert "finish your booking" not in page
+    assert not WaitlistEntry.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_joining_stores_the_wish_and_mails_the_entry_link_after_commit(client):
     location, (practitioner,), consultation_type = bookable_clinic()
