@@ -49,6 +49,9 @@ def test_practitioner_records_a_recommendation_and_books_the_follow_up(client, c
     )
     page = client.post(url, form, follow=True)
     assert "Follow-up booked for" in page.content.decode()
+    # The saved assessment reads back whole, its reasons included, without opening the form.
+    saved = page.content.decode().split('class="card mb-3 saved-assessment"')[1]
+    assert "Early androgenetic loss; no contraindication to PRP." in saved.split("<form")[0]
     assessment = Assessment.objects.get(booking=consultation)
     assert assessment.recommendations == ["prp", "medication"] and assessment.signed_off_at
     follow_up = Booking.objects.exclude(pk=consultation.pk).get()
