@@ -135,6 +135,10 @@ def test_the_review_queue_lists_held_sessions_and_clearing_with_a_note_releases_
     assert HOSTILE not in queue and "&lt;script&gt;alert(1)&lt;/script&gt;" in queue
     review = reverse("staff:rescreen_clear", args=[held.pk])
     assert f"{review}?back=queue" in queue
+    opened = practitioner.get(f"{review}?back=queue").content.decode()
+    assert (
+        f'<a href="{reverse("staff:review_queue")}">&laquo; Back to the review queue</a>' in opened
+    )
     # A note that is empty is refused in the page; the typing of a long one is kept.
     long_note = "x" * 2001
     refused = practitioner.post(review, {"note": long_note, "back": "queue"})
