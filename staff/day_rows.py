@@ -39,7 +39,7 @@ from html import escape
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
 
-from bookings.models import Booking
+from bookings.models import Booking, ConsultationType
 from clinic.times import label_local
 from staff.day_list import DayBooking
 
@@ -224,7 +224,9 @@ class DayRowMaker:
                 for flag in flags
             ]
         if mine:
-            if booking.intake is None:
+            if booking.consultation_kind == ConsultationType.Kind.PROCEDURE:
+                row.intake = "none"  # a procedure session asks no hair-loss questions
+            elif booking.intake is None:
                 row.intake = "missing"
             elif booking.assessed:
                 row.intake = "assessed"
@@ -276,6 +278,11 @@ class DayRowMaker:
             state = (
                 f'<a href="{row.review_url}">Answers in, to review'
                 f'<span class="visually-hidden">: {name}</span></a>'
+            )
+        elif row.intake == "none":
+            state = (
+                '<span class="text-secondary" aria-hidden="true">—</span>'
+                '<span class="visually-hidden">No questions for a procedure</span>'
             )
         else:
             state = '<span class="text-secondary">No answers yet</span>'

@@ -94,6 +94,8 @@ def test_the_day_list_holds_a_flagged_session_and_names_an_unanswered_one(
     assert row_of[held.pk] < page.index(HELD_BADGE) < row_of[silent.pk]
     assert row_of[silent.pk] < page.index(NO_ANSWER) < row_of[fine.pk]
     assert HOSTILE not in page  # the patient's words stay on the review page
+    # A procedure session asks no hair-loss questions: none are said to be missing.
+    assert "No answers yet" not in page and "No questions for a procedure" in page
     assert "1 session held by a health check" in page
     read = ClinicalRead.objects.get(what="health check")
     assert read.object_id == str(held.rescreen.pk) and read.patient_id == held.patient_id
