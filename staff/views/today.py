@@ -135,7 +135,9 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
                 (
                     entry.location,
                     {
-                        part: rows(b, check_in_first=part == "to_arrive")
+                        # Both lists of people expected today put their buttons first, so
+                        # that the columns line up from one table to the next.
+                        part: rows(b, check_in_first=part in ("to_arrive", "arrived"))
                         for part, b in arrivals(entry.bookings).items()
                     },
                 )
