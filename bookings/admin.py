@@ -23,7 +23,11 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from bookings.time_off_admin import TimeOffInline, warn_of_bookings
+from bookings.time_off_admin import (
+    TimeOffInline,
+    warn_of_bookings,
+    warn_of_bookings_outside_hours,
+)
 from clinic.admin import AuditTrailAdmin, ReadOnlyAdmin
 
 
@@ -98,6 +102,8 @@ class PractitionerAdmin(admin.ModelAdmin):
         # Hours at a location mean the practitioner works there, so patients are offered them.
         hour_locations = form.instance.working_hours.values_list("location", flat=True)
         form.instance.locations.add(*set(hour_locations))
+        if any(formset.model is WorkingHours and formset.has_changed() for formset in formsets):
+            warn_of_bookings_outside_hours(request, form.instance)
 
     @admin.display(description="Name", ordering="user__last_name")
     def display_name(self, obj):

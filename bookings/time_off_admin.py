@@ -5,7 +5,8 @@ Django's admin reads a typed date and time in the site's zone (London). Here the
 read as wall-clock times and placed in the zone chosen beside them, by default the zone of the
 practitioner's locations (hours on one day are always in one zone; a practitioner working in two
 zones on different days is asked which these times are in). Saved time off that falls on
-confirmed bookings is allowed (leave is leave) but said, with the bookings to move.
+confirmed bookings is allowed (leave is leave) but said, with the bookings to move; so are
+bookings that shorter working hours leave outside them.
 """
 
 import zoneinfo
@@ -126,6 +127,49 @@ class TimeOffForm(forms.ModelForm):
             )
             return timezone.get_default_timezone()
         return zone
+
+
+def warn_of_bookings_outside_hours(request, practitioner, now=None) -> None:
+    """After a practitioner's hours are saved: tell the admin which of their confirmed bookings
+    to come now fall outside them. They stay booked (a shorter day from next month is a plan,
+    not a cancellation) until someone moves or cancels them."""
+    now = now or timezone.now()
+    spans = {}
+    for hours in practitioner.working_hours.all():
+        spans.setdefault((hours.location_id, hours.weekday), []).append(
+            (hours.start_time, hours.end_time)
+        )
+    outside = []
+    upcoming = (
+        Booking.objects.filter(
+            practitioner=practitioner, status=Booking.Status.CONFIRMED, starts_at__gte=now
+        )
+        .select_related("patient", "location")
+        .order_by("starts_at")
+    )
+    for booking in upcoming:
+        zone = booking.location.zone
+        start, end = booking.starts_at.astimezone(zone), booking.ends_at.astimezone(zone)
+        day_spans = spans.get((booking.location_id, start.weekday()), [])
+        inside = start.date() == end.date() and any(
+            opens <= start.time() and end.time() <= closes for opens, closes in day_spans
+        )
+        if not inside:
+            outside.append(booking)
+    if not outside:
+        return
+    named = "; ".join(
+        f"{b.patient.full_name}, {format_local(b.starts_at, b.location.zone, 'D j M, H:i')}"
+        for b in outside[:NAMED]
+    )
+    more = len(outside) - NAMED
+    messages.warning(
+        request,
+        f"{len(outside)} confirmed booking{'s' if len(outside) > 1 else ''} with "
+        f"{practitioner.display_name} now fall{'' if len(outside) > 1 else 's'} outside their "
+        f"hours, and stay booked: {named}{f' and {more} more' if more > 0 else ''}. Move or "
+        "cancel them from the staff day list.",
+    )
 
 
 def warn_of_bookings(request, time_off: TimeOff) -> None:

@@ -209,3 +209,43 @@ def test_consultation_type_values_that_are_typing_errors_are_refused(db, field, 
 def test_a_negative_price_is_refused_by_the_database_too(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         ConsultationTypeFactory(price=Decimal("-1"))
+
+
+def test_hours_shortened_over_a_confirmed_booking_are_saved_and_the_booking_named(
+    admin_client_with_practitioner,
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import BookingFactory
+
+    client, practitioner, location = admin_client_with_practitioner
+    day = timezone.localdate() + timedelta(days=7)
+    hours = WorkingHours.objects.create(
+        practitioner=practitioner,
+        location=location,
+        weekday=day.weekday(),
+        start_time=time(9),
+        end_time=time(17),
+    )
+    early = datetime.combine(day, time(9, 15), tzinfo=location.zone)
+    BookingFactory(
+        practitioner=practitioner,
+        location=location,
+        starts_at=early,
+        patient__first_name="Tom",
+        patient__last_name="Becker",
+    )
+    url = reverse("admin:bookings_practitioner_change", args=[practitioner.pk])
+    later_start = [(hours, "11:00", "17:00", False)]
+    page = client.post(
+        url, inline_post(practitioner, location, [], existing=later_start), follow=True
+    )
+    html = page.content.decode()
+    assert "1 confirmed booking with" in html and "Tom Becker" in html
+    assert WorkingHours.objects.get().start_time == time(11)
+    # Saved again with the booking inside the hours, nothing is said.
+    back = [(WorkingHours.objects.get(), "09:00", "17:00", False)]
+    page = client.post(url, inline_post(practitioner, location, [], existing=back), follow=True)
+    assert "Tom Becker" not in page.content.decode()
