@@ -6,4 +6,7 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self):
-        from clinic import checks  # noqa: F401 - registers the deploy checks
+        from clinic import (
+            checks,  # noqa: F401 - registers the deploy checks
+            plain_text,  # noqa: F401 - gives SQLite its unaccent()
+        )

@@ -6,10 +6,11 @@ patients they see (a care team), a clinic admin reads all.
 Nothing here records a read: the views record what they show, through ``clinic.audit``.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Func, OuterRef, Q
 
 from bookings.models import (
     Booking,
@@ -17,6 +18,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from clinic.plain_text import plain
 from clinic.roles import CLINIC_ADMIN, roles_of
 from patients.choices import PHOTO_VIEWS
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient
@@ -259,19 +261,29 @@ def patient_search(query: str, *, birth_date) -> list:
     if not query:
         return []
     matches = Q()
-    for word in query.split():
+    # "Shah, Priya" is two words; a name's accents count for nothing ("nunez" finds Núñez).
+    for word in re.split(r"[\s,;]+", query.strip()):
+        if not word:
+            continue
         born = birth_date(word)
         if born:
             matches &= Q(date_of_birth=born)
         else:
             matches &= (
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
+                Q(first_plain__icontains=plain(word))
+                | Q(last_plain__icontains=plain(word))
                 | Q(email__icontains=word)
                 | Q(phone__icontains=word)
                 | _phone_digits(word)
             )
-    found = Patient.objects.filter(matches).order_by("last_name", "first_name")
+    found = (
+        Patient.objects.annotate(
+            first_plain=Func("first_name", function="UNACCENT"),
+            last_plain=Func("last_name", function="UNACCENT"),
+        )
+        .filter(matches)
+        .order_by("last_name", "first_name")
+    )
     return list(found[:PATIENT_SEARCH_LIMIT])
 
 

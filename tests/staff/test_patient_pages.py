@@ -28,6 +28,14 @@ def test_search_by_name_email_phone_or_birth_date(reception, query):
     assert "Ada Lovelace" in html and "Grace Hopper" not in html
 
 
+@pytest.mark.parametrize("query", ["nunez", "Núñez", "NUNEZ", "Zoe Nunez-O", "Nunez, Zoë"])
+def test_a_name_is_found_whatever_its_accents_and_commas(reception, query):
+    PatientFactory(first_name="Zoë", last_name="Ñúñez-O'Brien", email="z@example.com")
+    PatientFactory(first_name="Zoe", last_name="Smith", email="s@example.com")
+    html = reception.get(reverse("staff:patient_search"), {"q": query}).content.decode()
+    assert "Ñúñez-O&#x27;Brien" in html and "Smith" not in html
+
+
 def test_search_costs_the_same_for_many_matches(reception):
     def count():
         with CaptureQueriesContext(connection) as queries:
