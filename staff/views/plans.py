@@ -93,7 +93,21 @@ class PlanCreateView(PlanAccessMixin, View):
             form.cleaned_data.get("starts_on") if form.is_bound else form.initial.get("starts_on")
         )
         quote = _preview(rows, starts_on, consultation.location, chosen)
+        # Plans of this patient still open: a second one runs beside them, said before it is
+        # proposed (a PRP course proposed twice from one consultation was e-mailed twice).
+        open_plans = list(
+            Plan.objects.filter(
+                patient_id=consultation.patient_id,
+                status__in=[Plan.Status.PROPOSED, Plan.Status.ACCEPTED, Plan.Status.IN_PROGRESS],
+            )
+            .prefetch_related("protocols")
+            .order_by("created_at")
+        )
+        record_reads(
+            request, "treatment plan", [(plan, consultation.patient_id) for plan in open_plans]
+        )
         context = {
+            "open_plans": open_plans,
             "booking": consultation,
             "assessment": self.assessment,
             "ready": ready,

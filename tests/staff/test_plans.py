@@ -128,6 +128,14 @@ def test_a_start_years_ahead_is_refused_in_the_form_not_with_a_server_error(
     assert not Plan.objects.exists()
 
 
+def test_a_plan_already_open_is_named_before_another_is_proposed(practitioner, treatments_setup):
+    open_plan = proposed_plan(treatments_setup["consultation"])
+    page = practitioner.get(new_plan_url(treatments_setup)).content.decode()
+    assert "already has a plan open; a new one runs beside it" in page
+    assert reverse("staff:plan", args=[open_plan.pk]) in page and "PRP course" in page
+    assert ClinicalRead.objects.filter(what="treatment plan", object_id=str(open_plan.pk)).exists()
+
+
 def test_a_consultation_not_completed_gets_no_plan_form(practitioner, treatments_setup):
     consultation = treatments_setup["consultation"]
     type(consultation).objects.filter(pk=consultation.pk).update(status="confirmed")
@@ -222,5 +230,6 @@ def test_the_plan_and_new_plan_pages_cost_fixed_queries(
     practitioner.get(reverse("staff:plans"))
     with django_assert_num_queries(8):
         assert practitioner.get(reverse("staff:plan", args=[plan.pk])).status_code == 200
-    with django_assert_num_queries(11):
+    # With the plan already open: its protocols are read and the read audited (3 more).
+    with django_assert_num_queries(14):
         assert practitioner.get(new_plan_url(treatments_setup)).status_code == 200
