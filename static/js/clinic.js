@@ -78,12 +78,32 @@
     });
   }
 
+  // A box with a limit says how much is left once most of it is used: the browser stops the
+  // typing (and cuts a paste) at the limit without a word.
+  function countDown(box) {
+    var limit = parseInt(box.getAttribute("maxlength"), 10);
+    if (!limit || box.dataset.counted) { return; }
+    box.dataset.counted = "1";
+    var note = document.createElement("div");
+    note.className = "form-text char-count";
+    note.setAttribute("aria-live", "polite");
+    box.after(note);
+    function update() {
+      var left = limit - box.value.length;
+      note.textContent = left <= 0 ? "That is as much as this box takes (" + limit + " characters)."
+        : (left <= limit / 5 ? left + " characters left." : "");
+    }
+    box.addEventListener("input", update);
+    update();
+  }
+
   function enhance(root) {
     root.querySelectorAll("form[data-confirm]").forEach(confirmFirst);
     showLocalTimes(root);
     focusFirstError(root);
     root.querySelectorAll("form[data-guard]").forEach(guardForm);
     root.querySelectorAll("form[data-single-submit]").forEach(singleSubmit);
+    root.querySelectorAll("textarea[maxlength]").forEach(countDown);
   }
 
   // htmx carries "class", "style", "width" and "height" over from an element it replaces to

@@ -124,3 +124,25 @@ def test_without_javascript_the_pattern_still_shows_only_its_scale(browser, live
     assert page.locator("select[name=outcome_prp]").is_visible()
     no_sideways_scroll(page, "questions without scripts")
     context.close()
+
+
+def test_a_box_with_a_limit_says_how_much_is_left(browser, live_server):
+    location, _, consultation_type = bookable_clinic()
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=4),
+        notify=False,
+    )
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.goto(f"/my-booking/{booking.token}/questions/")
+    box = page.get_by_label("Anything you would like to add")
+    box.fill("x" * 100)
+    assert page.locator(".char-count").first.inner_text() == ""  # far from the limit
+    box.fill("x" * 490)
+    assert page.get_by_text("10 characters left.").is_visible()
+    box.fill("x" * 500)
+    assert page.get_by_text("That is as much as this box takes (500 characters).").is_visible()
+    context.close()
