@@ -291,3 +291,24 @@ def test_a_visitor_elsewhere_reads_the_clinic_s_label_before_their_own_time(brow
     line = page.locator("p", has=page.locator(".zone-label")).first.inner_text()
     context.close()
     assert re.search(r"\d\d:\d\d \(Hampstead time\) \(\w{3} \d\d:\d\d your time\)$", line), line
+
+
+def test_the_move_page_fits_several_times_a_line_on_a_phone_anywhere(browser, live_server):
+    location, _, consultation_type = bookable_clinic()
+    booking = booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=4),
+        notify=False,
+    )
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, timezone_id="America/New_York"
+    )
+    page = context.new_page()
+    page.goto(f"/my-booking/{booking.token}/move/")
+    times = page.locator(".slot-list a.slot-button")
+    assert times.count() > 3
+    tops = {round(times.nth(n).bounding_box()["y"]) for n in range(3)}
+    context.close()
+    assert len(tops) == 1, "each time took a line of its own"
