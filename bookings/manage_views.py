@@ -213,14 +213,17 @@ class IntakeEditView(PrivateLinkView):
                 Q(intake__booking=self.booking) | Q(in_progress__booking=self.booking)
             )
         )
-        sections = form.sections(photos_sent=bool(saved_photos))
+        photo_errors = len(photos.errors) if photos.is_bound else 0
+        sections = form.sections(photos_sent=bool(saved_photos), photo_errors=photo_errors)
         context = {
             "booking": self.booking,
             "intake": form,
             "photos": photos,
             "saved_photos": saved_photos,
             "sections": sections,
-            "answered": sum(1 for section in sections if section["answered"]),
+            # Counted as the list marks them: answered, and nothing in them to check.
+            "answered": sum(1 for s in sections if s["answered"] and not s["errors"]),
+            "to_check": any(s["errors"] for s in sections),
         }
         return render(request, "bookings/intake_edit.html", context, status=status)
 

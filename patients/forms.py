@@ -179,9 +179,10 @@ class IntakeForm(forms.Form):
     def stage_not_sure(self):
         return ("not_sure", dict(choices.STAGES)["not_sure"], "id_stage_not_sure")
 
-    def sections(self, photos_sent=False):
+    def sections(self, photos_sent=False, photo_errors=0):
         """The sections in order, each with whether it is answered and how many of its answers
-        need another look: a list of dicts (anchor, title, answered, errors)."""
+        need another look (``photo_errors``: the photos refused from this send): a list of
+        dicts (anchor, title, answered, errors)."""
         result = []
         for anchor, title, names in SECTIONS:
             required = [n for n in names if self.fields[n].required]
@@ -192,7 +193,9 @@ class IntakeForm(forms.Form):
                 {"anchor": anchor, "title": title, "answered": answered, "errors": errors}
             )
         anchor, title = PHOTOS_SECTION
-        result.append({"anchor": anchor, "title": title, "answered": photos_sent, "errors": 0})
+        result.append(
+            {"anchor": anchor, "title": title, "answered": photos_sent, "errors": photo_errors}
+        )
         return result
 
     def intake_values(self) -> dict:

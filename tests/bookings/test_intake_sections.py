@@ -155,6 +155,22 @@ def test_the_sections_show_how_far_the_patient_has_got(client):
         assert f'id="{anchor}"' in page and f'href="#{anchor}"' in page
 
 
+def test_a_refused_photo_is_named_with_the_answers_to_check_and_not_counted_done(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    booking = book()
+    client.post(questions(booking), {"save_for_later": "1", "photo_top": jpeg_upload("top.jpg")})
+    fake = SimpleUploadedFile("fake.jpg", b"not a picture at all", content_type="image/jpeg")
+    page = client.post(
+        questions(booking), {"main_concern": "receding", "photo_crown": fake}
+    ).content.decode()
+    summary = page.split("Please check:")[1].split("</ul>")[0]
+    assert '<a href="#photos">Photos</a>: 1 answer' in summary
+    done = re.findall(r'<li class="is-done"><a href="#([\w-]+)">', page)
+    assert "photos" not in done
+    assert f"{len(done)} of 7 sections answered" in page
+
+
 def test_the_review_of_sent_answers_links_each_section_to_its_place_in_the_questions(client):
     booking = book()
     client.post(questions(booking), valid_form(goals="Keep <b>what</b> I have"))
