@@ -89,6 +89,13 @@ def _checked(values: dict) -> dict:
     return checked
 
 
+MEASURES_CHANGED = (
+    "These measures were saved by someone else, or in another tab, while you had the page "
+    "open, so nothing was saved. Your figures are kept below: save again to replace the saved "
+    "ones, or open the page afresh to see them."
+)
+
+
 def measures_record(
     *, booking, author, values: dict, now: datetime, seen: str | None = None
 ) -> VisitMeasures:
@@ -104,11 +111,7 @@ def measures_record(
         with transaction.atomic():
             measures = VisitMeasures.objects.select_for_update().filter(booking=booking).first()
             if changed_since(measures, seen):
-                raise ProgressError(
-                    "These measures were saved by someone else, or in another tab, while you had "
-                    "the page open, so nothing was saved. Your figures are kept below: save again "
-                    "to replace the saved ones, or open the page afresh to see them."
-                )
+                raise ProgressError(MEASURES_CHANGED)
             if measures is None:
                 measures = VisitMeasures(booking=booking, recorded_by=author)
             for name, value in checked.items():

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, Func, OuterRef, Q
+from django.db.models import CharField, Exists, Func, OuterRef, Q, Value
 
 from bookings.models import (
     Booking,
@@ -18,7 +18,6 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from clinic.plain_text import plain
 from clinic.roles import CLINIC_ADMIN, roles_of
 from patients.choices import PHOTO_VIEWS
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient
@@ -269,9 +268,11 @@ def patient_search(query: str, *, birth_date) -> list:
         if born:
             matches &= Q(date_of_birth=born)
         else:
+            # The word folded by the same function as the names it is compared with.
+            typed = Func(Value(word), function="UNACCENT", output_field=CharField())
             matches &= (
-                Q(first_plain__icontains=plain(word))
-                | Q(last_plain__icontains=plain(word))
+                Q(first_plain__icontains=typed)
+                | Q(last_plain__icontains=typed)
                 | Q(email__icontains=word)
                 | Q(phone__icontains=word)
                 | _phone_digits(word)

@@ -23,6 +23,7 @@ from patients.models import ClinicPhoto, Patient, VisitMeasures
 from patients.photos import PhotoError, PixelBudget, clean_photo
 from patients.progress import (
     MEASURE_FIELDS,
+    MEASURES_CHANGED,
     ProgressError,
     clinic_photo_store,
     measures_record,
@@ -76,6 +77,9 @@ class VisitMeasuresView(ProgressAccessMixin, View):
     def post(self, request, pk):
         booking = own_visit_or_404(request, pk)
         form = MeasuresForm(request.POST)
+        # Refused for another reason, the page still shows the measures as it did: a save made
+        # by someone else meanwhile must still be caught on the next try.
+        shown = seen.posted(request.POST)
         if form.is_valid():
             try:
                 measures_record(
@@ -83,17 +87,19 @@ class VisitMeasuresView(ProgressAccessMixin, View):
                     author=request.user,
                     values=form.cleaned_data,
                     now=timezone.now(),
-                    seen=seen.posted(request.POST),
+                    seen=shown,
                 )
             except ProgressError as error:
                 form.add_error(None, error.message)
+                if error.message == MEASURES_CHANGED:
+                    shown = None  # seen now: saving again replaces them knowingly
             else:
                 messages.success(request, "Measures saved.")
                 return redirect("staff:timeline", pk=booking.patient_id)
         existing = VisitMeasures.objects.filter(booking=booking).first()
-        return self.page(booking, form, existing, status=400)
+        return self.page(booking, form, existing, status=400, seen_version=shown)
 
-    def page(self, booking, form, existing, status=200):
+    def page(self, booking, form, existing, status=200, seen_version=None):
         # The figures of the visit before, beside each field: a slip of the finger (180 for 18)
         # shows at once.
         previous = (
@@ -122,7 +128,7 @@ class VisitMeasuresView(ProgressAccessMixin, View):
             "booking": booking,
             "form": form,
             "existing": existing,
-            "seen": seen.version(existing),
+            "seen": seen.version(existing) if seen_version is None else seen_version,
             # Said before anything is typed, not only when the save is refused.
             "not_open": _why_not_open(booking),
             "previous": previous,

@@ -27,7 +27,7 @@ from clinic.audit import record_read, record_read_ids, record_reads
 from clinic.times import format_local
 from patients.forms import IntakeForm
 from patients.models import IntakePhoto
-from patients.services import AssessmentError
+from patients.services import ASSESSMENT_CHANGED, AssessmentError
 from staff import queue_sql, selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import SAVE_DRAFT, SIGN_OFF, AssessmentForm, PageForm
@@ -130,9 +130,11 @@ def reviewable_or_404(request, pk):
         raise Http404("No consultation with answers that you review.") from None
 
 
-def review_page(request, booking, *, form=None, status=200):
+def review_page(request, booking, *, form=None, status=200, seen_version=None):
     """The review: the screening flags, the patient's answers and photos, earlier visits, and
-    beside them the saved assessment and its form. Every clinical read shown is recorded."""
+    beside them the saved assessment and its form. Every clinical read shown is recorded.
+    ``seen_version``: the assessment as the person's page showed it, sent back again after a
+    refusal (``clinic.seen``); by default, as it is now."""
     intake = getattr(booking, "intake", None)
     assessment = selectors.booking_assessment(booking)
     flags, answers, photos = [], None, []
@@ -158,7 +160,7 @@ def review_page(request, booking, *, form=None, status=200):
         "photo_rows": selectors.photos_by_view(photos, earlier.photos),
         "previous": earlier.visits,
         "assessment": assessment,
-        "seen": seen.version(assessment),
+        "seen": seen.version(assessment) if seen_version is None else seen_version,
         "form": form,
         "sign_off": SIGN_OFF,
         "save_draft": SAVE_DRAFT,
@@ -221,6 +223,9 @@ class AssessmentView(ClinicalAccessMixin, View):
         intake = getattr(booking, "intake", None)
         flags = list(intake.flags.all()) if intake is not None else []
         form = AssessmentForm(request.POST, flags=flags)
+        # Refused for another reason, the page still shows the assessment as it did: a save
+        # made by someone else meanwhile must still be caught on the next try.
+        shown = seen.posted(request.POST)
         if form.is_valid():
             try:
                 assessment, follow_up = assessment_record(
@@ -231,16 +236,18 @@ class AssessmentView(ClinicalAccessMixin, View):
                     acknowledged=form.cleaned_data["acknowledge_flags"],
                     follow_up=form.follow_up(),
                     now=timezone.now(),
-                    seen=seen.posted(request.POST),
+                    seen=shown,
                 )
             except (BookingError, AssessmentError) as error:
                 form.add_error(None, error.message)
+                if error.message == ASSESSMENT_CHANGED:
+                    shown = None  # seen now: saving again replaces it knowingly
             else:
                 messages.success(request, _saved_message(assessment, follow_up))
                 # To the saved assessment itself, which on a phone comes after the evidence.
                 target = "staff:review" if intake is not None else "staff:assessment"
                 return redirect(reverse(target, args=[booking.pk]) + "#assessment")
-        return review_page(request, booking, form=form, status=400)
+        return review_page(request, booking, form=form, status=400, seen_version=shown)
 
 
 def _saved_message(assessment, follow_up) -> str:

@@ -390,3 +390,15 @@ def test_weeks_out_of_range_say_so_once(client, consultation):
     page = client.post(url, form).content.decode()
     assert "Choose both the follow-up and when it should be." not in page
     assert not Assessment.objects.exists()
+
+
+def test_a_stale_assessment_refused_for_another_reason_is_still_caught_next(client, consultation):
+    review = reverse("staff:review", args=[consultation.pk])
+    url = reverse("staff:assessment", args=[consultation.pk])
+    tab_a = seen_on(client.get(review))
+    assert client.post(url, {**assessment_form(rationale="B's."), "seen": tab_a}).status_code == 302
+    wrong = client.post(url, {**assessment_form(stage="l3"), "seen": tab_a})  # A: stale, wrong
+    assert wrong.status_code == 400 and seen_on(wrong) == tab_a
+    again = client.post(url, {**assessment_form(rationale="A's."), "seen": seen_on(wrong)})
+    assert again.status_code == 400
+    assert Assessment.objects.get().rationale == "B's."

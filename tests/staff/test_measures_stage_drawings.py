@@ -86,3 +86,17 @@ def test_a_visit_still_to_come_says_so_before_anything_is_typed(client, roles):
     # And once, not twice, when a save is tried anyway.
     refused = client.post(reverse("staff:visit_measures", args=[visit.pk]), {"stage": "nw3"})
     assert refused.content.decode().count("record its measures and photos at the visit") == 1
+
+
+def test_a_stale_page_refused_for_a_typo_is_still_caught_on_the_next_try(client, roles):
+    import re
+
+    url = reverse("staff:visit_measures", args=[own_visit(client, roles).pk])
+    tab_a = re.search(r'name="seen" value="([^"]*)"', client.get(url).content.decode()).group(1)
+    assert client.post(url, {"crown_density": "99", "seen": tab_a}).status_code == 302  # B
+    typo = client.post(url, {"crown_density": "9000", "seen": tab_a})  # A, stale and wrong
+    assert typo.status_code == 400
+    assert f'name="seen" value="{tab_a}"' in typo.content.decode()  # what A's page showed
+    again = client.post(url, {"crown_density": "104", "seen": tab_a})
+    assert again.status_code == 400 and "saved by someone else" in again.content.decode()
+    assert VisitMeasures.objects.get().crown_density == 99
