@@ -512,12 +512,16 @@ def booking_check_in(*, booking: Booking, now: datetime | None = None) -> Bookin
     return locked
 
 
-def booking_check_in_undo(*, booking: Booking) -> Booking:
-    """Take back a check-in made by mistake, while the consultation is still open."""
+def booking_check_in_undo(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """Take back a check-in made by mistake, on the day, while the consultation is open."""
+    now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_booking(booking)
         if locked.status != Booking.Status.CONFIRMED:
             raise BookingError(f"This booking is {locked.get_status_display().lower()}.")
+        zone = locked.location.zone
+        if locked.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
+            raise BookingError("A check-in is undone on the day of the consultation only.")
         if not locked.checked_in_at:
             raise BookingError("This patient is not checked in.")
         locked.checked_in_at = None

@@ -71,12 +71,16 @@ class TimeOffForm(forms.ModelForm):
             (zone, zone) for zone in zones
         ]
         if self.instance.pk:
-            # Shown as the practitioner's wall-clock times, as they are read back.
+            # Shown as wall-clock times in a zone named beside them: the practitioner's, or
+            # for one who works in two, the site's. Saved unchanged, they are not read again.
             zone = self._default_zone(self.instance.practitioner)
-            if zone is not None:
-                for name in ("starts_at", "ends_at"):
-                    moment = getattr(self.instance, name)
-                    self.initial[name] = moment.astimezone(zone).replace(tzinfo=None)
+            zone = zone or timezone.get_default_timezone()
+            if zone.key not in zones:
+                self.fields["time_zone"].choices.append((zone.key, zone.key))
+            self.initial["time_zone"] = zone.key
+            for name in ("starts_at", "ends_at"):
+                moment = getattr(self.instance, name)
+                self.initial[name] = moment.astimezone(zone).replace(tzinfo=None)
 
     @staticmethod
     def _default_zone(practitioner):
@@ -92,6 +96,10 @@ class TimeOffForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if self.instance.pk and not self.has_changed():
+            # A row of the practitioner's page saved along with something else: as it was.
+            data["starts_at"], data["ends_at"] = self.instance.starts_at, self.instance.ends_at
+            return data
         zone = self._zone(data.get("time_zone"))
         for name in ("starts_at", "ends_at"):
             typed = data.get(name)
@@ -203,6 +211,10 @@ class TimeOffInline(admin.TabularInline):
     form = TimeOffForm
     extra = 0
     fields = ["starts_at", "ends_at", "time_zone", "reason", "note"]
+
+    def get_queryset(self, request):
+        # Each row reads its practitioner's zones: one query for all rows, not two a row.
+        return super().get_queryset(request).prefetch_related("practitioner__locations")
 
 
 @admin.register(TimeOff)

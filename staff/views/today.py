@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 from bookings import drafts, selectors
 from bookings.models import Booking, Location, Practitioner
 from bookings.services import (
+    CHANGED_SINCE,
     BookingError,
     booking_cancel,
     booking_check_in,
@@ -363,8 +364,15 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         if outside_window:
             # A visit of a plan is offered only the times that keep its window.
             slots = []
+        # What the person's page showed, sent back after a refusal for another reason, so that a
+        # move by someone else meanwhile is still caught; the booking's own once they have seen
+        # it (``CHANGED_SINCE``) or on a fresh page.
+        sequence = extra.pop("sequence", None)
+        if sequence is None or error == CHANGED_SINCE:
+            sequence = booking.sequence
         context = {
             **choice,
+            "sequence": sequence,
             "plan_step": plan_step,
             "outside_window": outside_window,
             "booking": booking,
@@ -417,6 +425,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 status=409,
                 error=error.message,
                 alternatives=error.alternatives,
+                sequence=seen,
             )
         rescreen_request_after_move(moved)
         when = format_local(moved.starts_at, moved.location.zone, "l j F, H:i")
@@ -452,6 +461,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 shifts=error.shifts,
                 shift_start=drafts.format_start(starts_at),
                 shift_to=starts_at,
+                sequence=seen,
             )
         moved = 1 + len(shifts)
         messages.success(

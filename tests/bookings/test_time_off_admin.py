@@ -138,3 +138,35 @@ def test_the_practitioner_page_s_time_off_rows_are_read_in_their_zone_too(admin_
     assert formset.is_valid(), formset.errors
     formset.save()
     assert TimeOff.objects.get().starts_at == at(DAY, 9, 4)
+
+
+def test_a_two_zone_practitioner_s_rows_save_unchanged_and_show_their_zone(admin_user, dubai):
+    both = PractitionerFactory(locations=[dubai, LocationFactory(name="London")])
+    kept = TimeOff.objects.create(
+        practitioner=both, starts_at=at(DAY, 9, 4), ends_at=at(DAY, 12, 4), reason="leave"
+    )
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    formset_class = TimeOffInline(Practitioner, admin.site).get_formset(request, both)
+    prefix = formset_class.get_default_prefix()
+    shown = formset_class(instance=both, prefix=prefix).forms[0]
+    assert shown.initial["time_zone"] == "Europe/London"  # the zone its times are shown in
+    london = shown.initial["starts_at"]
+    data = {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-INITIAL_FORMS": "1",
+        f"{prefix}-0-id": str(kept.pk),
+        f"{prefix}-0-practitioner": str(both.pk),
+        f"{prefix}-0-starts_at_0": london.date().isoformat(),
+        f"{prefix}-0-starts_at_1": london.strftime("%H:%M:%S"),
+        f"{prefix}-0-ends_at_0": shown.initial["ends_at"].date().isoformat(),
+        f"{prefix}-0-ends_at_1": shown.initial["ends_at"].strftime("%H:%M:%S"),
+        f"{prefix}-0-time_zone": "Europe/London",
+        f"{prefix}-0-reason": "leave",
+        f"{prefix}-0-note": "",
+    }
+    formset = formset_class(data, instance=both, prefix=prefix)
+    assert formset.is_valid(), formset.errors
+    formset.save()
+    kept.refresh_from_db()
+    assert (kept.starts_at, kept.ends_at) == (at(DAY, 9, 4), at(DAY, 12, 4))

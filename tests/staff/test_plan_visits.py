@@ -197,3 +197,26 @@ def test_staff_moving_session_2_shift_session_3_once_confirmed(reception, course
     days = selectors.booked_days(steps, course.location.zone)
     assert windows.broken(course.starts_on, selectors.rules_of(steps), days) == []
     assert third.starts_at != third_was  # session 3 moved along to keep its window
+
+
+def test_a_stale_page_cannot_move_a_session_through_the_move_them_all_question(reception, course):
+    from bookings.services import booking_reschedule
+
+    second = course.steps.get(order=2).booking
+    url = reverse("staff:reschedule", args=[second.pk])
+    stale = str(second.sequence)
+    # A colleague moves the session an hour later meanwhile.
+    booking_reschedule(
+        booking=second, starts_at=second.starts_at + timedelta(hours=1), by_staff=True
+    )
+    second.refresh_from_db()
+    moved_to = second.starts_at
+    target = second.starts_at + timedelta(days=14)
+    asked = reception.post(url, move_form(second, target, sequence=stale))
+    assert asked.status_code == 409 and 'name="shift" value="yes"' in asked.content.decode()
+    assert f'name="sequence" value="{stale}"' in asked.content.decode()
+    done = reception.post(url, move_form(second, target, shift="yes", sequence=stale))
+    assert done.status_code == 409
+    assert "changed while this page was open" in done.content.decode()
+    second.refresh_from_db()
+    assert second.starts_at == moved_to

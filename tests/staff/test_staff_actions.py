@@ -87,3 +87,13 @@ def test_a_check_in_made_by_mistake_is_undone_from_the_day_list(reception, clini
     page = reception.get(reverse("staff:home")).content.decode()
     assert undo not in page
     assert reverse("staff:booking_action", args=[booking.pk, "check-in"]) in page
+
+
+def test_a_check_in_of_another_day_is_not_undone(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now() - timedelta(days=1, hours=1))
+    booking.checked_in_at = booking.starts_at
+    booking.save()
+    page = act(reception, booking, "undo-check-in").content.decode()
+    assert "on the day of the consultation only" in page
+    booking.refresh_from_db()
+    assert booking.checked_in_at is not None
