@@ -495,16 +495,25 @@ def booking_reschedule(
     return locked
 
 
+def _locked_on_its_day(booking: Booking, now: datetime, other_day: str) -> Booking:
+    """The booking locked, if it is confirmed and today at its location; else BookingError
+    (``other_day`` for another day)."""
+    locked = _lock_booking(booking)
+    if locked.status != Booking.Status.CONFIRMED:
+        raise BookingError(f"This booking is {locked.get_status_display().lower()}.")
+    zone = locked.location.zone
+    if locked.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
+        raise BookingError(other_day)
+    return locked
+
+
 def booking_check_in(*, booking: Booking, now: datetime | None = None) -> Booking:
     """Record that the patient has arrived, on the day of a confirmed consultation."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock_booking(booking)
-        if locked.status != Booking.Status.CONFIRMED:
-            raise BookingError(f"This booking is {locked.get_status_display().lower()}.")
-        zone = locked.location.zone
-        if locked.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
-            raise BookingError("Patients can be checked in on the day of their consultation only.")
+        locked = _locked_on_its_day(
+            booking, now, "Patients can be checked in on the day of their consultation only."
+        )
         if locked.checked_in_at:
             raise BookingError("This patient is already checked in.")
         locked.checked_in_at = now
@@ -516,12 +525,9 @@ def booking_check_in_undo(*, booking: Booking, now: datetime | None = None) -> B
     """Take back a check-in made by mistake, on the day, while the consultation is open."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock_booking(booking)
-        if locked.status != Booking.Status.CONFIRMED:
-            raise BookingError(f"This booking is {locked.get_status_display().lower()}.")
-        zone = locked.location.zone
-        if locked.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
-            raise BookingError("A check-in is undone on the day of the consultation only.")
+        locked = _locked_on_its_day(
+            booking, now, "A check-in is undone on the day of the consultation only."
+        )
         if not locked.checked_in_at:
             raise BookingError("This patient is not checked in.")
         locked.checked_in_at = None

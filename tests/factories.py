@@ -368,6 +368,18 @@ def details_url(consultation_type, location, start, practitioner="any"):
     return reverse("bookings:details", args=[consultation_type.slug]) + "?" + urlencode(query)
 
 
+def upcoming_booking(days=4, clinic=None):
+    """A new patient's consultation ``days`` ahead, booked through the service."""
+    location, _, consultation_type = clinic or bookable_clinic()
+    return booking_create(
+        patient=PatientFactory(),
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=next_slot(days=days),
+        notify=False,
+    )
+
+
 def intake_page(clinic=None, days=3, **patient):
     """The questions page of a new booking's private link: where the patient sends the intake
     and its photos, after the time is held."""

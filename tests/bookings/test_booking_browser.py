@@ -11,7 +11,13 @@ from django.core.management import call_command
 from bookings.models import Booking, BookingDraft
 from bookings.services import booking_create
 from patients.models import HairLossIntake, IntakeInProgress, IntakePhoto
-from tests.factories import PatientFactory, bookable_clinic, jpeg_upload, next_slot
+from tests.factories import (
+    PatientFactory,
+    bookable_clinic,
+    jpeg_upload,
+    next_slot,
+    upcoming_booking,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 812}
@@ -294,14 +300,7 @@ def test_a_visitor_elsewhere_reads_the_clinic_s_label_before_their_own_time(brow
 
 
 def test_the_move_page_fits_several_times_a_line_on_a_phone_anywhere(browser, live_server):
-    location, _, consultation_type = bookable_clinic()
-    booking = booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(days=4),
-        notify=False,
-    )
+    booking = upcoming_booking()
     context = browser.new_context(
         base_url=live_server.url, viewport=PHONE, timezone_id="America/New_York"
     )

@@ -4,9 +4,8 @@ photo view opens the camera, and the review's "Change" links land on their secti
 
 import pytest
 
-from bookings.services import booking_create
 from patients.models import HairLossIntake
-from tests.factories import PatientFactory, bookable_clinic, next_slot
+from tests.factories import upcoming_booking
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +23,7 @@ def no_sideways_scroll(page, step):
 def test_the_questions_follow_the_patients_answers_and_the_review_leads_back(
     look, browser, live_server, viewport, screening_rules
 ):
-    location, _, consultation_type = bookable_clinic()
-    booking = booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(days=4),
-        notify=False,
-    )
+    booking = upcoming_booking()
     context = browser.new_context(base_url=live_server.url, viewport=viewport)
     page = context.new_page()
     errors = []
@@ -103,14 +95,7 @@ def test_the_questions_follow_the_patients_answers_and_the_review_leads_back(
 
 
 def test_without_javascript_the_pattern_still_shows_only_its_scale(browser, live_server):
-    location, _, consultation_type = bookable_clinic()
-    booking = booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(days=4),
-        notify=False,
-    )
+    booking = upcoming_booking()
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 375, "height": 812}, java_script_enabled=False
     )
@@ -127,14 +112,7 @@ def test_without_javascript_the_pattern_still_shows_only_its_scale(browser, live
 
 
 def test_a_box_with_a_limit_says_how_much_is_left(browser, live_server):
-    location, _, consultation_type = bookable_clinic()
-    booking = booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(days=4),
-        notify=False,
-    )
+    booking = upcoming_booking()
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.goto(f"/my-booking/{booking.token}/questions/")

@@ -82,10 +82,13 @@ def test_reception_checks_a_patient_in_from_today(
     page.get_by_role("button", name="Show free times").click()
     page.locator("input[name=start]").first.check()
     page.get_by_role("button", name="Move and e-mail the patient").click()
-    page.wait_for_url("**/staff/")
+    # On the day moved to, where the booking now is.
+    moved_day = (start + timedelta(days=3)).astimezone(location.zone).date()
+    page.wait_for_url(f"**/staff/?day={moved_day.isoformat()}")
     assert "Ada Moss moved to" in page.content()
     booking.refresh_from_db()
     assert booking.starts_at.date() == (start + timedelta(days=3)).date()
+    assert booking.checked_in_at is None  # she is to be checked in again on that day
     context.close()
 
 
