@@ -368,14 +368,16 @@ def details_url(consultation_type, location, start, practitioner="any"):
     return reverse("bookings:details", args=[consultation_type.slug]) + "?" + urlencode(query)
 
 
-def upcoming_booking(days=4, clinic=None):
-    """A new patient's consultation ``days`` ahead, booked through the service."""
+def upcoming_booking(days=4, clinic=None, practitioner=None):
+    """A new patient's consultation ``days`` ahead at ``clinic`` (``bookable_clinic``'s three),
+    booked through the service, with ``practitioner`` or the first available."""
     location, _, consultation_type = clinic or bookable_clinic()
     return booking_create(
         patient=PatientFactory(),
         consultation_type=consultation_type,
         location=location,
         starts_at=next_slot(days=days),
+        practitioner=practitioner,
         notify=False,
     )
 
@@ -422,14 +424,7 @@ def empty_intake():
 def booking_with_intake(location, consultation_type, practitioner, days, **answers):
     """A consultation booked through the service, ``days`` ahead, with the patient's answers
     (the valid ones, changed by ``answers``) and a crown photo, as the booking flow saves them."""
-    booking = booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(days=days),
-        practitioner=practitioner,
-        notify=False,
-    )
+    booking = upcoming_booking(days, (location, None, consultation_type), practitioner)
     photo = [("crown", *clean_photo(jpeg_upload()))]
     return give_answers(booking, photos=photo, **answers)
 

@@ -10,15 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking
-from bookings.services import booking_create
 from clinic import roles as role_names
 from patients.models import HairLossIntake
 from tests.factories import (
-    PatientFactory,
     bookable_clinic,
     booking_with_intake,
-    next_slot,
     sign_in_with_second_factor,
+    upcoming_booking,
 )
 
 pytestmark = pytest.mark.django_db
@@ -36,14 +34,7 @@ def clinic():
 
 def book(clinic, days=3):
     location, practitioner, consultation_type = clinic
-    return booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(days=days),
-        practitioner=practitioner,
-        notify=False,
-    )
+    return upcoming_booking(days, (location, None, consultation_type), practitioner)
 
 
 def test_answers_sent_through_the_service_are_received(clinic):

@@ -1,7 +1,7 @@
 """Time off typed in the admin is read in the practitioner's own time, refused when it cannot be
 meant, and said when it falls on confirmed bookings."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib import admin
@@ -118,22 +118,39 @@ def test_time_off_over_a_confirmed_booking_is_saved_and_the_booking_named(clinic
     assert booked.status == Booking.Status.CONFIRMED
 
 
+def practitioner_page_rows(user, practitioner):
+    """The formset of time-off rows on ``practitioner``'s admin page, and its prefix."""
+    request = RequestFactory().get("/")
+    request.user = user
+    formset_class = TimeOffInline(Practitioner, admin.site).get_formset(request, practitioner)
+    return formset_class, formset_class.get_default_prefix()
+
+
+def one_row(prefix, starts, ends, *, zone, existing=None):
+    """The page's data for one time-off row typed as ``starts`` to ``ends`` (wall-clock)."""
+    row = {
+        "starts_at_0": starts.date().isoformat(),
+        "starts_at_1": starts.strftime("%H:%M:%S"),
+        "ends_at_0": ends.date().isoformat(),
+        "ends_at_1": ends.strftime("%H:%M:%S"),
+        "time_zone": zone,
+        "reason": "leave",
+        "note": "",
+    }
+    if existing is not None:
+        row |= {"id": str(existing.pk), "practitioner": str(existing.practitioner_id)}
+    data = {f"{prefix}-0-{name}": value for name, value in row.items()}
+    return data | {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-INITIAL_FORMS": "1" if existing is not None else "0",
+    }
+
+
 def test_the_practitioner_page_s_time_off_rows_are_read_in_their_zone_too(admin_user, dubai):
     layla = PractitionerFactory(locations=[dubai])
-    request = RequestFactory().get("/")
-    request.user = admin_user
-    formset_class = TimeOffInline(Practitioner, admin.site).get_formset(request, layla)
-    prefix = formset_class.get_default_prefix()
-    data = {
-        f"{prefix}-TOTAL_FORMS": "1",
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-0-starts_at_0": date.isoformat(DAY),
-        f"{prefix}-0-starts_at_1": "09:00",
-        f"{prefix}-0-ends_at_0": date.isoformat(DAY),
-        f"{prefix}-0-ends_at_1": "12:00",
-        f"{prefix}-0-time_zone": "",
-        f"{prefix}-0-reason": "leave",
-    }
+    formset_class, prefix = practitioner_page_rows(admin_user, layla)
+    typed = datetime(DAY.year, DAY.month, DAY.day, 9), datetime(DAY.year, DAY.month, DAY.day, 12)
+    data = one_row(prefix, *typed, zone="")
     formset = formset_class(data, instance=layla, prefix=prefix)
     assert formset.is_valid(), formset.errors
     formset.save()
@@ -145,26 +162,11 @@ def test_a_two_zone_practitioner_s_rows_save_unchanged_and_show_their_zone(admin
     kept = TimeOff.objects.create(
         practitioner=both, starts_at=at(DAY, 9, 4), ends_at=at(DAY, 12, 4), reason="leave"
     )
-    request = RequestFactory().get("/")
-    request.user = admin_user
-    formset_class = TimeOffInline(Practitioner, admin.site).get_formset(request, both)
-    prefix = formset_class.get_default_prefix()
+    formset_class, prefix = practitioner_page_rows(admin_user, both)
     shown = formset_class(instance=both, prefix=prefix).forms[0]
     assert shown.initial["time_zone"] == "Europe/London"  # the zone its times are shown in
-    london = shown.initial["starts_at"]
-    data = {
-        f"{prefix}-TOTAL_FORMS": "1",
-        f"{prefix}-INITIAL_FORMS": "1",
-        f"{prefix}-0-id": str(kept.pk),
-        f"{prefix}-0-practitioner": str(both.pk),
-        f"{prefix}-0-starts_at_0": london.date().isoformat(),
-        f"{prefix}-0-starts_at_1": london.strftime("%H:%M:%S"),
-        f"{prefix}-0-ends_at_0": shown.initial["ends_at"].date().isoformat(),
-        f"{prefix}-0-ends_at_1": shown.initial["ends_at"].strftime("%H:%M:%S"),
-        f"{prefix}-0-time_zone": "Europe/London",
-        f"{prefix}-0-reason": "leave",
-        f"{prefix}-0-note": "",
-    }
+    typed = shown.initial["starts_at"], shown.initial["ends_at"]
+    data = one_row(prefix, *typed, zone="Europe/London", existing=kept)
     formset = formset_class(data, instance=both, prefix=prefix)
     assert formset.is_valid(), formset.errors
     formset.save()

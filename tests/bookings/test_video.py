@@ -11,7 +11,7 @@ from bookings import notifications
 from bookings.models import Booking
 from bookings.privacy import patient_erase
 from bookings.services import booking_create
-from tests.factories import PatientFactory, bookable_clinic, next_slot
+from tests.factories import PatientFactory, bookable_clinic, next_slot, upcoming_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +28,7 @@ def video_clinic(settings):
 
 
 def book(clinic, days):
-    location, _, consultation_type = clinic
-    return booking_create(
-        patient=PatientFactory(),
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=next_slot(days=days),
-        notify=False,
-    )
+    return upcoming_booking(days, clinic)
 
 
 def test_each_video_booking_has_its_own_unguessable_room(video_clinic):
