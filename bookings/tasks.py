@@ -1,7 +1,7 @@
 """Background work: booking e-mails and reminders, run by `manage.py db_worker`.
 
 Callers enqueue through ``notify_and_remind_on_commit`` and ``notify_on_commit`` (and the
-``*_on_commit`` helpers below), inside their transaction; the tasks are queued only once it has
+``*_on_commit`` helpers below), inside their transaction; the tasks run only once it has
 committed, so they never see a booking that was rolled back.
 """
 
@@ -101,21 +101,22 @@ def send_intake_reminder(booking_id: int, sequence: int, days: int) -> str:
 
 
 def _enqueue_on_commit(queued) -> None:
-    """Once the caller's transaction has committed, queue each of ``queued`` (a task and its
-    arguments) all or none.
+    """Queue each of ``queued`` (a task and its arguments) with the caller's transaction, all
+    or none.
 
-    With the database backend each task is a row; one after the other in autocommit, each
-    would wait for its own commit to reach the disk, which made a booking's four (its e-mails,
-    its reminder and two intake reminders) the slowest part of confirming it. Together they
-    wait for one: with that backend, one INSERT (``_enqueue_rows``), all or nothing by itself;
-    with any other, one transaction.
+    With the database backend, the task rows are written in that transaction, in one INSERT
+    (``_enqueue_rows``): the worker sees them when it commits, and never if it rolls back (to a
+    savepoint too). A process that dies just after the commit therefore leaves no booking
+    without its e-mails and reminders, as queueing after the commit did; and the confirm waits
+    for one commit, not two. With any other backend, each is queued once the transaction has
+    committed, all in one transaction.
     """
     if not queued:
         return
+    if _enqueue_rows(queued):
+        return
 
     def enqueue_all():
-        if _enqueue_rows(queued):
-            return
         with transaction.atomic():
             for queued_task, args in queued:
                 queued_task.enqueue(*args)
@@ -128,9 +129,8 @@ def _enqueue_rows(queued) -> bool:
     INSERT; return False, queueing nothing, when they do not all use that backend (callers
     then enqueue each through the tasks API, whatever the backend).
 
-    Written out (``clinic.sql_insert``): ``bulk_create`` opened a transaction around its one
-    statement (BEGIN and COMMIT, two more round trips after every booking's commit), and
-    compiled it anew each time. A single statement is all or nothing by itself."""
+    Written out (``clinic.sql_insert``): ``bulk_create`` compiled it anew each time. The
+    backend's signal that a task was queued is sent once the transaction has committed."""
     backend = queued[0][0].get_backend()
     if not isinstance(backend, DatabaseBackend) or any(
         queued_task.backend != backend.alias for queued_task, _ in queued
@@ -153,8 +153,12 @@ def _enqueue_rows(queued) -> bool:
         for queued_task, args in queued
     ]
     sql_insert.insert_rows(rows)
-    for row in rows:
-        task_enqueued.send(type(backend), task_result=row.task_result)
+
+    def announce():
+        for row in rows:
+            task_enqueued.send(type(backend), task_result=row.task_result)
+
+    transaction.on_commit(announce)
     return True
 
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -240,9 +240,9 @@ def test_confirming_a_booking_runs_a_fixed_number_of_queries(client, clinic, scr
     # bookings (one round trip on PostgreSQL; on SQLite, which has no row locks, the
     # savepoint and the re-check), never released; the booking's insert with its audit row
     # (as the patient's), the practitioner's schedule version raised for the slot picker's
-    # cache, the consents and the draft's update. The intake comes later, through the
-    # private link.
-    assert len(queries) == (12 if connection.vendor == "postgresql" else 15)
+    # cache, its e-mails and reminders queued (their rows, in the same transaction), the
+    # consents and the draft's update. The intake comes later, through the private link.
+    assert len(queries) == (13 if connection.vendor == "postgresql" else 16)
 
 
 def test_a_confirmed_booking_queues_its_emails_and_reminders_in_one_insert(
@@ -251,12 +251,13 @@ def test_a_confirmed_booking_queues_its_emails_and_reminders_in_one_insert(
     # Four days ahead at 10:00 UTC, so that the reminder three days before is still to come
     # at any hour the test runs (three days ahead, it was already past after 10:00).
     response, _ = start_booking(client, clinic, next_slot(days=4))
-    with django_capture_on_commit_callbacks() as callbacks:
-        assert client.post(response.url).status_code == 302
-    with CaptureQueriesContext(connection) as queries:
-        for callback in callbacks:
-            callback()
-    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    # Nothing run after the commit, as when the process dies just after it: the tasks were
+    # written with the booking, in its transaction.
+    with django_capture_on_commit_callbacks(execute=False):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(response.url).status_code == 302
+    task_table = DBTaskResult._meta.db_table
+    inserts = [q["sql"] for q in queries if q["sql"].startswith(f'INSERT INTO "{task_table}"')]
     # The e-mails, the reminder and the two intake reminders: four tasks, one statement.
     assert len(inserts) == 1
     queued = DBTaskResult.objects.order_by("task_path", "run_after")
@@ -266,6 +267,21 @@ def test_a_confirmed_booking_queues_its_emails_and_reminders_in_one_insert(
         ("send_intake_reminder", [0, 1]),
         ("send_reminder", [0]),
     ]
+
+
+def test_a_booking_rolled_back_leaves_no_task_queued(clinic):
+    location, practitioners, consultation_type = clinic
+    with pytest.raises(RuntimeError), transaction.atomic():
+        booking_create(
+            patient=PatientFactory(),
+            consultation_type=consultation_type,
+            location=location,
+            starts_at=next_slot(days=4),
+            practitioner=practitioners[0],
+        )
+        assert DBTaskResult.objects.exists()
+        raise RuntimeError("the caller's transaction fails after the booking")
+    assert not Booking.objects.exists() and not DBTaskResult.objects.exists()
 
 
 def test_double_click_on_confirm_makes_one_booking(client, clinic):
