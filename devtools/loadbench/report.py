@@ -37,6 +37,25 @@ def add_floor_ratios(scenarios: dict, floors: dict) -> None:
         figures["p95_vs_floor"] = round(figures["p95_ms"] / p95, 2) if p95 else None
 
 
+def booking_speedup_ceiling(figures: dict) -> dict | None:
+    """How much faster than one at a time confirms can go on this machine at best: a lone
+    confirm keeps ``cores_busy`` of its cores at work (the app, then the database, then wrk,
+    one after the other, measured as the machine's CPU time per answer), so however many run
+    at once, all the cores together answer at most ``cpus / cores_busy`` times as many. None
+    when not measured."""
+    single = figures["scenarios"].get(BOOKING_SINGLE)
+    cpus = figures["setup"]["cpus"]
+    if not single or not single.get("cpu_ms_per_request") or not cpus:
+        return None
+    cores_busy = single["cpu_ms_per_request"] * single["requests_per_second"] / 1000
+    return {
+        "cpus": cpus,
+        "single_cpu_ms_per_request": single["cpu_ms_per_request"],
+        "single_cores_busy": round(cores_busy, 2),
+        "at_most": round(cpus / cores_busy, 2),
+    }
+
+
 def targets(figures: dict) -> dict:
     """Return each target with the measured value and whether it was met (None: not run)."""
     scenarios = figures["scenarios"]
@@ -143,6 +162,14 @@ def lines(figures: dict) -> list[str]:
                 f"{name} used up its {run['prepared']} patients: its req/s is over "
                 f"{run['seconds']} s, from its first request to its last answer."
             )
+    ceiling = figures.get("booking_speedup_ceiling")
+    if ceiling:
+        out.append(
+            f"One confirm at a time kept {ceiling['single_cores_busy']} of the "
+            f"{ceiling['cpus']} cores busy ({ceiling['single_cpu_ms_per_request']} ms of CPU "
+            f"an answer, app, database and wrk together): on this machine five at once can "
+            f"answer at most {ceiling['at_most']}x as many."
+        )
     memory = figures["memory"]
     peaks = ", ".join(f"{mb:.0f}" for mb in memory["worker_peak_mb"].values())
     seeded = "seeded in this run" if memory["seeded_now"] else "seed reused"

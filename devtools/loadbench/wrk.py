@@ -1,6 +1,7 @@
 """One load scenario: wrk against one URL of the app, its figures read back as a dict."""
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -70,16 +71,34 @@ def run(
     if scenario.request_file is not None:
         mode = "once" if scenario.once else "cycle"
         command += [str(scenario.request_file), str(threads), mode]
+    busy_before = busy_cpu_seconds()
     finished = subprocess.run(  # noqa: S603 - wrk with arguments built here
         command, capture_output=True, text=True, timeout=seconds + 120, check=False
     )
+    busy = busy_cpu_seconds() - busy_before
     lines = [line for line in finished.stdout.splitlines() if line.startswith(MARKER)]
     if finished.returncode != 0 or not lines:
         raise CommandError(
             f"wrk failed on {scenario.name}: {finished.stderr.strip() or finished.stdout[-500:]}"
         )
     raw = json.loads(lines[-1][len(MARKER) :])
-    return summarise(raw, connections)
+    figures = summarise(raw, connections)
+    # The machine's CPU time for each answer: the app's, the database's and wrk's own (and
+    # whatever else runs meanwhile, which a quiet machine keeps small).
+    figures["cpu_ms_per_request"] = round(busy * 1000 / raw["answered"], 2) if busy else None
+    return figures
+
+
+def busy_cpu_seconds() -> float:
+    """The CPU time all cores of this machine have spent busy since it started (Linux's
+    /proc/stat: user, nice, system, irq, softirq and steal); 0 where there is none."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def summarise(raw: dict, connections: int) -> dict:

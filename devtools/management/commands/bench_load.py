@@ -183,6 +183,7 @@ class Command(BaseCommand):
             "cpus": os.cpu_count(),
         }
         report.add_floor_ratios(figures["scenarios"], figures["floors"])
+        figures["booking_speedup_ceiling"] = report.booking_speedup_ceiling(figures)
         figures["setup"]["staff_day"] = self.staff_day.isoformat()
         figures["targets"] = report.targets(figures)
         for line in report.lines(figures):
