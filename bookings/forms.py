@@ -232,3 +232,12 @@ class DayForm(forms.Form):
         if wanted is None:
             return None
         return min(max(wanted, self.first), self.last)
+
+
+def posted_sequence(data) -> int | None:
+    """The booking's sequence as the page that posts showed it (its ``sequence`` field); None
+    when the page sent none (or garbage), which moves whatever the booking is now."""
+    try:
+        return int(data.get("sequence", ""))
+    except ValueError:
+        return None

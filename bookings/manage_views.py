@@ -20,11 +20,17 @@ from django.utils.http import urlencode
 from django.views import View
 
 from bookings import drafts, notifications, selectors
-from bookings.forms import CancelForm, DayForm
+from bookings.forms import CancelForm, DayForm, posted_sequence
 from bookings.home import patient_actions
 from bookings.models import Booking
-from bookings.services import BookingError, booking_cancel, booking_reschedule
+from bookings.services import (
+    CHANGED_SINCE,
+    BookingError,
+    booking_cancel,
+    booking_reschedule,
+)
 from clinic import ratelimit
+from clinic.times import format_local
 from clinic.views import error_page
 from patients.forms import IntakeForm, PhotoForm
 from patients.models import Assessment, HairLossIntake, IntakeInProgress, IntakePhoto
@@ -32,6 +38,15 @@ from patients.photo_files import photo_open
 from patients.services import intake_save_for_later, intake_update
 
 DAYS_SHOWN = 7
+NOTHING_CHANGED = (
+    "Nothing was changed: this booking can no longer be changed online (see why below). "
+    "Please call the clinic if you need to."
+)
+# The patient's words for ``bookings.services.CHANGED_SINCE``.
+MOVED_SINCE = (
+    "Your booking was changed in another tab or window while this page was open, so it was not "
+    "moved again. It is now on {when}: choose a time below if it still needs moving."
+)
 # A procedure belongs to a course of treatment, whose sessions keep a spacing window from one
 # another: only the plan's own move (a layer above this one) checks those windows, so the
 # booking's link does not move a procedure.
@@ -59,6 +74,15 @@ class PrivateLinkView(View):
         if self.booking is None:
             raise Http404("No booking has this link.")
         self.state = patient_actions(self.booking, timezone.now())
+        if (
+            request.method == "POST"
+            and self.allowed != "view"
+            and not self.state[f"can_{self.allowed}"]
+            and not self.state["can_change"]
+        ):
+            # Sent from a page left open (a second tab) after the booking was cancelled, or
+            # too late: say so, rather than land on the booking as if it had worked.
+            messages.error(request, NOTHING_CHANGED)
         if self.allowed == "change" and not self.state["can_change"]:
             return redirect("bookings:manage", token=token)
         if self.allowed == "move" and not self.state["can_move"]:
@@ -192,9 +216,21 @@ class RescheduleView(PrivateLinkView):
             messages.error(request, "That time could not be read. Please choose again.")
             return redirect("bookings:reschedule", token=token)
         try:
-            booking_reschedule(booking=self.booking, starts_at=starts_at)
+            booking_reschedule(
+                booking=self.booking,
+                starts_at=starts_at,
+                expected_sequence=posted_sequence(request.POST),
+            )
         except BookingError as error:
-            messages.error(request, error.message)
+            message = error.message
+            if message == CHANGED_SINCE:
+                # Moved or changed in another tab since this page was drawn.
+                message = MOVED_SINCE.format(
+                    when=format_local(
+                        self.booking.starts_at, self.booking.location.zone, "l j F Y, H:i"
+                    )
+                )
+            messages.error(request, message)
             return redirect("bookings:reschedule", token=token)
         messages.success(request, "Your booking has been moved. We have sent you an e-mail.")
         return redirect("bookings:manage", token=token)

@@ -20,9 +20,11 @@ from django.views import View
 
 from bookings import selectors as booking_selectors
 from bookings.drafts import format_start, parse_start
-from bookings.forms import DayForm
+from bookings.forms import DayForm, posted_sequence
 from bookings.models import Booking
+from bookings.services import CHANGED_SINCE
 from clinic import ratelimit
+from clinic.times import format_local
 from treatments import picking, selectors
 from treatments.documents import PdfUnavailable, plan_pdf_response
 from treatments.forms import DeclineForm, RescreenForm, SignForm, course_choices
@@ -36,6 +38,12 @@ from treatments.services import (
     plan_decline,
     session_move,
     session_move_plan,
+)
+
+# The patient's words for ``CHANGED_SINCE``.
+CHANGED_IN_ANOTHER_TAB = (
+    "This visit was changed in another tab or window while this page was open, so it was not "
+    "moved again. It is now on {when}: choose another time if it should still move."
 )
 
 
@@ -289,9 +297,15 @@ class MoveSessionView(PlanLinkView):
                 starts_at=chosen,
                 shift_following=request.POST.get("shift") == "yes",
                 now=self.now,
+                expected_sequence=posted_sequence(request.POST),
             )
         except PlanError as error:
-            return self.confirm(request, step, chosen, status=409, error=error.message)
+            # Changed in another tab meanwhile: the page now shows the visit as it is.
+            message = error.message
+            if message == CHANGED_SINCE:
+                when = format_local(step.booking.starts_at, self.plan.location.zone, "l j F, H:i")
+                message = CHANGED_IN_ANOTHER_TAB.format(when=when)
+            return self.confirm(request, step, chosen, status=409, error=message)
         moved = 1 + len(shifts)
         messages.success(
             request,

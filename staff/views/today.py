@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from bookings import drafts, selectors
+from bookings.forms import posted_sequence
 from bookings.models import Booking, Location, Practitioner
 from bookings.services import (
     CHANGED_SINCE,
@@ -405,7 +406,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         if choice["practitioner"] is None or starts_at is None:
             error = "Choose a practitioner and a free time to move the booking to."
             return self.render_page(request, booking, choice, status=400, error=error)
-        seen = seen_sequence(request.POST)
+        seen = posted_sequence(request.POST)
         step = PlanStep.objects.select_related("plan").filter(booking=booking).first()
         if step is not None:
             return self.move_plan_session(request, booking, choice, step, starts_at, seen)
@@ -472,15 +473,6 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         )
         booking.refresh_from_db(fields=["starts_at"])
         return back_to_day(booking)
-
-
-def seen_sequence(data) -> int | None:
-    """The booking's sequence as the page that posts showed it; None when the page sent none
-    (or garbage), which moves whatever the booking is now."""
-    try:
-        return int(data.get("sequence", ""))
-    except ValueError:
-        return None
 
 
 def plan_window(booking):

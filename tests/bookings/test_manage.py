@@ -190,3 +190,38 @@ def test_a_photo_whose_file_is_lost_is_a_friendly_page_not_an_error(client, book
     assert response.status_code == 404
     assert "This photo is not available" in response.content.decode()
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_move_confirmed_in_a_second_tab_after_the_first_moved_it_is_refused(client, booking):
+    first, second = booking.starts_at + timedelta(days=1), booking.starts_at + timedelta(days=2)
+    # Both tabs show the booking as it is, each with its own new time.
+    tab_a = client.get(url("reschedule", booking), {"start": format_start(first)})
+    tab_b = client.get(url("reschedule", booking), {"start": format_start(second)})
+    shown = re.search(r'name="sequence" value="(\d+)"', tab_b.content.decode()).group(1)
+    assert re.search(r'name="sequence" value="(\d+)"', tab_a.content.decode()).group(1) == shown
+    moved = client.post(
+        url("reschedule", booking), {"start": format_start(first), "sequence": shown}
+    )
+    assert moved.status_code == 302
+    again = client.post(
+        url("reschedule", booking),
+        {"start": format_start(second), "sequence": shown},
+        follow=True,
+    )
+    page = again.content.decode()
+    assert "was not moved again" in page
+    assert f"{first.day} " in page.split("was not moved again", 1)[1][:80]  # where it is now
+    booking.refresh_from_db()
+    assert booking.starts_at == first and booking.sequence == 1
+
+
+def test_a_move_sent_after_the_booking_was_cancelled_says_nothing_changed(client, booking):
+    client.post(url("cancel", booking), {"reason": ""})
+    response = client.post(
+        url("reschedule", booking),
+        {"start": format_start(booking.starts_at + timedelta(days=1)), "sequence": "1"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Nothing was changed" in page and "This booking was cancelled" in page
+    assert Booking.objects.get(pk=booking.pk).starts_at == booking.starts_at

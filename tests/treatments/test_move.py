@@ -2,6 +2,7 @@
 theirs are shifted once the patient agrees, and a move that breaks a window is refused with the
 nearest times that keep it."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -82,6 +83,20 @@ def test_the_patient_moves_a_session_through_the_link(client, course):
     assert response.status_code == 302
     assert session(course, 2).booking.starts_at == target
     assert windows_kept(course)
+
+
+def test_a_visit_moved_in_another_tab_is_not_moved_again_from_the_stale_page(client, course):
+    move = reverse("treatments:move", args=[course.consultation.token, 2])
+    second = session(course, 2)
+    target = second.booking.starts_at + timedelta(days=14)
+    stale = client.get(move, {"start": format_start(target)}).content.decode()
+    shown = re.search(r'name="sequence" value="(\d+)"', stale).group(1)
+    elsewhere = second.booking.starts_at + timedelta(days=1)
+    session_move(plan=course, step_order=2, starts_at=elsewhere, shift_following=True)
+    response = client.post(move, {"start": format_start(target), "shift": "yes", "sequence": shown})
+    assert response.status_code == 409
+    assert "was not moved again" in response.content.decode()
+    assert session(course, 2).booking.starts_at == elsewhere
 
 
 def test_the_move_page_offers_only_times_inside_the_window(client, course):
