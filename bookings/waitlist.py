@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings import tasks
@@ -61,21 +61,50 @@ def waitlist_join(
     email: str,
 ) -> WaitlistEntry:
     """Put a patient on the waitlist; they are e-mailed its link (to see or leave it) once
-    the entry is stored. The caller has checked the range and the care consent."""
+    the entry is stored. The caller has checked the range and the care consent.
+
+    One e-mail address waits once for the same consultation, place and practitioner (or any):
+    joining again (the form sent twice, or a new range) updates that entry, which keeps its
+    link, rather than add a second one that would be offered the same times."""
     with transaction.atomic():
-        entry = WaitlistEntry.objects.create(
+        _lock_entries_of(email)
+        entry = (
+            WaitlistEntry.objects.filter(
+                email__iexact=email,
+                consultation_type=consultation_type,
+                location=location,
+                practitioner=practitioner,
+                booking__isnull=True,
+            )
+            .order_by("-pk")
+            .first()
+        ) or WaitlistEntry(
             consultation_type=consultation_type,
             location=location,
             practitioner=practitioner,
-            first_day=first_day,
-            last_day=last_day,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            consent_version=CARE.version,
         )
+        entry.first_day, entry.last_day = first_day, last_day
+        entry.first_name, entry.last_name, entry.email = first_name, last_name, email
+        entry.consent_version = CARE.version
+        entry.save()
         tasks.waitlist_joined_on_commit(entry)
     return entry
+
+
+# The first number of the advisory lock's key: the waitlist's own space ("Wait").
+WAITLIST_LOCK_SPACE = 0x57616974
+
+
+def _lock_entries_of(email: str) -> None:
+    """Make a join wait for any other join of the same e-mail address (as the database compares
+    it, upper-cased), so that two sent at once do not both find no entry and add two. On
+    SQLite every transaction already takes the database's write lock at BEGIN."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(UPPER(%s)))",
+                [WAITLIST_LOCK_SPACE, email],
+            )
 
 
 def waitlist_leave(*, entry: WaitlistEntry) -> None:
@@ -89,13 +118,23 @@ def offer_state(offer: WaitlistOffer, now: datetime | None = None) -> str:
     """What a claim link can still do: "open", "claimed" (by this patient), "gone" or "ended"."""
     now = now or timezone.now()
     opening, entry = offer.opening, offer.entry
-    if entry.booking_id is not None and entry.booking_id == opening.booking_id:
+    if booked_by_them(opening, entry):
         return "claimed"
     if opening.booking_id is not None or opening.starts_at <= now:
         return "gone"
     if entry.booking_id is not None or entry.last_day < local_today(entry.location, now):
         return "ended"
     return "open"
+
+
+def booked_by_them(opening: WaitlistOpening, entry: WaitlistEntry) -> bool:
+    """Whether the freed time was booked by this entry's person: through this entry, or
+    through another of theirs offered the same time."""
+    if opening.booking_id is None:
+        return False
+    if opening.booking_id == entry.booking_id:
+        return True
+    return opening.booking.patient.email.lower() == entry.email.lower()
 
 
 def waitlist_claim(
@@ -129,7 +168,7 @@ def waitlist_claim(
         if entry is None:
             raise BookingError("You have left the waitlist, so this time can no longer be claimed.")
         if opening.booking_id is not None:
-            if opening.booking_id == entry.booking_id:
+            if booked_by_them(opening, entry):
                 return opening.booking
             raise WaitlistGone(GONE_MESSAGE)
         if entry.booking_id is not None:

@@ -152,6 +152,7 @@ class WaitlistClaimView(View):
                 "entry__location",
                 "opening__location",
                 "opening__practitioner__user",
+                "opening__booking__patient",
             ),
             token,
         )

@@ -352,3 +352,49 @@ def test_a_patient_busy_at_that_time_is_told_so_and_the_time_stays_open():
         waitlist_claim(offer=offer, phone="+442079460000", date_of_birth=date(1985, 3, 7))
     offer.opening.refresh_from_db()
     assert offer.opening.booking is None and ada.bookings.count() == 1
+
+
+@pytest.mark.django_db
+def test_joining_again_updates_the_one_entry_and_keeps_its_link(client):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    today = timezone.now().astimezone(location.zone).date()
+    form = {
+        "location": location.pk,
+        "practitioner": "any",
+        "first_day": today.isoformat(),
+        "last_day": (today + timedelta(days=10)).isoformat(),
+        "first_name": "Siobhán",
+        "last_name": "D'Arcy",
+        "email": "siobhan@example.com",
+        "consent_care": "on",
+    }
+    waitlist = reverse("bookings:waitlist", args=[consultation_type.slug])
+    first = client.post(waitlist, form)
+    again = client.post(waitlist, {**form, "email": "SIOBHAN@example.com", "last_day": ""})
+    assert again.status_code == 400  # a refused form changes nothing
+    again = client.post(waitlist, {**form, "last_day": (today + timedelta(days=20)).isoformat()})
+    entry = WaitlistEntry.objects.get()
+    assert first.url == again.url == reverse("bookings:waitlist_entry", args=[entry.token])
+    assert entry.last_day == today + timedelta(days=20)
+    # Another practitioner, or another consultation, is another wish.
+    join(location, consultation_type, "Siobhan", practitioner=practitioner)
+    assert WaitlistEntry.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_time_booked_through_one_of_a_person_s_entries_is_theirs_on_the_others(client):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    start = next_slot(days=4)
+    booking = booked(location, consultation_type, start)
+    join(location, consultation_type, "Ada")  # any practitioner
+    join(location, consultation_type, "Ada", practitioner=practitioner)
+    booking_cancel(booking=booking)
+    run_worker()
+    any_link, theirs_link = (CLAIM_LINK.search(m.body).group(0) for m in offers_mailed())
+    assert client.post(any_link, claim_details()).status_code == 302
+    claimed = Booking.objects.get(status="confirmed")
+    page = client.get(theirs_link).content.decode()
+    assert "This time is yours" in page and "Nothing has been booked for you" not in page
+    response = client.post(theirs_link, claim_details())
+    assert response.url == reverse("bookings:manage", args=[claimed.token])
+    assert Booking.objects.filter(status="confirmed").count() == 1
