@@ -51,7 +51,12 @@ def _preview(rows, starts_on, location, protocols):
         windows.StepRule(n, row.step.protocol_id, row.min_days, row.max_days)
         for n, row in enumerate(chosen, 1)
     ]
-    found = windows.windows(starts_on, rules, {}) if starts_on else {}
+    # A step refused (days out of range) leaves the windows after it unknown: none is shown
+    # until it is corrected, rather than worked out from numbers the plan cannot hold.
+    if starts_on and not any(row.error for row in chosen):
+        found = windows.windows(starts_on, rules, {})
+    else:
+        found = {}
     prices = selectors.step_prices(protocols, location)
     lines = []
     for n, row in enumerate(chosen, 1):

@@ -233,3 +233,18 @@ def test_the_plan_and_new_plan_pages_cost_fixed_queries(
     # With the plan already open: its protocols are read and the read audited (3 more).
     with django_assert_num_queries(14):
         assert practitioner.get(new_plan_url(treatments_setup)).status_code == 200
+
+
+@pytest.mark.parametrize("action", ["update", "propose"])
+@pytest.mark.parametrize("days", ["3000000", "99999999999"])
+def test_a_spacing_of_millions_of_days_is_refused_in_the_form_not_with_a_server_error(
+    practitioner, treatments_setup, action, days
+):
+    review = Protocol.objects.get(name="PRP course").steps.order_by("order").last()
+    form = plan_form(treatments_setup, "PRP course", action=action, **{f"max-{review.pk}": days})
+    response = practitioner.post(new_plan_url(treatments_setup), form)
+    # "Update" shows the steps and the quote again; "propose" is refused.
+    assert response.status_code == (200 if action == "update" else 400)
+    page = response.content.decode()
+    assert "At most 730 days." in page and f'value="{days}"' in page
+    assert not Plan.objects.exists()
