@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from bookings import selectors as booking_selectors
 from bookings.models import Booking, Practitioner
-from bookings.services import BookingError, booking_create, booking_reschedule, patient_lock
+from bookings.services import (
+    BookingError,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+    patient_lock,
+)
 from clinic.times import format_local
 from patients.models import Assessment
 from treatments import ratings, selectors, tasks, windows
@@ -146,9 +152,15 @@ def lock_plan(plan: Plan) -> Plan:
     return Plan.objects.select_for_update(of=("self",)).select_related("patient").get(pk=plan.pk)
 
 
-def plan_transition(*, plan: Plan, to: str, reason: str = "") -> Plan:
+def plan_transition(*, plan: Plan, to: str, reason: str = "", now: datetime | None = None) -> Plan:
     """Move a plan to status ``to`` if its current status allows it; declining or stopping
-    needs a reason."""
+    needs a reason.
+
+    A plan stopped gives back the times of its visits still to come: each is cancelled, and the
+    patient e-mailed (with the calendar file that takes it out of theirs); the plan returned
+    says how many (``visits_cancelled``). A plan is completed only once none is still to come.
+    """
+    now = now or timezone.now()
     reason = reason.strip()
     if to in NEEDS_REASON and not reason:
         raise PlanError("Give a reason: it is kept with the plan.")
@@ -161,11 +173,37 @@ def plan_transition(*, plan: Plan, to: str, reason: str = "") -> Plan:
                 f"This plan is {locked.get_status_display().lower()}: it cannot become "
                 f"{S(to).label.lower()}."
             )
+        ahead = _visits_ahead(locked, now)
+        if to == S.COMPLETED and ahead:
+            first = ahead[0]
+            raise PlanError(
+                f"{len(ahead)} visit{'s are' if len(ahead) > 1 else ' is'} of this plan still "
+                f"booked, the next on "
+                f"{format_local(first.starts_at, first.location.zone, 'l j F Y')}: mark the plan "
+                "completed once they have taken place, or stop it, which cancels them."
+            )
         locked.status = to
         if to in NEEDS_REASON:
             locked.reason = reason[:500]
         locked.save()
+        if to == S.STOPPED:
+            for booking in ahead:
+                booking_cancel(
+                    booking=booking, by_staff=True, reason="Treatment plan stopped", now=now
+                )
+        locked.visits_cancelled = len(ahead) if to == S.STOPPED else 0
     return locked
+
+
+def _visits_ahead(plan: Plan, now: datetime) -> list[Booking]:
+    """The confirmed bookings of the plan's visits still to come, soonest first."""
+    return list(
+        Booking.objects.filter(
+            plan_step__plan=plan, status=Booking.Status.CONFIRMED, starts_at__gt=now
+        )
+        .select_related("location", "consultation_type")
+        .order_by("starts_at")
+    )
 
 
 def _normalised(name: str) -> str:

@@ -235,13 +235,20 @@ class PlanActionView(PlanAccessMixin, View):
         except Plan.DoesNotExist:
             raise Http404("No plan that you follow.") from None
         try:
-            plan_transition(
+            plan = plan_transition(
                 plan=plan, to=self.ACTIONS[action], reason=request.POST.get("reason", "")
             )
         except PlanError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Plan {self.ACTIONS[action].label.lower()}.")
+            done = f"Plan {self.ACTIONS[action].label.lower()}."
+            if cancelled := plan.visits_cancelled:
+                done += (
+                    f" Its {cancelled} visit{'s' if cancelled > 1 else ''} still to come "
+                    f"{'were' if cancelled > 1 else 'was'} cancelled, and the patient is "
+                    "e-mailed about each."
+                )
+            messages.success(request, done)
         return redirect("staff:plan", pk=pk)
 
 

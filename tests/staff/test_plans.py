@@ -9,7 +9,12 @@ from django.urls import reverse
 
 from clinic.models import ClinicalRead
 from clinic.roles import PRACTITIONER
-from tests.factories import completed_consultation, proposed_plan, sign_in_with_second_factor
+from tests.factories import (
+    accepted_plan,
+    completed_consultation,
+    proposed_plan,
+    sign_in_with_second_factor,
+)
 from treatments.models import Plan, PlanStep, Protocol
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +253,18 @@ def test_a_spacing_of_millions_of_days_is_refused_in_the_form_not_with_a_server_
     page = response.content.decode()
     assert "At most 730 days." in page and f'value="{days}"' in page
     assert not Plan.objects.exists()
+
+
+def test_the_plan_page_says_what_stopping_does_and_what_it_did(practitioner, treatments_setup):
+    from treatments import selectors
+    from treatments.services import course_book
+
+    plan = accepted_plan(treatments_setup["consultation"])
+    proposal = selectors.course_proposal(plan)
+    course_book(plan=plan, choices={s.order: (o.start, who) for s, o, who in proposal.choices})
+    page = reverse("staff:plan", args=[plan.pk])
+    assert "Stopping cancels the plan" in practitioner.get(page).content.decode()
+    count = plan.steps.filter(booking__status="confirmed").count()
+    stop = reverse("staff:plan_action", args=[plan.pk, "stop"])
+    response = practitioner.post(stop, {"reason": "Moving abroad."}, follow=True)
+    assert f"Its {count} visits still to come were cancelled" in response.content.decode()
