@@ -29,3 +29,20 @@ def clinic_time(moment, pattern="H:i"):
         return ""
     text = formats.date_format(moment, pattern)
     return text if timezone.is_naive(moment) else label_local(moment, text)
+
+
+# Currencies written with their sign before the amount, as the booking pages write pounds.
+_SIGNS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+@register.filter
+def money(amount, currency=""):
+    """An amount as the booking pages write a price: "£1,800.00", "AED 450.00", and "Free"
+    for nothing to pay."""
+    if amount is None:
+        return ""
+    if amount == 0:
+        return "Free"
+    figure = f"{amount:,.2f}"
+    sign = _SIGNS.get(currency)
+    return f"{sign}{figure}" if sign else f"{currency} {figure}".strip()

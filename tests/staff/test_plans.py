@@ -42,7 +42,7 @@ def test_the_new_plan_page_starts_from_the_recommendation_with_windows_and_a_quo
     prp = Protocol.objects.get(name="PRP course")
     assert f'value="{prp.pk}" ' in page and "checked" in page
     assert "PRP session 3" in page and "Check-in at 3 months" not in page
-    assert "Quote at Treatment clinic: 1800.00 GBP" in page
+    assert "Quote at Treatment clinic: £1,800.00" in page
     assert ClinicalRead.objects.filter(what="assessment").count() == 1
 
 
@@ -79,7 +79,7 @@ def test_a_practitioner_proposes_prp_with_medication_leaving_out_the_top_up(
     assert "PRP top-up" not in names and "Check-in at 6 months" in names
     page = practitioner.get(response.url).content.decode()
     assert HOSTILE not in page and "&lt;img" in page
-    assert "Total: 1350.00 GBP" in page
+    assert "Total: £1,350.00" in page
     assert ClinicalRead.objects.filter(what="treatment plan", object_id=str(plan.pk)).exists()
 
 
@@ -114,7 +114,7 @@ def test_update_adds_a_newly_ticked_protocol_s_steps_without_proposing(
     assert f'name="include-{second.pk}" id="include-{second.pk}" checked' in page
     assert f'name="min-{second.pk}" value="28"' in page
     assert "Enter whole numbers" not in page
-    assert "Quote at Treatment clinic: 3600.00 GBP" in page
+    assert "Quote at Treatment clinic: £3,600.00" in page
     assert not Plan.objects.exists()
 
 

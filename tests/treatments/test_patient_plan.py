@@ -23,7 +23,7 @@ def test_the_plan_page_shows_each_visit_the_total_the_expectations_and_escapes_t
     plan = proposed_plan(treatments_setup["consultation"], note=f"Hello {HOSTILE}")
     page = client.get(plan_url(plan)).content.decode()
     assert "PRP session 1" in page and "Review at 6 months" in page
-    assert "Total: 1800.00 GBP" in page
+    assert "Total: £1,800.00" in page
     assert "Results can fairly be judged between" in page
     assert "Not suitable with some blood and platelet disorders" in page  # the risks
     assert "Eat a normal meal" in page  # preparation

@@ -59,7 +59,7 @@ def test_the_patient_downloads_the_plan_with_the_exact_consent_they_signed(clien
     assert "PRP consent, version 2026-12" in text
     assert flat(consent.text)[:80] in text  # the very text signed, from the signature's copy
     assert "from the address 127.0.0.1" in text
-    assert "PRP session 1" in text and "Total: 1800.00 GBP" in text
+    assert "PRP session 1" in text and "Total: £1,800.00" in text
     # Markup typed into names and notes is printed as typed, never read as markup.
     assert "<b>Bold</b>" in text
     assert HOSTILE in text
