@@ -88,11 +88,19 @@
     note.className = "form-text char-count";
     note.setAttribute("aria-live", "polite");
     box.after(note);
+    var cut = false;
     function update() {
       var left = limit - box.value.length;
-      note.textContent = left <= 0 ? "That is as much as this box takes (" + limit + " characters)."
-        : (left <= limit / 5 ? left + " characters left." : "");
+      if (left > 0) { cut = false; }
+      note.textContent = cut ? "Only the first " + limit + " characters fit here: the end of what you pasted was left out."
+        : left <= 0 ? "That is as much as this box takes (" + limit + " characters)."
+        : (left <= limit / 5 ? left + " characters left." : "Up to " + limit + " characters.");
     }
+    box.addEventListener("paste", function (event) {
+      var pasted = (event.clipboardData || window.clipboardData).getData("text") || "";
+      var room = limit - box.value.length + (box.selectionEnd - box.selectionStart);
+      cut = pasted.length > room;
+    });
     box.addEventListener("input", update);
     update();
   }
