@@ -252,7 +252,12 @@ class AssessmentView(ClinicalAccessMixin, View):
 
 def _saved_message(assessment, follow_up) -> str:
     if assessment.signed_off_at:
-        done = "Assessment signed off: the patient can read the summary through their link."
+        done = "Assessment signed off: the patient can read the summary through their link"
+        # (``bookings.home.summary_for_patient``: not before the visit is over.)
+        if assessment.booking.status == Booking.Status.COMPLETED:
+            done += "."
+        else:
+            done += " once the consultation is marked completed."
     else:
         done = "Draft saved: the patient cannot read it until you sign it off."
     if follow_up:

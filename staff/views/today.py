@@ -45,6 +45,7 @@ from staff.selectors import (
     visible_bookings,
     week_grid,
 )
+from staff.views.plan_visits import PlanVisitsView
 from treatments import selectors as plan_selectors
 from treatments.models import Plan, PlanStep
 from treatments.services import PlanError, session_hold_message, session_move
@@ -348,6 +349,14 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         )
         return {"practitioners": practitioners, "practitioner": practitioner, "day": day}
 
+    @staticmethod
+    def keep_url(request, booking, plan_step) -> str:
+        """Where "Keep the booking as it is" leads: a plan's visit back to the plan's visits,
+        any other booking to its day."""
+        if plan_step is not None and request.user.has_perms(PlanVisitsView.permission_required):
+            return reverse("staff:plan_visits", args=[plan_step.step.plan_id])
+        return back_to_day(booking).url
+
     def render_page(self, request, booking, choice, status=200, error="", alternatives=(), **extra):
         plan_step = plan_window(booking)
         slots = []
@@ -374,6 +383,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         context = {
             **choice,
             "sequence": sequence,
+            "keep_url": self.keep_url(request, booking, plan_step),
             "plan_step": plan_step,
             "outside_window": outside_window,
             "booking": booking,

@@ -76,11 +76,15 @@ def test_the_patient_sees_the_summary_only_once_signed_off_and_the_visit_complet
 
     patient = Client()
     assert "We suggest PRP" not in patient.get(manage).content.decode()
-    client.post(url, assessment_form(action="sign_off"))
-    # Signed off ahead of the visit, which the patient can still move or cancel: not yet.
+    signed = client.post(url, assessment_form(action="sign_off"), follow=True).content.decode()
+    # Signed off ahead of the visit, which the patient can still move or cancel: not yet, as
+    # the practitioner is told.
+    assert "can read the summary through their link once the consultation is marked" in signed
     assert "We suggest PRP" not in patient.get(manage).content.decode()
     Booking.objects.filter(pk=consultation.pk).update(status=Booking.Status.COMPLETED)
     assert "We suggest PRP" in patient.get(manage).content.decode()
+    review = client.get(reverse("staff:review", args=[consultation.pk])).content.decode()
+    assert "the patient can read the summary." in review
     assert Assessment.objects.get().history.count() == 2
 
 

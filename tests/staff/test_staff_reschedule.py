@@ -51,6 +51,9 @@ def test_reception_moves_a_booking_inside_the_patients_cutoff_and_the_patient_is
     booking = book(clinic, soon)
     page = reception.get(reverse("staff:reschedule", args=[booking.pk]))
     assert page.status_code == 200
+    # Kept as it is, the booking leads back to its day.
+    day = soon.astimezone(clinic[0].zone).date().isoformat()
+    assert f'href="{reverse("staff:home")}?day={day}">Keep the booking' in page.content.decode()
     offered = [slot.start for slot in page.context["slots"]]
     assert soon in offered  # the booking's own time is not counted as busy
     later = soon + timedelta(hours=2)
