@@ -74,8 +74,18 @@ class LinkSentView(View):
         return render(request, "bookings/home/link_sent.html", context)
 
 
-def _link_refused(request):
-    return render(request, "bookings/home/link_refused.html", status=410)
+def _link_refused(request, kind="sign_in"):
+    """A link used, expired or replaced. Opened again in a browser signed in already (a second
+    click on the e-mail's link), it leads home instead of reading as a failure."""
+    patient = home_patient(request, timezone.now())
+    if patient is not None:
+        if kind == "email":
+            used = f"That link has been used: your e-mail address is {patient.email}."
+            messages.info(request, used)
+        else:
+            messages.info(request, "You are signed in already.")
+        return redirect("bookings:home")
+    return render(request, "bookings/home/link_refused.html", {"kind": kind}, status=410)
 
 
 class OpenLinkView(View):
@@ -187,14 +197,14 @@ class EmailConfirmView(View):
     def get(self, request, token):
         patient = email_change_peek(token)
         if patient is None:
-            return _link_refused(request)
+            return _link_refused(request, "email")
         context = {"email": patient.pending_email}
         return render(request, "bookings/home/email_confirm.html", context)
 
     def post(self, request, token):
         patient = email_change_confirm(token=token)
         if patient is None:
-            return _link_refused(request)
+            return _link_refused(request, "email")
         messages.success(request, f"Your e-mail address is now {patient.email}.")
         return redirect("bookings:home")
 

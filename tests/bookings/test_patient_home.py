@@ -107,6 +107,14 @@ def test_signing_in_voids_every_link_sent_before(client, world):
     assert refused.status_code == 410 and "This link no longer works" in refused.content.decode()
 
 
+def test_a_sign_in_link_opened_again_once_signed_in_leads_home(client, world):
+    link = reverse("bookings:home_open", args=[sign_in_token(world.patient)])
+    assert open_link(client, link).url == reverse("bookings:home")
+    again = client.get(link, follow=True)
+    assert again.status_code == 200 and "You are signed in already." in again.content.decode()
+    assert Client().get(link).status_code == 410  # anyone else: used
+
+
 def test_an_expired_link_is_refused(client, world):
     with time_machine.travel(timezone.now(), tick=False) as clock:
         link = reverse("bookings:home_open", args=[sign_in_token(world.patient)])
@@ -372,7 +380,11 @@ def test_a_new_email_address_is_used_only_once_confirmed_by_a_link_sent_to_it(cl
     assert Client().post(link).status_code == 302
     world.patient.refresh_from_db()
     assert world.patient.email == "new@ex.com" and world.patient.pending_email == ""
-    assert Client().post(link).status_code == 410  # once
+    refused = Client().post(link)  # once
+    assert refused.status_code == 410 and "confirm a new e-mail address" in refused.content.decode()
+    # Opened again where the patient is signed in, it says the change is done.
+    again = client.get(link, follow=True).content.decode()
+    assert "That link has been used: your e-mail address is new@ex.com." in again
 
 
 def test_a_later_address_voids_the_link_for_an_earlier_one(client, world):
@@ -429,7 +441,8 @@ def test_a_request_to_erase_is_recorded_once_and_told_to_the_clinic(client, worl
     home_signed_in(client, world.patient)
     mail.outbox.clear()
     url = reverse("bookings:home_erase")
-    assert "Ask to erase my data" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Ask to erase my data" in page and "Asking erases nothing at once" in page
     client.post(url)
     client.post(url)
     run_worker()
