@@ -49,6 +49,7 @@ TRANSITIONS = {
     S.STOPPED: set(),
 }
 NEEDS_REASON = {S.DECLINED, S.STOPPED}
+OPEN_STATUSES = [S.PROPOSED, S.ACCEPTED, S.IN_PROGRESS]
 
 
 class PlanError(Exception):
@@ -61,6 +62,19 @@ class PlanError(Exception):
         # For a time refused because it breaks a window: the nearest free times that keep it,
         # for the page to offer.
         self.nearest = nearest or []
+
+
+class PlanAddedSince(PlanError):
+    """A plan of the patient's was proposed while the page proposing this one was open."""
+
+    def __init__(self, plan: Plan):
+        super().__init__(
+            f"A plan for this patient was proposed on "
+            f"{format_local(plan.created_at, plan.location.zone, 'j F Y, H:i')} while this page "
+            "was open (in another tab, or by a colleague), so this one was not. Check it first: "
+            "propose this one too only if both should run."
+        )
+        self.plan = plan
 
 
 @dataclass(frozen=True)
@@ -80,9 +94,14 @@ def plan_propose(
     starts_on: date,
     patient_note: str = "",
     now: datetime | None = None,
+    newest_seen: int | None = None,
 ) -> Plan:
     """Propose a plan of ``steps`` (from one or several protocols) after a completed, assessed
-    consultation, priced at its location; the patient is told it is ready to read."""
+    consultation, priced at its location; the patient is told it is ready to read.
+
+    ``newest_seen``: the newest of the patient's open plans when the practitioner's page was drawn
+    (0 for none); one open plan proposed since (the same form sent from a second tab) is
+    refused with PlanAddedSince, rather than e-mail the patient a second, identical plan."""
     now = now or timezone.now()
     if not steps:
         raise PlanError("Choose at least one step for the plan.")
@@ -95,6 +114,12 @@ def plan_propose(
             patient_lock(consultation.patient_id)
         except BookingError as error:
             raise PlanError(error.message) from None
+        if newest_seen is not None:
+            added = Plan.objects.filter(
+                patient_id=consultation.patient_id, pk__gt=newest_seen, status__in=OPEN_STATUSES
+            )
+            if newest := added.order_by("-pk").first():
+                raise PlanAddedSince(newest)
         consultation = Booking.objects.select_related("location").get(pk=consultation.pk)
         if consultation.status != Booking.Status.COMPLETED:
             raise PlanError("A plan is made after the consultation is marked completed.")

@@ -26,6 +26,8 @@ from treatments.documents import PdfUnavailable, plan_pdf_response
 from treatments.models import Plan, PlanStep, Protocol, SessionRecord
 from treatments.rescreens import rescreen_clear
 from treatments.services import (
+    OPEN_STATUSES,
+    PlanAddedSince,
     PlanError,
     StepChoice,
     plan_propose,
@@ -69,6 +71,14 @@ def _preview(rows, starts_on, location, protocols):
     return selectors.quote(lines)
 
 
+def newest_seen(data) -> int | None:
+    """The newest open plan the new-plan page showed (0 for none); None when not sent."""
+    try:
+        return int(data.get("newest_plan", ""))
+    except ValueError:
+        return None
+
+
 class PlanCreateView(PlanAccessMixin, View):
     """Choose protocols, adjust each step's spacing and the start, see the windows and the quote,
     write a note for the patient, and propose the plan."""
@@ -90,7 +100,7 @@ class PlanCreateView(PlanAccessMixin, View):
             record_read(request, "assessment", self.assessment, self.consultation.patient_id)
         self.protocols = list(selectors.active_protocols())
 
-    def render_page(self, request, form, rows, status=200):
+    def render_page(self, request, form, rows, status=200, newest=None):
         consultation = self.consultation
         ready = consultation.status == Booking.Status.COMPLETED and self.assessment is not None
         chosen = [p for p in self.protocols if p.pk in self.chosen_ids(form)]
@@ -103,7 +113,7 @@ class PlanCreateView(PlanAccessMixin, View):
         open_plans = list(
             Plan.objects.filter(
                 patient_id=consultation.patient_id,
-                status__in=[Plan.Status.PROPOSED, Plan.Status.ACCEPTED, Plan.Status.IN_PROGRESS],
+                status__in=OPEN_STATUSES,
             )
             .prefetch_related("protocols")
             .order_by("created_at")
@@ -111,7 +121,15 @@ class PlanCreateView(PlanAccessMixin, View):
         record_reads(
             request, "treatment plan", [(plan, consultation.patient_id) for plan in open_plans]
         )
+        # The newest open plan the page shows, sent back with the proposal: a plan proposed
+        # since (from a second tab) is caught. Sent back after a refusal for another reason; the
+        # newest itself once the page has said so.
+        if newest is None:
+            newest = newest_seen(request.POST) if request.method == "POST" else None
+        if newest is None:
+            newest = max((plan.pk for plan in open_plans), default=0)
         context = {
+            "newest_plan": newest,
             "open_plans": open_plans,
             "booking": consultation,
             "assessment": self.assessment,
@@ -160,7 +178,12 @@ class PlanCreateView(PlanAccessMixin, View):
                 steps=[StepChoice(r.step, r.min_days, r.max_days) for r in rows if r.include],
                 starts_on=form.cleaned_data["starts_on"],
                 patient_note=form.cleaned_data["patient_note"],
+                newest_seen=newest_seen(request.POST),
             )
+        except PlanAddedSince as error:
+            # The page now lists the new plan among the open ones; proposing again is a choice.
+            form.add_error(None, error.message)
+            return self.render_page(request, form, rows, status=409, newest=error.plan.pk)
         except PlanError as error:
             form.add_error(None, error.message)
             return self.render_page(request, form, rows, status=400)

@@ -2,6 +2,7 @@
 Plans page with next steps and what is overdue. Reads audited, hostile text escaped, query
 counts fixed."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -268,3 +269,24 @@ def test_the_plan_page_says_what_stopping_does_and_what_it_did(practitioner, tre
     stop = reverse("staff:plan_action", args=[plan.pk, "stop"])
     response = practitioner.post(stop, {"reason": "Moving abroad."}, follow=True)
     assert f"Its {count} visits still to come were cancelled" in response.content.decode()
+
+
+def test_the_same_plan_proposed_from_a_second_tab_is_refused_then_allowed_knowingly(
+    practitioner, treatments_setup
+):
+    url = new_plan_url(treatments_setup)
+    first_tab = practitioner.get(url).content.decode()
+    second_tab = practitioner.get(url).content.decode()
+    seen = re.search(r'name="newest_plan" value="(\d+)"', second_tab).group(1)
+    assert re.search(r'name="newest_plan" value="(\d+)"', first_tab).group(1) == seen == "0"
+    form = plan_form(treatments_setup, "PRP course", note="Three sessions", newest_plan=seen)
+    assert practitioner.post(url, form).status_code == 302
+    refused = practitioner.post(url, form)
+    page = refused.content.decode()
+    assert refused.status_code == 409 and "while this page was open" in page
+    assert "Three sessions" in page and Plan.objects.count() == 1
+    # The page now shows the new plan; proposing again is a choice made knowing it.
+    newest = re.search(r'name="newest_plan" value="(\d+)"', page).group(1)
+    assert newest == str(Plan.objects.get().pk)
+    assert practitioner.post(url, {**form, "newest_plan": newest}).status_code == 302
+    assert Plan.objects.count() == 2
