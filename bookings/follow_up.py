@@ -43,8 +43,8 @@ def follow_up_book(
             raise BookingError(
                 f"{booking.patient.full_name} already has a consultation booked after this "
                 f"one, on {when}: no second follow-up was booked. "
-                "Untick the follow-up to save the assessment, or move that booking from "
-                "the diary."
+                "Choose “No follow-up now” to save the assessment, or move that booking "
+                "from the diary."
             )
         first_day = (
             (booking.starts_at + timedelta(weeks=weeks)).astimezone(booking.location.zone).date()

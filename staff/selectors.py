@@ -186,7 +186,9 @@ def booking_assessment(booking):
     """The consultation's assessment, with the follow-up it booked, or None."""
     return (
         Assessment.objects.filter(booking=booking)
-        .select_related("follow_up__practitioner__user", "follow_up__location")
+        .select_related(
+            "follow_up__practitioner__user", "follow_up__location", "follow_up__consultation_type"
+        )
         .first()
     )
 

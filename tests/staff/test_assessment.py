@@ -130,6 +130,7 @@ def test_saving_again_with_the_follow_up_chosen_books_no_second_visit(client, co
     assert response.status_code == 400
     page = response.content.decode()
     assert "already has a consultation booked after this one" in page
+    assert "Choose “No follow-up now” to save the assessment" in page
     assert "Second look: still androgenetic." in page  # the typing is kept
     assert list(Booking.objects.exclude(pk=consultation.pk)) == [follow_up]
     # Nothing of the refused save was written: the assessment is as first saved.
@@ -299,6 +300,10 @@ def test_after_saving_the_page_shows_the_recommendation_summary_and_follow_up(cl
     assert f"{when} with {consultation.practitioner.display_name} at " in saved
     assert consultation.location.name in saved
     assert str(follow_up.starts_at.year) in when
+    # The form, to edit the assessment, names the follow-up booked rather than offer another.
+    form_html = html[html.index("assessment-form") :]
+    assert f"Follow-up booked:</strong> {follow_up.consultation_type.name}, {when}" in form_html
+    assert 'name="follow_up_type"' not in form_html
 
 
 def test_the_review_page_costs_the_same_queries_with_more_flags_and_a_follow_up(
@@ -335,9 +340,10 @@ def test_the_review_page_costs_the_same_queries_with_more_flags_and_a_follow_up(
 
 # Session, the user with their permissions, roles and second factor (one query, clinic/access.py);
 # the booking with its intake, the assessment with its follow-up, the reads recorded (intake,
-# assessment), flags, photos; the earlier visits (assessments, visits, photos); the form's follow-up
-# choices. The session is not saved: its idle stamp is rewritten at most once a minute.
-QUERIES_REVIEW_PAGE = 12
+# assessment), flags, photos; the earlier visits (assessments, visits, photos). The form names
+# the follow-up booked, so it reads no follow-up choices. The session is not saved: its idle
+# stamp is rewritten at most once a minute.
+QUERIES_REVIEW_PAGE = 11
 
 
 def seen_on(page) -> str:
