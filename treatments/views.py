@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from treatments.forms import DeclineForm, RescreenForm, SignForm, course_choices
 from treatments.models import ConsentText, Plan
 from treatments.rescreens import rescreen_open, rescreen_submit
 from treatments.services import (
+    OPEN_STATUSES,
     PlanError,
     course_book,
     plan_accept,
@@ -56,11 +57,14 @@ class PlanLinkView(View):
         booking = Booking.objects.for_private_link(token)
         plan = None
         if booking is not None:
+            # Of several plans made from one consultation, an open one before any declined,
+            # stopped or completed since, and the newest first.
             plan = (
                 selectors.plan_with_steps(
                     Plan.objects.filter(Q(consultation=booking) | Q(steps__booking=booking))
                 )
-                .order_by("-created_at")
+                .annotate(closed=Case(When(status__in=OPEN_STATUSES, then=0), default=1))
+                .order_by("closed", "-created_at")
                 .first()
             )
         if plan is None:

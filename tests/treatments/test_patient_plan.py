@@ -31,6 +31,20 @@ def test_the_plan_page_shows_each_visit_the_total_the_expectations_and_escapes_t
     assert "Version 2026-12" in page
 
 
+def test_the_link_opens_the_running_plan_not_a_later_one_stopped(client, treatments_setup):
+    from treatments.services import plan_transition
+
+    running = accepted_plan(treatments_setup["consultation"])
+    later = proposed_plan(treatments_setup["consultation"], note="A second idea")
+    plan_transition(plan=later, to="stopped", reason="Not needed after all.")
+    page = client.get(plan_url(running)).content.decode()
+    assert "A second idea" not in page and "Not needed after all" not in page
+    assert running.get_status_display() in page
+    # An open plan proposed later is the one to act on.
+    newest = proposed_plan(treatments_setup["consultation"], note="The new proposal")
+    assert "The new proposal" in client.get(plan_url(newest)).content.decode()
+
+
 def test_an_unknown_link_opens_no_plan(client, treatments_setup):
     proposed_plan(treatments_setup["consultation"])
     assert client.get(reverse("treatments:plan", args=["not-a-token"])).status_code == 404
