@@ -232,7 +232,7 @@ CONSENT_VERSION = "2026-12"
 
 def consent_text(treatment_name: str, risks: str) -> str:
     return (
-        f"I agree to the course of {treatment_name} described in this plan. The practitioner has "
+        f"I agree to the treatment described in this plan: {treatment_name}. The practitioner has "
         "explained what it involves, its risks and the alternatives, including no treatment. I "
         f"understand that results vary and are not guaranteed. Risks: {risks} I will tell the "
         "clinic before each session about any new medicine, illness or pregnancy, and I may stop "

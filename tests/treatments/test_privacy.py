@@ -23,7 +23,7 @@ def test_the_export_holds_the_plans_with_steps_and_the_signed_consent(treatments
     assert [s["name"] for s in exported["steps"]][:2] == ["PRP session 1", "PRP session 2"]
     (consent,) = exported["consents"]
     assert consent["signed_name"] == plan.patient.full_name
-    assert consent["text"].startswith("I agree to the course of PRP course")
+    assert consent["text"].startswith("I agree to the treatment described in this plan: PRP")
 
 
 def test_erasure_stops_open_plans_and_drops_the_words_and_the_signature(treatments_setup):
