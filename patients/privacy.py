@@ -32,21 +32,51 @@ ERASED_BIRTH_DATE = date(1900, 1, 1)
 ERASURE_REASON = "Personal data erased at the patient's request"
 
 
+def _words(codes, offered) -> list:
+    """Chosen answers in the words the patient chose them by (a code no longer offered as
+    itself)."""
+    labels = dict(offered)
+    return [labels.get(code, code) for code in codes or []]
+
+
+def _treatments_tried(tried) -> dict:
+    labels, durations = dict(choices.PREVIOUS_TREATMENTS), dict(choices.TREATMENT_DURATIONS)
+    outcomes = dict(choices.TREATMENT_OUTCOMES)
+    return {
+        labels.get(key, key): {
+            "how long": durations.get(answer.get("duration", ""), answer.get("duration")),
+            "how it went": outcomes.get(answer.get("outcome", ""), answer.get("outcome")) or "",
+        }
+        for key, answer in (tried or {}).items()
+    }
+
+
+def _screening(answers) -> dict:
+    questions = dict(choices.SCREENING_QUESTION_CHOICES)
+    said = dict(choices.SCREENING_ANSWERS)
+    return {
+        questions.get(key, key): said.get(answer, answer) for key, answer in (answers or {}).items()
+    }
+
+
 def intake_document(intake):
+    """The answers as the patient gave them, in the words of the questions and choices."""
     return {
         "main_concern": intake.get_main_concern_display(),
         "main_concern_detail": intake.main_concern_detail,
-        "areas": intake.areas,
+        "areas": _words(intake.areas, choices.AREAS),
         "onset": intake.get_onset_display(),
         "progression": intake.get_progression_display(),
         "stage": intake.get_stage_display(),
-        "family_history": intake.family_history,
-        "triggers": intake.triggers,
-        "previous_treatments": intake.previous_treatments,
-        "screening": intake.screening,
+        "family_history": _words(intake.family_history, choices.FAMILY_HISTORY),
+        "triggers": _words(intake.triggers, choices.TRIGGERS),
+        "previous_treatments": _treatments_tried(intake.previous_treatments),
+        "screening": _screening(intake.screening),
         "current_medicines": intake.current_medicines,
         "goals": intake.goals,
-        "treatments_of_interest": intake.treatments_of_interest,
+        "treatments_of_interest": _words(
+            intake.treatments_of_interest, choices.TREATMENTS_OF_INTEREST
+        ),
         "submitted_at": intake.submitted_at,
         "screening_flags": [
             {"treatment": f.treatment, "severity": f.severity, "reason": f.reason}

@@ -137,6 +137,13 @@ def test_the_export_holds_everything_and_is_a_recorded_read(clinic_admin, zebulo
     assert len(document["bookings"]) == 3 and len(document["consents"]) == 2
     seen = next(b for b in document["bookings"] if b["reference"] == booking.pk)
     assert seen["intake"]["goals"] == "MARKER-GOALS"
+    # The answers in the words the patient chose them by, not the form's codes.
+    assert seen["intake"]["areas"] == ["Hairline", "Temples"]
+    assert seen["intake"]["family_history"] == ["On my father's side"]
+    tried = seen["intake"]["previous_treatments"]["Minoxidil (Regaine or similar)"]
+    assert tried["how long"] == "3 to 12 months"
+    blood_thinners = next(q for q in seen["intake"]["screening"] if "blood thinners" in q)
+    assert seen["intake"]["screening"][blood_thinners] == "Yes"
     assert seen["intake"]["screening_flags"]
     assert seen["assessment"]["summary_for_you"] == "MARKER-SUMMARY"
     photo = seen["intake"]["photos"][0]["file"]
