@@ -190,6 +190,12 @@ def plan_transition(*, plan: Plan, to: str, reason: str = "", now: datetime | No
     if to in NEEDS_REASON and not reason:
         raise PlanError("Give a reason: it is kept with the plan.")
     with transaction.atomic():
+        # The patient first, as every write on their bookings (and the erasure) takes it: a
+        # plan stopped cancels bookings, which an erasure locks before the plans.
+        try:
+            patient_lock(plan.patient_id)
+        except BookingError as error:
+            raise PlanError(error.message) from None
         locked = lock_plan(plan)
         if to == locked.status:
             raise PlanError(f"This plan is {locked.get_status_display().lower()} already.")

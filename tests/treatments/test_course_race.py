@@ -150,3 +150,32 @@ def test_two_courses_racing_for_one_room_never_hold_it_twice(transactional_db):
             assert earlier.held_until <= later.held_from, (earlier, later)
         for practitioner in practitioners:
             assert_no_overlap(practitioner)
+
+
+def test_a_plan_stopped_while_its_patient_is_erased_never_deadlocks(transactional_db):
+    """Stopping cancels the course's bookings; the erasure locks the bookings, then the plans.
+    Both take the patient first, so one waits for the other and both finish."""
+    from bookings.privacy import patient_erase
+    from treatments.services import plan_transition
+
+    location, (practitioner,), consultation_type = treatment_clinic(practitioners=1)
+    for round_number in range(ROUNDS):
+        consultation = completed_consultation(
+            location, practitioner, consultation_type, days_ago=2 + round_number
+        )
+        plan = accepted_plan(consultation)
+        proposal = selectors.course_proposal(plan)
+        course_book(plan=plan, choices={s.order: (o.start, w) for s, o, w in proposal.choices})
+
+        def fire(index, _, plan=plan):
+            if index == 0:
+                return plan_transition(plan=plan, to="stopped", reason="Moving abroad.")
+            return patient_erase(patient=plan.patient)
+
+        stopped, erased = all_at_once(2, fire)
+        # The erasure stops the plan too: a stop that waited for it is refused, as the
+        # patient is erased.
+        assert not isinstance(erased, Exception), erased
+        assert isinstance(stopped, Plan) or "has been erased" in stopped.message, stopped
+        assert Plan.objects.get(pk=plan.pk).status == Plan.Status.STOPPED
+        assert not Booking.objects.filter(plan_step__plan=plan, status="confirmed").exists()
