@@ -754,6 +754,18 @@ def accepted_plan(consultation, *names, spacing=None):
     return plan_accept(plan=plan, signed_name=plan.patient.full_name, ip_address="127.0.0.1")
 
 
+def booked_course(consultation):
+    """An accepted plan with every visit booked at the first free time its window offers."""
+    from treatments.selectors import course_proposal
+    from treatments.services import course_book
+
+    plan = accepted_plan(consultation)
+    proposal = course_proposal(plan)
+    course_book(plan=plan, choices={s.order: (o.start, who) for s, o, who in proposal.choices})
+    plan.refresh_from_db()
+    return plan
+
+
 def plan_session(plan, order=1, hours_ago=1):
     """Step ``order`` of ``plan`` booked ``hours_ago`` hours ago (rules bypassed): a session
     under way or done, to record."""

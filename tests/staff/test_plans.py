@@ -11,7 +11,7 @@ from django.urls import reverse
 from clinic.models import ClinicalRead
 from clinic.roles import PRACTITIONER
 from tests.factories import (
-    accepted_plan,
+    booked_course,
     completed_consultation,
     proposed_plan,
     sign_in_with_second_factor,
@@ -257,12 +257,7 @@ def test_a_spacing_of_millions_of_days_is_refused_in_the_form_not_with_a_server_
 
 
 def test_the_plan_page_says_what_stopping_does_and_what_it_did(practitioner, treatments_setup):
-    from treatments import selectors
-    from treatments.services import course_book
-
-    plan = accepted_plan(treatments_setup["consultation"])
-    proposal = selectors.course_proposal(plan)
-    course_book(plan=plan, choices={s.order: (o.start, who) for s, o, who in proposal.choices})
+    plan = booked_course(treatments_setup["consultation"])
     page = reverse("staff:plan", args=[plan.pk])
     assert "Stopping cancels the plan" in practitioner.get(page).content.decode()
     count = plan.steps.filter(booking__status="confirmed").count()

@@ -16,6 +16,7 @@ from tests.factories import (
     ResourceFactory,
     accepted_plan,
     all_at_once,
+    booked_course,
     completed_consultation,
     resource_hours,
     treatment_clinic,
@@ -163,9 +164,7 @@ def test_a_plan_stopped_while_its_patient_is_erased_never_deadlocks(transactiona
         consultation = completed_consultation(
             location, practitioner, consultation_type, days_ago=2 + round_number
         )
-        plan = accepted_plan(consultation)
-        proposal = selectors.course_proposal(plan)
-        course_book(plan=plan, choices={s.order: (o.start, w) for s, o, w in proposal.choices})
+        plan = booked_course(consultation)
 
         def fire(index, _, plan=plan):
             if index == 0:

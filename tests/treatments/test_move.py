@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from bookings import selectors as booking_selectors
 from bookings.drafts import format_start
-from tests.factories import accepted_plan
+from tests.factories import booked_course
 from treatments import selectors
-from treatments.services import PlanError, course_book, session_move
+from treatments.services import PlanError, session_move
 from treatments.windows import broken
 from treatments.windows import windows as windows_of
 
@@ -22,11 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def course(treatments_setup):
     """An accepted PRP course with every session booked at the first free time."""
-    plan = accepted_plan(treatments_setup["consultation"])
-    proposal = selectors.course_proposal(plan)
-    course_book(plan=plan, choices={s.order: (o.start, who) for s, o, who in proposal.choices})
-    plan.refresh_from_db()
-    return plan
+    return booked_course(treatments_setup["consultation"])
 
 
 def session(plan, order):

@@ -5,9 +5,8 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from bookings.models import Booking
-from tests.factories import accepted_plan
-from treatments import selectors
-from treatments.services import PlanError, course_book, plan_transition
+from tests.factories import booked_course
+from treatments.services import PlanError, plan_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -15,11 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def course(treatments_setup):
     """An accepted PRP course with every session booked at the first free time."""
-    plan = accepted_plan(treatments_setup["consultation"])
-    proposal = selectors.course_proposal(plan)
-    course_book(plan=plan, choices={s.order: (o.start, who) for s, o, who in proposal.choices})
-    plan.refresh_from_db()
-    return plan
+    return booked_course(treatments_setup["consultation"])
 
 
 def visits(plan):
