@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from bookings import tasks
@@ -63,48 +63,23 @@ def waitlist_join(
     """Put a patient on the waitlist; they are e-mailed its link (to see or leave it) once
     the entry is stored. The caller has checked the range and the care consent.
 
-    One e-mail address waits once for the same consultation, place and practitioner (or any):
-    joining again (the form sent twice, or a new range) updates that entry, which keeps its
-    link, rather than add a second one that would be offered the same times."""
+    Joining again adds another entry, whoever asks: the address is not proven, so an earlier
+    entry's link is never handed to whoever types it. A freed time is offered once to each
+    address (``waitlist_offers.matching_entries``)."""
     with transaction.atomic():
-        _lock_entries_of(email)
-        entry = (
-            WaitlistEntry.objects.filter(
-                email__iexact=email,
-                consultation_type=consultation_type,
-                location=location,
-                practitioner=practitioner,
-                booking__isnull=True,
-            )
-            .order_by("-pk")
-            .first()
-        ) or WaitlistEntry(
+        entry = WaitlistEntry.objects.create(
             consultation_type=consultation_type,
             location=location,
             practitioner=practitioner,
+            first_day=first_day,
+            last_day=last_day,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            consent_version=CARE.version,
         )
-        entry.first_day, entry.last_day = first_day, last_day
-        entry.first_name, entry.last_name, entry.email = first_name, last_name, email
-        entry.consent_version = CARE.version
-        entry.save()
         tasks.waitlist_joined_on_commit(entry)
     return entry
-
-
-# The first number of the advisory lock's key: the waitlist's own space ("Wait").
-WAITLIST_LOCK_SPACE = 0x57616974
-
-
-def _lock_entries_of(email: str) -> None:
-    """Make a join wait for any other join of the same e-mail address (as the database compares
-    it, upper-cased), so that two sent at once do not both find no entry and add two. On
-    SQLite every transaction already takes the database's write lock at BEGIN."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(UPPER(%s)))",
-                [WAITLIST_LOCK_SPACE, email],
-            )
 
 
 def waitlist_leave(*, entry: WaitlistEntry) -> None:

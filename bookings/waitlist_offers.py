@@ -35,7 +35,7 @@ from clinic.times import format_local
 
 def matching_entries(*, practitioner: Practitioner, location: Location, starts_at: datetime, now):
     """The waiting entries a time freed with ``practitioner`` at ``starts_at`` suits, oldest
-    first."""
+    first, one an e-mail address."""
     day = starts_at.astimezone(location.zone).date()
     entries = list(
         WaitlistEntry.objects.waiting(day)
@@ -58,7 +58,15 @@ def matching_entries(*, practitioner: Practitioner, location: Location, starts_a
                 now=now,
             )
             fits[kind.pk] = free.slot_at(starts_at) is not None
-    return [entry for entry in entries if fits[entry.consultation_type_id]]
+    # One offer to an address, from its oldest entry the time suits: someone who joined twice
+    # (the form sent again, or a second range) is not told twice, nor told "gone" of a time
+    # they claimed through the other.
+    offered, found = set(), []
+    for entry in entries:
+        if fits[entry.consultation_type_id] and entry.email.lower() not in offered:
+            offered.add(entry.email.lower())
+            found.append(entry)
+    return found
 
 
 def offer_freed_time(

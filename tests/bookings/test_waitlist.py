@@ -355,8 +355,8 @@ def test_a_patient_busy_at_that_time_is_told_so_and_the_time_stays_open():
 
 
 @pytest.mark.django_db
-def test_joining_again_updates_the_one_entry_and_keeps_its_link(client):
-    location, (practitioner,), consultation_type = bookable_clinic()
+def test_joining_with_an_address_already_waiting_never_hands_over_its_entry(client):
+    location, _, consultation_type = bookable_clinic()
     today = timezone.now().astimezone(location.zone).date()
     form = {
         "location": location.pk,
@@ -370,15 +370,10 @@ def test_joining_again_updates_the_one_entry_and_keeps_its_link(client):
     }
     waitlist = reverse("bookings:waitlist", args=[consultation_type.slug])
     first = client.post(waitlist, form)
-    again = client.post(waitlist, {**form, "email": "SIOBHAN@example.com", "last_day": ""})
-    assert again.status_code == 400  # a refused form changes nothing
-    again = client.post(waitlist, {**form, "last_day": (today + timedelta(days=20)).isoformat()})
-    entry = WaitlistEntry.objects.get()
-    assert first.url == again.url == reverse("bookings:waitlist_entry", args=[entry.token])
-    assert entry.last_day == today + timedelta(days=20)
-    # Another practitioner, or another consultation, is another wish.
-    join(location, consultation_type, "Siobhan", practitioner=practitioner)
-    assert WaitlistEntry.objects.count() == 2
+    other = client.post(waitlist, {**form, "first_name": "Someone", "last_name": "Else"})
+    assert first.url != other.url  # the first entry's link goes to nobody else
+    original = WaitlistEntry.objects.get(token=first.url.rstrip("/").rsplit("/", 1)[1])
+    assert (original.first_name, original.last_day) == ("Siobhán", today + timedelta(days=10))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -386,15 +381,22 @@ def test_a_time_booked_through_one_of_a_person_s_entries_is_theirs_on_the_others
     location, (practitioner,), consultation_type = bookable_clinic()
     start = next_slot(days=4)
     booking = booked(location, consultation_type, start)
-    join(location, consultation_type, "Ada")  # any practitioner
-    join(location, consultation_type, "Ada", practitioner=practitioner)
+    first = join(location, consultation_type, "Ada")  # any practitioner
+    second = join(location, consultation_type, "Ada", practitioner=practitioner)
+    join(location, consultation_type, "Grace")
     booking_cancel(booking=booking)
     run_worker()
-    any_link, theirs_link = (CLAIM_LINK.search(m.body).group(0) for m in offers_mailed())
-    assert client.post(any_link, claim_details()).status_code == 302
+    # One offer an address, through its oldest entry.
+    assert sorted(m.to[0] for m in offers_mailed()) == ["ada@example.com", "grace@example.com"]
+    assert not WaitlistOffer.objects.filter(entry=second).exists()
+    ada_link = CLAIM_LINK.search(
+        next(m for m in offers_mailed() if m.to == ["ada@example.com"]).body
+    ).group(0)
+    assert client.post(ada_link, claim_details()).status_code == 302
     claimed = Booking.objects.get(status="confirmed")
-    page = client.get(theirs_link).content.decode()
-    assert "This time is yours" in page and "Nothing has been booked for you" not in page
-    response = client.post(theirs_link, claim_details())
-    assert response.url == reverse("bookings:manage", args=[claimed.token])
-    assert Booking.objects.filter(status="confirmed").count() == 1
+    assert WaitlistEntry.objects.get(pk=first.pk).booking == claimed
+    # Had the other entry been offered the same time, its page would say it is theirs.
+    opening = WaitlistOpening.objects.get()
+    other_offer = WaitlistOffer.objects.create(opening=opening, entry=second)
+    page = client.get(reverse("bookings:waitlist_claim", args=[other_offer.token]))
+    assert "This time is yours" in page.content.decode()
