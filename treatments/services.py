@@ -208,7 +208,7 @@ def plan_transition(*, plan: Plan, to: str, reason: str = "", now: datetime | No
         if to == S.COMPLETED and ahead:
             first = ahead[0]
             raise PlanError(
-                f"{len(ahead)} visit{'s are' if len(ahead) > 1 else ' is'} of this plan still "
+                f"{len(ahead)} of this plan's visits {'are' if len(ahead) > 1 else 'is'} still "
                 f"booked, the next on "
                 f"{format_local(first.starts_at, first.location.zone, 'l j F Y')}: mark the plan "
                 "completed once they have taken place, or stop it, which cancels them."
@@ -227,14 +227,16 @@ def plan_transition(*, plan: Plan, to: str, reason: str = "", now: datetime | No
 
 
 def _visits_ahead(plan: Plan, now: datetime) -> list[Booking]:
-    """The confirmed bookings of the plan's visits still to come, soonest first."""
-    return list(
-        Booking.objects.filter(
-            plan_step__plan=plan, status=Booking.Status.CONFIRMED, starts_at__gt=now
-        )
+    """The confirmed bookings of the plan's visits still to come, locked (in id order, as the
+    erasure locks a patient's bookings), soonest first. One cancelled at the same moment (by
+    the patient's link, or from the diary) is waited for, and then no longer among them."""
+    locked = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(plan_step__plan=plan, status=Booking.Status.CONFIRMED, starts_at__gt=now)
         .select_related("location", "consultation_type")
-        .order_by("starts_at")
+        .order_by("pk")
     )
+    return sorted(locked, key=lambda booking: booking.starts_at)
 
 
 def _normalised(name: str) -> str:

@@ -178,3 +178,33 @@ def test_a_plan_stopped_while_its_patient_is_erased_never_deadlocks(transactiona
         assert isinstance(stopped, Plan) or "has been erased" in stopped.message, stopped
         assert Plan.objects.get(pk=plan.pk).status == Plan.Status.STOPPED
         assert not Booking.objects.filter(plan_step__plan=plan, status="confirmed").exists()
+
+
+def test_a_plan_stopped_while_the_patient_cancels_one_of_its_visits_stops(transactional_db):
+    """The stop locks the visits to come before cancelling them: a visit the patient cancels
+    at the same moment is waited for and left out, never a server error."""
+    from bookings.services import booking_cancel
+    from treatments.services import plan_transition
+
+    location, (practitioner,), consultation_type = treatment_clinic(practitioners=1)
+    for round_number in range(ROUNDS):
+        consultation = completed_consultation(
+            location, practitioner, consultation_type, days_ago=2 + round_number
+        )
+        plan = booked_course(consultation)
+        visit = plan.steps.get(order=2).booking
+        count = Booking.objects.filter(plan_step__plan=plan, status="confirmed").count()
+
+        def fire(index, _, plan=plan, visit=visit):
+            if index == 0:
+                return plan_transition(plan=plan, to="stopped", reason="Moving abroad.")
+            return booking_cancel(booking=visit, reason="Cannot come")
+
+        stopped, cancelled = all_at_once(2, fire)
+        assert isinstance(stopped, Plan), stopped
+        if isinstance(cancelled, Booking):  # the patient's cancel came first
+            assert stopped.visits_cancelled == count - 1
+        else:  # the stop came first: the patient is told it is cancelled already
+            assert isinstance(cancelled, BookingError) and "cancelled" in cancelled.message
+            assert stopped.visits_cancelled == count
+        assert not Booking.objects.filter(plan_step__plan=plan, status="confirmed").exists()

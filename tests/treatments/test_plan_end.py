@@ -39,7 +39,7 @@ def test_stopping_a_plan_cancels_its_visits_to_come_and_tells_the_patient(course
 
 
 def test_a_plan_with_visits_to_come_is_not_completed(course):
-    with pytest.raises(PlanError, match=r"visits are of this plan still booked, the next on"):
+    with pytest.raises(PlanError, match=r"of this plan's visits are still booked, the next on"):
         plan_transition(plan=course, to="completed")
     course.refresh_from_db()
     assert course.status == "in_progress"
