@@ -80,8 +80,11 @@ def _link_refused(request, kind="sign_in"):
     patient = home_patient(request, timezone.now())
     if patient is not None:
         if kind == "email":
-            used = f"That link has been used: your e-mail address is {patient.email}."
-            messages.info(request, used)
+            # Used, expired or replaced: which, the token no longer says.
+            said = f"That link no longer works. Your e-mail address is {patient.email}"
+            if patient.pending_email:
+                said += f"; the change to {patient.pending_email} waits for its newest link"
+            messages.info(request, said + ".")
         else:
             messages.info(request, "You are signed in already.")
         return redirect("bookings:home")

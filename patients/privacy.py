@@ -44,8 +44,9 @@ def _treatments_tried(tried) -> dict:
     outcomes = dict(choices.TREATMENT_OUTCOMES)
     return {
         labels.get(key, key): {
-            "how long": durations.get(answer.get("duration", ""), answer.get("duration")),
-            "how it went": outcomes.get(answer.get("outcome", ""), answer.get("outcome")) or "",
+            # A blank is no answer, not the form's placeholder ("How it went…").
+            "how long": durations.get(answer.get("duration"), "") if answer.get("duration") else "",
+            "how it went": outcomes.get(answer.get("outcome"), "") if answer.get("outcome") else "",
         }
         for key, answer in (tried or {}).items()
     }

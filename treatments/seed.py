@@ -227,7 +227,8 @@ def currency_for(time_zone: str) -> str:
     return "GBP"
 
 
-CONSENT_VERSION = "2026-12"
+# A new wording is a new version: the one signed is kept with each signature.
+CONSENT_VERSION = "2026-12-2"
 
 
 def consent_text(treatment_name: str, risks: str) -> str:

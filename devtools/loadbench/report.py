@@ -47,6 +47,8 @@ def booking_speedup_ceiling(figures: dict) -> dict | None:
     cpus = figures["setup"]["cpus"]
     if not single or not single.get("cpu_ms_per_request") or not cpus:
         return None
+    if not single["requests_per_second"]:
+        return None
     cores_busy = single["cpu_ms_per_request"] * single["requests_per_second"] / 1000
     return {
         "cpus": cpus,

@@ -85,7 +85,8 @@ def run(
     figures = summarise(raw, connections)
     # The machine's CPU time for each answer: the app's, the database's and wrk's own (and
     # whatever else runs meanwhile, which a quiet machine keeps small).
-    figures["cpu_ms_per_request"] = round(busy * 1000 / raw["answered"], 2) if busy else None
+    answered = raw["answered"]
+    figures["cpu_ms_per_request"] = round(busy * 1000 / answered, 2) if busy and answered else None
     return figures
 
 

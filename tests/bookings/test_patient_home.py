@@ -384,7 +384,7 @@ def test_a_new_email_address_is_used_only_once_confirmed_by_a_link_sent_to_it(cl
     assert refused.status_code == 410 and "confirm a new e-mail address" in refused.content.decode()
     # Opened again where the patient is signed in, it says the change is done.
     again = client.get(link, follow=True).content.decode()
-    assert "That link has been used: your e-mail address is new@ex.com." in again
+    assert "That link no longer works. Your e-mail address is new@ex.com." in again
 
 
 def test_a_later_address_voids_the_link_for_an_earlier_one(client, world):
@@ -395,6 +395,9 @@ def test_a_later_address_voids_the_link_for_an_earlier_one(client, world):
     typo_link = reverse("bookings:home_email", args=[email_change_token(world.patient)])
     client.post(url, details_form(world.patient, email="right@example.com"))
     assert Client().post(typo_link).status_code == 410
+    # Opened where the patient is signed in, it says the newer change still waits.
+    page = client.get(typo_link, follow=True).content.decode()
+    assert "the change to right@example.com waits for its newest link" in page
     world.patient.refresh_from_db()
     assert world.patient.pending_email == "right@example.com"
 

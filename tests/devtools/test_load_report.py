@@ -21,3 +21,4 @@ def test_a_lone_confirm_that_waits_half_its_time_leaves_room_for_four_times_as_m
 def test_no_ceiling_without_the_single_confirm_run_or_its_cpu_time():
     assert report.booking_speedup_ceiling({"scenarios": {}, "setup": {"cpus": 2}}) is None
     assert report.booking_speedup_ceiling(figures(None, 100.0)) is None
+    assert report.booking_speedup_ceiling(figures(10.0, 0.0)) is None  # nothing answered

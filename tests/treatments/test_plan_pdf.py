@@ -153,3 +153,12 @@ def test_making_a_pdf_leaves_truncated_photos_refused():
     honest = jpeg_upload(size=(400, 300)).read()
     with pytest.raises(PhotoError):
         clean_photo(SimpleUploadedFile("cut.jpg", honest[: len(honest) // 2], "image/jpeg"))
+
+
+def test_a_stopped_plan_s_pdf_says_its_visits_are_not_taking_place(client, signed_plan):
+    from treatments.services import plan_transition
+
+    plan_transition(plan=signed_plan, to="stopped", reason="Moving abroad.")
+    url = reverse("treatments:plan_pdf", args=[signed_plan.consultation.token])
+    text = flat(pdf_text(client.get(url)))
+    assert "Not taking place: this plan is stopped" in text and "Between " not in text

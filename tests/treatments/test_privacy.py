@@ -9,6 +9,7 @@ import pytest
 from bookings.privacy import patient_erase, patient_export
 from tests.factories import accepted_plan, proposed_plan
 from treatments.models import Plan, PlanConsent
+from treatments.seed import CONSENT_VERSION
 from treatments.services import plan_decline
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_erasure_stops_open_plans_and_drops_the_words_and_the_signature(treatmen
     assert not plan.history.filter(patient_note="Private words").exists()
     consent = PlanConsent.objects.get(plan=plan)
     assert consent.signed_name == "" and consent.ip_address is None
-    assert consent.version == "2026-12"  # which text was agreed stays
+    assert consent.version == CONSENT_VERSION  # which text was agreed stays
 
 
 def test_erasure_keeps_a_finished_plan_s_facts(treatments_setup):

@@ -21,6 +21,7 @@ from tests.factories import (
 from tests.mail import words_of
 from treatments import selectors
 from treatments.models import Plan, PlanConsent, PlanStep
+from treatments.seed import CONSENT_VERSION
 from treatments.services import (
     PlanError,
     course_book,
@@ -136,7 +137,7 @@ def test_plan_accept_keeps_the_exact_consent_text_signer_and_address(treatments_
     assert len(consents) == 2  # one per treatment
     for consent in consents:
         assert consent.text == consent.consent_text.text
-        assert consent.version == consent.consent_text.version == "2026-12"
+        assert consent.version == consent.consent_text.version == CONSENT_VERSION
         assert consent.ip_address == "203.0.113.9"
         assert consent.signed_name == name.strip()
 
