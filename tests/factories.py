@@ -61,7 +61,8 @@ from patients.storage import private_storage
 from treatments.models import ConsentText, Plan, Protocol, ProtocolStep, StepPrice
 from treatments.seed import TYPES as TREATMENT_TYPES
 from treatments.seed import seed as seed_protocols
-from treatments.services import StepChoice, plan_accept, plan_propose
+from treatments.selectors import course_proposal
+from treatments.services import StepChoice, course_book, plan_accept, plan_propose
 
 # The password every staff user made here signs in with, in the browser tests too.
 STAFF_PASSWORD = "a-long-staff-password-2026"
@@ -756,9 +757,6 @@ def accepted_plan(consultation, *names, spacing=None):
 
 def booked_course(consultation):
     """An accepted plan with every visit booked at the first free time its window offers."""
-    from treatments.selectors import course_proposal
-    from treatments.services import course_book
-
     plan = accepted_plan(consultation)
     proposal = course_proposal(plan)
     course_book(plan=plan, choices={s.order: (o.start, who) for s, o, who in proposal.choices})

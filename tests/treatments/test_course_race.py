@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, ConsultationType, ResourceHold
-from bookings.services import BookingError, booking_create
+from bookings.privacy import patient_erase
+from bookings.services import BookingError, booking_cancel, booking_create
 from tests.factories import (
     PatientFactory,
     ResourceFactory,
@@ -23,7 +24,7 @@ from tests.factories import (
 )
 from treatments import picking, selectors
 from treatments.models import Plan
-from treatments.services import PlanError, course_book
+from treatments.services import PlanError, course_book, plan_transition
 
 pytestmark = pytest.mark.race
 ROUNDS = 3
@@ -156,9 +157,6 @@ def test_two_courses_racing_for_one_room_never_hold_it_twice(transactional_db):
 def test_a_plan_stopped_while_its_patient_is_erased_never_deadlocks(transactional_db):
     """Stopping cancels the course's bookings; the erasure locks the bookings, then the plans.
     Both take the patient first, so one waits for the other and both finish."""
-    from bookings.privacy import patient_erase
-    from treatments.services import plan_transition
-
     location, (practitioner,), consultation_type = treatment_clinic(practitioners=1)
     for round_number in range(ROUNDS):
         consultation = completed_consultation(
@@ -183,9 +181,6 @@ def test_a_plan_stopped_while_its_patient_is_erased_never_deadlocks(transactiona
 def test_a_plan_stopped_while_the_patient_cancels_one_of_its_visits_stops(transactional_db):
     """The stop locks the visits to come before cancelling them: a visit the patient cancels
     at the same moment is waited for and left out, never a server error."""
-    from bookings.services import booking_cancel
-    from treatments.services import plan_transition
-
     location, (practitioner,), consultation_type = treatment_clinic(practitioners=1)
     for round_number in range(ROUNDS):
         consultation = completed_consultation(

@@ -8,6 +8,7 @@ from django.urls import reverse
 from bookings.models import Booking
 from tests.factories import BookingFactory, accepted_plan, proposed_plan, run_worker
 from treatments.models import Plan, PlanConsent
+from treatments.services import plan_transition
 
 pytestmark = pytest.mark.django_db
 HOSTILE = '<script>alert("x")</script>'
@@ -32,8 +33,6 @@ def test_the_plan_page_shows_each_visit_the_total_the_expectations_and_escapes_t
 
 
 def test_the_link_opens_the_running_plan_not_a_later_one_stopped(client, treatments_setup):
-    from treatments.services import plan_transition
-
     running = accepted_plan(treatments_setup["consultation"])
     later = proposed_plan(treatments_setup["consultation"], note="A second idea")
     plan_transition(plan=later, to="stopped", reason="Not needed after all.")

@@ -21,7 +21,7 @@ from tests.factories import (
 )
 from treatments import documents
 from treatments.documents import PdfUnavailable
-from treatments.services import plan_accept
+from treatments.services import plan_accept, plan_transition
 
 pytestmark = pytest.mark.django_db
 HOSTILE = '<script>alert("x")</script>'
@@ -156,8 +156,6 @@ def test_making_a_pdf_leaves_truncated_photos_refused():
 
 
 def test_a_stopped_plan_s_pdf_says_its_visits_are_not_taking_place(client, signed_plan):
-    from treatments.services import plan_transition
-
     plan_transition(plan=signed_plan, to="stopped", reason="Moving abroad.")
     url = reverse("treatments:plan_pdf", args=[signed_plan.consultation.token])
     text = flat(pdf_text(client.get(url)))
