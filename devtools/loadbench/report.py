@@ -38,23 +38,29 @@ def add_floor_ratios(scenarios: dict, floors: dict) -> None:
 
 
 def booking_speedup_ceiling(figures: dict) -> dict | None:
-    """How much faster than one at a time confirms can go on this machine at best: a lone
-    confirm keeps ``cores_busy`` of its cores at work (the app, then the database, then wrk,
-    one after the other, measured as the machine's CPU time per answer), so however many run
-    at once, all the cores together answer at most ``cpus / cores_busy`` times as many. None
-    when not measured."""
+    """How much faster than one at a time confirms can go on this machine at best. A lone
+    confirm keeps ``single_cores_busy`` of the cores at work (the app, then the database, then
+    wrk, one after the other: the machine's CPU time per answer times the answers a second);
+    however many run at once, all the cores together answer at most ``cpus`` ÷ the CPU time of
+    one of their answers (``five_cpu_ms_per_request``, measured at five connections, or the lone
+    one's when that run is missing). ``at_most`` is that, over one at a time's rate. None when
+    not measured."""
     single = figures["scenarios"].get(BOOKING_SINGLE)
     cpus = figures["setup"]["cpus"]
     if not single or not single.get("cpu_ms_per_request") or not cpus:
         return None
     if not single["requests_per_second"]:
         return None
-    cores_busy = single["cpu_ms_per_request"] * single["requests_per_second"] / 1000
+    five = (figures["scenarios"].get(BOOKING) or {}).get("cpu_ms_per_request")
+    per_answer = five or single["cpu_ms_per_request"]
     return {
         "cpus": cpus,
         "single_cpu_ms_per_request": single["cpu_ms_per_request"],
-        "single_cores_busy": round(cores_busy, 2),
-        "at_most": round(cpus / cores_busy, 2),
+        "five_cpu_ms_per_request": five,
+        "single_cores_busy": round(
+            single["cpu_ms_per_request"] * single["requests_per_second"] / 1000, 2
+        ),
+        "at_most": round(cpus * 1000 / per_answer / single["requests_per_second"], 2),
     }
 
 
@@ -166,11 +172,13 @@ def lines(figures: dict) -> list[str]:
             )
     ceiling = figures.get("booking_speedup_ceiling")
     if ceiling:
+        five = ceiling["five_cpu_ms_per_request"]
         out.append(
             f"One confirm at a time kept {ceiling['single_cores_busy']} of the "
             f"{ceiling['cpus']} cores busy ({ceiling['single_cpu_ms_per_request']} ms of CPU "
-            f"an answer, app, database and wrk together): on this machine five at once can "
-            f"answer at most {ceiling['at_most']}x as many."
+            "an answer, app, database and wrk together)"
+            + (f"; five at once took {five} ms an answer" if five else "")
+            + f": on this machine they can answer at most {ceiling['at_most']}x as many as one."
         )
     memory = figures["memory"]
     peaks = ", ".join(f"{mb:.0f}" for mb in memory["worker_peak_mb"].values())
