@@ -81,16 +81,33 @@ def send_email_change_link(patient_id: int) -> str:
 
 @task()
 def send_erasure_request_notice(patient_id: int) -> str:
-    """Tell the clinic inbox that a patient asked to be erased (the staff erasure does it)."""
+    """Tell the clinic inbox that a patient asked to be erased (the staff erasure does it),
+    naming the other records that share their address; and tell the patient their request
+    arrived and what happens next."""
     patient = Patient.objects.select_related("erasure_request").get(pk=patient_id)
+    if patient.erased_at is not None:
+        return "skipped: erased already"
+    others = Patient.objects.filter(email__iexact=patient.email, erased_at=None).exclude(
+        pk=patient.pk
+    )
     context = {
         "patient": patient,
+        "clinic": settings.CLINIC,
         "staff_link": settings.SITE_URL + reverse("staff:patient", args=[patient.pk]),
+        "other_links": [
+            settings.SITE_URL + reverse("staff:patient", args=[pk])
+            for pk in others.order_by("pk").values_list("pk", flat=True)
+        ],
     }
     EmailMultiAlternatives(
         subject=header_safe(f"Erasure requested: {patient.full_name}"),
         body=render_to_string("bookings/email/clinic_erasure_request.txt", context),
         to=[settings.CLINIC_INBOX_EMAIL],
+    ).send()
+    EmailMultiAlternatives(
+        subject=header_safe(f"Your request to erase your data, {settings.CLINIC['name']}"),
+        body=render_to_string("bookings/email/home_erasure_request.txt", context),
+        to=[patient.email],
     ).send()
     return "sent"
 

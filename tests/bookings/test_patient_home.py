@@ -22,6 +22,7 @@ from patients.models import Consent, ErasureRequest, Patient
 from tests.factories import (
     AssessmentFactory,
     BookingFactory,
+    PatientFactory,
     all_at_once,
     bookable_clinic,
     booking_with_intake,
@@ -450,11 +451,25 @@ def test_a_request_to_erase_is_recorded_once_and_told_to_the_clinic(client, worl
     client.post(url)
     run_worker()
     request = ErasureRequest.objects.get(patient=world.patient)
-    assert [m.to for m in mail.outbox] == [[settings.CLINIC_INBOX_EMAIL]]
+    # The clinic is told, and the patient that their request arrived and what happens next.
+    assert [m.to for m in mail.outbox] == [[settings.CLINIC_INBOX_EMAIL], [world.patient.email]]
     assert reverse("staff:patient", args=[world.patient.pk]) in mail.outbox[0].body
+    assert "Nothing is erased yet" in mail.outbox[1].body
     assert f"{request.requested_at:%-d %B %Y}" in client.get(HOME).content.decode()
     world.patient.refresh_from_db()
     assert world.patient.erased_at is None  # the clinic erases, after its checks
+
+
+def test_the_clinic_is_told_of_other_records_sharing_the_address(client, world, settings):
+    namesake = PatientFactory(first_name="Zoe", email=world.patient.email.upper())
+    home_signed_in(client, world.patient)
+    mail.outbox.clear()
+    client.post(reverse("bookings:home_erase"))
+    run_worker()
+    notice = next(m for m in mail.outbox if m.to == [settings.CLINIC_INBOX_EMAIL])
+    assert "Other records with the same e-mail address" in notice.body
+    assert reverse("staff:patient", args=[namesake.pk]) in notice.body
+    assert reverse("staff:patient", args=[world.other.patient.pk]) not in notice.body
 
 
 def test_booking_emails_lead_to_the_home(world):
