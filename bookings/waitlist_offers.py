@@ -35,7 +35,7 @@ from clinic.times import format_local
 
 def matching_entries(*, practitioner: Practitioner, location: Location, starts_at: datetime, now):
     """The waiting entries a time freed with ``practitioner`` at ``starts_at`` suits, oldest
-    first, one an e-mail address."""
+    first, one an e-mail address and consultation type."""
     day = starts_at.astimezone(location.zone).date()
     entries = list(
         WaitlistEntry.objects.waiting(day)
@@ -60,11 +60,21 @@ def matching_entries(*, practitioner: Practitioner, location: Location, starts_a
             fits[kind.pk] = free.slot_at(starts_at) is not None
     # One offer to an address, from its oldest entry the time suits: someone who joined twice
     # (the form sent again, or a second range) is not told twice, nor told "gone" of a time
-    # they claimed through the other.
-    offered, found = set(), []
+    # they claimed through the other. Nor is anyone who has booked, from the waitlist, that
+    # consultation still to come.
+    offered = {
+        (email.lower(), kind)
+        for email, kind in WaitlistEntry.objects.filter(
+            email__in={entry.email for entry in entries},
+            booking__status=Booking.Status.CONFIRMED,
+            booking__starts_at__gt=now,
+        ).values_list("email", "consultation_type_id")
+    }
+    found = []
     for entry in entries:
-        if fits[entry.consultation_type_id] and entry.email.lower() not in offered:
-            offered.add(entry.email.lower())
+        key = (entry.email.lower(), entry.consultation_type_id)
+        if fits[entry.consultation_type_id] and key not in offered:
+            offered.add(key)
             found.append(entry)
     return found
 

@@ -400,3 +400,21 @@ def test_a_time_booked_through_one_of_a_person_s_entries_is_theirs_on_the_others
     other_offer = WaitlistOffer.objects.create(opening=opening, entry=second)
     page = client.get(reverse("bookings:waitlist_claim", args=[other_offer.token]))
     assert "This time is yours" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_someone_who_booked_from_the_waitlist_is_offered_no_more_times(client):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    first, later = next_slot(days=4), next_slot(days=4, hour=14)
+    bookings = [booked(location, consultation_type, start) for start in (first, later)]
+    join(location, consultation_type, "Ada")
+    join(location, consultation_type, "Ada", practitioner=practitioner)  # a second wish
+    join(location, consultation_type, "Grace")
+    booking_cancel(booking=bookings[0])
+    run_worker()
+    ada = next(m for m in offers_mailed() if m.to == ["ada@example.com"])
+    assert client.post(CLAIM_LINK.search(ada.body).group(0), claim_details()).status_code == 302
+    mail.outbox.clear()
+    booking_cancel(booking=bookings[1])
+    run_worker()
+    assert [m.to for m in offers_mailed()] == [["grace@example.com"]]
