@@ -234,10 +234,16 @@ class DayForm(forms.Form):
         return min(max(wanted, self.first), self.last)
 
 
+def posted_number(data, name: str) -> int | None:
+    """A whole number a page sent back hidden (what it showed); None when it sent none, or
+    garbage."""
+    try:
+        return int(data.get(name, ""))
+    except ValueError:
+        return None
+
+
 def posted_sequence(data) -> int | None:
     """The booking's sequence as the page that posts showed it (its ``sequence`` field); None
     when the page sent none (or garbage), which moves whatever the booking is now."""
-    try:
-        return int(data.get("sequence", ""))
-    except ValueError:
-        return None
+    return posted_number(data, "sequence")

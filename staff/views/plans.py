@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from bookings.forms import posted_number
 from bookings.models import Booking
 from clinic.audit import record_read, record_reads
 from patients.models import Assessment
@@ -71,12 +72,8 @@ def _preview(rows, starts_on, location, protocols):
     return selectors.quote(lines)
 
 
-def newest_seen(data) -> int | None:
-    """The newest open plan the new-plan page showed (0 for none); None when not sent."""
-    try:
-        return int(data.get("newest_plan", ""))
-    except ValueError:
-        return None
+# The newest open plan the new-plan page showed (0 for none), sent back with the proposal.
+NEWEST_PLAN = "newest_plan"
 
 
 class PlanCreateView(PlanAccessMixin, View):
@@ -125,7 +122,7 @@ class PlanCreateView(PlanAccessMixin, View):
         # since (from a second tab) is caught. Sent back after a refusal for another reason; the
         # newest itself once the page has said so.
         if newest is None:
-            newest = newest_seen(request.POST) if request.method == "POST" else None
+            newest = posted_number(request.POST, NEWEST_PLAN) if request.method == "POST" else None
         if newest is None:
             newest = max((plan.pk for plan in open_plans), default=0)
         context = {
@@ -178,7 +175,7 @@ class PlanCreateView(PlanAccessMixin, View):
                 steps=[StepChoice(r.step, r.min_days, r.max_days) for r in rows if r.include],
                 starts_on=form.cleaned_data["starts_on"],
                 patient_note=form.cleaned_data["patient_note"],
-                newest_seen=newest_seen(request.POST),
+                newest_seen=posted_number(request.POST, NEWEST_PLAN),
             )
         except PlanAddedSince as error:
             # The page now lists the new plan among the open ones; proposing again is a choice.

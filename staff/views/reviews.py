@@ -243,18 +243,18 @@ class AssessmentView(ClinicalAccessMixin, View):
                 if error.message == ASSESSMENT_CHANGED:
                     shown = None  # seen now: saving again replaces it knowingly
             else:
-                messages.success(request, _saved_message(assessment, follow_up))
+                messages.success(request, _saved_message(assessment, follow_up, booking))
                 # To the saved assessment itself, which on a phone comes after the evidence.
                 target = "staff:review" if intake is not None else "staff:assessment"
                 return redirect(reverse(target, args=[booking.pk]) + "#assessment")
         return review_page(request, booking, form=form, status=400, seen_version=shown)
 
 
-def _saved_message(assessment, follow_up) -> str:
+def _saved_message(assessment, follow_up, booking) -> str:
     if assessment.signed_off_at:
         done = "Assessment signed off: the patient can read the summary through their link"
         # (``bookings.home.summary_for_patient``: not before the visit is over.)
-        if assessment.booking.status == Booking.Status.COMPLETED:
+        if booking.status == Booking.Status.COMPLETED:
             done += "."
         else:
             done += " once the consultation is marked completed."

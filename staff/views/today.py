@@ -201,14 +201,19 @@ def arrivals(bookings):
     return {"to_arrive": to_arrive, "arrived": arrived, "other": other}
 
 
-def back_to_day(booking):
-    """Back to the day the booking is on, so that staff working through another day's list
-    stay on it."""
+def day_url(booking) -> str:
+    """The day list of the day the booking is on (today's is the plain address)."""
     zone = booking.location.zone
     local_day = booking.starts_at.astimezone(zone).date()
     if local_day == timezone.now().astimezone(zone).date():
-        return redirect("staff:home")
-    return redirect(reverse("staff:home") + "?" + urlencode({"day": local_day.isoformat()}))
+        return reverse("staff:home")
+    return reverse("staff:home") + "?" + urlencode({"day": local_day.isoformat()})
+
+
+def back_to_day(booking):
+    """Back to the day the booking is on, so that staff working through another day's list
+    stay on it."""
+    return redirect(day_url(booking))
 
 
 class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
@@ -355,7 +360,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         any other booking to its day."""
         if plan_step is not None and request.user.has_perms(PlanVisitsView.permission_required):
             return reverse("staff:plan_visits", args=[plan_step.step.plan_id])
-        return back_to_day(booking).url
+        return day_url(booking)
 
     def render_page(self, request, booking, choice, status=200, error="", alternatives=(), **extra):
         plan_step = plan_window(booking)
