@@ -1,6 +1,6 @@
 """The dashboard's chart: bookings and no-shows per week, and recommendations by treatment.
 
-Figures are read in two aggregate queries and drawn as an SVG in the template (no script and
+Figures are read in one query and drawn as an SVG in the template (no script and
 no third-party library at page load); the same numbers are in a table for screen readers.
 
 Each week is counted by the index's range of its starts: all its bookings from the index on
@@ -35,50 +35,46 @@ NARROW_ROW = 26
 NARROW_BAR = 9
 
 
-def _week_counts_query(weeks: int) -> str:
+def _figures_query(weeks: int) -> str:
+    """The weeks' counts, a row each, then each assessment's recommendations since the first
+    week began, a row each: one statement, since a second round trip cost more than its
+    query."""
     table = Booking._meta.db_table
+    assessments = Assessment._meta.db_table
     in_week = "b.starts_at >= w.week_start AND b.starts_at < w.week_end"
     values = ", ".join(["(%s, %s, %s)"] * weeks)
     return (
         f"WITH w (n, week_start, week_end) AS (VALUES {values}) "  # noqa: S608 - no input
         f"SELECT w.n, (SELECT COUNT(*) FROM {table} b WHERE {in_week}), "
         f"(SELECT COUNT(*) FROM {table} b WHERE b.status = %s AND {in_week}), "
-        f"(SELECT COUNT(*) FROM {table} b WHERE b.status = %s AND {in_week}) "
-        "FROM w"
+        f"(SELECT COUNT(*) FROM {table} b WHERE b.status = %s AND {in_week}), NULL "
+        "FROM w "
+        f"UNION ALL SELECT NULL, NULL, NULL, NULL, a.recommendations FROM {assessments} a "
+        "WHERE a.created_at >= %s"
     )
 
 
-def week_counts(starts: list) -> dict[int, tuple[int, int]]:
-    """Bookings (not cancelled) and no-shows starting in each week, by the week's number: week
-    n runs from ``starts[n]`` to ``starts[n + 1]``."""
+def week_figures(starts: list) -> tuple[dict[int, tuple[int, int]], Counter]:
+    """Bookings (not cancelled) and no-shows starting in each week, by the week's number (week
+    n runs from ``starts[n]`` to ``starts[n + 1]``), and how many assessments made from
+    ``starts[0]`` on recommend each option, by its key (the list read as the field reads
+    it)."""
     adapt = connection.ops.adapt_datetimefield_value
     moments = [adapt(start) for start in starts]
     params = []
     for n in range(len(starts) - 1):
         params += [n, moments[n], moments[n + 1]]
-    params += [Booking.Status.CANCELLED.value, Booking.Status.NO_SHOW.value]
-    with connection.cursor() as cursor:
-        cursor.execute(_week_counts_query(len(starts) - 1), params)
-        return {
-            week: (everything - cancelled, no_shows)
-            for week, everything, cancelled, no_shows in cursor.fetchall()
-        }
-
-
-def recommendations_since(start) -> Counter:
-    """How many assessments made from ``start`` on recommend each option, by its key. Written
-    out like the weeks' query, for the same reason; the list is read as the field reads it."""
+    params += [Booking.Status.CANCELLED.value, Booking.Status.NO_SHOW.value, moments[0]]
     field = Assessment._meta.get_field("recommendations")
-    recommended = Counter()
+    by_week, recommended = {}, Counter()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT recommendations FROM {Assessment._meta.db_table} "  # noqa: S608 - no input
-            "WHERE created_at >= %s",
-            [connection.ops.adapt_datetimefield_value(start)],
-        )
-        for (options,) in cursor.fetchall():
-            recommended.update(field.from_db_value(options, None, connection))
-    return recommended
+        cursor.execute(_figures_query(len(starts) - 1), params)
+        for week, everything, cancelled, no_shows, options in cursor.fetchall():
+            if week is None:
+                recommended.update(field.from_db_value(options, None, connection))
+            else:
+                by_week[week] = (everything - cancelled, no_shows)
+    return by_week, recommended
 
 
 def weekly_figures(now=None):
@@ -92,7 +88,7 @@ def weekly_figures(now=None):
     # shorter or longer.
     zone = timezone.get_current_timezone()
     starts = [datetime.combine(monday, time(0), tzinfo=zone) for monday in mondays]
-    by_week = week_counts(starts)
+    by_week, recommended = week_figures(starts)
     weeks = []
     for n in range(WEEKS):
         monday = mondays[n]
@@ -127,7 +123,6 @@ def weekly_figures(now=None):
         week["no_shows_text_x"] = round(NARROW_LABEL + week["no_shows_length"] + 4, 1)
         week["no_shows_text_y"] = top + 2 * NARROW_BAR + 1
 
-    recommended = recommendations_since(starts[0])
     names = dict(choices.RECOMMENDATIONS)
     most = max(recommended.values(), default=1)
     treatments = [
