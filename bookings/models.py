@@ -526,11 +526,18 @@ class Booking(models.Model):
     # migration 0021), never set from Python. Read it in queries: an instance loaded before the
     # answers came keeps the old value.
     intake_received = models.BooleanField(default=False, editable=False)
+    # Whether the consultation's assessment exists (a draft too), kept by the database in the
+    # same way (triggers on the assessment table: migration 0025), so that the review queue's
+    # index holds only the consultations still waiting, and its page and count walk none that
+    # were assessed. Read it in queries, never set it.
+    assessed = models.BooleanField(default=False, editable=False)
 
     objects = BookingQuerySet.as_manager()
     # Every change is kept, except the private link's secret and the video room's, and the
-    # copy of whether the answers exist (their own history says when they came).
-    history = audited(excluded_fields=["token", "token_digest", "video_room", "intake_received"])
+    # copies of whether the answers and the assessment exist (their own history says when).
+    history = audited(
+        excluded_fields=["token", "token_digest", "video_room", "intake_received", "assessed"]
+    )
 
     class Meta:
         ordering = ["starts_at"]
@@ -556,13 +563,20 @@ class Booking(models.Model):
                 condition=Q(status__in=["cancelled", "no_show"]),
                 name="booking_closed_start_idx",
             ),
-            # The review queue (answered) and "intake missing" (not answered): confirmed
-            # bookings in the page's order, walked until a page is full, none of the other kind
-            # on the way.
+            # "Intake missing" (not answered): confirmed bookings in the page's order, walked
+            # until a page is full, none answered on the way.
             models.Index(
                 fields=["intake_received", "starts_at", "id"],
                 condition=Q(status="confirmed"),
                 name="booking_confirmed_intake_idx",
+            ),
+            # The review queue: confirmed consultations answered and not yet assessed, and no
+            # other, in the page's order; its count walks them up to the cap and asks nothing
+            # of any other table.
+            models.Index(
+                fields=["starts_at", "id"],
+                condition=Q(status="confirmed", intake_received=True, assessed=False),
+                name="booking_awaiting_review_idx",
             ),
         ]
 

@@ -47,9 +47,11 @@ _LISTED = (
 
 # The review queue's rule, stated once for the page and the landing's counts: confirmed
 # bookings with answers, from a time on, that the user sees and nobody assessed yet. The planner
-# walks them in the page's order along ``booking_confirmed_intake_idx`` and skips those assessed.
-_WAITING = f"""b.status = %s AND b.intake_received = %s AND b.starts_at >= %s AND {_VISIBLE}
-      AND NOT EXISTS (SELECT 1 FROM patients_assessment a WHERE a.booking_id = b.id)"""  # noqa: S608 - fixed
+# walks them in the page's order along ``booking_awaiting_review_idx``, which holds those and no
+# other (``_WAITING_PARAMS``: whether answered and whether assessed are the booking's own
+# columns, kept by the database, so no other table is asked about each).
+_WAITING = f"""b.status = %s AND b.intake_received = %s AND b.assessed = %s AND b.starts_at >= %s
+      AND {_VISIBLE}"""
 
 # How many wait, and how many of those have a flag of the severities asked for (``{severities}``
 # their placeholders): the counts on a practitioner's landing.
@@ -211,6 +213,12 @@ def _visible(user) -> list:
     return [sees_all_bookings(user), user.pk]
 
 
+def _waiting(user, since: datetime) -> list:
+    """The parameters of ``_WAITING``: confirmed, answered, not assessed, from ``since`` on,
+    seen by ``user``."""
+    return [Booking.Status.CONFIRMED.value, True, False, _moment(since), *_visible(user)]
+
+
 def _moment(value):
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -230,13 +238,7 @@ def waiting_counts(*, user, now: datetime, since: timedelta, severities) -> tupl
     capped), and how many of those hold a screening flag of one of ``severities``. One
     query."""
     severities = list(severities)
-    params = [
-        *severities,
-        Booking.Status.CONFIRMED.value,
-        True,
-        _moment(now - since),
-        *_visible(user),
-    ]
+    params = [*severities, *_waiting(user, now - since)]
     with connection.cursor() as cursor:
         # No severity asked for: none counts (an empty IN list is not SQL everywhere).
         held_if = _placeholders(severities) or "NULL"
@@ -263,7 +265,7 @@ def queue_page(
     """
     vendor = connection.vendor
     confirmed = Booking.Status.CONFIRMED.value
-    waiting = [confirmed, True, _moment(now - since), *_visible(user)]
+    waiting = _waiting(user, now - since)
     # No row past the cap is shown: the last page holds what is left of the counted ones.
     shown = max(0, min(size, cap + 1 - offset))
     params = [
