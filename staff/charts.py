@@ -9,19 +9,22 @@ statuses (``booking_closed_start_idx``), so that a week of a busy clinic (900 bo
 count of index entries and nothing per booking. Putting each booking of the twelve weeks in its
 week with a CASE over the Mondays and summing its status cost PostgreSQL eight times as long
 (2.4 ms for 10k bookings, against 0.3 ms; the counting is the rest). The weeks' Mondays are
-worked out here, in local time. The query is written out in SQL (plain SQL, the same on SQLite
-and PostgreSQL): built through the ORM, it took longer to compile than to run.
+worked out here, in local time. The recommendations are added up from the counts the database
+keeps by day (``patients.models.RecommendationDay``), so that twelve weeks cost a few hundred
+rows however many assessments they hold. The query is written out in SQL (plain SQL, the same on
+SQLite and PostgreSQL): built through the ORM, it took longer to compile than to run.
 """
 
+import json
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
 
 from bookings.models import Booking
 from patients import choices
-from patients.models import Assessment
+from patients.models import Assessment, RecommendationDay
 from staff import chart_drawing
 
 WEEKS = 12
@@ -36,10 +39,13 @@ NARROW_BAR = 9
 
 
 def _figures_query(weeks: int) -> str:
-    """The weeks' counts, a row each, then each assessment's recommendations since the first
-    week began, a row each: one statement, since a second round trip cost more than its
-    query."""
+    """The weeks' counts, a row each; then the options recommended on each whole day (UTC) from
+    the first week's, added up (``RecommendationDay``), a row each; then the options of each
+    assessment made before the first of those days, a row each (the part-day the weeks' first
+    Monday, at midnight local time, begins with). One statement: a second round trip cost more
+    than its query."""
     table = Booking._meta.db_table
+    days = RecommendationDay._meta.db_table
     assessments = Assessment._meta.db_table
     in_week = "b.starts_at >= w.week_start AND b.starts_at < w.week_end"
     values = ", ".join(["(%s, %s, %s)"] * weeks)
@@ -47,34 +53,50 @@ def _figures_query(weeks: int) -> str:
         f"WITH w (n, week_start, week_end) AS (VALUES {values}) "  # noqa: S608 - no input
         f"SELECT w.n, (SELECT COUNT(*) FROM {table} b WHERE {in_week}), "
         f"(SELECT COUNT(*) FROM {table} b WHERE b.status = %s AND {in_week}), "
-        f"(SELECT COUNT(*) FROM {table} b WHERE b.status = %s AND {in_week}), NULL "
+        f"(SELECT COUNT(*) FROM {table} b WHERE b.status = %s AND {in_week}), NULL, NULL "
         "FROM w "
-        f"UNION ALL SELECT NULL, NULL, NULL, NULL, a.recommendations FROM {assessments} a "
-        "WHERE a.created_at >= %s"
+        f"UNION ALL SELECT NULL, NULL, NULL, NULL, r.option, SUM(r.count) FROM {days} r "
+        "WHERE r.day >= %s GROUP BY r.option "
+        "UNION ALL SELECT NULL, NULL, NULL, NULL, CAST(a.recommendations AS TEXT), NULL "
+        f"FROM {assessments} a WHERE a.created_at >= %s AND a.created_at < %s"
     )
 
 
 def week_figures(starts: list) -> tuple[dict[int, tuple[int, int]], Counter]:
     """Bookings (not cancelled) and no-shows starting in each week, by the week's number (week
-    n runs from ``starts[n]`` to ``starts[n + 1]``), and how many assessments made from
-    ``starts[0]`` on recommend each option, by its key (the list read as the field reads
-    it)."""
+    n runs from ``starts[n]`` to ``starts[n + 1]``), and how many times the assessments made
+    from ``starts[0]`` on recommend each option, by its key."""
     adapt = connection.ops.adapt_datetimefield_value
     moments = [adapt(start) for start in starts]
     params = []
     for n in range(len(starts) - 1):
         params += [n, moments[n], moments[n + 1]]
-    params += [Booking.Status.CANCELLED.value, Booking.Status.NO_SHOW.value, moments[0]]
-    field = Assessment._meta.get_field("recommendations")
+    # The whole days counted begin at the first midnight (UTC) from the first week's start on.
+    first = starts[0].astimezone(UTC)
+    first_day = first.date() if first.time() == time(0) else first.date() + timedelta(days=1)
+    whole_days_from = datetime.combine(first_day, time(0), tzinfo=UTC)
+    params += [
+        Booking.Status.CANCELLED.value,
+        Booking.Status.NO_SHOW.value,
+        connection.ops.adapt_datefield_value(first_day),
+        moments[0],
+        adapt(whole_days_from),
+    ]
     by_week, recommended = {}, Counter()
     with connection.cursor() as cursor:
         cursor.execute(_figures_query(len(starts) - 1), params)
-        for week, everything, cancelled, no_shows, options in cursor.fetchall():
-            if week is None:
-                recommended.update(field.from_db_value(options, None, connection))
-            else:
+        for week, everything, cancelled, no_shows, option, count in cursor.fetchall():
+            if week is not None:
                 by_week[week] = (everything - cancelled, no_shows)
-    return by_week, recommended
+            elif count is not None:
+                recommended[option] += count
+            else:
+                # An assessment of the part-day: its options, as the triggers count them.
+                options = json.loads(option)
+                if isinstance(options, list):
+                    recommended.update(str(o) for o in options)
+    # An option counted and then no longer recommended on any day stays at 0: not shown.
+    return by_week, +recommended
 
 
 def weekly_figures(now=None):

@@ -36,6 +36,7 @@ from bookings.models import (
     ResourceHours,
     WorkingHours,
 )
+from devtools.bench_assessments import seed_assessments
 from devtools.loadbench import data
 from devtools.sample_answers import booking_form
 from patients.models import Patient
@@ -145,6 +146,8 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         location = self.seed()
         self.seed_intakes(location)
+        if seed_assessments(location, self.stdout):
+            analyze()
         self.seed_staff_day(location)
         procedure = self.seed_procedure(location)
         consultation_type = ConsultationType.objects.get(slug="bench-initial")

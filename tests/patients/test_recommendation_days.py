@@ -1,0 +1,102 @@
+"""``RecommendationDay``, the counts of options recommended by day (UTC) that the database keeps
+(migration patients 0016), stays true to the assessments however they are written, and the
+dashboard's "recommendations by treatment" read from it counts exactly the assessments made from
+the first week's Monday at midnight, local time, wherever the clinic is.
+
+A migration that rebuilds the assessment table on SQLite drops these triggers: these tests then
+fail, and that migration must create them again."""
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from bookings.models import Booking
+from patients.models import Assessment, RecommendationDay
+from staff.charts import weekly_figures
+from tests.factories import AssessmentFactory, BookingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict:
+    return {
+        (row.day, row.option): row.count for row in RecommendationDay.objects.filter(count__gt=0)
+    }
+
+
+def made_at(assessment, moment):
+    Assessment.objects.filter(pk=assessment.pk).update(created_at=moment)
+    return assessment
+
+
+def test_counts_follow_assessments_added_changed_moved_and_deleted():
+    monday = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    first = made_at(AssessmentFactory(recommendations=["prp", "medication"]), monday)
+    second = made_at(AssessmentFactory(recommendations=["prp"]), monday + timedelta(hours=15))
+    day, tuesday = date(2026, 11, 30), date(2026, 12, 1)
+    assert counts() == {(day, "prp"): 1, (day, "medication"): 1, (tuesday, "prp"): 1}
+    # A draft's options changed, as the review form saves it (every column written).
+    first.refresh_from_db()
+    first.recommendations = ["exosomes", "prp"]
+    first.save()
+    assert counts() == {(day, "prp"): 1, (day, "exosomes"): 1, (tuesday, "prp"): 1}
+    # A save that changes no option changes no count.
+    first.rationale = "Reworded."
+    first.save()
+    assert counts() == {(day, "prp"): 1, (day, "exosomes"): 1, (tuesday, "prp"): 1}
+    made_at(second, monday)
+    assert counts() == {(day, "prp"): 2, (day, "exosomes"): 1}
+    Assessment.objects.filter(pk=first.pk).delete()
+    assert counts() == {(day, "prp"): 1}
+    # Deleted with its booking (the database's cascade, not Django's).
+    Booking.objects.filter(pk=second.booking_id).delete()
+    assert counts() == {}
+
+
+def test_counts_follow_assessments_loaded_in_bulk():
+    bookings = BookingFactory.create_batch(3)
+    Assessment.objects.bulk_create(
+        AssessmentFactory.build(
+            booking=booking, author=booking.practitioner.user, recommendations=r
+        )
+        for booking, r in zip(bookings, (["prp"], ["prp", "medication"], []), strict=True)
+    )
+    today = timezone.now().astimezone(UTC).date()
+    assert counts() == {(today, "prp"): 2, (today, "medication"): 1}
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Asia/Kolkata", "America/New_York"])
+def test_the_dashboard_counts_exactly_from_the_first_mondays_local_midnight(zone):
+    """Assessments a minute either side of the chart's start, in the part-day before the first
+    whole day (UTC) and on later days, counted as the assessments themselves say."""
+    clinic = ZoneInfo(zone)
+    now = datetime(2026, 12, 2, 15, tzinfo=clinic)  # a Wednesday
+    with timezone.override(clinic):
+        start = weekly_figures(now)["weeks"][0]["monday"]
+        midnight = datetime.combine(start, datetime.min.time(), tzinfo=clinic)
+        moments = [
+            midnight - timedelta(minutes=1),  # before the chart: not counted
+            midnight,
+            midnight + timedelta(minutes=1),
+            midnight + timedelta(hours=5, minutes=29),
+            midnight + timedelta(hours=5, minutes=31),
+            midnight + timedelta(days=1, hours=3),
+            midnight + timedelta(days=40),
+            now - timedelta(minutes=5),
+        ]
+        options = [["prp"], ["medication"], ["prp", "exosomes"], ["transplant"], ["prp"]]
+        made = [
+            made_at(AssessmentFactory(recommendations=options[n % len(options)]), moment)
+            for n, moment in enumerate(moments)
+        ]
+        expected = Counter()
+        for assessment, moment in zip(made, moments, strict=True):
+            if moment >= midnight:
+                expected.update(assessment.recommendations)
+        shown = {t["name"]: t["count"] for t in weekly_figures(now)["treatments"]}
+    names = {"prp": "PRP", "medication": "Medication", "exosomes": "Exosomes"}
+    names["transplant"] = "Hair transplant"
+    assert shown == {names[key]: count for key, count in expected.items()}
