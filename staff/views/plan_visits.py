@@ -136,7 +136,10 @@ class PlanVisitsView(StaffRequiredMixin, PermissionRequiredMixin, View):
             error=error,
         )
 
-    def post(self, request, pk, order):
+    def post(self, request, pk, order=None):
+        if order is None:
+            # The plan's list of visits takes no POST: a time is booked for one visit.
+            return self.http_method_not_allowed(request, pk)
         self.load(request, pk)
         step, window = self.chosen_step(request, order)
         if isinstance(window, PlanError):

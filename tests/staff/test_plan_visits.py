@@ -78,6 +78,15 @@ def test_reception_books_a_visit_by_phone_inside_its_window(reception, plan):
     assert reads.count() >= 4
 
 
+def test_the_list_of_visits_takes_no_post(reception, plan):
+    """A time is booked for one visit (its own address); a POST to the list, a plan that
+    exists or not, is refused as such rather than failing."""
+    assert reception.post(visits_url(plan), {"start": "x"}).status_code == 405
+    missing = reverse("staff:plan_visits", args=[plan.pk + 1000])
+    assert reception.post(missing, {"start": "x"}).status_code == 405
+    assert not plan.steps.filter(booking__isnull=False).exists()
+
+
 def test_a_time_outside_the_window_is_refused_with_the_nearest_ones(reception, plan):
     _, slots = first_window_times(plan)
     too_late = slots[-1].start + timedelta(days=4)
