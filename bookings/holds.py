@@ -14,12 +14,13 @@ def _the(name: str) -> str:
     return "the " + (name if name[:2].isupper() else name[:1].lower() + name[1:])
 
 
-def resources_taken_message(names) -> str:
-    """Say which rooms or equipment are taken, in words a person understands."""
+def resources_taken_message(names, then: str = "Please choose another time.") -> str:
+    """Say which rooms or equipment are taken, in words a person understands, and ``then``
+    what to do."""
     named = [_the(name) for name in names]
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     verb = "is" if len(named) == 1 else "are"
-    return f"{listed[0].upper()}{listed[1:]} {verb} taken at that time. Please choose another time."
+    return f"{listed[0].upper()}{listed[1:]} {verb} taken at that time. {then}"
 
 
 def taken_resources(resources, held_from, held_until, exclude=None) -> list[str]:

@@ -495,12 +495,26 @@ def booking_reschedule(
     return locked
 
 
-def _locked_on_its_day(booking: Booking, now: datetime, other_day: str) -> Booking:
-    """The booking locked, if it is confirmed and today at its location; else BookingError
-    (``other_day`` for another day)."""
+# Why a booking no longer takes a check-in or a closing, by its status.
+CLOSED_ALREADY = {
+    Booking.Status.COMPLETED: "This consultation is already marked completed.",
+    Booking.Status.NO_SHOW: "This patient is already marked a no-show.",
+    Booking.Status.CANCELLED: "This booking has been cancelled.",
+}
+
+
+def _locked_on_its_day(
+    booking: Booking, now: datetime, other_day: str, status=Booking.Status.CONFIRMED
+) -> Booking:
+    """The booking locked, if its status is ``status`` and it is today at its location; else
+    BookingError (``other_day`` for another day)."""
     locked = _lock_booking(booking)
-    if locked.status != Booking.Status.CONFIRMED:
-        raise BookingError(f"This booking is {locked.get_status_display().lower()}.")
+    if locked.status != status:
+        raise BookingError(
+            CLOSED_ALREADY.get(locked.status, "This booking is confirmed.")
+            if status == Booking.Status.CONFIRMED
+            else "This patient is not marked a no-show."
+        )
     zone = locked.location.zone
     if locked.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
         raise BookingError(other_day)
@@ -543,7 +557,7 @@ def booking_close(*, booking: Booking, status: str, now: datetime | None = None)
     with transaction.atomic():
         locked = _lock_booking(booking)
         if locked.status != Booking.Status.CONFIRMED:
-            raise BookingError(f"This booking is already {locked.get_status_display().lower()}.")
+            raise BookingError(CLOSED_ALREADY[locked.status])
         if locked.starts_at > now:
             raise BookingError("This consultation has not started yet.")
         if status == Booking.Status.NO_SHOW and locked.checked_in_at:
@@ -552,6 +566,44 @@ def booking_close(*, booking: Booking, status: str, now: datetime | None = None)
             # Nobody came: the room and equipment are free for the rest of the time.
             holds.release_resources(locked)
         locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def booking_no_show_undo(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """Take back a no-show marked by mistake or too soon (the patient came late), on the day:
+    the consultation is confirmed again, to check the patient in, and a procedure holds its
+    room and equipment again. Refused if the patient was booked at an overlapping time since,
+    or the room or equipment was taken (a no-show keeps its practitioner's time, not those)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The patient first, as every booking write takes the locks.
+        patient_lock(booking.patient_id)
+        locked = _locked_on_its_day(
+            booking,
+            now,
+            "A no-show is undone on the day of the consultation only.",
+            status=Booking.Status.NO_SHOW,
+        )
+        if _holds_overlapping_booking(
+            locked.patient_id, locked.starts_at, locked.ends_at, locked.pk
+        ):
+            raise BookingError(
+                "This patient has been booked at an overlapping time since, so the no-show "
+                "stays: check them in to that booking."
+            )
+        resources = _lock_resources(locked.consultation_type, locked.location)
+        taken = resources and holds.taken_resources(
+            resources, locked.blocked_from, locked.blocked_until, locked.pk
+        )
+        if taken:
+            raise BookingError(
+                holds.resources_taken_message(
+                    taken, then="The no-show stays: book the patient another time."
+                )
+            )
+        holds.hold_resources(locked, resources)
+        locked.status = Booking.Status.CONFIRMED
         locked.save(update_fields=["status", "updated_at"])
     return locked
 

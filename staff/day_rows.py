@@ -81,8 +81,24 @@ ACTIONS = {
         "post",
         "Undo this check-in? The patient will show as not arrived yet.",
     ),
-    "complete": ("Completed", "btn-outline-primary", "post", ""),
-    "no-show": ("No-show", "btn-outline-secondary", "post", ""),
+    "complete": (
+        "Mark completed",
+        "btn-outline-primary",
+        "post",
+        "Mark this consultation completed? It cannot be undone from the list.",
+    ),
+    "no-show": (
+        "No-show",
+        "btn-outline-secondary",
+        "post",
+        "Mark this patient a no-show? If they arrive after all, undo it today.",
+    ),
+    "undo-no-show": (
+        "Undo no-show",
+        "btn-outline-secondary",
+        "post",
+        "Undo this no-show? The consultation will show as confirmed, to check the patient in.",
+    ),
     "move": ("Move", "btn-outline-primary", "get", ""),
     "cancel": (
         "Cancel",
@@ -325,6 +341,9 @@ class DayRowMaker:
 
     def actions(self, booking: DayBooking) -> list[str]:
         """What staff may do with the booking from the list, as the day stands."""
+        if booking.status == Booking.Status.NO_SHOW and self.is_today:
+            # The patient arrived late after all.
+            return ["undo-no-show"]
         if booking.status != Booking.Status.CONFIRMED:
             return []
         arrived = booking.checked_in_at

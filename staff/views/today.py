@@ -26,6 +26,7 @@ from bookings.services import (
     booking_check_in,
     booking_check_in_undo,
     booking_close,
+    booking_no_show_undo,
     booking_reschedule,
 )
 from clinic.audit import record_reads
@@ -217,8 +218,8 @@ def back_to_day(booking):
 
 
 class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
-    """Check in (or undo a check-in), complete, mark a no-show or cancel one booking, from the
-    Today page."""
+    """Check in (or undo a check-in), complete, mark a no-show (or undo it) or cancel one
+    booking, from the Today page."""
 
     permission_required = "bookings.change_booking"
     raise_exception = True
@@ -244,7 +245,10 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 done = "marked completed"
             elif action == "no-show":
                 booking_close(booking=booking, status=Booking.Status.NO_SHOW)
-                done = "marked as a no-show"
+                done = "marked as a no-show (undo it today if they arrive after all)"
+            elif action == "undo-no-show":
+                booking_no_show_undo(booking=booking)
+                done = "no-show undone; check them in when they arrive"
             elif action == "cancel":
                 booking_cancel(booking=booking, by_staff=True, reason="Cancelled by the clinic")
                 done = "cancelled; the patient is e-mailed"
@@ -254,6 +258,9 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
             messages.error(request, error.message)
         else:
             messages.success(request, f"{booking.patient.full_name}: {done}.")
+        if request.POST.get("back") == "patient":
+            # Sent from the patient's record: back to it.
+            return redirect("staff:patient", pk=booking.patient_id)
         return back_to_day(booking)
 
 

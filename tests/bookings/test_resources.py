@@ -15,6 +15,7 @@ from bookings.services import (
     booking_cancel,
     booking_close,
     booking_create,
+    booking_no_show_undo,
     booking_reschedule,
 )
 from tests.factories import (
@@ -220,6 +221,29 @@ def test_cancelling_or_a_no_show_frees_the_room_and_completing_keeps_the_record(
     done = book(procedure, location, at(13), practitioner=first)
     booking_close(booking=done, status=Booking.Status.COMPLETED, now=at(14))
     assert len(holds_of(done)) == 1
+
+
+def test_a_no_show_undone_holds_the_room_again_unless_it_was_taken_since():
+    location, (first, second), _, procedure = procedure_clinic(2)
+    late = book(procedure, location, at(10), practitioner=first)
+    held = holds_of(late)
+    booking_close(booking=late, status=Booking.Status.NO_SHOW, now=at(10, 20))
+    booking_no_show_undo(booking=late, now=at(10, 25))
+    assert holds_of(late) == held
+    late.refresh_from_db()
+    assert late.status == Booking.Status.CONFIRMED
+    booking_close(booking=late, status=Booking.Status.NO_SHOW, now=at(10, 30))
+    # The room, free once they were missing, given to the other practitioner's patient.
+    ResourceHold.objects.create(
+        booking=BookingFactory(practitioner=second, location=location, starts_at=at(10, 30)),
+        resource=location.resources.get(),
+        held_from=at(10, 30),
+        held_until=at(11),
+    )
+    with pytest.raises(BookingError, match="taken at that time. The no-show stays"):
+        booking_no_show_undo(booking=late, now=at(10, 35))
+    late.refresh_from_db()
+    assert late.status == Booking.Status.NO_SHOW and holds_of(late) == []
 
 
 def test_rescheduling_moves_the_holds_and_a_refused_move_keeps_them():

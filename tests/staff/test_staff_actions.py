@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import UserFactory, make_booking, sign_in_with_second_factor
+from tests.factories import BookingFactory, UserFactory, make_booking, sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,70 @@ def test_a_check_in_of_another_day_is_not_undone(reception, clinic_setup):
     assert "on the day of the consultation only" in page
     booking.refresh_from_db()
     assert booking.checked_in_at is not None
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_a_patient_marked_a_no_show_who_arrives_after_all_is_checked_in(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now() - timedelta(minutes=20))
+    undo = reverse("staff:booking_action", args=[booking.pk, "undo-no-show"])
+    page = act(reception, booking, "no-show").content.decode()
+    assert "undo it today if they arrive after all" in page
+    assert undo in page and "Undo no-show" in page
+    # A stale tab's check-in says why it is refused, in words.
+    assert "already marked a no-show" in act(reception, booking, "check-in").content.decode()
+    assert "no-show undone" in act(reception, booking, "undo-no-show").content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    assert "not marked a no-show" in act(reception, booking, "undo-no-show").content.decode()
+    act(reception, booking, "check-in")
+    booking.refresh_from_db()
+    assert booking.checked_in_at is not None
+    assert booking.history.count() == 4  # created, no-show, confirmed again, checked in
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_a_no_show_of_another_day_is_not_undone(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now() - timedelta(days=1))
+    booking.status = "no_show"
+    booking.save()
+    page = act(reception, booking, "undo-no-show").content.decode()
+    assert "on the day of the consultation only" in page
+    assert reverse("staff:booking_action", args=[booking.pk, "undo-no-show"]) not in page
+    booking.refresh_from_db()
+    assert booking.status == "no_show"
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_a_no_show_is_not_undone_once_the_patient_is_booked_again_over_it(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now() - timedelta(minutes=20))
+    act(reception, booking, "no-show")
+    # Booked again by phone, with the other practitioner, once they were marked missing.
+    BookingFactory(
+        patient=booking.patient,
+        practitioner=clinic_setup["practitioners"][1],
+        consultation_type=clinic_setup["type"],
+        location=clinic_setup["location"],
+        starts_at=booking.starts_at + timedelta(minutes=15),
+        ends_at=booking.starts_at + timedelta(minutes=45),
+    )
+    page = act(reception, booking, "undo-no-show").content.decode()
+    assert "booked at an overlapping time since, so the no-show stays" in page
+    booking.refresh_from_db()
+    assert booking.status == "no_show"
+
+
+def test_closing_a_consultation_asks_first_and_a_cancel_from_the_record_returns_to_it(
+    reception, clinic_setup
+):
+    started = make_booking(clinic_setup, timezone.now() - timedelta(minutes=1))
+    page = reception.get(reverse("staff:home") + "?day=" + started.starts_at.date().isoformat())
+    html = page.content.decode()
+    assert 'data-confirm="Mark this consultation completed?' in html
+    assert 'data-confirm="Mark this patient a no-show?' in html
+    later = make_booking(clinic_setup, timezone.now() + timedelta(days=2))
+    record = reverse("staff:patient", args=[later.patient_id])
+    cancel = reverse("staff:booking_action", args=[later.pk, "cancel"])
+    assert 'name="back" value="patient"' in reception.get(record).content.decode()
+    assert reception.post(cancel, {"back": "patient"})["Location"] == record
+    later.refresh_from_db()
+    assert later.status == "cancelled"
