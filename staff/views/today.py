@@ -429,6 +429,20 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
             error = "Choose a practitioner and a free time to move the booking to."
             return self.render_page(request, booking, choice, status=400, error=error)
         seen = posted_sequence(request.POST)
+        unchanged = (
+            booking.status == Booking.Status.CONFIRMED
+            and starts_at == booking.starts_at
+            and choice["practitioner"].pk == booking.practitioner_id
+        )
+        if unchanged and seen in (None, booking.sequence):
+            # The time it has already: nothing to move, and nobody to e-mail.
+            when = format_local(booking.starts_at, booking.location.zone, "l j F, H:i")
+            messages.info(
+                request,
+                f"{booking.patient.full_name} is booked for {when} with "
+                f"{booking.practitioner.display_name} already: nothing was changed.",
+            )
+            return back_to_day(booking)
         step = PlanStep.objects.select_related("plan").filter(booking=booking).first()
         if step is not None:
             return self.move_plan_session(request, booking, choice, step, starts_at, seen)

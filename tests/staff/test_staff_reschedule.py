@@ -66,6 +66,28 @@ def test_reception_moves_a_booking_inside_the_patients_cutoff_and_the_patient_is
     assert booking.history.first().history_user.username == "rosa"
 
 
+def test_moving_to_the_time_it_has_already_changes_nothing_and_says_so(
+    reception, django_capture_on_commit_callbacks
+):
+    clinic = bookable_clinic()
+    booking = book(clinic, next_slot(days=3))
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        page = reception.post(
+            reverse("staff:reschedule", args=[booking.pk]),
+            {
+                "practitioner": booking.practitioner.pk,
+                "start": format_start(booking.starts_at),
+                "sequence": booking.sequence,
+            },
+            follow=True,
+        ).content.decode()
+    assert "Ada Moss is booked for" in page and "already: nothing was changed" in page
+    assert "The patient is e-mailed the new time" not in page
+    booking.refresh_from_db()
+    assert booking.sequence == 0 and booking.history.count() == 1
+    assert not queued
+
+
 def test_moving_to_another_practitioner(reception):
     clinic = bookable_clinic(practitioners=2)
     booking = book(clinic, next_slot(days=4))
