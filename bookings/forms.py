@@ -233,6 +233,23 @@ class DayForm(forms.Form):
             return None
         return min(max(wanted, self.first), self.last)
 
+    @property
+    def note(self) -> str:
+        """What to tell the person when the day shown is not the one they asked for (a date
+        out of range, or one that could not be read); "" when it is."""
+        asked = self.data.get("day", "")
+        if not asked:
+            return ""
+        if not self.is_valid() or self.cleaned_data["day"] is None:
+            return "That date could not be read, so the usual day is shown."
+        day = self.cleaned_data["day"]
+        if self.first <= day <= self.last:
+            return ""
+        return (
+            f"Days from {self.first:%-d %B %Y} to {self.last:%-d %B %Y} can be shown: "
+            f"{self.chosen():%-d %B %Y} is shown, the nearest to {day:%-d %B %Y}."
+        )
+
 
 def posted_number(data, name: str) -> int | None:
     """A whole number a page sent back hidden (what it showed); None when it sent none, or

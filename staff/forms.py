@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django import forms
+from django.contrib import messages
 from django.utils import timezone
 
 from bookings.forms import DateOfBirthField, DayForm, PatientDetailsForm
@@ -169,17 +170,25 @@ class PhoneBookingForm(PatientDetailsForm):
                 del self.fields[name]
 
 
-def diary_day(data, *, today: date, field: str = "day") -> date:
-    """The day a diary page shows: the one asked for, within a year of today; else today."""
+def diary_day(data, *, today: date, field: str = "day", request=None) -> date:
+    """The day a diary page shows: the one asked for, within a year of today; else today.
+    With ``request``, a day asked for and not shown is explained in a message."""
     limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
-    return DayForm(
-        data, first=today - limit, last=today + limit, default=today, field=field
-    ).chosen()
+    form = DayForm(data, first=today - limit, last=today + limit, default=today, field=field)
+    if request is not None and form.note:
+        messages.info(request, form.note)
+    return form.chosen()
 
 
-def bookable_day(data, *, today: date, horizon: timedelta, default: date | None = None) -> date:
-    """The day staff book or move to: the one asked for, from today to ``horizon`` ahead."""
-    return DayForm(data, first=today, last=today + horizon, default=default or today).chosen()
+def bookable_day(
+    data, *, today: date, horizon: timedelta, default: date | None = None, notes=None
+) -> date:
+    """The day staff book or move to: the one asked for, from today to ``horizon`` ahead.
+    ``notes``: a list to which a day asked for and not shown adds why."""
+    form = DayForm(data, first=today, last=today + horizon, default=default or today)
+    if notes is not None and form.note:
+        notes.append(form.note)
+    return form.chosen()
 
 
 class PatientSearchForm(forms.Form):

@@ -50,8 +50,11 @@ def _choice(params):
     )
     practitioner = next((p for p in practitioners if str(p.pk) == params.get("practitioner")), None)
     today = timezone.now().astimezone(location.zone).date() if location else date.today()
-    day = bookable_day(params, today=today, horizon=selectors.STAFF_HORIZON)
+    notes = []
+    day = bookable_day(params, today=today, horizon=selectors.STAFF_HORIZON, notes=notes)
     return {
+        "day_notes": notes,
+        "last_day": today + selectors.STAFF_HORIZON,
         "types": types,
         "consultation_type": consultation_type,
         "locations": locations,

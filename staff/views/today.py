@@ -73,7 +73,7 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         # "Today" is each location's own date; another day, once chosen, is that calendar
         # date at every location.
         reference = now.astimezone(locations[0].zone).date() if locations else now.date()
-        day = diary_day(self.request.GET, today=reference)
+        day = diary_day(self.request.GET, today=reference, request=self.request)
         is_today = day == reference
         roles = roles_of(user)
         practitioner = (
@@ -277,7 +277,7 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         if location is None:
             return super().get_context_data(location=None, **kwargs)
         today = timezone.now().astimezone(location.zone).date()
-        chosen = diary_day(self.request.GET, today=today, field="week")
+        chosen = diary_day(self.request.GET, today=today, field="week", request=self.request)
         monday = chosen - timedelta(days=chosen.weekday())
         days, rows = week_grid(location=location, monday=monday)
         # The same bookings day by day, for a phone: only practitioners with bookings that day.
@@ -318,7 +318,9 @@ class MonthView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         if location is None:
             return super().get_context_data(location=None, **kwargs)
         today = timezone.now().astimezone(location.zone).date()
-        first = diary_day(self.request.GET, today=today, field="month").replace(day=1)
+        first = diary_day(
+            self.request.GET, today=today, field="month", request=self.request
+        ).replace(day=1)
         previous_month = (first - timedelta(days=1)).replace(day=1)
         next_month = (first + timedelta(days=32)).replace(day=1)
         return super().get_context_data(
@@ -353,13 +355,23 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
         )
         wanted = params.get("practitioner", str(booking.practitioner_id))
         practitioner = next((p for p in practitioners if str(p.pk) == wanted), None)
+        today = timezone.now().astimezone(location.zone).date()
+        notes = []
         day = bookable_day(
             params,
-            today=timezone.now().astimezone(location.zone).date(),
+            today=today,
             horizon=selectors.STAFF_HORIZON,
             default=booking.starts_at.astimezone(location.zone).date(),
+            notes=notes,
         )
-        return {"practitioners": practitioners, "practitioner": practitioner, "day": day}
+        return {
+            "practitioners": practitioners,
+            "practitioner": practitioner,
+            "day": day,
+            "day_notes": notes,
+            "first_day": today,
+            "last_day": today + selectors.STAFF_HORIZON,
+        }
 
     @staticmethod
     def keep_url(request, booking, plan_step) -> str:

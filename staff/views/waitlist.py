@@ -25,7 +25,7 @@ class WaitlistView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         now = timezone.now()
         locations = list(Location.objects.all())
         reference = now.astimezone(locations[0].zone).date() if locations else now.date()
-        day = diary_day(self.request.GET, today=reference)
+        day = diary_day(self.request.GET, today=reference, request=self.request)
         entries = (
             WaitlistEntry.objects.filter(first_day__lte=day, last_day__gte=day)
             .select_related("consultation_type", "practitioner__user", "booking")

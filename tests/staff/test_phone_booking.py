@@ -231,6 +231,18 @@ def test_the_day_after_button_works_without_javascript(reception):
     assert 'value="Becker"' in response.content.decode()
 
 
+def test_a_day_past_the_staff_horizon_shows_the_last_and_says_so(reception):
+    clinic = bookable_clinic()
+    form = phone_form(clinic, next_slot(), action="times", day="2999-01-01")
+    response = reception.post(reverse("staff:phone_booking"), form)
+    last = response.context["last_day"]
+    assert response.context["day"] == last
+    html = response.content.decode()
+    assert f"{last:%-d %B %Y} is shown, the nearest to 1 January 2999." in html
+    assert f'max="{last.isoformat()}"' in html
+    assert "Day after" not in html
+
+
 def test_hostile_names_in_the_lookup_show_escaped(reception):
     bookable_clinic()
     PatientFactory(first_name="<script>alert(1)</script>", last_name="Moss")

@@ -50,13 +50,21 @@ def test_a_day_that_cannot_be_read_shows_today(reception, clinic_setup, day):
     assert response.status_code == 200
     assert '<h1 class="h3 mb-0">Today</h1>' in response.content.decode()
     assert "Today Patient" in response.content.decode()
+    said = "That date could not be read, so the usual day is shown."
+    assert (said in response.content.decode()) == bool(day)
 
 
-def test_a_day_far_away_is_held_to_a_year_from_today(reception, clinic_setup):
+def test_a_day_far_away_is_held_to_a_year_from_today_and_says_so(reception, clinic_setup):
     response = reception.get(reverse("staff:home"), {"day": "2999-01-01"})
     shown = response.context["day"]
     today = timezone.now().astimezone(clinic_setup["location"].zone).date()
     assert shown == today + timedelta(days=366)
+    assert f"{shown:%-d %B %Y} is shown, the nearest to 1 January 2999." in (
+        response.content.decode()
+    )
+    # A day in range is shown without a word.
+    near = reception.get(reverse("staff:home"), {"day": today.isoformat()}).content.decode()
+    assert "can be shown" not in near and "could not be read" not in near
 
 
 # A booking a minute ago is on yesterday's list in the first minute after midnight.
