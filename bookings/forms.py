@@ -79,7 +79,8 @@ class DateOfBirthField(forms.MultiValueField):
                 1900,
                 2200,
                 "1985",
-                f"Please check the year of {whose} date of birth: all four digits, e.g. 1985.",
+                f"Please check the year of {whose} date of birth: all four digits, from 1900 on "
+                "(e.g. 1985).",
             ),
         )
         message = f"Please enter {whose} date of birth: day, month and year."

@@ -12,6 +12,11 @@ from tests.factories import valid_form
 NEXT_YEAR = str(date.today().year + 1)
 
 
+YEAR_MESSAGE = (
+    "Please check the year of {whose} date of birth: all four digits, from 1900 on (e.g. 1985)."
+)
+
+
 @pytest.mark.parametrize(
     ("parts", "patient_sees", "reception_sees"),
     [
@@ -22,13 +27,13 @@ NEXT_YEAR = str(date.today().year + 1)
         ),
         (
             ("1", "1", "1850"),
-            "Please check the year of your date of birth: all four digits, e.g. 1985.",
-            "Please check the year of the patient's date of birth: all four digits, e.g. 1985.",
+            YEAR_MESSAGE.format(whose="your"),
+            YEAR_MESSAGE.format(whose="the patient's"),
         ),
         (
             ("1", "1", "85"),
-            "Please check the year of your date of birth: all four digits, e.g. 1985.",
-            "Please check the year of the patient's date of birth: all four digits, e.g. 1985.",
+            YEAR_MESSAGE.format(whose="your"),
+            YEAR_MESSAGE.format(whose="the patient's"),
         ),
         (
             ("1", "13", "1980"),
