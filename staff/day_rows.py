@@ -273,7 +273,7 @@ class DayRowMaker:
         if row.check:
             status += self.check_markup(row, name)
         cells = (
-            f'<td class="day-time">{row.time}</td><td>{patient}</td>'
+            f'<td class="day-time">{row.time}</td><td class="day-name">{patient}</td>'
             f"<td>{self._escape(row.consultation)}{video}</td><td>{who}</td><td>{status}</td>"
         )
         if actions is None:
