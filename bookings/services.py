@@ -390,13 +390,20 @@ def booking_cancel(
     by_staff: bool = False,
     now: datetime | None = None,
     notify: bool = True,
+    cancel_arrived: bool = False,
 ) -> Booking:
     """Cancel a confirmed booking, freeing what it held. Patients cannot cancel inside the
-    type's late-cancel cutoff."""
+    type's late-cancel cutoff. A patient who has checked in is not cancelled by a click (the
+    check-in is undone first) unless ``cancel_arrived``, as when their plan is stopped."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_booking(booking)
         _check_changeable(locked, by_staff=by_staff, now=now, action="cancelled")
+        if locked.checked_in_at and not cancel_arrived:
+            raise BookingError(
+                "This patient has checked in, so the booking was not cancelled. If the visit "
+                "is not going ahead, undo the check-in first."
+            )
         holds.release_resources(locked)
         locked.status = Booking.Status.CANCELLED
         locked.cancelled_at = now

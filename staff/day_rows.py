@@ -354,5 +354,6 @@ class DayRowMaker:
         if booking.starts_at <= self.now:
             found += ["complete"] if arrived else ["complete", "no-show"]
         else:
-            found += ["move", "cancel"]
+            # A patient who is here is not cancelled by a click: the check-in is undone first.
+            found += ["move"] if arrived else ["move", "cancel"]
         return found

@@ -220,7 +220,11 @@ def plan_transition(*, plan: Plan, to: str, reason: str = "", now: datetime | No
         if to == S.STOPPED:
             for booking in ahead:
                 booking_cancel(
-                    booking=booking, by_staff=True, reason="Treatment plan stopped", now=now
+                    booking=booking,
+                    by_staff=True,
+                    reason="Treatment plan stopped",
+                    now=now,
+                    cancel_arrived=True,
                 )
         locked.visits_cancelled = len(ahead) if to == S.STOPPED else 0
     return locked

@@ -164,3 +164,26 @@ def test_closing_a_consultation_asks_first_and_a_cancel_from_the_record_returns_
     assert reception.post(cancel, {"back": "patient"})["Location"] == record
     later.refresh_from_db()
     assert later.status == "cancelled"
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_a_patient_who_has_arrived_is_not_cancelled_until_the_check_in_is_undone(
+    reception, clinic_setup
+):
+    booking = make_booking(clinic_setup, timezone.now() + timedelta(hours=1))
+    cancel = reverse("staff:booking_action", args=[booking.pk, "cancel"])
+    act(reception, booking, "check-in")
+    page = reception.get(reverse("staff:home")).content.decode()
+    assert cancel not in page
+    assert reverse("staff:reschedule", args=[booking.pk]) in page  # moved on the day, it stays
+    move_page = reception.get(reverse("staff:reschedule", args=[booking.pk])).content.decode()
+    assert "checked in at 12:" in move_page and "the check-in is cleared" in move_page
+    # A tab opened before the check-in still shows the button: refused, in words.
+    refused = act(reception, booking, "cancel").content.decode()
+    assert "has checked in, so the booking was not cancelled" in refused
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    act(reception, booking, "undo-check-in")
+    act(reception, booking, "cancel")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
