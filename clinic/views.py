@@ -2,6 +2,7 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
@@ -46,8 +47,12 @@ def favicon(request):
 
 
 def error_page(request, status, title, message):
-    """Render the clinic's error page with a title and a message for a person."""
+    """Render the clinic's error page with a title and a message for a person, and a way
+    back: to the staff pages from one of them, else to the clinic's home page."""
     context = {"status": status, "title": title, "message": message}
+    staff_home = reverse("staff:home")
+    if request.path.startswith(staff_home):
+        context["back"] = (staff_home, "Back to the staff pages")
     return render(request, "clinic/error.html", context, status=status)
 
 

@@ -97,3 +97,14 @@ def test_an_action_s_address_opened_as_a_link_explains_itself(client):
     assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
     page = response.content.decode()
     assert "This address is a button" in page and "Go to the home page" in page
+
+
+def test_a_staff_page_refused_leads_back_to_the_staff_pages(reception):
+    """Reception refused the outcomes page: the way back is their own pages, not the clinic's
+    website; a refusal outside the staff pages still leads home."""
+    page = reception.get(reverse("staff:outcomes"))
+    assert page.status_code == 403
+    html = page.content.decode()
+    assert f'href="{reverse("staff:home")}">Back to the staff pages' in html
+    assert "Go to the home page" not in html
+    assert "Go to the home page" in reception.get("/no-such-page/").content.decode()
