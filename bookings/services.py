@@ -397,12 +397,17 @@ def booking_cancel(
     check-in is undone first) unless ``cancel_arrived``, as when their plan is stopped."""
     now = now or timezone.now()
     with transaction.atomic():
+        # The patient first, then the booking, as every booking write takes them.
+        patient_lock(booking.patient_id)
         locked = _lock_booking(booking)
         _check_changeable(locked, by_staff=by_staff, now=now, action="cancelled")
         if locked.checked_in_at and not cancel_arrived:
             raise BookingError(
                 "This patient has checked in, so the booking was not cancelled. If the visit "
                 "is not going ahead, undo the check-in first."
+                if by_staff
+                else "You have checked in at the clinic, so the booking was not cancelled: "
+                "please speak to reception."
             )
         holds.release_resources(locked)
         locked.status = Booking.Status.CANCELLED

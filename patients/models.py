@@ -301,7 +301,7 @@ class RecommendationDay(models.Model):
     option no longer recommended stays, at 0."""
 
     day = models.DateField()
-    option = models.CharField(max_length=40)
+    option = models.TextField()
     count = models.IntegerField()
 
     class Meta:

@@ -94,7 +94,7 @@ def week_figures(starts: list) -> tuple[dict[int, tuple[int, int]], Counter]:
                 # An assessment of the part-day: its options, as the triggers count them.
                 options = json.loads(option)
                 if isinstance(options, list):
-                    recommended.update(str(o) for o in options)
+                    recommended.update(o for o in options if isinstance(o, str))
     # An option counted and then no longer recommended on any day stays at 0: not shown.
     return by_week, +recommended
 

@@ -170,14 +170,19 @@ class PhoneBookingForm(PatientDetailsForm):
                 del self.fields[name]
 
 
-def diary_day(data, *, today: date, field: str = "day", request=None) -> date:
+def diary_day(data, *, today: date, field: str = "day", request=None, page_of=None) -> date:
     """The day a diary page shows: the one asked for, within a year of today; else today.
-    With ``request``, a day asked for and not shown is explained in a message."""
+    With ``request``, a day asked for and not shown is explained in a message; ``page_of``
+    gives the first day of the page a day is on (its week's Monday, its month's first), for a
+    page that shows the one asked for whichever of its days was kept."""
     limit = timedelta(days=DAYS_SHOWN_EITHER_WAY)
     form = DayForm(data, first=today - limit, last=today + limit, default=today, field=field)
-    if request is not None and form.note:
+    chosen = form.chosen()
+    asked = form.cleaned_data.get("day") if form.is_valid() else None
+    same_page = page_of is not None and asked and page_of(asked) == page_of(chosen)
+    if request is not None and form.note and not same_page:
         messages.info(request, form.note)
-    return form.chosen()
+    return chosen
 
 
 def bookable_day(

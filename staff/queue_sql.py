@@ -48,8 +48,8 @@ _LISTED = (
 # The review queue's rule, stated once for the page and the landing's counts: confirmed
 # bookings with answers, from a time on, that the user sees and nobody assessed yet. The planner
 # walks them in the page's order along ``booking_awaiting_review_idx``, which holds those and no
-# other (``_WAITING_PARAMS``: whether answered and whether assessed are the booking's own
-# columns, kept by the database, so no other table is asked about each).
+# other: whether answered and whether assessed are the booking's own columns, kept by the
+# database, so no other table is asked about each. ``_waiting`` gives its parameters.
 _WAITING = f"""b.status = %s AND b.intake_received = %s AND b.assessed = %s AND b.starts_at >= %s
       AND {_VISIBLE}"""
 

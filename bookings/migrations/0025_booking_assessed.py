@@ -44,8 +44,17 @@ POSTGRESQL = [
     """,
     """
     CREATE TRIGGER assessed_sync
-    AFTER INSERT OR DELETE OR UPDATE OF booking_id ON patients_assessment
+    AFTER INSERT OR DELETE ON patients_assessment
     FOR EACH ROW EXECUTE FUNCTION booking_assessed_sync()
+    """,
+    # Only when the assessment really moves to another booking: Django's save writes every
+    # column, and an edit of a draft must not lock (nor write) its consultation's row, which it
+    # would take after the follow-up's schedule version, against every other booking write.
+    """
+    CREATE TRIGGER assessed_move
+    AFTER UPDATE OF booking_id ON patients_assessment
+    FOR EACH ROW WHEN (OLD.booking_id IS DISTINCT FROM NEW.booking_id)
+    EXECUTE FUNCTION booking_assessed_sync()
     """,
     # Whatever a save writes, the value is the truth: the assessment exists or not.
     """
@@ -65,6 +74,7 @@ POSTGRESQL = [
 POSTGRESQL_DROP = [
     "DROP TRIGGER assessed_keep ON bookings_booking",
     "DROP FUNCTION booking_assessed_keep()",
+    "DROP TRIGGER assessed_move ON patients_assessment",
     "DROP TRIGGER assessed_sync ON patients_assessment",
     "DROP FUNCTION booking_assessed_sync()",
 ]
@@ -86,6 +96,7 @@ SQLITE = [
     """,
     """
     CREATE TRIGGER assessed_move AFTER UPDATE OF booking_id ON patients_assessment
+    WHEN OLD.booking_id IS NOT NEW.booking_id
     BEGIN
         UPDATE bookings_booking SET assessed = 0 WHERE id = OLD.booking_id;
         UPDATE bookings_booking SET assessed = 1 WHERE id = NEW.booking_id;

@@ -18,22 +18,22 @@ tests/patients/test_recommendation_days.py then fails, and that migration must c
 again.
 """
 
-from django.conf import settings
 from django.db import migrations, models
 
+# The options counted are an assessment's list's strings; anything else in it (no form writes
+# anything else) counts for nothing, on both databases and in ``staff.charts``.
 FILL = {
     "postgresql": """
         INSERT INTO patients_recommendationday (day, option, count)
-        SELECT (a.created_at AT TIME ZONE 'UTC')::date, o.value, COUNT(*)
-        FROM patients_assessment a, jsonb_array_elements_text(a.recommendations) o
-        WHERE jsonb_typeof(a.recommendations) = 'array'
+        SELECT (a.created_at AT TIME ZONE 'UTC')::date, o, COUNT(*)
+        FROM patients_assessment a, assessment_recommendations_options(a.recommendations) o
         GROUP BY 1, 2
     """,
     "sqlite": """
         INSERT INTO patients_recommendationday (day, option, count)
         SELECT date(a.created_at), j.value, COUNT(*)
         FROM patients_assessment a, json_each(a.recommendations) j
-        WHERE json_type(a.recommendations) = 'array'
+        WHERE json_type(a.recommendations) = 'array' AND j.type = 'text'
         GROUP BY 1, 2
     """,
 }
@@ -42,9 +42,11 @@ POSTGRESQL = [
     """
     CREATE FUNCTION assessment_recommendations_options(value jsonb) RETURNS SETOF text
     LANGUAGE sql IMMUTABLE AS $$
-        SELECT jsonb_array_elements_text(
+        SELECT e #>> '{}'
+        FROM jsonb_array_elements(
             CASE WHEN jsonb_typeof(value) = 'array' THEN value ELSE '[]'::jsonb END
-        )
+        ) e
+        WHERE jsonb_typeof(e) = 'string'
     $$
     """,
     """
@@ -77,24 +79,35 @@ POSTGRESQL = [
     """,
     """
     CREATE TRIGGER recommendations_count
-    AFTER INSERT OR DELETE OR UPDATE OF recommendations, created_at ON patients_assessment
+    AFTER INSERT OR DELETE ON patients_assessment
     FOR EACH ROW EXECUTE FUNCTION assessment_recommendations_count()
+    """,
+    # Only when the options or the time really change: Django's save writes every column.
+    """
+    CREATE TRIGGER recommendations_recount
+    AFTER UPDATE OF recommendations, created_at ON patients_assessment
+    FOR EACH ROW WHEN (
+        OLD.recommendations IS DISTINCT FROM NEW.recommendations
+        OR OLD.created_at IS DISTINCT FROM NEW.created_at
+    )
+    EXECUTE FUNCTION assessment_recommendations_count()
     """,
 ]
 POSTGRESQL_DROP = [
+    "DROP TRIGGER recommendations_recount ON patients_assessment",
     "DROP TRIGGER recommendations_count ON patients_assessment",
     "DROP FUNCTION assessment_recommendations_count()",
     "DROP FUNCTION assessment_recommendations_options(jsonb)",
 ]
 
 # SQLite takes one writer at a time, so the order of the counts' writes does not matter there.
-# "WHERE true": SQLite's parser needs a WHERE before an upsert's ON CONFLICT after a SELECT.
+# SQLite's parser needs a WHERE before an upsert's ON CONFLICT after a SELECT (one is there).
 _SQLITE_ADD = """
     INSERT INTO patients_recommendationday (day, option, count)
     SELECT date({row}.created_at), j.value, {sign} COUNT(*)
     FROM json_each(CASE WHEN json_type({row}.recommendations) = 'array'
                         THEN {row}.recommendations ELSE '[]' END) j
-    WHERE true
+    WHERE j.type = 'text'
     GROUP BY j.value
     ON CONFLICT (day, option) DO UPDATE SET count = count + excluded.count;
 """
@@ -134,9 +147,11 @@ def statements(schema_editor, postgresql, sqlite):
 
 
 def add_triggers(apps, schema_editor):
-    schema_editor.execute(FILL[schema_editor.connection.vendor])
-    for statement in statements(schema_editor, POSTGRESQL, SQLITE):
+    # The function the PostgreSQL fill reads the options with comes first.
+    made = statements(schema_editor, POSTGRESQL, SQLITE)
+    for statement in made:
         schema_editor.execute(statement)
+    schema_editor.execute(FILL[schema_editor.connection.vendor])
 
 
 def drop_triggers(apps, schema_editor):
@@ -146,9 +161,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0025_booking_assessed"),
         ("patients", "0015_unaccent"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -162,7 +175,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("day", models.DateField()),
-                ("option", models.CharField(max_length=40)),
+                ("option", models.TextField()),
                 ("count", models.IntegerField()),
             ],
         ),

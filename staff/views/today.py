@@ -277,7 +277,13 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         if location is None:
             return super().get_context_data(location=None, **kwargs)
         today = timezone.now().astimezone(location.zone).date()
-        chosen = diary_day(self.request.GET, today=today, field="week", request=self.request)
+        chosen = diary_day(
+            self.request.GET,
+            today=today,
+            field="week",
+            request=self.request,
+            page_of=lambda day: day - timedelta(days=day.weekday()),
+        )
         monday = chosen - timedelta(days=chosen.weekday())
         days, rows = week_grid(location=location, monday=monday)
         # The same bookings day by day, for a phone: only practitioners with bookings that day.
@@ -319,7 +325,11 @@ class MonthView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             return super().get_context_data(location=None, **kwargs)
         today = timezone.now().astimezone(location.zone).date()
         first = diary_day(
-            self.request.GET, today=today, field="month", request=self.request
+            self.request.GET,
+            today=today,
+            field="month",
+            request=self.request,
+            page_of=lambda day: day.replace(day=1),
         ).replace(day=1)
         previous_month = (first - timedelta(days=1)).replace(day=1)
         next_month = (first + timedelta(days=32)).replace(day=1)

@@ -51,9 +51,20 @@ def test_counts_follow_assessments_added_changed_moved_and_deleted():
     assert counts() == {(day, "prp"): 2, (day, "exosomes"): 1}
     Assessment.objects.filter(pk=first.pk).delete()
     assert counts() == {(day, "prp"): 1}
-    # Deleted with its booking (the database's cascade, not Django's).
+    # Deleted with its booking.
     Booking.objects.filter(pk=second.booking_id).delete()
     assert counts() == {}
+
+
+def test_only_the_options_written_as_words_are_counted():
+    """No form writes anything but option keys; a list holding anything else (a bulk load, a
+    hand edit) still saves, and only its strings count, of any length."""
+    long_name = "an option named at very great length by somebody " * 3
+    assessment = AssessmentFactory(recommendations=["prp", None, 7, True, {"x": 1}, long_name])
+    day = assessment.created_at.astimezone(UTC).date()
+    assert counts() == {(day, "prp"): 1, (day, long_name): 1}
+    AssessmentFactory(recommendations={"not": "a list"})
+    assert counts() == {(day, "prp"): 1, (day, long_name): 1}
 
 
 def test_counts_follow_assessments_loaded_in_bulk():

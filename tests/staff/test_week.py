@@ -52,3 +52,21 @@ def test_week_puts_each_booking_in_its_practitioner_and_day(reception, clinic_se
 def test_week_survives_odd_parameters(reception, clinic_setup):
     for query in ({"week": "9999-12-31"}, {"week": "nope"}, {"location": "x"}):
         assert reception.get(reverse("staff:week"), query).status_code == 200
+
+
+def test_the_first_week_shown_says_nothing_of_a_range_and_one_far_away_does(
+    reception, clinic_setup
+):
+    """The earliest week's own Monday lies before the first day shown (a year ago today): the
+    week asked for is the week shown, so nothing is said. A week far away is held, and said."""
+    today = timezone.now().astimezone(clinic_setup["location"].zone).date()
+    first = today - timedelta(days=366)
+    monday = first - timedelta(days=first.weekday())
+    week = reception.get(reverse("staff:week"), {"week": monday.isoformat()}).content.decode()
+    assert "can be shown" not in week
+    month = reception.get(
+        reverse("staff:month"), {"month": first.replace(day=1).isoformat()}
+    ).content.decode()
+    assert "can be shown" not in month
+    far = reception.get(reverse("staff:week"), {"week": "2999-01-04"}).content.decode()
+    assert "the nearest to 4 January 2999" in far
