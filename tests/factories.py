@@ -865,3 +865,21 @@ def self_rating(booking, hair_now, satisfaction=4):
         satisfaction=satisfaction,
         submitted_at=booking.starts_at - timedelta(days=2),
     )
+
+
+def booking_row_writes(booking):
+    """A mark of the booking's row that changes whenever the row is written: on PostgreSQL, the
+    place of its current version (``ctid``: every write makes a new version, in the test's own
+    transaction too); on SQLite, the writes a temporary trigger counted since it was first asked
+    for."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT ctid::text FROM bookings_booking WHERE id = %s", [booking.pk])
+            return cursor.fetchone()[0]
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS booking_writes (booking_id INTEGER)")
+        cursor.execute(
+            "CREATE TEMP TRIGGER IF NOT EXISTS booking_writes_count "
+            "AFTER UPDATE ON bookings_booking BEGIN INSERT INTO booking_writes VALUES (NEW.id); END"
+        )
+        cursor.execute("SELECT COUNT(*) FROM booking_writes WHERE booking_id = %s", [booking.pk])
+        return cursor.fetchone()[0]

@@ -15,6 +15,7 @@ from patients.models import Assessment
 from tests.factories import (
     AssessmentFactory,
     bookable_clinic,
+    booking_row_writes,
     booking_with_intake,
     sign_in_with_second_factor,
 )
@@ -67,6 +68,20 @@ def test_assessments_added_in_bulk_moved_or_deleted_are_followed(clinic):
     assert not is_assessed(first) and is_assessed(second)
     Assessment.objects.filter(booking=second).delete()
     assert not is_assessed(first) and not is_assessed(second)
+
+
+def test_an_assessment_saved_again_leaves_its_consultation_unwritten(clinic):
+    """A draft edited (Django's save writes every column, the booking's too) writes and locks
+    nothing of its consultation: the practitioner's save comes after the follow-up's booking,
+    and a cancel at that moment would otherwise wait for it the other way round."""
+    _, practitioner, _ = clinic
+    booking = answered(clinic)
+    assessment = AssessmentFactory(booking=booking, author=practitioner.user)
+    before = booking_row_writes(booking)
+    assessment.rationale = "Edited."
+    assessment.save()
+    assert booking_row_writes(booking) == before
+    assert is_assessed(booking)
 
 
 def test_a_save_from_an_instance_loaded_before_the_assessment_does_not_undo_it(clinic):

@@ -14,6 +14,7 @@ from clinic import roles as role_names
 from patients.models import HairLossIntake
 from tests.factories import (
     bookable_clinic,
+    booking_row_writes,
     booking_with_intake,
     sign_in_with_second_factor,
     upcoming_booking,
@@ -51,6 +52,19 @@ def test_answers_added_or_deleted_in_bulk_or_moved_are_followed(clinic):
     assert not received(first) and received(second)
     HairLossIntake.objects.filter(booking=second).delete()
     assert not received(first) and not received(second)
+
+
+def test_answers_saved_again_leave_their_booking_unwritten(clinic):
+    """The copy changes only when answers come, go or move: a patient saving their answers
+    again writes (and locks) nothing of their booking."""
+    location, practitioner, consultation_type = clinic
+    booking = booking_with_intake(location, consultation_type, practitioner, 4)
+    intake = HairLossIntake.objects.get(booking=booking)
+    before = booking_row_writes(booking)
+    intake.save()
+    HairLossIntake.objects.filter(pk=intake.pk).update(booking=booking)
+    assert booking_row_writes(booking) == before
+    assert received(booking)
 
 
 def test_a_save_from_an_instance_loaded_before_the_answers_does_not_undo_them(clinic):
