@@ -17,18 +17,15 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from bookings import drafts, selectors
-from bookings.forms import posted_sequence
-from bookings.models import Booking, Location, Practitioner
-from bookings.services import (
-    CHANGED_SINCE,
-    BookingError,
-    booking_cancel,
+from bookings.arrivals import (
     booking_check_in,
     booking_check_in_undo,
     booking_close,
     booking_no_show_undo,
-    booking_reschedule,
 )
+from bookings.forms import posted_sequence
+from bookings.models import Booking, Location, Practitioner
+from bookings.services import CHANGED_SINCE, BookingError, booking_cancel, booking_reschedule
 from clinic.audit import record_reads
 from clinic.roles import CLINIC_ADMIN, PRACTITIONER, RECEPTION, roles_of
 from clinic.times import format_local

@@ -12,15 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings import picker_cache
+from bookings.arrivals import booking_check_in, booking_close
 from bookings.drafts import format_start
 from bookings.models import Booking, ConsultationType, ScheduleVersion, TimeOff, WorkingHours
-from bookings.services import (
-    booking_cancel,
-    booking_check_in,
-    booking_close,
-    booking_create,
-    booking_reschedule,
-)
+from bookings.services import booking_cancel, booking_create, booking_reschedule
 from tests.factories import (
     LocationFactory,
     PatientFactory,

@@ -7,15 +7,14 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from bookings.arrivals import booking_close, booking_no_show_undo
 from bookings.models import Booking, ConsultationType, ResourceHold
 from bookings.privacy import patient_erase, patient_export
 from bookings.selectors import available_slots
 from bookings.services import (
     BookingError,
     booking_cancel,
-    booking_close,
     booking_create,
-    booking_no_show_undo,
     booking_reschedule,
 )
 from tests.factories import (
