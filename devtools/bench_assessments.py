@@ -9,7 +9,6 @@ import random
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 
 from bookings.models import Booking
 from patients.models import Assessment
@@ -43,33 +42,40 @@ def seed_assessments(location, stdout) -> bool:
         return False
     rng = random.Random(7)  # noqa: S311 - reproducible data, not security
     options, weights = zip(*RECOMMENDED, strict=True)
-    rows = completed.values_list("pk", "practitioner__user_id").iterator(chunk_size=BATCH)
+    rows = completed.values_list("pk", "practitioner__user_id", "starts_at").iterator(
+        chunk_size=BATCH
+    )
+    # Each written an hour into its visit: the fields' own "now" is switched off while the
+    # rows are made (in this process only), so that each is counted once, on its own day, by
+    # the database's triggers (an UPDATE of the times after took minutes, each row counted
+    # twice).
+    created, updated = (Assessment._meta.get_field(name) for name in ("created_at", "updated_at"))
+    created.auto_now_add = updated.auto_now = False
     made = 0
-    with transaction.atomic():
-        batch = []
-        for booking_id, author_id in rows:
-            batch.append(
-                Assessment(
-                    booking_id=booking_id,
-                    author_id=author_id,
-                    pattern="male_pattern",
-                    stage="nh3",
-                    likely_cause="androgenetic",
-                    recommendations=rng.choices(options, weights)[0],
-                    rationale="Benchmark assessment.",
-                    patient_summary="Benchmark summary.",
+    try:
+        with transaction.atomic():
+            batch = []
+            for booking_id, author_id, starts_at in rows:
+                written = starts_at + timedelta(hours=1)
+                batch.append(
+                    Assessment(
+                        booking_id=booking_id,
+                        author_id=author_id,
+                        pattern="male_pattern",
+                        stage="nh3",
+                        likely_cause="androgenetic",
+                        recommendations=rng.choices(options, weights)[0],
+                        rationale="Benchmark assessment.",
+                        patient_summary="Benchmark summary.",
+                        created_at=written,
+                        updated_at=written,
+                    )
                 )
-            )
-            if len(batch) >= BATCH:
-                made += len(Assessment.objects.bulk_create(batch))
-                batch.clear()
-        made += len(Assessment.objects.bulk_create(batch))
-        # ``created_at`` is set to now on every insert: written as an hour into the visit.
-        visit_start = Subquery(
-            Booking.objects.filter(pk=OuterRef("booking_id")).values("starts_at")[:1]
-        )
-        Assessment.objects.filter(booking__location=location).update(
-            created_at=visit_start + timedelta(hours=1), updated_at=visit_start + timedelta(hours=1)
-        )
+                if len(batch) >= BATCH:
+                    made += len(Assessment.objects.bulk_create(batch))
+                    batch.clear()
+            made += len(Assessment.objects.bulk_create(batch))
+    finally:
+        created.auto_now_add, updated.auto_now = True, True
     stdout.write(f"Seeded {made} assessments of past consultations.")
     return True

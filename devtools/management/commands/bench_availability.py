@@ -146,10 +146,11 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         location = self.seed()
         self.seed_intakes(location)
-        if seed_assessments(location, self.stdout):
-            analyze()
         self.seed_staff_day(location)
         procedure = self.seed_procedure(location)
+        # After the procedure, whose sessions are not consultations and get no assessment.
+        if seed_assessments(location, self.stdout):
+            analyze()
         consultation_type = ConsultationType.objects.get(slug="bench-initial")
         figures = {"database": connection.vendor, "bookings": Booking.objects.count()}
         self.stdout.write(
