@@ -446,20 +446,27 @@ def assessed(booking, author, recommendations=("prp", "stem_cell_adipose")):
     return AssessmentFactory(booking=booking, author=author, recommendations=list(recommendations))
 
 
+def assessment_values(
+    rationale="Early loss.", summary="The common kind.", recommendations=("prp",)
+) -> dict:
+    """An assessment's answers as the review form sends them and the service takes them."""
+    return {
+        "pattern": "male_pattern",
+        "stage": "nh3",
+        "likely_cause": "androgenetic",
+        "recommendations": list(recommendations),
+        "rationale": rationale,
+        "patient_summary": summary,
+    }
+
+
 def signed_off_recommendation(booking, author, rationale, summary):
     """Record a signed-off assessment recommending PRP, through the service, any screening
     flag against PRP acknowledged."""
     return recommendation_record(
         booking=booking,
         author=author,
-        values={
-            "pattern": "male_pattern",
-            "stage": "nh3",
-            "likely_cause": "androgenetic",
-            "recommendations": ["prp"],
-            "rationale": rationale,
-            "patient_summary": summary,
-        },
+        values=assessment_values(rationale, summary),
         sign_off=True,
         now=timezone.now(),
         acknowledged=True,

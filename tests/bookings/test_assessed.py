@@ -14,6 +14,7 @@ from clinic import roles as role_names
 from patients.models import Assessment
 from tests.factories import (
     AssessmentFactory,
+    assessment_values,
     bookable_clinic,
     booking_row_writes,
     booking_with_intake,
@@ -44,15 +45,7 @@ def test_an_assessment_saved_from_the_review_form_marks_its_consultation(clinic,
     booking, other = answered(clinic, 3), answered(clinic, 4)
     assert not is_assessed(booking)
     sign_in_with_second_factor(client, practitioner.user)
-    form = {
-        "pattern": "male_pattern",
-        "stage": "nh3",
-        "likely_cause": "androgenetic",
-        "recommendations": ["prp"],
-        "rationale": "Early androgenetic loss.",
-        "patient_summary": "The common inherited kind.",
-    }
-    client.post(reverse("staff:assessment", args=[booking.pk]), form)
+    client.post(reverse("staff:assessment", args=[booking.pk]), assessment_values())
     assert Assessment.objects.filter(booking=booking).exists()
     assert is_assessed(booking) and not is_assessed(other)
 

@@ -12,21 +12,19 @@ from bookings.follow_up import assessment_record
 from bookings.models import Booking
 from bookings.services import BookingError, booking_cancel
 from patients.services import AssessmentError
-from tests.factories import AssessmentFactory, all_at_once, bookable_clinic, booking_with_intake
+from tests.factories import (
+    AssessmentFactory,
+    all_at_once,
+    assessment_values,
+    bookable_clinic,
+    booking_with_intake,
+)
 
 pytestmark = pytest.mark.race
 # The cancel starts a little later each round, so that some round sends it while the
 # practitioner's save is between booking the follow-up and saving the assessment.
 ROUNDS = 8
 STEP = 0.004  # seconds
-VALUES = {
-    "pattern": "male_pattern",
-    "stage": "nh3",
-    "likely_cause": "androgenetic",
-    "recommendations": ["prp"],
-    "rationale": "Early loss.",
-    "patient_summary": "The common kind.",
-}
 
 
 def test_a_cancel_and_an_assessment_with_its_follow_up_at_once_never_deadlock(transactional_db):
@@ -43,7 +41,7 @@ def test_a_cancel_and_an_assessment_with_its_follow_up_at_once_never_deadlock(tr
                 return assessment_record(
                     booking=consultation,
                     author=practitioner.user,
-                    values=VALUES,
+                    values=assessment_values(),
                     sign_off=False,
                     follow_up=(consultation_type, 12),
                     now=timezone.now(),

@@ -18,6 +18,7 @@ from patients.models import Patient
 from tests.factories import (
     PatientFactory,
     all_at_once,
+    assessment_values,
     bookable_clinic,
     booking_with_intake,
     next_slot,
@@ -26,14 +27,7 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True)]
 
-ASSESSMENT = {
-    "pattern": "male_pattern",
-    "stage": "nh3",
-    "likely_cause": "androgenetic",
-    "recommendations": ["prp"],
-    "rationale": "Early loss.",
-    "patient_summary": "The common kind.",
-}
+ASSESSMENT = assessment_values()
 
 
 def slowed(function, seconds=0.5):

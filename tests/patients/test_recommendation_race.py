@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from patients.models import RecommendationDay
 from patients.services import recommendation_record
-from tests.factories import BookingFactory, all_at_once
+from tests.factories import BookingFactory, all_at_once, assessment_values
 
 pytestmark = pytest.mark.race
 ROUNDS = 3
@@ -34,14 +34,7 @@ def test_assessments_saved_at_once_are_all_counted(transactional_db):
             return recommendation_record(
                 booking=booking,
                 author=booking.practitioner.user,
-                values={
-                    "pattern": "male_pattern",
-                    "stage": "nh3",
-                    "likely_cause": "androgenetic",
-                    "recommendations": OPTIONS[index],
-                    "rationale": "Early loss.",
-                    "patient_summary": "The common kind.",
-                },
+                values=assessment_values(recommendations=OPTIONS[index]),
                 sign_off=True,
                 now=timezone.now(),
             )

@@ -14,6 +14,7 @@ from clinic import roles as role_names
 from patients.models import Assessment, ClinicPhoto, Patient, VisitMeasures
 from tests.factories import (
     UserFactory,
+    assessment_values,
     booking_with_intake,
     clinic_photo,
     completed_consultation,
@@ -249,14 +250,7 @@ STAFF_CHANGES = [
         {"reception": 403, "practitioner": 302, "admin": 302},
     ),
 ]
-ASSESSMENT_FORM = {
-    "pattern": "male_pattern",
-    "stage": "nh3",
-    "likely_cause": "androgenetic",
-    "recommendations": ["prp"],
-    "rationale": "Early androgenetic loss.",
-    "patient_summary": "The common inherited kind.",
-}
+ASSESSMENT_FORM = assessment_values("Early androgenetic loss.", "The common inherited kind.")
 
 
 def change_url(name, needs, booking):
