@@ -48,7 +48,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from clinic import sql_values
+from clinic import sql_batch, sql_values
 
 User = Practitioner._meta.get_field("user").related_model
 
@@ -61,8 +61,9 @@ def schedules_changed(practitioner_ids) -> None:
     """Raise the schedule version of these practitioners (in the caller's transaction)."""
     ids = sorted({pk for pk in practitioner_ids if pk is not None})
     if ids:
-        with connection.cursor() as cursor:
-            cursor.execute(_raise_versions(connection.vendor, len(ids)), ids)
+        # Inside ``sql_batch.together()``, sent with the block's other writes: still the last
+        # lock the write takes, as the services' order has it.
+        sql_batch.execute(_raise_versions(connection.vendor, len(ids)), ids)
 
 
 @functools.cache

@@ -40,6 +40,7 @@ from bookings.refusals import (
     patient_busy,
     refusal_for,
 )
+from clinic import sql_batch
 from clinic.audit import insert_audited
 from patients.models import Patient
 from patients.services import consents_record, patient_from_details
@@ -163,12 +164,14 @@ class _Savepoint:
     def __init__(self, name: str):
         self.name = name
         self.taken = False
+        self.writes_kept = None
 
     def statement(self) -> str:
         """Return the statement that takes it, for the caller to send; "" once taken."""
         if self.taken:
             return ""
         self.taken = True
+        self.writes_kept = sql_batch.mark()
         return f"SAVEPOINT {self.name}"
 
     def take(self) -> None:
@@ -181,6 +184,8 @@ class _Savepoint:
         if self.taken:
             with connection.cursor() as cursor:
                 cursor.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
+            # Writes kept to be sent later (``clinic.sql_batch``) are undone with the rest.
+            sql_batch.drop_since(self.writes_kept)
             # An error inside an inner ``atomic`` (an insert's) marked the transaction for
             # rollback; rolled back to before it, the transaction is sound again.
             transaction.set_rollback(False)

@@ -10,6 +10,8 @@ import functools
 
 from django.db import connection
 
+from clinic import sql_batch
+
 
 def insert_rows(rows: list) -> None:
     """Insert ``rows`` (new instances of one model) in one statement, each value as a save
@@ -21,8 +23,8 @@ def insert_rows(rows: list) -> None:
     model = type(rows[0])
     fields = written_fields(model)
     values = [prepared(field, row) for row in rows for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert(model, connection.vendor, len(rows)), values)
+    # Inside ``sql_batch.together()``, sent with the block's other writes.
+    sql_batch.execute(_insert(model, connection.vendor, len(rows)), values)
     for row in rows:
         row._state.adding, row._state.db = False, "default"
 
