@@ -486,19 +486,25 @@ class Booking(models.Model):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="bookings"
     )
+    # No index of their own: each leads a composite index that serves the same reads
+    # (``booking_pract_until_idx``, ``booking_location_start_idx``; migration 0028).
     practitioner = models.ForeignKey(
-        Practitioner, on_delete=models.PROTECT, related_name="bookings"
+        Practitioner, on_delete=models.PROTECT, related_name="bookings", db_index=False
     )
     consultation_type = models.ForeignKey(
         ConsultationType, on_delete=models.PROTECT, related_name="bookings"
     )
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="bookings")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     blocked_from = models.DateTimeField()
     blocked_until = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
-    token = models.CharField(max_length=64, unique=True, default=new_booking_token, editable=False)
+    # Unique through its digest (a token with another's digest would be that token), by which
+    # the private link finds its booking: no index of its own (migration 0028).
+    token = models.CharField(max_length=64, default=new_booking_token, editable=False)
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     # Every booking has its own room; it is used when the consultation type is by video. It is
     # as secret as the private link: anyone holding it can join the call.
