@@ -206,8 +206,8 @@ def draft_confirm(
     knowing someone's name, e-mail and birth date must not open their booking.
     """
     now = now or timezone.now()
-    # The writes at the end whose results nobody reads (the queued e-mails, the schedule
-    # version, the consents, the draft's update) go to the database in one round trip.
+    # The writes at the end whose results nobody reads (the schedule version, the queued
+    # e-mails, the consents, the draft's update) go to the database in one round trip.
     with transaction.atomic(), sql_batch.together():
         # The draft is read once, locked: the page reads it here rather than before. Its
         # booking is read only when there is one (a double click), not joined every time.

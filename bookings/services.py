@@ -18,7 +18,8 @@ Locks are always taken in the same order, so that two writes can never wait for 
 booking form in progress (confirming one), the patient (``patient_lock``), the bookings being
 changed (in id order), the practitioners (in id order; for "first available", only the one
 chosen, see ``_lock_candidate``), the resources a procedure needs (in id
-order), and last the slot picker's schedule versions, raised as each booking is saved. A new
+order), and last the slot picker's schedule versions, raised as each booking is saved (in a
+booking confirm, with its other last writes, at its end: ``clinic.sql_batch``). A new
 booking's holds are written just after it, still under its resources' locks, so no other writer
 can be waiting for them. Erasure (``bookings.privacy``) and the follow-up
 (``bookings.follow_up``) keep the same order.

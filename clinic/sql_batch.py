@@ -12,8 +12,11 @@ transaction); SQLite's driver runs one statement a call, so there they go one by
 What commits is what the writes one by one would have committed: they are sent in the order
 written, inside the block's transaction and before its end. An error in one of them rises from
 the block's end and rolls the transaction back. A write kept after a savepoint that is then
-rolled back to is dropped with the rest of what the savepoint undid (``mark`` and
-``drop_since``). Outside a block, ``execute`` runs the statement at once.
+rolled back to is dropped with the rest of what the savepoint undid: the services' own
+savepoints say so (``mark`` and ``drop_since``); inside a savepoint of Django's
+(``transaction.atomic()`` within the block), which may be rolled back without a word here, a
+write is sent at once. Outside a block, ``execute`` runs the statement at once. Only writes
+whose order among themselves does not matter belong here: their callers read none back.
 """
 
 import contextlib
@@ -25,31 +28,60 @@ from django.db import connection
 _KEPT = "clinic_kept_writes"
 
 
-def _kept() -> list | None:
+class _Kept(list):
+    """The writes kept, with the savepoints of Django's open when the block began."""
+
+    def __init__(self, savepoints):
+        super().__init__()
+        self.savepoints = savepoints
+
+
+def _kept() -> _Kept | None:
     return getattr(connection, _KEPT, None)
+
+
+def _savepoints() -> list:
+    """The savepoints of Django's open now. (An ``atomic(savepoint=False)`` block stands in
+    the list as None: an error inside it dooms the whole transaction, so it undoes no write
+    alone.)"""
+    return [sid for sid in connection.savepoint_ids if sid is not None]
 
 
 def execute(sql: str, params) -> None:
     """Run the statement, or, inside ``together()``, keep it for the block's end."""
+    params = list(params)
+    if sql.count("%s") != len(params):
+        # Sent with others, its parameters would be bound to the next statement's.
+        raise ValueError("A statement's placeholders and parameters do not match.")
     kept = _kept()
-    if kept is None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    else:
-        kept.append((sql, list(params)))
+    if kept is not None and _savepoints() == kept.savepoints:
+        kept.append((sql, params))
+        return
+    # Outside a block, or inside a savepoint of Django's begun in it, which may be rolled back
+    # without a word here: sent at once, inside it. (What was kept before it stays kept: the
+    # writes sent this way are those whose results nobody reads, so their order is free.)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @contextlib.contextmanager
 def together():
     """Keep the writes made through ``execute`` in the block, and send them at its end, if it
     ends without an error. It must run inside a transaction (``transaction.atomic``), which
-    the writes then join; a block inside another is part of the outer one."""
-    if _kept() is not None:
-        yield
+    the writes then join; a block inside another is part of the outer one (what it kept is
+    dropped if it ends with an error)."""
+    kept = _kept()
+    if kept is not None:
+        where = len(kept)
+        try:
+            yield
+        except BaseException:
+            del kept[where:]
+            raise
         return
     if not connection.in_atomic_block:
         raise RuntimeError("Writes are kept together only inside a transaction.")
-    setattr(connection, _KEPT, [])
+    setattr(connection, _KEPT, _Kept(_savepoints()))
     try:
         yield
         _send(_kept())
@@ -65,10 +97,10 @@ def mark() -> int | None:
 
 def drop_since(where: int | None) -> None:
     """Drop the writes kept since ``mark()`` returned ``where``: the caller rolled back to a
-    savepoint taken then."""
+    savepoint taken then (None: before the block began, so every write it kept)."""
     kept = _kept()
-    if kept is not None and where is not None:
-        del kept[where:]
+    if kept is not None:
+        del kept[where or 0 :]
 
 
 def _send(kept: list) -> None:
@@ -76,8 +108,9 @@ def _send(kept: list) -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # A new line between them, so that no statement's end can swallow the next.
             cursor.execute(
-                "; ".join(sql for sql, _ in kept),
+                ";\n".join(sql for sql, _ in kept),
                 [value for _, params in kept for value in params],
             )
         else:

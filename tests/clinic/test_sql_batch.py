@@ -54,12 +54,16 @@ def test_outside_a_block_a_write_is_sent_at_once():
     assert Consent.objects.filter(patient=patient).exists()
 
 
+class _Refused(Exception):
+    pass
+
+
 def test_a_block_that_fails_sends_nothing():
     patient = PatientFactory()
     with transaction.atomic():  # the caller's transaction goes on after the error
-        with pytest.raises(RuntimeError), sql_batch.together():
+        with pytest.raises(_Refused), sql_batch.together():
             insert_rows([_consent(patient)])
-            raise RuntimeError("refused")
+            raise _Refused
         insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
     assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
         Consent.Kind.PHOTOS_BEYOND_CARE
@@ -77,6 +81,49 @@ def test_writes_kept_after_a_savepoint_rolled_back_to_are_dropped_with_it():
     assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
         Consent.Kind.CARE
     ]
+
+
+def test_a_savepoint_taken_before_the_block_drops_all_it_kept():
+    patient = PatientFactory()
+    with transaction.atomic():
+        savepoint = _Savepoint("before_the_block")
+        savepoint.take()
+        with sql_batch.together():
+            insert_rows([_consent(patient)])
+            savepoint.roll_back()
+            insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
+    assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
+        Consent.Kind.PHOTOS_BEYOND_CARE
+    ]
+
+
+def test_a_write_inside_a_django_savepoint_is_undone_with_it():
+    patient = PatientFactory()
+    with transaction.atomic(), sql_batch.together():
+        insert_rows([_consent(patient)])
+        with pytest.raises(_Refused), transaction.atomic():  # a savepoint of Django's
+            insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
+            raise _Refused
+    assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
+        Consent.Kind.CARE
+    ]
+
+
+def test_a_block_inside_another_that_fails_drops_what_it_kept():
+    patient = PatientFactory()
+    with transaction.atomic(), sql_batch.together():
+        insert_rows([_consent(patient)])
+        with pytest.raises(_Refused), sql_batch.together():
+            insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
+            raise _Refused
+    assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
+        Consent.Kind.CARE
+    ]
+
+
+def test_placeholders_and_parameters_must_match():
+    with pytest.raises(ValueError, match="placeholders"):
+        sql_batch.execute("UPDATE bookings_scheduleversion SET version = %s", [1, 2])
 
 
 def test_a_block_inside_another_is_sent_with_the_outer_one():
