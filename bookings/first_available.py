@@ -232,11 +232,19 @@ def ranked_free_practitioners(
         else:
             busy[pid].append((start, end))
             per_day[(pid, booked_at.astimezone(zone).date())] += 1
+    # Whoever holds a booking that a consultation at ``starts_at`` would overlap, buffers
+    # included, is not free then, whatever else holds (the engine's own test: the start lies
+    # inside that booking's forbidden range, ``availability._practitioner_slots``). On a busy
+    # day that is most of them: the engine runs for the others only.
+    reach_back = rules.duration + rules.buffer_after
     schedules = [
         availability.PractitionerSchedule(
             pid, tuple(hours[pid]), tuple(time_off[pid]), tuple(busy[pid])
         )
         for pid in sorted(eligible)
+        if not any(
+            start - reach_back < starts_at < end + rules.buffer_before for start, end in busy[pid]
+        )
     ]
     slots = availability.any_practitioner_slots(schedules, rules, zone, day, day, now, resources)
     result = selectors.Availability(
