@@ -23,6 +23,13 @@ def _consent(patient, kind=Consent.Kind.CARE):
     )
 
 
+def _kinds(patient) -> list:
+    """The kinds of the patient's consents written, in the order written."""
+    return list(
+        Consent.objects.filter(patient=patient).order_by("pk").values_list("kind", flat=True)
+    )
+
+
 def _version(practitioner) -> int:
     return ScheduleVersion.objects.get(practitioner=practitioner).version
 
@@ -65,9 +72,7 @@ def test_a_block_that_fails_sends_nothing():
             insert_rows([_consent(patient)])
             raise _Refused
         insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
-    assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
-        Consent.Kind.PHOTOS_BEYOND_CARE
-    ]
+    assert _kinds(patient) == [Consent.Kind.PHOTOS_BEYOND_CARE]
 
 
 def test_writes_kept_after_a_savepoint_rolled_back_to_are_dropped_with_it():
@@ -78,9 +83,7 @@ def test_writes_kept_after_a_savepoint_rolled_back_to_are_dropped_with_it():
         savepoint.take()
         insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
         savepoint.roll_back()
-    assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
-        Consent.Kind.CARE
-    ]
+    assert _kinds(patient) == [Consent.Kind.CARE]
 
 
 def test_a_savepoint_taken_before_the_block_drops_all_it_kept():
@@ -92,9 +95,7 @@ def test_a_savepoint_taken_before_the_block_drops_all_it_kept():
             insert_rows([_consent(patient)])
             savepoint.roll_back()
             insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
-    assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
-        Consent.Kind.PHOTOS_BEYOND_CARE
-    ]
+    assert _kinds(patient) == [Consent.Kind.PHOTOS_BEYOND_CARE]
 
 
 def test_a_write_inside_a_django_savepoint_is_undone_with_it():
@@ -104,9 +105,7 @@ def test_a_write_inside_a_django_savepoint_is_undone_with_it():
         with pytest.raises(_Refused), transaction.atomic():  # a savepoint of Django's
             insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
             raise _Refused
-    assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
-        Consent.Kind.CARE
-    ]
+    assert _kinds(patient) == [Consent.Kind.CARE]
 
 
 def test_a_block_inside_another_that_fails_drops_what_it_kept():
@@ -116,9 +115,7 @@ def test_a_block_inside_another_that_fails_drops_what_it_kept():
         with pytest.raises(_Refused), sql_batch.together():
             insert_rows([_consent(patient, Consent.Kind.PHOTOS_BEYOND_CARE)])
             raise _Refused
-    assert list(Consent.objects.filter(patient=patient).values_list("kind", flat=True)) == [
-        Consent.Kind.CARE
-    ]
+    assert _kinds(patient) == [Consent.Kind.CARE]
 
 
 def test_placeholders_and_parameters_must_match():
