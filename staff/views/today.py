@@ -297,6 +297,8 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             can_move=self.request.user.has_perm("bookings.change_booking"),
             previous_week=(monday - timedelta(days=7)).isoformat(),
             next_week=(monday + timedelta(days=7)).isoformat(),
+            # After paging weeks away, one click back to the week holding today.
+            is_this_week=monday == today - timedelta(days=today.weekday()),
             **kwargs,
         )
 
@@ -338,6 +340,7 @@ class MonthView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             weeks=month_load(location=location, first=first),
             previous_month=previous_month.isoformat(),
             next_month=next_month.isoformat(),
+            is_this_month=first == today.replace(day=1),
             **kwargs,
         )
 

@@ -39,6 +39,13 @@ def test_a_clinic_admin_goes_through_every_staff_page(
     page.wait_for_url("**/staff/week/**")
     look(page, "staff-11-week")
     assert name in page.content()
+    # Paged away, the week offers the way back to the one holding today.
+    page.get_by_role("link", name="Next week").click()
+    page.get_by_role("link", name="This week").wait_for()
+    look(page, "staff-11-week-away")
+    page.get_by_role("link", name="This week").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="This week").count() == 0
 
     page.goto("/staff/patients/")
     page.get_by_label("Name, e-mail, phone or date of birth").fill(first.patient.last_name)
