@@ -63,6 +63,7 @@ urlpatterns = [
     path("plans/<int:pk>/<slug:action>/", plans.PlanActionView.as_view(), name="plan_action"),
     path("photos/<int:pk>/", reviews.StaffPhotoView.as_view(), name="photo"),
     path("me/", profile.ProfileView.as_view(), name="profile"),
+    path("me/password/", profile.PasswordChangeView.as_view(), name="password_change"),
     path(
         "me/diary-feed/<slug:action>/",
         profile.CalendarFeedChangeView.as_view(),

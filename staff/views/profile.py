@@ -7,6 +7,7 @@ token stored as a digest, a revoked one refused with a plain 404).
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -61,6 +62,32 @@ class ProfileView(StaffRoleMixin, TemplateView):
         return super().get_context_data(
             roles=roles, practitioner=practitioner, feed=feed, feed_url=feed_url, **kwargs
         )
+
+
+class PasswordChangeView(StaffRoleMixin, auth_views.PasswordChangeView):
+    """Change one's own password: the current one, then the new one twice, held to the
+    clinic's password rules. The session stays signed in (with its second factor), under a new
+    key; every other session of the account is signed out (Django's session hash). Tries are
+    counted per account and address: the current password is not to be guessed here."""
+
+    template_name = "staff/password_change.html"
+
+    def get_success_url(self):
+        return reverse("staff:profile")
+
+    def post(self, request, *args, **kwargs):
+        scope = f"staff-password-change:{request.user.pk}"
+        if not ratelimit.allow(request, scope, settings.STAFF_SIGN_IN_ATTEMPTS_PER_HOUR):
+            return ratelimit.too_many(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            "Your password is changed. Any other browser signed in as you has been signed out.",
+        )
+        return response
 
 
 class CalendarFeedChangeView(StaffRoleMixin, View):

@@ -168,6 +168,7 @@ def pages(roles, screening_rules):
         "staff:booking_action": reverse("staff:booking_action", args=[booking.pk, "check-in"]),
         "staff:backup_codes": reverse("staff:backup_codes"),
         "staff:profile": reverse("staff:profile"),
+        "staff:password_change": reverse("staff:password_change"),
         "staff:calendar_feed_change": reverse("staff:calendar_feed_change", args=["new"]),
         "staff:timeline": reverse("staff:timeline", args=[booking.patient_id]),
         "staff:compare": reverse("staff:compare", args=[booking.patient_id]),

@@ -44,6 +44,7 @@ STAFF_PAGES = [
     ("staff:phone_booking", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:week", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:profile", False, {"reception": 200, "practitioner": 200, "admin": 200}),
+    ("staff:password_change", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:month", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:waitlist", False, {"reception": 200, "practitioner": 200, "admin": 200}),
     ("staff:reschedule", True, {"reception": 200, "practitioner": 200, "admin": 200}),

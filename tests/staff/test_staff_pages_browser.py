@@ -75,4 +75,14 @@ def test_a_clinic_admin_goes_through_every_staff_page(
 
     page.goto("/staff/backup-codes/")
     look(page, "staff-17-backup-codes")
+
+    page.goto("/staff/me/")
+    page.get_by_role("link", name="Change your password").click()
+    page.wait_for_url("**/staff/me/password/")
+    page.locator("#id_old_password").fill("not the password")
+    page.locator("#id_new_password1").fill("copper-kettle-on-the-hob-47")
+    page.locator("#id_new_password2").fill("copper-kettle-on-the-hob-47")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_text("Your old password was entered incorrectly").wait_for()
+    look(page, "staff-18-password-change-refused")
     context.close()
