@@ -132,6 +132,10 @@ def staff_pages():
         reverse("staff:home"),
         reverse("staff:home") + f"?day={(today + timedelta(days=1)).isoformat()}",
         reverse("staff:week"),
+        # Paged away from today: with "This week" and "This month" beside the arrows.
+        reverse("staff:week") + f"?week={(today + timedelta(weeks=2)).isoformat()}",
+        reverse("staff:month")
+        + f"?month={(today.replace(day=1) + timedelta(days=40)).isoformat()}",
         reverse("staff:month"),
         reverse("staff:waitlist"),
         reverse("staff:phone_booking"),
@@ -139,6 +143,7 @@ def staff_pages():
         reverse("staff:review_queue"),
         reverse("staff:plans"),
         reverse("staff:profile"),
+        reverse("staff:password_change"),
     ]
     for patient in Patient.objects.filter(bookings__isnull=False).distinct()[:4]:
         pages += [

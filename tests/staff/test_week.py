@@ -72,30 +72,38 @@ def test_the_first_week_shown_says_nothing_of_a_range_and_one_far_away_does(
     assert "the nearest to 4 January 2999" in far
 
 
-def test_the_week_and_the_month_say_which_they_are_and_lead_back_to_todays(reception, clinic_setup):
+def _weeks_later(today):
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(weeks=3)
+
+
+def _month_after(today):
+    first = today.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
+@pytest.mark.parametrize(
+    ("page", "field", "shown_and_later", "heading", "back"),
+    [
+        ("staff:week", "week", _weeks_later, "Week of {:%A} {.day} {:%B %Y}</h1>", "This week"),
+        ("staff:month", "month", _month_after, "{:%B %Y}</h1>", "This month"),
+    ],
+)
+def test_the_week_and_the_month_say_which_they_are_and_lead_back_to_todays(
+    reception, clinic_setup, page, field, shown_and_later, heading, back
+):
     """Paged away from today, each page names the week or month it shows and offers the one
     holding today again, at the same location; showing today's, it offers nothing."""
     location = clinic_setup["location"]
     today = timezone.now().astimezone(location.zone).date()
-    monday = today - timedelta(days=today.weekday())
-    later = monday + timedelta(weeks=3)
-    back_to_today = f'href="?location={location.pk}">This week</a>'
+    shown, later = shown_and_later(today)
+    back_to_today = f'href="?location={location.pk}">{back}</a>'
 
-    this_week = reception.get(reverse("staff:week"), {"location": location.pk}).content.decode()
-    assert f"Week of {monday:%A} {monday.day} {monday:%B %Y}</h1>" in this_week
-    assert back_to_today not in this_week
+    current = reception.get(reverse(page), {"location": location.pk}).content.decode()
+    assert heading.format(shown, shown, shown) in current
+    assert back_to_today not in current
     away = reception.get(
-        reverse("staff:week"), {"location": location.pk, "week": later.isoformat()}
+        reverse(page), {"location": location.pk, field: later.isoformat()}
     ).content.decode()
-    assert f"Week of {later:%A} {later.day} {later:%B %Y}</h1>" in away
+    assert heading.format(later, later, later) in away
     assert back_to_today in away
-
-    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-    month_back = f'href="?location={location.pk}">This month</a>'
-    this_month = reception.get(reverse("staff:month"), {"location": location.pk}).content.decode()
-    assert month_back not in this_month
-    away = reception.get(
-        reverse("staff:month"), {"location": location.pk, "month": next_month.isoformat()}
-    ).content.decode()
-    assert f"{next_month:%B %Y}</h1>" in away
-    assert month_back in away
