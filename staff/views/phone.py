@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views import View
 
 from bookings import drafts, selectors
-from bookings.models import ConsultationType, Location
+from bookings.models import ConsultationType, Location, Practitioner
 from bookings.services import BookingError, phone_booking_create
 from clinic.times import format_local
 from patients.models import Patient
@@ -48,11 +48,23 @@ def _choice(params):
         if consultation_type and location
         else []
     )
-    practitioner = next((p for p in practitioners if str(p.pk) == params.get("practitioner")), None)
+    asked = params.get("practitioner", "")
+    practitioner = next((p for p in practitioners if str(p.pk) == asked), None)
     today = timezone.now().astimezone(location.zone).date() if location else date.today()
     notes = []
+    # A practitioner chosen, then a location or consultation they do not offer: the times are
+    # the first available's, and the page says so rather than changing who silently.
+    not_here = None
+    if practitioner is None and asked not in ("", "any") and location and consultation_type:
+        not_here = _practitioner_named(asked)
+    if not_here is not None:
+        notes.append(
+            f"{not_here.display_name} does not see {consultation_type.name} at "
+            f"{location.name}: the times shown are the first available practitioner's."
+        )
     day = bookable_day(params, today=today, horizon=selectors.STAFF_HORIZON, notes=notes)
     return {
+        "not_here": not_here,
         "day_notes": notes,
         "last_day": today + selectors.STAFF_HORIZON,
         "types": types,
@@ -64,6 +76,13 @@ def _choice(params):
         "day": day,
         "today": today,
     }
+
+
+def _practitioner_named(value: str) -> Practitioner | None:
+    """The practitioner whose primary key ``value`` is, if there is one."""
+    if not value.isdigit() or len(value) > 18:
+        return None
+    return Practitioner.objects.select_related("user").filter(pk=int(value)).first()
 
 
 def chosen_patient(value) -> tuple[Patient | None, str]:
@@ -136,6 +155,14 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             form.add_error(None, "Choose the consultation again: that one is not offered.")
         if starts_at is None:
             form.add_error(None, "Choose a time for the consultation.")
+        if choice["not_here"] is not None:
+            # Booked as sent, it would go to someone else without anyone having chosen them.
+            form.add_error(
+                None,
+                f"{choice['not_here'].display_name} does not see this consultation at "
+                f"{choice['location'].name}: choose a practitioner who does, or First "
+                "available, then a time.",
+            )
         if not form.is_valid():
             return self.render_page(request, choice, form, status=400)
         try:

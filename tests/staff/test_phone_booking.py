@@ -13,12 +13,15 @@ from clinic import roles as role_names
 from patients.models import Consent, Patient
 from tests.factories import (
     BookingFactory,
+    LocationFactory,
     PatientFactory,
+    PractitionerFactory,
     UserFactory,
     bookable_clinic,
     next_slot,
     procedure_clinic,
     sign_in_with_second_factor,
+    weekly_hours,
 )
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +303,62 @@ def test_reception_books_a_procedure_and_hears_which_room_is_taken(reception):
     assert "The &lt;b&gt;Procedure&lt;/b&gt; room is taken at that time." in html
     assert "<b>Procedure</b>" not in html and 'value="ann@example.com"' in html
     assert Booking.objects.count() == 1
+
+
+def two_locations():
+    """``bookable_clinic`` at Hampstead, and Richmond, where only a second practitioner works
+    (the same consultation)."""
+    hampstead, (only_hampstead,), consultation_type = bookable_clinic()
+    richmond = LocationFactory(name="Richmond", time_zone="Europe/London")
+    only_richmond = PractitionerFactory(locations=[richmond])
+    weekly_hours(only_richmond, richmond)
+    consultation_type.practitioners.add(only_richmond)
+    return hampstead, richmond, only_hampstead, only_richmond, consultation_type
+
+
+def test_a_practitioner_not_at_the_location_chosen_is_not_swapped_for_another(reception):
+    _, richmond, only_hampstead, _, consultation_type = two_locations()
+    # Without JavaScript the times do not follow the location: Book sends the practitioner
+    # chosen at Hampstead with Richmond.
+    form = phone_form(
+        (richmond, None, consultation_type),
+        next_slot(days=4),
+        practitioner=str(only_hampstead.pk),
+    )
+    response = reception.post(reverse("staff:phone_booking"), form)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        f"{only_hampstead.display_name} does not see this consultation at Richmond: choose a "
+        "practitioner who does, or First available"
+    ) in html
+    assert 'value="Becker"' in html
+    assert not Booking.objects.exists()
+
+
+def test_the_times_say_whose_they_are_when_the_practitioner_is_not_at_the_location(reception):
+    hampstead, richmond, only_hampstead, only_richmond, consultation_type = two_locations()
+    day = (timezone.now() + timedelta(days=5)).date()
+    form = phone_form(
+        (richmond, None, consultation_type),
+        next_slot(),
+        practitioner=str(only_hampstead.pk),
+        action="times",
+        day=day.isoformat(),
+    )
+    # As htmx sends the form when the location changes.
+    response = reception.post(reverse("staff:phone_booking"), form, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        f"{only_hampstead.display_name} does not see {consultation_type.name} at Richmond: the "
+        "times shown are the first available practitioner&#x27;s."
+    ) in html
+    assert response.context["practitioner"] is None and response.context["slots"]
+    select = re.search(r'<select[^>]*name="practitioner".*?</select>', html, re.S).group()
+    assert re.findall(r'<option value="(\w+)"', select) == ["any", str(only_richmond.pk)]
+    # At a location where they work, or on First available, nothing is said.
+    for location, practitioner in ((hampstead, only_hampstead.pk), (richmond, "any")):
+        form |= {"location": location.pk, "practitioner": practitioner}
+        page = reception.post(reverse("staff:phone_booking"), form)
+        assert page.context["slots"] and "does not see" not in page.content.decode()
