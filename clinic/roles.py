@@ -30,8 +30,9 @@ _SCHEDULE_VIEW = {
     "bookings.view_resourcehours",
 }
 _BOOKINGS = {"bookings.view_booking", "bookings.add_booking", "bookings.change_booking"}
-# Who waits for a time: names and e-mails, read on the day's waitlist page; no one but a clinic
-# admin changes an entry (patients leave through their own link).
+# Who waits for a time: names and e-mails, read on the day's waitlist page. Patients leave
+# through their own link, or ask reception to take them off (delete); no one but a clinic admin
+# changes an entry.
 _WAITLIST = {"bookings.view_waitlistentry"}
 _CLINICAL = {
     "patients.view_assessment",
@@ -67,6 +68,7 @@ ROLE_PERMISSIONS = {
     | {
         "bookings.add_timeoff",
         "bookings.change_timeoff",
+        "bookings.delete_waitlistentry",
         "patients.view_patient",
         "patients.add_patient",
         "patients.change_patient",

@@ -24,6 +24,11 @@ urlpatterns = [
     path("week/", today.WeekView.as_view(), name="week"),
     path("month/", today.MonthView.as_view(), name="month"),
     path("waitlist/", waitlist.WaitlistView.as_view(), name="waitlist"),
+    path(
+        "waitlist/<int:pk>/remove/",
+        waitlist.WaitlistRemoveView.as_view(),
+        name="waitlist_remove",
+    ),
     path("book/", phone.PhoneBookingView.as_view(), name="phone_booking"),
     path("bookings/<int:pk>/move/", today.StaffRescheduleView.as_view(), name="reschedule"),
     path(

@@ -1,14 +1,20 @@
 """The waitlist of one day: who waits for a time that day, at each location, and the times
-freed that day with what became of them. Linked from the day list."""
+freed that day with what became of them. Linked from the day list. A patient who phones to come
+off the waitlist is taken off here, as their own link would."""
 
 from datetime import datetime, time, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
 
 from bookings.models import Location, WaitlistEntry, WaitlistOpening
+from bookings.waitlist import waitlist_leave
 from staff.auth import StaffRequiredMixin
 from staff.forms import diary_day
 
@@ -57,3 +63,24 @@ class WaitlistView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             sections=[(location, *by_location[location.pk]) for location in locations],
             **kwargs,
         )
+
+
+class WaitlistRemoveView(StaffRequiredMixin, PermissionRequiredMixin, View):
+    """Take a patient off the waitlist at their request: the entry and its offers go, with
+    their name and e-mail, as when they leave through their own link. A booking made from it
+    stays. Back to the day's waitlist the button was on."""
+
+    permission_required = "bookings.delete_waitlistentry"
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        entry = WaitlistEntry.objects.filter(pk=pk).first()
+        if entry is None:
+            # Sent twice, or taken off meanwhile through the patient's link.
+            messages.info(request, "That patient is no longer on the waitlist.")
+        else:
+            waitlist_leave(entry=entry)
+            messages.success(request, f"{entry.full_name} is off the waitlist.")
+        day = diary_day(request.POST, today=timezone.localdate())
+        return redirect(f"{reverse('staff:waitlist')}?day={day.isoformat()}")

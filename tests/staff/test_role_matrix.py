@@ -9,7 +9,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from bookings.diary_feed import calendar_feed_renew
-from bookings.models import Booking, CalendarFeed
+from bookings.models import Booking, CalendarFeed, WaitlistEntry
+from bookings.waitlist import waitlist_join
 from clinic import roles as role_names
 from patients.models import Assessment, ClinicPhoto, Patient, VisitMeasures
 from tests.factories import (
@@ -244,6 +245,8 @@ STAFF_CHANGES = [
     ("staff:rescreen_clear", "session", {}, {"reception": 403, "practitioner": 400, "admin": 400}),
     # The plan is only proposed: let in, then told its visits wait for the patient's consent.
     ("staff:plan_visit", "plan-visit", {}, {"reception": 409, "practitioner": 409, "admin": 409}),
+    # Reception takes a patient who phones off the waitlist; a practitioner only reads it.
+    ("staff:waitlist_remove", "waitlist", {}, {"reception": 302, "admin": 302}),
     (
         "staff:plan_action",
         "plan-stop",
@@ -259,7 +262,24 @@ def change_url(name, needs, booking):
         return reverse(name, args=[booking.pk, "check-in"])
     if needs == "feed-new":
         return reverse(name, args=["new"])
+    if needs == "waitlist":
+        return reverse(name, args=[waiting_for(booking).pk])
     return url_for(name, needs, booking)
+
+
+def waiting_for(booking):
+    """Someone on the waitlist for the booking's day."""
+    day = booking.starts_at.date()
+    return waitlist_join(
+        consultation_type=booking.consultation_type,
+        location=booking.location,
+        practitioner=None,
+        first_day=day,
+        last_day=day,
+        first_name="Wendy",
+        last_name="Waits",
+        email="wendy@example.com",
+    )
 
 
 def change_form(form, booking):
@@ -286,6 +306,7 @@ def what_changed(booking):
         VisitMeasures.objects.filter(booking=booking).exists(),
         ClinicPhoto.objects.filter(booking=booking).count(),
         list(Rescreen.objects.values_list("cleared_at", flat=True)),
+        WaitlistEntry.objects.count(),
     )
 
 

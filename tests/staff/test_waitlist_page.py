@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from bookings.models import WaitlistOffer, WaitlistOpening
+from bookings.models import WaitlistEntry, WaitlistOffer, WaitlistOpening
 from bookings.waitlist import waitlist_join
 from tests.factories import BookingFactory, bookable_clinic, next_slot
 
@@ -62,3 +62,57 @@ def test_waitlist_page_lists_the_day_in_offer_order_with_freed_times(
     assert "&lt;script&gt;x&lt;/script&gt;" in content and "<script>x</script>" not in content
     today_page = reception.get(reverse("staff:home") + f"?day={day.isoformat()}")
     assert url in today_page.content.decode()
+
+
+def test_reception_takes_a_patient_who_phones_off_the_waitlist(reception):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    start = next_slot(days=3)
+    day = start.astimezone(location.zone).date()
+    leaving = waiting(location, consultation_type, "Ada", day, day + timedelta(days=3))
+    staying = waiting(location, consultation_type, "Grace", day, day)
+    freed = BookingFactory(
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=start,
+        status="cancelled",
+    )
+    opening = WaitlistOpening.objects.create(
+        freed_by=freed,
+        freed_sequence=1,
+        practitioner=practitioner,
+        location=location,
+        starts_at=start,
+    )
+    WaitlistOffer.objects.create(opening=opening, entry=leaving)
+    url = reverse("staff:waitlist") + f"?day={day.isoformat()}"
+    page = reception.get(url).content.decode()
+    remove = reverse("staff:waitlist_remove", args=[leaving.pk])
+    assert f'action="{remove}"' in page
+    assert "Take Ada &lt;script&gt;x&lt;/script&gt; off the waitlist?" in page  # asked first
+
+    response = reception.post(remove, {"day": day.isoformat()}, follow=True)
+    assert response.redirect_chain[-1][0] == url  # back on the day it was taken off from
+    html = response.content.decode()
+    assert "Ada &lt;script&gt;x&lt;/script&gt; is off the waitlist." in html
+    assert not WaitlistEntry.objects.filter(pk=leaving.pk).exists()
+    assert not WaitlistOffer.objects.exists()  # offered nothing more
+    assert list(WaitlistEntry.objects.all()) == [staying]
+    assert WaitlistOpening.objects.filter(pk=opening.pk).exists()  # the freed time stays
+
+    # Sent again (a second click, or the patient left through their own link meanwhile).
+    again = reception.post(remove, {"day": "not a day"}, follow=True)
+    assert "That patient is no longer on the waitlist." in again.content.decode()
+    assert list(WaitlistEntry.objects.all()) == [staying]
+    assert reception.get(remove).status_code == 405  # a link cannot take anyone off
+
+
+def test_a_practitioner_reads_the_waitlist_without_the_button(practitioner_client):
+    location, _, consultation_type = bookable_clinic()
+    day = next_slot(days=3).astimezone(location.zone).date()
+    entry = waiting(location, consultation_type, "Ada", day, day)
+    page = practitioner_client.get(reverse("staff:waitlist") + f"?day={day.isoformat()}")
+    assert "Ada" in page.content.decode() and "Take off the waitlist" not in page.content.decode()
+    remove = reverse("staff:waitlist_remove", args=[entry.pk])
+    assert practitioner_client.post(remove).status_code == 403
+    assert WaitlistEntry.objects.filter(pk=entry.pk).exists()
