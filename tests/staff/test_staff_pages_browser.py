@@ -13,6 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_clinic_admin_goes_through_every_staff_page(
     staff_sign_in, look, browser, live_server, width, roles, screening_rules
 ):
+    from bookings.waitlist import waitlist_join
     from tests.factories import assessed, bookable_clinic, booking_with_intake, same_patient
 
     location, (practitioner,), consultation_type = bookable_clinic()
@@ -72,6 +73,24 @@ def test_a_clinic_admin_goes_through_every_staff_page(
 
     page.goto("/staff/book/")
     look(page, "staff-16-phone-booking")
+
+    # A patient who phones to come off the day's waitlist: asked first, then taken off.
+    waitlist_join(
+        consultation_type=consultation_type,
+        location=location,
+        practitioner=None,
+        first_day=later.starts_at.astimezone(location.zone).date(),
+        last_day=later.starts_at.astimezone(location.zone).date(),
+        first_name="Wendy",
+        last_name="Waits",
+        email="wendy@example.com",
+    )
+    page.goto(f"/staff/waitlist/?day={day}")
+    look(page, "staff-19-waitlist")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Take off the waitlist for Wendy Waits").click()
+    page.get_by_text("Wendy Waits is off the waitlist.").wait_for()
+    assert "Nobody is waiting for a time that day." in page.content()
 
     page.goto("/staff/backup-codes/")
     look(page, "staff-17-backup-codes")
