@@ -152,3 +152,29 @@ def test_booking_a_course_asks_for_the_check_two_days_before_each_procedure(
     assert f"/my-plan/{plan.consultation.token}/" in message.body
     moved = (first.starts_at - timedelta(days=1)).isoformat()
     assert send_rescreen_request.call(first.pk, moved) == "skipped: moved since"
+
+
+def test_a_flagged_check_left_behind_by_a_move_is_not_called_reviewed(
+    client, roles, treatments_setup
+):
+    plan = proposed_plan(treatments_setup["consultation"])
+    step = session_in(plan, hours=30)
+    rescreen_submit(step=step, answers={**ALL_NO, "illness": "yes"}, details="", now=timezone.now())
+    # Moved to a later day: the answer was for the old time, and nobody has reviewed it.
+    booking = step.booking
+    later = timedelta(days=9)
+    type(booking).objects.filter(pk=booking.pk).update(
+        starts_at=booking.starts_at + later,
+        ends_at=booking.ends_at + later,
+        blocked_from=booking.blocked_from + later,
+        blocked_until=booking.blocked_until + later,
+    )
+    check = Rescreen.objects.get()
+    assert not check.needs_review and check.cleared_at is None
+    user = plan.practitioner.user
+    user.groups.add(roles[PRACTITIONER])
+    sign_in_with_second_factor(client, user)
+    page = client.get(reverse("staff:plan", args=[plan.pk])).content.decode()
+    assert "Health check reviewed" not in page and "Needs review" not in page
+    assert "Health check to be asked again" in page
+    assert "These answers were given before the session was moved to a later day." in page
