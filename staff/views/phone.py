@@ -223,6 +223,9 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
         # Unbound, from what was sent: the page comes back as typed, with no error shown for
         # a field not filled in yet.
         typed = {name: params.get(name) for name in params if name != "csrfmiddlewaretoken"}
+        if action in ("use", "someone_else"):
+            # Another person now: their agreement is asked afresh, not carried over.
+            typed = {name: value for name, value in typed.items() if not name.startswith("consent")}
         form = PhoneBookingForm(initial=typed, patient=patient)
         for name, field in form.fields.items():
             if isinstance(field.widget, forms.MultiWidget):

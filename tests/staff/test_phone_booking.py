@@ -362,3 +362,21 @@ def test_the_times_say_whose_they_are_when_the_practitioner_is_not_at_the_locati
         form |= {"location": location.pk, "practitioner": practitioner}
         page = reception.post(reverse("staff:phone_booking"), form)
         assert page.context["slots"] and "does not see" not in page.content.decode()
+
+
+@pytest.mark.parametrize("change", ["use", "someone_else"])
+def test_the_agreement_is_asked_afresh_when_the_patient_changes(reception, on_file, change):
+    clinic = bookable_clinic()
+    # Ticked for the caller typed in, then another patient is chosen.
+    form = phone_form(clinic, next_slot(days=4), consent_care="on")
+    if change == "use":
+        form["use_patient"] = str(on_file.pk)
+    else:
+        form |= {"patient": str(on_file.pk), "action": "someone_else"}
+    html = reception.post(reverse("staff:phone_booking"), form).content.decode()
+    box = re.search(r'<input[^>]*name="consent_care"[^>]*>', html).group()
+    assert " checked" not in box
+    # Any other refresh keeps the tick, as it keeps the rest of the typing.
+    form = phone_form(clinic, next_slot(days=4), consent_care="on", action="times")
+    html = reception.post(reverse("staff:phone_booking"), form).content.decode()
+    assert " checked" in re.search(r'<input[^>]*name="consent_care"[^>]*>', html).group()
