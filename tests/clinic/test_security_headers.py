@@ -155,6 +155,7 @@ def pages(roles, screening_rules):
         "staff:week": reverse("staff:week"),
         "staff:month": reverse("staff:month"),
         "staff:waitlist": reverse("staff:waitlist"),
+        "staff:waitlist_remove": reverse("staff:waitlist_remove", args=[entry.pk]),
         "staff:phone_booking": reverse("staff:phone_booking"),
         "staff:review_queue": reverse("staff:review_queue"),
         "staff:review": reverse("staff:review", args=[booking.pk]),
