@@ -24,8 +24,9 @@ def follow_up_book(
     """Book the next visit after ``booking`` with the same practitioner and location, at the
     first free time from ``weeks`` weeks after it, under the staff rules.
 
-    Refused when the patient already has a consultation booked after this one: saving an
-    assessment again with the follow-up still chosen must not book a second visit.
+    Refused when the patient already has a consultation booked after this one (a procedure
+    session does not count): saving an assessment again with the follow-up still chosen must
+    not book a second visit.
     """
     with transaction.atomic():
         booked = (
@@ -33,6 +34,8 @@ def follow_up_book(
                 patient=booking.patient,
                 status=Booking.Status.CONFIRMED,
                 starts_at__gte=booking.ends_at,
+                # A treatment session booked from a plan is not a visit to follow up with.
+                consultation_type__kind=ConsultationType.Kind.CONSULTATION,
             )
             .select_related("location")
             .order_by("starts_at")

@@ -11,6 +11,8 @@ from clinic.models import ClinicalRead
 from patients.models import Assessment
 from staff.forms import AssessmentForm
 from tests.factories import (
+    BookingFactory,
+    ConsultationTypeFactory,
     UserFactory,
     bookable_clinic,
     booking_with_intake,
@@ -412,3 +414,23 @@ def test_a_stale_assessment_refused_for_another_reason_is_still_caught_next(clie
     again = client.post(url, {**assessment_form(rationale="A's."), "seen": seen_on(wrong)})
     assert again.status_code == 400
     assert Assessment.objects.get().rationale == "B's."
+
+
+def test_a_treatment_session_booked_later_does_not_stop_the_follow_up(client, consultation):
+    # A PRP session already booked a week after the consultation: a procedure, not a visit.
+    session_at = consultation.starts_at + timedelta(days=7)
+    BookingFactory(
+        patient=consultation.patient,
+        practitioner=consultation.practitioner,
+        location=consultation.location,
+        consultation_type=ConsultationTypeFactory(kind="procedure", slug="a-procedure"),
+        starts_at=session_at,
+        ends_at=session_at + timedelta(minutes=60),
+    )
+    url = reverse("staff:assessment", args=[consultation.pk])
+    form = assessment_form(follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6")
+    assert client.post(url, form).status_code == 302
+    follow_up = Booking.objects.get(
+        consultation_type=consultation.consultation_type, starts_at__gt=session_at
+    )
+    assert follow_up.patient == consultation.patient
