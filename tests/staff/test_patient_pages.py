@@ -275,3 +275,15 @@ def test_a_request_to_erase_made_from_home_shows_on_the_patient_page_at_no_query
     with django_assert_num_queries(5):  # as without a request: the patient's row joins it
         html = reception.get(url).content.decode()
     assert "from their own page, that their data be erased" in html
+
+
+def test_an_erased_patients_page_shows_no_placeholder_as_their_details(clinic_admin, visits):
+    from bookings.privacy import patient_erase
+
+    patient, _ = visits
+    patient_erase(patient=patient)
+    patient.refresh_from_db()
+    html = clinic_admin.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    assert "Personal data erased at the patient's request" in html
+    assert "Date of birth" not in html and f"mailto:{patient.email}" not in html
+    assert patient.email not in html
