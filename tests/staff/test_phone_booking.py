@@ -380,3 +380,11 @@ def test_the_agreement_is_asked_afresh_when_the_patient_changes(reception, on_fi
     form = phone_form(clinic, next_slot(days=4), consent_care="on", action="times")
     html = reception.post(reverse("staff:phone_booking"), form).content.decode()
     assert " checked" in re.search(r'<input[^>]*name="consent_care"[^>]*>', html).group()
+
+
+def test_find_with_nothing_typed_says_what_to_type(reception, on_file):
+    clinic = bookable_clinic()
+    form = phone_form(clinic, next_slot(), action="find", find="  ")
+    html = reception.post(reverse("staff:phone_booking"), form).content.decode()
+    assert "Type a name, e-mail, phone or date of birth to find a patient on file." in html
+    assert "No patient on file matches" not in html
