@@ -57,6 +57,16 @@ def _choice(params):
     not_here = None
     if practitioner is None and asked not in ("", "any") and location and consultation_type:
         not_here = _practitioner_named(asked)
+    if (
+        consultation_type
+        and location
+        and consultation_type.is_procedure
+        and selectors.needed_resources(consultation_type, location) is None
+    ):
+        notes.append(
+            f"{consultation_type.name} cannot be booked at {location.name}: the rooms and "
+            "equipment it needs are at another location."
+        )
     if not_here is not None:
         notes.append(
             f"{not_here.display_name} does not see {consultation_type.name} at "

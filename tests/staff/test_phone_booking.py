@@ -388,3 +388,18 @@ def test_find_with_nothing_typed_says_what_to_type(reception, on_file):
     html = reception.post(reverse("staff:phone_booking"), form).content.decode()
     assert "Type a name, e-mail, phone or date of birth to find a patient on file." in html
     assert "No patient on file matches" not in html
+
+
+def test_a_procedure_whose_rooms_are_elsewhere_says_why_it_has_no_times(reception):
+    location, practitioners, _, procedure = procedure_clinic(1, ["Procedure room"])
+    elsewhere = LocationFactory(name="Dubai", time_zone="Asia/Dubai")
+    practitioners[0].locations.add(elsewhere)
+    weekly_hours(practitioners[0], elsewhere)
+    day = (timezone.now() + timedelta(days=5)).date().isoformat()
+    query = {"type": procedure.slug, "day": day}
+    there = reception.get(reverse("staff:phone_booking"), {**query, "location": elsewhere.pk})
+    assert there.context["slots"] == []
+    said = f"{procedure.name} cannot be booked at Dubai: the rooms and equipment it needs are at"
+    assert said in there.content.decode()
+    here = reception.get(reverse("staff:phone_booking"), {**query, "location": location.pk})
+    assert here.context["slots"] and "cannot be booked at" not in here.content.decode()
