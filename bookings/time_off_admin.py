@@ -197,12 +197,13 @@ def warn_of_bookings(request, time_off: TimeOff) -> None:
         for b in clashing.select_related("patient", "location").order_by("starts_at")[:NAMED]
     )
     more = count - NAMED
+    several = count > 1
     messages.warning(
         request,
-        f"This time off falls on {count} confirmed booking"
-        f"{'s' if count > 1 else ''} with {time_off.practitioner.display_name}, "
-        f"which stay booked: {named}{f' and {more} more' if more > 0 else ''}. Move or cancel "
-        "them from the staff day list.",
+        f"This time off falls on {count} confirmed booking{'s' if several else ''} with "
+        f"{time_off.practitioner.display_name}, which {'stay' if several else 'stays'} booked: "
+        f"{named}{f' and {more} more' if more > 0 else ''}. Move or cancel "
+        f"{'them' if several else 'it'} from the staff day list.",
     )
 
 

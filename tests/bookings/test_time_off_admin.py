@@ -112,7 +112,8 @@ def test_time_off_over_a_confirmed_booking_is_saved_and_the_booking_named(clinic
         reverse("admin:bookings_timeoff_add"), add_form(layla), follow=True
     )
     page = response.content.decode()
-    assert "falls on 1 confirmed booking" in page and "Omar Haddad" in page
+    assert "falls on 1 confirmed booking with" in page and "Omar Haddad" in page
+    assert "which stays booked" in page and "Move or cancel it from the staff day list." in page
     assert TimeOff.objects.count() == 1
     booked.refresh_from_db()
     assert booked.status == Booking.Status.CONFIRMED
