@@ -217,7 +217,7 @@ def offer_freed_time(booking_id: int, practitioner_id: int, starts_at: str, sequ
 
 @task()
 def send_waitlist_joined(entry_id: int) -> str:
-    entry = WaitlistEntry.objects.filter(pk=entry_id).first()
+    entry = WaitlistEntry.objects.select_related("location").filter(pk=entry_id).first()
     if entry is None:
         return "skipped: left the waitlist"
     waitlist_offers.send_joined_email(entry)

@@ -107,6 +107,8 @@ def test_a_paused_connection_gets_the_form_back_with_its_typing(client, settings
 @pytest.mark.django_db(transaction=True)
 def test_joining_stores_the_wish_and_mails_the_entry_link_after_commit(client):
     location, (practitioner,), consultation_type = bookable_clinic()
+    location.phone = "+971 4 555 0142"  # its own number, not the clinic's
+    location.save()
     today = timezone.now().astimezone(location.zone).date()
     response = client.post(
         reverse("bookings:waitlist", args=[consultation_type.slug]),
@@ -128,6 +130,7 @@ def test_joining_stores_the_wish_and_mails_the_entry_link_after_commit(client):
     run_worker()
     (message,) = mail.outbox
     assert message.to == ["ada@example.com"] and entry.token in message.body
+    assert "+971 4 555 0142" in message.body
     assert consultation_type.name not in message.subject + message.body  # discreet
     page = client.get(response.url)
     assert b"Your place on the waitlist" in page.content
@@ -237,6 +240,9 @@ def test_leaving_deletes_the_entry_and_an_ended_entry_is_offered_nothing(client)
     entry = join(location, consultation_type, "Ada")
     response = client.post(reverse("bookings:waitlist_leave", args=[entry.token]))
     assert response.status_code == 200 and b"You have left the waitlist" in response.content
+    # Joining twice is two places (the address was not proven): the page says so, rather
+    # than that nothing more will come.
+    assert b"each place has its own link" in response.content
     assert not WaitlistEntry.objects.exists()
     assert client.get(reverse("bookings:waitlist_entry", args=[entry.token])).status_code == 404
     start = next_slot(days=6)
