@@ -96,7 +96,9 @@ def patient_actions(booking: Booking, now: datetime) -> dict:
         # A procedure belongs to a treatment plan, whose own move keeps the course's windows.
         "can_move": can_change and not booking.consultation_type.is_procedure,
         "inside_cutoff": active and booking.starts_at - now < cutoff,
-        "can_edit_intake": active,
+        # The hair-loss questions come before a consultation; a treatment session has its own
+        # health check (treatments.rescreens).
+        "can_edit_intake": active and not booking.consultation_type.is_procedure,
         "is_over": not active,
     }
 

@@ -6,7 +6,14 @@ from django.core import mail
 from django.urls import reverse
 
 from bookings.models import Booking
-from tests.factories import BookingFactory, accepted_plan, proposed_plan, run_worker
+from tests.factories import (
+    BookingFactory,
+    accepted_plan,
+    plan_session,
+    proposed_plan,
+    run_worker,
+    upcoming_booking,
+)
 from treatments.models import Plan, PlanConsent
 from treatments.services import plan_transition
 
@@ -172,3 +179,28 @@ def test_the_course_page_costs_the_same_queries_whatever_the_plan_holds(
     client.get(plan_url(plan, "book_course"))
     with django_assert_num_queries(17):
         assert client.get(plan_url(plan, "book_course")).status_code == 200
+
+
+def test_a_treatment_session_does_not_ask_for_the_hair_loss_questions(client, treatments_setup):
+    from bookings.notifications import send_patient_email
+
+    plan = proposed_plan(treatments_setup["consultation"])
+    session = plan_session(plan, order=1, hours_ago=-72)  # in three days
+    page = client.get(reverse("bookings:manage", args=[session.token])).content.decode()
+    assert "Tell us about your hair loss" not in page and "Start the questions" not in page
+    # The questions' own address leads back to the booking.
+    intake = client.get(reverse("bookings:intake", args=[session.token]))
+    assert intake.status_code == 302
+    assert intake["Location"] == reverse("bookings:manage", args=[session.token])
+    send_patient_email(session, "confirmed")
+    text = mail.outbox[-1].body
+    html = mail.outbox[-1].alternatives[0][0]
+    assert "questions" not in text and "questions" not in html
+    # A consultation still asks.
+    consultation = upcoming_booking(
+        clinic=(treatments_setup["location"], None, treatments_setup["type"])
+    )
+    page = client.get(reverse("bookings:manage", args=[consultation.token])).content.decode()
+    assert "Tell us about your hair loss" in page and "Start the questions" in page
+    send_patient_email(consultation, "confirmed")
+    assert "complete your questions before you come" in mail.outbox[-1].body
