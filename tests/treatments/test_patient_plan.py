@@ -204,3 +204,17 @@ def test_a_treatment_session_does_not_ask_for_the_hair_loss_questions(client, tr
     assert "Tell us about your hair loss" in page and "Start the questions" in page
     send_patient_email(consultation, "confirmed")
     assert "complete your questions before you come" in mail.outbox[-1].body
+
+
+def test_a_plan_without_prices_is_priced_on_request_not_free(client, treatments_setup):
+    plan = proposed_plan(treatments_setup["consultation"])
+    plan.steps.update(price=None)
+    page = client.get(plan_url(plan)).content.decode()
+    assert "Total: priced on request" in page and "no charge" not in page
+    # With one visit priced, the rest are counted beside the total.
+    first = plan.steps.get(order=1)
+    first.price = 600
+    first.save()
+    page = client.get(plan_url(plan)).content.decode()
+    unpriced = plan.steps.count() - 1
+    assert "Total: £600.00" in page and f"(plus {unpriced} visits priced on request)" in page
