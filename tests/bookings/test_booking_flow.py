@@ -378,6 +378,9 @@ def test_a_near_match_is_a_new_patient_and_the_pages_look_the_same(client, clini
     text = done.content.decode()
     assert "You are booked in" in text and "ada@example.com" in text
     assert "already" not in text.lower() and "welcome back" not in text.lower()
+    # The time is the clinic's, and says so (the browser adds the visitor's own beside it).
+    location = clinic[0]
+    assert f'<span class="zone-label small text-secondary">({location.name} time)</span>' in text
 
 
 def test_back_and_submit_again_after_booking_makes_no_second_booking(client, clinic):
