@@ -278,6 +278,15 @@ class ConsultationType(models.Model):
             models.CheckConstraint(
                 condition=Q(price__gte=0), name="consultation_type_price_not_negative"
             ),
+            # The hair-loss questions come before a consultation; a treatment session has its
+            # own health check, and its patient is not reminded of questions it never shows.
+            models.CheckConstraint(
+                condition=Q(kind="consultation") | Q(intake_required=False),
+                name="consultation_type_procedure_asks_no_intake",
+                violation_error_message="A procedure does not ask the hair-loss questions "
+                "(its patients answer a health check before each session): untick “Intake "
+                "required”.",
+            ),
         ]
 
     def __str__(self):

@@ -63,7 +63,10 @@ class AssessmentForm(forms.Form):
     )
     follow_up_type = forms.ModelChoiceField(
         label="Book a follow-up",
-        queryset=ConsultationType.objects.filter(is_active=True),
+        # A follow-up is a consultation; a treatment session is booked from its plan.
+        queryset=ConsultationType.objects.filter(
+            is_active=True, kind=ConsultationType.Kind.CONSULTATION
+        ),
         required=False,
         empty_label="No follow-up now",
     )

@@ -188,6 +188,7 @@ def procedure_clinic(
         resource_hours(resource, start=time(8), end=time(18))
     procedure = ConsultationTypeFactory(
         kind=ConsultationType.Kind.PROCEDURE,
+        intake_required=False,
         practitioners=staff,
         duration_minutes=duration,
         buffer_after_minutes=buffer_after,

@@ -283,6 +283,7 @@ def test_a_booking_is_cancelled_from_home_through_its_own_page(client, world):
 
 def test_a_procedure_is_not_moved_from_home(client, world):
     world.consultation_type.kind = world.consultation_type.Kind.PROCEDURE
+    world.consultation_type.intake_required = False
     world.consultation_type.save()
     home_signed_in(client, world.patient)
     html = client.get(HOME).content.decode()

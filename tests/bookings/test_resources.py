@@ -382,3 +382,12 @@ def test_admin_refuses_rooms_for_a_consultation(admin_client):
     consultation.refresh_from_db()
     assert consultation.kind == ConsultationType.Kind.PROCEDURE
     assert list(consultation.resources.all()) == [room]
+    # A procedure asks no hair-loss questions: the box ticked is refused, and the database
+    # refuses it from anywhere else.
+    response = admin_client.post(url, data | {"kind": "procedure", "intake_required": "on"})
+    assert response.status_code == 200
+    assert "A procedure does not ask the hair-loss questions" in response.content.decode()
+    consultation.refresh_from_db()
+    assert not consultation.intake_required
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ConsultationType.objects.filter(pk=consultation.pk).update(intake_required=True)

@@ -1,5 +1,6 @@
 """The practitioner's assessment and recommendation, the follow-up, and what the patient sees."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -423,7 +424,9 @@ def test_a_treatment_session_booked_later_does_not_stop_the_follow_up(client, co
         patient=consultation.patient,
         practitioner=consultation.practitioner,
         location=consultation.location,
-        consultation_type=ConsultationTypeFactory(kind="procedure", slug="a-procedure"),
+        consultation_type=ConsultationTypeFactory(
+            kind="procedure", intake_required=False, slug="a-procedure"
+        ),
         starts_at=session_at,
         ends_at=session_at + timedelta(minutes=60),
     )
@@ -434,3 +437,16 @@ def test_a_treatment_session_booked_later_does_not_stop_the_follow_up(client, co
         consultation_type=consultation.consultation_type, starts_at__gt=session_at
     )
     assert follow_up.patient == consultation.patient
+
+
+def test_a_follow_up_is_a_consultation_not_a_treatment_session(client, consultation):
+    procedure = ConsultationTypeFactory(
+        kind="procedure", intake_required=False, slug="a-procedure", name="Scalp session"
+    )
+    url = reverse("staff:assessment", args=[consultation.pk])
+    page = client.get(url).content.decode()
+    select = re.search(r'<select[^>]*name="follow_up_type".*?</select>', page, re.S).group()
+    assert consultation.consultation_type.name in select and "Scalp session" not in select
+    response = client.post(url, assessment_form(follow_up_type=procedure.pk, follow_up_weeks="6"))
+    assert response.status_code == 400
+    assert Booking.objects.count() == 1 and not Assessment.objects.exists()

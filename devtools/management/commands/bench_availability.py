@@ -580,6 +580,7 @@ class Command(BaseCommand):
                 name="PRP session",
                 description="Benchmark procedure.",
                 kind=ConsultationType.Kind.PROCEDURE,
+                intake_required=False,
                 duration_minutes=45,
                 buffer_after_minutes=10,
                 min_notice_hours=0,
