@@ -48,15 +48,22 @@ def _choice(params):
         if consultation_type and location
         else []
     )
-    asked = params.get("practitioner", "")
-    practitioner = next((p for p in practitioners if str(p.pk) == asked), None)
+    asked = (params.get("practitioner") or "").strip()
+    asked_pk = _primary_key(asked)
+    practitioner = next((p for p in practitioners if p.pk == asked_pk), None)
     today = timezone.now().astimezone(location.zone).date() if location else date.today()
     notes = []
-    # A practitioner chosen, then a location or consultation they do not offer: the times are
-    # the first available's, and the page says so rather than changing who silently.
-    not_here = None
+    # A practitioner chosen, then a location or consultation they do not offer (or one no
+    # longer on file): the times are the first available's, and the page says so rather than
+    # changing who silently.
+    not_here = ""
     if practitioner is None and asked not in ("", "any") and location and consultation_type:
-        not_here = _practitioner_named(asked)
+        named = (
+            Practitioner.objects.select_related("user").filter(pk=asked_pk).first()
+            if asked_pk is not None
+            else None
+        )
+        not_here = named.display_name if named else "The practitioner chosen"
     if (
         consultation_type
         and location
@@ -67,10 +74,10 @@ def _choice(params):
             f"{consultation_type.name} cannot be booked at {location.name}: the rooms and "
             "equipment it needs are at another location."
         )
-    if not_here is not None:
+    if not_here:
         notes.append(
-            f"{not_here.display_name} does not see {consultation_type.name} at "
-            f"{location.name}: the times shown are the first available practitioner's."
+            f"{not_here} does not see {consultation_type.name} at {location.name}: the "
+            "times shown are the first available practitioner's."
         )
     day = bookable_day(params, today=today, horizon=selectors.STAFF_HORIZON, notes=notes)
     return {
@@ -88,11 +95,12 @@ def _choice(params):
     }
 
 
-def _practitioner_named(value: str) -> Practitioner | None:
-    """The practitioner whose primary key ``value`` is, if there is one."""
-    if not value.isdigit() or len(value) > 18:
-        return None
-    return Practitioner.objects.select_related("user").filter(pk=int(value)).first()
+def _primary_key(value: str) -> int | None:
+    """``value`` as a primary key a table can hold (ASCII digits, within a bigint), else None:
+    "²" is a digit to ``isdigit`` but not to ``int``."""
+    if value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
 
 
 def chosen_patient(value) -> tuple[Patient | None, str]:
@@ -102,8 +110,9 @@ def chosen_patient(value) -> tuple[Patient | None, str]:
     if not value:
         return None, ""
     patient = None
-    if value.isdigit() and len(value) < 19:
-        patient = Patient.objects.filter(pk=int(value), erased_at__isnull=True).first()
+    pk = _primary_key(value)
+    if pk is not None:
+        patient = Patient.objects.filter(pk=pk, erased_at__isnull=True).first()
     return (patient, "") if patient else (None, PATIENT_GONE)
 
 
@@ -165,11 +174,11 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             form.add_error(None, "Choose the consultation again: that one is not offered.")
         if starts_at is None:
             form.add_error(None, "Choose a time for the consultation.")
-        if choice["not_here"] is not None:
+        if choice["not_here"]:
             # Booked as sent, it would go to someone else without anyone having chosen them.
             form.add_error(
                 None,
-                f"{choice['not_here'].display_name} does not see this consultation at "
+                f"{choice['not_here']} does not see this consultation at "
                 f"{choice['location'].name}: choose a practitioner who does, or First "
                 "available, then a time.",
             )

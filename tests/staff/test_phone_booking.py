@@ -403,3 +403,24 @@ def test_a_procedure_whose_rooms_are_elsewhere_says_why_it_has_no_times(receptio
     assert said in there.content.decode()
     here = reception.get(reverse("staff:phone_booking"), {**query, "location": location.pk})
     assert here.context["slots"] and "cannot be booked at" not in here.content.decode()
+
+
+@pytest.mark.parametrize("sent", ["²", "-3", "abc", "9" * 30, "999999"])
+def test_a_practitioner_that_cannot_be_read_or_found_is_refused_not_swapped(reception, sent):
+    clinic = bookable_clinic()
+    form = phone_form(clinic, next_slot(days=4), practitioner=sent)
+    page = reception.get(reverse("staff:phone_booking"), {"practitioner": sent, "patient": sent})
+    assert page.status_code == 200
+    assert "The practitioner chosen does not see" in page.content.decode()
+    response = reception.post(reverse("staff:phone_booking"), form)
+    assert response.status_code == 400
+    assert "The practitioner chosen does not see this consultation" in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_the_practitioner_is_read_as_a_number(reception):
+    clinic = bookable_clinic()
+    (practitioner,) = clinic[1]
+    form = phone_form(clinic, next_slot(days=4), practitioner=f"0{practitioner.pk}")
+    assert reception.post(reverse("staff:phone_booking"), form).status_code == 302
+    assert Booking.objects.get().practitioner == practitioner
