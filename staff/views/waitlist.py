@@ -82,5 +82,8 @@ class WaitlistRemoveView(StaffRequiredMixin, PermissionRequiredMixin, View):
         else:
             waitlist_leave(entry=entry)
             messages.success(request, f"{entry.full_name} is off the waitlist.")
-        day = diary_day(request.POST, today=timezone.localdate())
+        # "Today" as the waitlist page reckons it: the first location's date.
+        first = Location.objects.first()
+        today = timezone.now().astimezone(first.zone).date() if first else timezone.localdate()
+        day = diary_day(request.POST, today=today)
         return redirect(f"{reverse('staff:waitlist')}?day={day.isoformat()}")

@@ -82,6 +82,10 @@ def test_a_practitioner_proposes_prp_with_medication_leaving_out_the_top_up(
     assert HOSTILE not in page and "&lt;img" in page
     assert "Total: £1,350.00" in page
     assert ClinicalRead.objects.filter(what="treatment plan", object_id=str(plan.pk)).exists()
+    # A visit priced on request is counted beside the total, as the patient's page counts it.
+    plan.steps.filter(name="Check-in at 6 months").update(price=None)
+    page = practitioner.get(response.url).content.decode()
+    assert "(plus 1 visit priced on request)" in page
 
 
 def test_a_spacing_that_does_not_parse_is_refused_with_the_typing_kept(
