@@ -8,7 +8,7 @@ from clinic.migrations._roles import create_roles
 class Migration(migrations.Migration):
     dependencies = [
         ("clinic", "0012_roles_with_outcomes"),
-        ("bookings", "0029_procedure_asks_no_intake"),
+        ("bookings", "0028_booking_fewer_indexes"),
     ]
 
     operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
