@@ -25,6 +25,25 @@ def waiting(location, consultation_type, name, first, last):
     )
 
 
+def freed_time(location, practitioner, consultation_type, start):
+    """A time freed by a cancellation at ``start``, as the waitlist records it."""
+    freed = BookingFactory(
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        status="cancelled",
+    )
+    return WaitlistOpening.objects.create(
+        freed_by=freed,
+        freed_sequence=1,
+        practitioner=practitioner,
+        location=location,
+        starts_at=start,
+    )
+
+
 def test_waitlist_page_lists_the_day_in_offer_order_with_freed_times(
     reception, django_assert_num_queries
 ):
@@ -34,21 +53,7 @@ def test_waitlist_page_lists_the_day_in_offer_order_with_freed_times(
     first = waiting(location, consultation_type, "Ada", day, day + timedelta(days=3))
     second = waiting(location, consultation_type, "Grace", day - timedelta(days=2), day)
     waiting(location, consultation_type, "Later", day + timedelta(days=1), day + timedelta(days=4))
-    freed = BookingFactory(
-        practitioner=practitioner,
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        status="cancelled",
-    )
-    opening = WaitlistOpening.objects.create(
-        freed_by=freed,
-        freed_sequence=1,
-        practitioner=practitioner,
-        location=location,
-        starts_at=start,
-    )
+    opening = freed_time(location, practitioner, consultation_type, start)
     for entry in (first, second):
         WaitlistOffer.objects.create(opening=opening, entry=entry)
     url = reverse("staff:waitlist") + f"?day={day.isoformat()}"
@@ -70,20 +75,7 @@ def test_reception_takes_a_patient_who_phones_off_the_waitlist(reception):
     day = start.astimezone(location.zone).date()
     leaving = waiting(location, consultation_type, "Ada", day, day + timedelta(days=3))
     staying = waiting(location, consultation_type, "Grace", day, day)
-    freed = BookingFactory(
-        practitioner=practitioner,
-        consultation_type=consultation_type,
-        location=location,
-        starts_at=start,
-        status="cancelled",
-    )
-    opening = WaitlistOpening.objects.create(
-        freed_by=freed,
-        freed_sequence=1,
-        practitioner=practitioner,
-        location=location,
-        starts_at=start,
-    )
+    opening = freed_time(location, practitioner, consultation_type, start)
     WaitlistOffer.objects.create(opening=opening, entry=leaving)
     url = reverse("staff:waitlist") + f"?day={day.isoformat()}"
     page = reception.get(url).content.decode()
