@@ -83,3 +83,43 @@ def test_two_files_for_one_view_are_refused():
     form = PhotoForm({}, files)
     assert not form.is_valid()
     assert "one photo for this view" in str(form.errors["photo_crown"])
+
+
+def test_a_photo_whose_pixels_happen_to_spell_a_tag_is_accepted():
+    from devtools.demo_history import scalp_picture
+    from patients.photos import ACTIVE_CONTENT
+
+    # This drawing's compressed pixels hold "<svg" by chance, as about one camera photo of
+    # 3 MB in two hundred does: it is a photo, and nothing but.
+    drawn = scalp_picture(1151, 1300).read()
+    assert any(marker in drawn.lower() for marker in ACTIVE_CONTENT)
+    jpeg, width, height = clean_photo(SimpleUploadedFile("scalp.jpg", drawn, "image/jpeg"))
+    assert (width, height) == (480, 360) and jpeg.startswith(b"\xff\xd8")
+
+
+@pytest.mark.parametrize("kind", ["jpeg-comment", "png-text", "png-after-end"])
+def test_code_hidden_beside_the_pixels_is_still_refused(kind):
+    import zlib
+
+    payload = b"<svg onload=alert(1)>"
+    if kind == "jpeg-comment":
+        honest = jpeg_upload().read()
+        comment = b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload
+        crafted = honest[:2] + comment + honest[2:]  # a comment segment before the scans
+    else:
+        out = io.BytesIO()
+        Image.new("RGB", (64, 48), (150, 120, 100)).save(out, format="PNG")
+        honest = out.getvalue()
+        if kind == "png-text":
+            data = b"Comment\x00" + payload
+            chunk = (
+                len(data).to_bytes(4, "big")
+                + b"tEXt"
+                + data
+                + zlib.crc32(b"tEXt" + data).to_bytes(4, "big")
+            )
+            crafted = honest[:33] + chunk + honest[33:]  # after the header chunk
+        else:
+            crafted = honest + payload
+    with pytest.raises(PhotoError, match="holds more than a photo"):
+        clean_photo(SimpleUploadedFile("x.img", crafted, "image/jpeg"))
