@@ -173,6 +173,12 @@ class PhoneBookingForm(PatientDetailsForm):
                 del self.fields[name]
 
 
+def clinic_today(locations, now) -> date:
+    """The date the diary pages call today: the first location's (by name), or UTC's with no
+    location yet."""
+    return now.astimezone(locations[0].zone).date() if locations else now.date()
+
+
 def diary_day(data, *, today: date, field: str = "day", request=None, page_of=None) -> date:
     """The day a diary page shows: the one asked for, within a year of today; else today.
     With ``request``, a day asked for and not shown is explained in a message; ``page_of``

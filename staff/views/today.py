@@ -35,7 +35,7 @@ from staff.auth import StaffRequiredMixin
 from staff.charts import weekly_figures
 from staff.day_list import day_schedule
 from staff.day_rows import DayRowMaker
-from staff.forms import bookable_day, diary_day
+from staff.forms import bookable_day, clinic_today, diary_day
 from staff.selectors import (
     RECENT_DAYS,
     month_load,
@@ -69,7 +69,7 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         locations = list(Location.objects.all())
         # "Today" is each location's own date; another day, once chosen, is that calendar
         # date at every location.
-        reference = now.astimezone(locations[0].zone).date() if locations else now.date()
+        reference = clinic_today(locations, now)
         day = diary_day(self.request.GET, today=reference, request=self.request)
         is_today = day == reference
         roles = roles_of(user)

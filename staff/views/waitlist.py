@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 from bookings.models import Location, WaitlistEntry, WaitlistOpening
 from bookings.waitlist import waitlist_leave
 from staff.auth import StaffRequiredMixin
-from staff.forms import diary_day
+from staff.forms import clinic_today, diary_day
 
 
 class WaitlistView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
@@ -30,7 +30,7 @@ class WaitlistView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         now = timezone.now()
         locations = list(Location.objects.all())
-        reference = now.astimezone(locations[0].zone).date() if locations else now.date()
+        reference = clinic_today(locations, now)
         day = diary_day(self.request.GET, today=reference, request=self.request)
         entries = (
             WaitlistEntry.objects.filter(first_day__lte=day, last_day__gte=day)
@@ -82,8 +82,7 @@ class WaitlistRemoveView(StaffRequiredMixin, PermissionRequiredMixin, View):
         else:
             waitlist_leave(entry=entry)
             messages.success(request, f"{entry.full_name} is off the waitlist.")
-        # "Today" as the waitlist page reckons it: the first location's date.
-        first = Location.objects.first()
-        today = timezone.now().astimezone(first.zone).date() if first else timezone.localdate()
+        # Back to the day it was taken off from, as the waitlist page reckons days.
+        today = clinic_today(list(Location.objects.all()[:1]), timezone.now())
         day = diary_day(request.POST, today=today)
         return redirect(f"{reverse('staff:waitlist')}?day={day.isoformat()}")
