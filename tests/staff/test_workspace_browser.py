@@ -126,3 +126,70 @@ def test_a_practitioner_makes_their_diary_address(
     page.wait_for_url("**/staff/me/")
     assert context.request.get(address).status == 404
     context.close()
+
+
+def test_a_day_typed_digit_by_digit_is_the_day_whose_times_are_shown(
+    staff_sign_in, browser, live_server, roles
+):
+    """A date box sends a change at each date its digits make on the way ("0002-12-10",
+    "0020-12-10", …): answered each, the box was put back mid-typing, and the times shown (and
+    booked) were those of another day than the one reception typed."""
+    location, _, _ = bookable_clinic()
+    rosa = staff_user(UserFactory(username="rosa"), roles, role_names.RECEPTION, "code4321")
+    wanted = timezone.now().astimezone(location.zone).date() + timedelta(days=3)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    page = context.new_page()
+    page.goto("/staff/book/")
+    staff_sign_in(page, rosa, "code4321")
+    page.wait_for_url("**/staff/book/")
+
+    # Focused, the box takes the month first, then the day and the year, in Chromium's en-US.
+    page.locator("#day").focus()
+    page.locator("#day").press_sequentially(f"{wanted:%m%d%Y}", delay=120)
+    heading = f"Free times on {wanted:%A} {wanted.day} {wanted:%B %Y}"
+    page.get_by_text(heading).wait_for()
+    page.wait_for_timeout(1500)  # any answer still on its way has come back by now
+    assert page.get_by_text(heading).count() == 1
+    assert page.locator("#day").input_value() == wanted.isoformat()
+    context.close()
+
+
+def test_an_answer_for_an_earlier_choice_does_not_replace_the_later_one(
+    staff_sign_in, browser, live_server, roles, monkeypatch
+):
+    """Reception picks a practitioner, then asks for another day's times before that answer is
+    back. The first answer lands first; the page must still end on the day asked for last,
+    not on the first answer with the second one lost."""
+    import time as clock
+
+    from staff.views import phone
+
+    location, (_, second), _ = bookable_clinic(practitioners=2)
+    rosa = staff_user(UserFactory(username="rosa"), roles, role_names.RECEPTION, "code4321")
+    today = timezone.now().astimezone(location.zone).date()
+    wanted = today + timedelta(days=3)
+    refresh = phone.PhoneBookingView.refresh
+
+    def answered_slowly(view, request, action):
+        clock.sleep(0.5 if request.POST.get("day") == today.isoformat() else 1.5)
+        return refresh(view, request, action)
+
+    monkeypatch.setattr(phone.PhoneBookingView, "refresh", answered_slowly)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto("/staff/book/")
+    staff_sign_in(page, rosa, "code4321")
+    page.wait_for_url("**/staff/book/")
+
+    page.get_by_label("Practitioner").select_option(str(second.pk))  # today's times, asked
+    page.locator("#day").evaluate(f"(box) => {{ box.value = '{wanted.isoformat()}'; }}")
+    page.get_by_role("button", name="Show free times").click()  # before that answer is back
+    heading = f"Free times on {wanted:%A} {wanted.day} {wanted:%B %Y}"
+    page.get_by_text(heading).wait_for()
+    page.wait_for_timeout(1000)  # nothing else is on its way
+    assert page.get_by_text(heading).count() == 1
+    assert page.locator("#day").input_value() == wanted.isoformat()
+    assert page.get_by_label("Practitioner").input_value() == str(second.pk)
+    context.close()
