@@ -256,6 +256,22 @@ def _phone_digits(word: str) -> Q:
     return Q(pk__in=[])
 
 
+def _joined_numbers(words: list[str]) -> list[str]:
+    """The words, with each run of numbers made one word: a phone number is said and typed in
+    groups ("050 123 4567", "+971 50 123 4567"), while it is stored in one piece."""
+
+    def is_number(word: str) -> bool:
+        return word.isascii() and word.lstrip("+").isdigit()
+
+    joined = []
+    for word in words:
+        if joined and is_number(joined[-1]) and is_number(word) and not word.startswith("+"):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
 def patient_search(query: str, *, birth_date) -> list:
     """Patients matching every word of ``query``: a date of birth (``birth_date(word)`` parses
     it), or part of a name, e-mail or phone. At most PATIENT_SEARCH_LIMIT, by name."""
@@ -263,7 +279,7 @@ def patient_search(query: str, *, birth_date) -> list:
         return []
     matches = Q()
     # "Shah, Priya" is two words; a name's accents count for nothing ("nunez" finds Núñez).
-    for word in re.split(r"[\s,;]+", query.strip()):
+    for word in _joined_numbers(re.split(r"[\s,;]+", query.strip())):
         if not word:
             continue
         born = birth_date(word)

@@ -116,6 +116,12 @@ def chosen_patient(value) -> tuple[Patient | None, str]:
     return (patient, "") if patient else (None, PATIENT_GONE)
 
 
+def _region(choice) -> str | None:
+    """The country whose numbers reception may write without a country code: the chosen
+    location's, as the patient's own booking form reads them (a Dubai mobile, 050 …)."""
+    return choice["location"].country if choice["location"] else None
+
+
 def _action(post) -> str:
     """Which button sent the form; a form sent without one books, as before."""
     if post.get("use_patient"):
@@ -157,7 +163,9 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
         patient = None
         if request.user.has_perm("patients.view_patient"):
             patient, _ = chosen_patient(request.GET.get("patient"))
-        return self.render_page(request, _choice(request.GET), PhoneBookingForm(patient=patient))
+        choice = _choice(request.GET)
+        form = PhoneBookingForm(patient=patient, region=_region(choice))
+        return self.render_page(request, choice, form)
 
     def post(self, request):
         action = _action(request.POST)
@@ -165,7 +173,7 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             return self.refresh(request, action)
         choice = _choice(request.POST)
         patient, gone = chosen_patient(request.POST.get("patient"))
-        form = PhoneBookingForm(request.POST, patient=patient)
+        form = PhoneBookingForm(request.POST, patient=patient, region=_region(choice))
         if gone:
             form.add_error(None, gone)
         starts_at = drafts.parse_start(request.POST.get("start", ""))
@@ -245,7 +253,7 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
         if action in ("use", "someone_else"):
             # Another person now: their agreement is asked afresh, not carried over.
             typed = {name: value for name, value in typed.items() if not name.startswith("consent")}
-        form = PhoneBookingForm(initial=typed, patient=patient)
+        form = PhoneBookingForm(initial=typed, patient=patient, region=_region(choice))
         for name, field in form.fields.items():
             if isinstance(field.widget, forms.MultiWidget):
                 # A field of several boxes (the date of birth) is typed as its parts.

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.drafts import format_start
-from bookings.models import Booking
+from bookings.models import Booking, Location
 from clinic import roles as role_names
 from patients.models import Consent, Patient
 from tests.factories import (
@@ -424,3 +424,48 @@ def test_the_practitioner_is_read_as_a_number(reception):
     form = phone_form(clinic, next_slot(days=4), practitioner=f"0{practitioner.pk}")
     assert reception.post(reverse("staff:phone_booking"), form).status_code == 302
     assert Booking.objects.get().practitioner == practitioner
+
+
+@pytest.mark.parametrize(
+    ("country", "zone", "typed", "stored"),
+    [
+        ("AE", "Asia/Dubai", "050 123 4567", "+971501234567"),
+        ("GB", "Europe/London", "07400 900789", "+447400900789"),
+        ("GB", "Europe/London", "+971 50 123 4567", "+971501234567"),
+    ],
+)
+def test_a_number_is_read_in_the_country_of_the_location_booked(
+    reception, country, zone, typed, stored
+):
+    """A caller to Dubai gives their mobile as they say it (050 …), as the online form takes it."""
+    clinic = bookable_clinic()
+    Location.objects.filter(pk=clinic[0].pk).update(country=country, time_zone=zone)
+    response = reception.post(
+        reverse("staff:phone_booking"), phone_form(clinic, next_slot(), phone=typed)
+    )
+    assert response.status_code == 302
+    assert Booking.objects.get().patient.phone.as_e164 == stored
+
+
+def test_a_dubai_number_without_its_code_is_refused_at_a_london_location(reception):
+    clinic = bookable_clinic()
+    response = reception.post(
+        reverse("staff:phone_booking"), phone_form(clinic, next_slot(), phone="050 123 4567")
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "e.g. 07400 123456, or with its country code" in html
+    assert 'value="050 123 4567"' in html and not Booking.objects.exists()
+
+
+def test_the_patient_page_opens_the_booking_at_the_location_of_their_latest(reception):
+    clinic = bookable_clinic()
+    dubai = LocationFactory(name="Healthcare City", time_zone="Asia/Dubai", country="AE")
+    patient = PatientFactory(first_name="Zoe")
+    BookingFactory(patient=patient, location=clinic[0], starts_at=next_slot(days=-30))
+    BookingFactory(patient=patient, location=dubai, starts_at=next_slot(days=-3))
+    page = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    link = f"{reverse('staff:phone_booking')}?patient={patient.pk}&amp;location={dubai.pk}"
+    assert f'href="{link}"' in page
+    opened = reception.get(link.replace("&amp;", "&"))
+    assert opened.context["location"] == dubai and opened.context["patient"] == patient
