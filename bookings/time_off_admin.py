@@ -167,7 +167,9 @@ def warn_of_bookings_outside_hours(request, practitioner, now=None) -> None:
     if not outside:
         return
     named = "; ".join(
-        f"{b.patient.full_name}, {format_local(b.starts_at, b.location.zone, 'D j M, H:i')}"
+        # Each at its location's time, named: the time off may have been typed in another zone.
+        f"{b.patient.full_name}, {format_local(b.starts_at, b.location.zone, 'D j M, H:i')} "
+        f"at {b.location.name}"
         for b in outside[:NAMED]
     )
     more = len(outside) - NAMED
@@ -193,7 +195,9 @@ def warn_of_bookings(request, time_off: TimeOff) -> None:
     if not count:
         return
     named = "; ".join(
-        f"{b.patient.full_name}, {format_local(b.starts_at, b.location.zone, 'D j M, H:i')}"
+        # Each at its location's time, named: the time off may have been typed in another zone.
+        f"{b.patient.full_name}, {format_local(b.starts_at, b.location.zone, 'D j M, H:i')} "
+        f"at {b.location.name}"
         for b in clashing.select_related("patient", "location").order_by("starts_at")[:NAMED]
     )
     more = count - NAMED

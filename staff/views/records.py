@@ -87,6 +87,9 @@ class PatientView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             plans=plans,
             # The diary's own actions, offered here for this patient's upcoming consultations.
             can_book=patient.erased_at is None and user.has_perm("bookings.add_booking"),
+            # A new booking starts at the location of their latest one (newest first): a Dubai
+            # patient's is not offered London's times.
+            book_at=bookings[0].location if bookings else None,
             can_change=user.has_perm("bookings.change_booking"),
             **kwargs,
         )

@@ -113,6 +113,9 @@ def test_time_off_over_a_confirmed_booking_is_saved_and_the_booking_named(clinic
     )
     page = response.content.decode()
     assert "falls on 1 confirmed booking with" in page and "Omar Haddad" in page
+    # At the booking's own clock, named: the time off may have been typed in another zone.
+    local = booked.starts_at.astimezone(dubai.zone)
+    assert f"Omar Haddad, {local:%a} {local.day} {local:%b, %H:%M} at {dubai.name}" in page
     assert "which stays booked" in page and "Move or cancel it from the staff day list." in page
     assert TimeOff.objects.count() == 1
     booked.refresh_from_db()

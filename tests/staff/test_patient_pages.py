@@ -29,6 +29,18 @@ def test_search_by_name_email_phone_or_birth_date(reception, query):
 
 
 @pytest.mark.parametrize(
+    "query",
+    ["050 123 4567", "050 1234567", "+971 50 123 4567", "50 123 4567", "Zoe 050 123 4567"],
+)
+def test_a_phone_number_typed_in_groups_finds_its_patient(reception, query):
+    """Numbers are said and typed in groups, and stored in one piece (+971501234567)."""
+    PatientFactory(first_name="Zoe", last_name="Obrien", phone="+971501234567")
+    PatientFactory(first_name="Omar", last_name="Said", phone="+971501239999")
+    html = reception.get(reverse("staff:patient_search"), {"q": query}).content.decode()
+    assert "Zoe Obrien" in html and "Omar Said" not in html
+
+
+@pytest.mark.parametrize(
     "query", ["nunez", "Núñez", "NUNEZ", "Zoe Nunez-O", "Nunez, Zoë", "Łukasz", "lukasz"]
 )
 def test_a_name_is_found_whatever_its_accents_and_commas(reception, query):
@@ -201,7 +213,8 @@ def visits(db):
 def test_the_patient_page_offers_booking_moving_and_cancelling(reception, visits):
     patient, made = visits
     html = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
-    assert f'href="{reverse("staff:phone_booking")}?patient={patient.pk}"' in html
+    booking_link = f"{reverse('staff:phone_booking')}?patient={patient.pk}"
+    assert f'href="{booking_link}&amp;location={made["upcoming"].location_id}"' in html
     assert 'href="mailto:ada@example.com"' in html
     upcoming = made["upcoming"]
     assert reverse("staff:reschedule", args=[upcoming.pk]) in html
