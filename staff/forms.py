@@ -69,6 +69,7 @@ class AssessmentForm(forms.Form):
         ),
         required=False,
         empty_label="No follow-up now",
+        help_text="Booked, and the patient e-mailed, when you sign off.",
     )
     follow_up_weeks = forms.IntegerField(
         label="In how many weeks", min_value=1, max_value=52, required=False
@@ -117,6 +118,13 @@ class AssessmentForm(forms.Form):
             bool(cleaned.get("follow_up_type")) != bool(cleaned.get("follow_up_weeks"))
         ):
             self.add_error("follow_up_weeks", "Choose both the follow-up and when it should be.")
+        if cleaned.get("follow_up_type") and not self.signs_off():
+            # A booking e-mails the patient: nothing of a draft reaches them.
+            self.add_error(
+                "follow_up_type",
+                "A follow-up is booked when you sign off: sign off now, or choose “No follow-up "
+                "now” to save a draft and choose it when you sign off.",
+            )
         scale = STAGE_SCALE_OF_PATTERN.get(cleaned.get("pattern"))
         stage = cleaned.get("stage") or ""
         if scale and stage != "not_sure" and stage and not stage.startswith(scale[0]):

@@ -113,7 +113,9 @@ def test_bad_assessments_are_refused_and_the_typing_kept(client, consultation, o
 def test_a_follow_up_that_cannot_be_booked_saves_nothing(client, consultation):
     # The practitioner stops working at this location: no time for the follow-up.
     consultation.practitioner.working_hours.all().delete()
-    form = assessment_form(follow_up_type=consultation.consultation_type.pk, follow_up_weeks="4")
+    form = assessment_form(
+        follow_up_type=consultation.consultation_type.pk, follow_up_weeks="4", action="sign_off"
+    )
     response = client.post(reverse("staff:assessment", args=[consultation.pk]), form)
     assert response.status_code == 400
     assert "No free time for that follow-up" in response.content.decode()
@@ -123,7 +125,9 @@ def test_a_follow_up_that_cannot_be_booked_saves_nothing(client, consultation):
 
 def test_saving_again_with_the_follow_up_chosen_books_no_second_visit(client, consultation):
     url = reverse("staff:assessment", args=[consultation.pk])
-    form = assessment_form(follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6")
+    form = assessment_form(
+        follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6", action="sign_off"
+    )
     assert client.post(url, form).status_code == 302
     follow_up = Booking.objects.exclude(pk=consultation.pk).get()
 
@@ -330,6 +334,7 @@ def test_the_review_page_costs_the_same_queries_with_more_flags_and_a_follow_up(
         acknowledge_flags="on",
         follow_up_type=consultation_type.pk,
         follow_up_weeks="8",
+        action="sign_off",
     )
     for booking in (plain, flagged):
         assert client.post(reverse("staff:assessment", args=[booking.pk]), form).status_code == 302
@@ -431,7 +436,9 @@ def test_a_treatment_session_booked_later_does_not_stop_the_follow_up(client, co
         ends_at=session_at + timedelta(minutes=60),
     )
     url = reverse("staff:assessment", args=[consultation.pk])
-    form = assessment_form(follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6")
+    form = assessment_form(
+        follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6", action="sign_off"
+    )
     assert client.post(url, form).status_code == 302
     follow_up = Booking.objects.get(
         consultation_type=consultation.consultation_type, starts_at__gt=session_at
@@ -450,3 +457,25 @@ def test_a_follow_up_is_a_consultation_not_a_treatment_session(client, consultat
     response = client.post(url, assessment_form(follow_up_type=procedure.pk, follow_up_weeks="6"))
     assert response.status_code == 400
     assert Booking.objects.count() == 1 and not Assessment.objects.exists()
+
+
+def test_a_draft_books_no_follow_up_and_keeps_the_typing(client, consultation):
+    """Saving a draft e-mails the patient nothing: the follow-up waits for the sign-off."""
+    url = reverse("staff:assessment", args=[consultation.pk])
+    form = assessment_form(
+        follow_up_type=consultation.consultation_type.pk, follow_up_weeks="6", action="draft"
+    )
+    response = client.post(url, form)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "A follow-up is booked when you sign off" in page
+    assert "common inherited kind" in page and 'value="6"' in page
+    assert not Assessment.objects.exists() and Booking.objects.count() == 1
+    # The draft without it is saved, and nothing is booked.
+    del form["follow_up_type"], form["follow_up_weeks"]
+    assert client.post(url, form).status_code == 302
+    assert not Assessment.objects.get().signed_off_at and Booking.objects.count() == 1
+    # Signed off with the follow-up: booked then.
+    signed = {**form, "follow_up_type": consultation.consultation_type.pk, "follow_up_weeks": "6"}
+    page = client.post(url, {**signed, "action": "sign_off"}, follow=True).content.decode()
+    assert "Follow-up booked for" in page and Booking.objects.count() == 2
