@@ -294,6 +294,21 @@ class MoveSessionView(PlanLinkView):
         if chosen is None:
             messages.error(request, "That time could not be read. Please choose again.")
             return redirect("treatments:move", token=token, order=order)
+        booking = step.booking
+        seen = posted_sequence(request.POST)
+        if (
+            booking is not None
+            and booking.status == Booking.Status.CONFIRMED
+            and chosen == booking.starts_at
+            and seen in (None, booking.sequence)
+        ):
+            # The time it has already (the page again, say, from the browser's Back): nothing
+            # to move, and nobody to e-mail.
+            when = format_local(booking.starts_at, self.plan.location.zone, "l j F, H:i")
+            messages.info(
+                request, f"{step.name} is booked for {when} already: nothing was changed."
+            )
+            return redirect("treatments:plan", token=token)
         try:
             shifts = session_move(
                 plan=self.plan,
@@ -301,7 +316,7 @@ class MoveSessionView(PlanLinkView):
                 starts_at=chosen,
                 shift_following=request.POST.get("shift") == "yes",
                 now=self.now,
-                expected_sequence=posted_sequence(request.POST),
+                expected_sequence=seen,
             )
         except PlanError as error:
             # Changed in another tab meanwhile: the page now shows the visit as it is.

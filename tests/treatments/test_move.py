@@ -95,6 +95,27 @@ def test_a_visit_moved_in_another_tab_is_not_moved_again_from_the_stale_page(cli
     assert session(course, 2).booking.starts_at == elsewhere
 
 
+def test_moving_a_visit_to_the_time_it_has_changes_nothing_and_says_so(
+    client, course, django_capture_on_commit_callbacks
+):
+    """The confirmation page again (the browser's Back after a move) offers the time the visit
+    now has: sent, it is not a move, and no e-mail is promised or sent."""
+    move = reverse("treatments:move", args=[course.consultation.token, 2])
+    second = session(course, 2)
+    at = second.booking.starts_at
+    page = client.get(move, {"start": format_start(at)}).content.decode()
+    shown = re.search(r'name="sequence" value="(\d+)"', page).group(1)
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(
+            move, {"start": format_start(at), "shift": "yes", "sequence": shown}, follow=True
+        )
+    html = response.content.decode()
+    assert "PRP session 2 is booked for" in html and "already: nothing was changed" in html
+    assert "Moved:" not in html and not queued
+    booking = session(course, 2).booking
+    assert booking.starts_at == at and booking.sequence == second.booking.sequence
+
+
 def test_the_move_page_offers_only_times_inside_the_window(client, course):
     token = course.consultation.token
     view = {
