@@ -20,6 +20,7 @@ from django_tasks import task
 
 from bookings.models import Booking
 from clinic.text import header_safe
+from clinic.times import format_local
 from patients import choices
 from patients.models import SelfRating
 from treatments.models import ProtocolStep, RatingInvitation, StepKind
@@ -98,7 +99,7 @@ def send_rating_request(booking_id: int, starts_at: str) -> str:
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",))
-            .select_related("patient")
+            .select_related("patient", "location")
             .filter(pk=booking_id)
             .first()
         )
@@ -117,7 +118,13 @@ def send_rating_request(booking_id: int, starts_at: str) -> str:
         )
         if not created:
             return "skipped: already invited"
-        context = {"booking": booking, "link": rating_link(booking), "clinic": settings.CLINIC}
+        when = format_local(booking.starts_at, booking.location.zone, r"l j F \a\t H:i")
+        context = {
+            "booking": booking,
+            "link": rating_link(booking),
+            "clinic": settings.CLINIC,
+            "when": when,
+        }
         EmailMultiAlternatives(
             subject=header_safe(f"Before your visit to {settings.CLINIC['name']}: two questions"),
             body=render_to_string("treatments/email/rating.txt", context),

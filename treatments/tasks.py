@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from clinic.text import header_safe
+from clinic.times import format_local
 from treatments.models import Plan, PlanStep, StepKind
 
 
@@ -86,7 +87,15 @@ def send_rescreen_request(booking_id: int, starts_at: str) -> str:
         # Answered for this time already. An answer given before the session was moved to a
         # later day is not: the patient is asked again before the new one.
         return "skipped: already answered"
-    context = {"plan": step.plan, "link": plan_link(step.plan), "clinic": settings.CLINIC}
+    # The day and time, not "in two days": a session booked inside the two days is asked at
+    # once. Not what the visit is: an e-mail names no treatment.
+    when = format_local(step.booking.starts_at, step.plan.location.zone, r"l j F \a\t H:i")
+    context = {
+        "plan": step.plan,
+        "link": plan_link(step.plan),
+        "clinic": settings.CLINIC,
+        "when": when,
+    }
     EmailMultiAlternatives(
         subject=header_safe(f"Before your visit to {settings.CLINIC['name']}: a few questions"),
         body=render_to_string("treatments/email/rescreen.txt", context),

@@ -168,6 +168,10 @@ def test_booking_a_course_asks_for_the_rating_three_days_before_each_review_once
     (message,) = mail.outbox
     assert "PRP" not in words_of(message) and "treatment" not in message.subject
     assert f"/my-booking/{first.token}/rating/" in message.body
+    local = first.starts_at.astimezone(first.location.zone)
+    assert (
+        f"Your next visit is on {local:%A} {local.day} {local:%B} at {local:%H:%M}." in message.body
+    )
     # At most once per review, even if it is asked again or moved afterwards.
     assert send_rating_request.call(first.pk, first.starts_at.isoformat()) == (
         "skipped: already invited"

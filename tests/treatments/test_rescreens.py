@@ -149,6 +149,11 @@ def test_booking_a_course_asks_for_the_check_two_days_before_each_procedure(
     assert send_rescreen_request.call(first.pk, first.starts_at.isoformat()) == "sent"
     (message,) = mail.outbox
     assert "PRP" not in words_of(message)
+    # When, as the clinic's clock says it: booked inside the two days, it is not "in two days".
+    local = first.starts_at.astimezone(first.location.zone)
+    assert (
+        f"Your next visit is on {local:%A} {local.day} {local:%B} at {local:%H:%M}." in message.body
+    )
     assert f"/my-plan/{plan.consultation.token}/" in message.body
     moved = (first.starts_at - timedelta(days=1)).isoformat()
     assert send_rescreen_request.call(first.pk, moved) == "skipped: moved since"
