@@ -6,14 +6,14 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from bookings.models import Location, WaitlistEntry, WaitlistOpening
+from bookings.models import Booking, Location, WaitlistEntry, WaitlistOpening
 from bookings.waitlist import waitlist_leave
 from staff.auth import StaffRequiredMixin
 from staff.forms import clinic_today, diary_day
@@ -46,7 +46,17 @@ class WaitlistView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
                 starts_at__gte=min(bounds), starts_at__lt=max(bounds) + timedelta(days=1)
             )
             .select_related("practitioner__user", "booking__patient")
-            .annotate(offered=Count("offers"))
+            .annotate(
+                offered=Count("offers"),
+                # Booked since by other means (a phone call, the booking pages): no longer
+                # free, though nobody claimed it from the waitlist.
+                taken=Exists(
+                    Booking.objects.active().filter(
+                        practitioner_id=OuterRef("practitioner_id"),
+                        starts_at=OuterRef("starts_at"),
+                    )
+                ),
+            )
         )
         by_location = {location.pk: ([], []) for location in locations}
         for entry in entries:

@@ -63,7 +63,7 @@ def test_waitlist_page_lists_the_day_in_offer_order_with_freed_times(
     content = page.content.decode()
     assert content.index("Ada") < content.index("Grace")  # longest waiting first
     assert "Later" not in content
-    assert "offered to 2 patients" in content and "not claimed yet" in content
+    assert "offered to 2 patients still waiting" in content and "not claimed yet" in content
     assert "&lt;script&gt;x&lt;/script&gt;" in content and "<script>x</script>" not in content
     today_page = reception.get(reverse("staff:home") + f"?day={day.isoformat()}")
     assert url in today_page.content.decode()
@@ -108,3 +108,23 @@ def test_a_practitioner_reads_the_waitlist_without_the_button(practitioner_clien
     remove = reverse("staff:waitlist_remove", args=[entry.pk])
     assert practitioner_client.post(remove).status_code == 403
     assert WaitlistEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_freed_time_booked_by_other_means_is_not_shown_as_open(reception):
+    """Reception books the freed time for a caller: the waitlist page no longer calls it
+    unclaimed, as if it were still there to take."""
+    location, (practitioner,), consultation_type = bookable_clinic()
+    start = next_slot(days=3)
+    day = start.astimezone(location.zone).date()
+    freed_time(location, practitioner, consultation_type, start)
+    url = reverse("staff:waitlist") + f"?day={day.isoformat()}"
+    assert "not claimed yet" in reception.get(url).content.decode()
+    BookingFactory(
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+    )
+    page = reception.get(url).content.decode()
+    assert "booked since, not from the waitlist" in page and "not claimed yet" not in page
