@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
@@ -29,6 +28,7 @@ from bookings.waitlist import (
 )
 from bookings.waitlist_forms import WaitlistClaimForm, WaitlistJoinForm, default_range
 from clinic import ratelimit
+from clinic.views import error_page
 
 
 class WaitlistJoinView(View):
@@ -216,10 +216,20 @@ class WaitlistClaimView(View):
 
 def _lookup(request, queryset, token):
     """The entry or offer whose link carries ``token`` (rate-limited against guessing, as a
-    private booking link), or the page refusing too many lookups. 404 for no such link."""
+    private booking link), or the page refusing too many lookups, or saying (404) that no place
+    has this link."""
     if not ratelimit.allow(request, "private-link", settings.PRIVATE_LINK_LOOKUPS_PER_HOUR):
         return ratelimit.too_many(request, "bookings/too_many_link.html")
     found = queryset.for_link(token)
     if found is None:
-        raise Http404("Nothing has this link.")
+        # Mostly a place that has ended: left, or taken off by the clinic at the patient's
+        # request (the place is deleted with its offers, so the two cannot be told apart).
+        return error_page(
+            request,
+            404,
+            "This waitlist link no longer works",
+            "The place on the waitlist it was for has ended: you left it, or asked the clinic "
+            "to take you off. To wait for a time again, join the waitlist from the booking "
+            "pages.",
+        )
     return found

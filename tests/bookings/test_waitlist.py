@@ -244,7 +244,9 @@ def test_leaving_deletes_the_entry_and_an_ended_entry_is_offered_nothing(client)
     # than that nothing more will come.
     assert b"each place has its own link" in response.content
     assert not WaitlistEntry.objects.exists()
-    assert client.get(reverse("bookings:waitlist_entry", args=[entry.token])).status_code == 404
+    gone = client.get(reverse("bookings:waitlist_entry", args=[entry.token]))
+    # The link again, from the e-mail: it says the place has ended, not just "not found".
+    assert gone.status_code == 404 and b"This waitlist link no longer works" in gone.content
     start = next_slot(days=6)
     booking = booked(location, consultation_type, start)
     day = start.astimezone(location.zone).date()

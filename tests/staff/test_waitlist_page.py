@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from bookings.models import WaitlistEntry, WaitlistOffer, WaitlistOpening
@@ -76,7 +77,7 @@ def test_reception_takes_a_patient_who_phones_off_the_waitlist(reception):
     leaving = waiting(location, consultation_type, "Ada", day, day + timedelta(days=3))
     staying = waiting(location, consultation_type, "Grace", day, day)
     opening = freed_time(location, practitioner, consultation_type, start)
-    WaitlistOffer.objects.create(opening=opening, entry=leaving)
+    offer = WaitlistOffer.objects.create(opening=opening, entry=leaving)
     url = reverse("staff:waitlist") + f"?day={day.isoformat()}"
     page = reception.get(url).content.decode()
     remove = reverse("staff:waitlist_remove", args=[leaving.pk])
@@ -91,6 +92,10 @@ def test_reception_takes_a_patient_who_phones_off_the_waitlist(reception):
     assert not WaitlistOffer.objects.exists()  # offered nothing more
     assert list(WaitlistEntry.objects.all()) == [staying]
     assert WaitlistOpening.objects.filter(pk=opening.pk).exists()  # the freed time stays
+    # The patient's offer e-mail, opened afterwards: it says the place has ended.
+    offer_page = Client().get(reverse("bookings:waitlist_claim", args=[offer.token]))
+    assert offer_page.status_code == 404
+    assert "you left it, or asked the clinic to take you off" in offer_page.content.decode()
 
     # Sent again (a second click, or the patient left through their own link meanwhile).
     again = reception.post(remove, {"day": "not a day"}, follow=True)
