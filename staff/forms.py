@@ -4,6 +4,7 @@ A filter form never refuses a page: a value that does not parse, or lies out of 
 to its default, so that a hand-edited or stale link still opens something sensible.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -299,6 +300,17 @@ class PlanStepRow:
     min_days: int
     max_days: int
     error: str = ""
+    # What was typed, shown back as typed (a refused "-5" is not replaced by the protocol's 21).
+    min_typed: str | None = None
+    max_typed: str | None = None
+
+    @property
+    def min_shown(self):
+        return self.min_days if self.min_typed is None else self.min_typed
+
+    @property
+    def max_shown(self):
+        return self.max_days if self.max_typed is None else self.max_typed
 
 
 def plan_step_rows(protocols, data=None) -> list[PlanStepRow]:
@@ -312,7 +324,9 @@ def plan_step_rows(protocols, data=None) -> list[PlanStepRow]:
                 rows.append(PlanStepRow(step, True, step.min_days_after, step.max_days_after))
                 continue
             low, high = data.get(f"min-{step.pk}", ""), data.get(f"max-{step.pk}", "")
-            row = PlanStepRow(step, data.get(f"include-{step.pk}") == "on", 0, 0)
+            row = PlanStepRow(
+                step, data.get(f"include-{step.pk}") == "on", 0, 0, min_typed=low, max_typed=high
+            )
             if not (low.isdigit() and high.isdigit()):
                 row.error = "Enter whole numbers of days."
                 row.min_days = step.min_days_after
@@ -345,3 +359,10 @@ class SessionRecordForm(forms.ModelForm):
     class Meta:
         model = SessionRecord
         fields = ["product", "lot", "volume_or_dose", "sites", "device_settings", "unexpected"]
+
+    def clean_volume_or_dose(self):
+        # "2-3 ml" is a range; "-5 ml" (a minus before a number, not after one) is a slip.
+        value = self.cleaned_data["volume_or_dose"]
+        if re.search(r"(?<![\w.])[-\u2212]\s*\d", value):
+            raise forms.ValidationError("A volume or dose cannot be below zero.")
+        return value

@@ -106,6 +106,21 @@ def test_a_spacing_that_does_not_parse_is_refused_with_the_typing_kept(
     assert not Plan.objects.exists()
 
 
+@pytest.mark.parametrize("typed", ["-5", "2.5", "ten"])
+def test_days_that_are_not_whole_numbers_are_shown_back_as_typed(
+    practitioner, treatments_setup, typed
+):
+    second = Protocol.objects.get(name="PRP course").steps.get(order=2)
+    form = plan_form(treatments_setup, "PRP course", **{f"min-{second.pk}": typed})
+    response = practitioner.post(new_plan_url(treatments_setup), form)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter whole numbers of days." in page
+    # What was typed, to correct, not the protocol's own number put back in its place.
+    assert f'name="min-{second.pk}" value="{typed}"' in page
+    assert not Plan.objects.exists()
+
+
 def test_update_adds_a_newly_ticked_protocol_s_steps_without_proposing(
     practitioner, treatments_setup
 ):

@@ -76,6 +76,21 @@ def test_the_free_texts_have_limits_too(practitioner, treatments_setup):
     assert not SessionRecord.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("volume", "taken"),
+    [("-5 ml", False), ("\u22124 ml", False), ("2-3 ml", True), ("0.5 ml", True), ("1 mg", True)],
+)
+def test_a_volume_below_zero_is_refused(practitioner, treatments_setup, volume, taken):
+    plan = proposed_plan(treatments_setup["consultation"])
+    url = reverse("staff:session_record", args=[plan_session(plan).pk])
+    response = practitioner.post(url, {**RECORD, "volume_or_dose": volume})
+    assert SessionRecord.objects.exists() == taken
+    if not taken:
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "A volume or dose cannot be below zero." in page and "LOT-2026-11" in page
+
+
 def test_a_review_is_not_a_session_to_record(practitioner, treatments_setup):
     plan = proposed_plan(treatments_setup["consultation"])
     booking = plan_session(plan, order=4)  # Review at 3 months
