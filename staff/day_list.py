@@ -18,7 +18,14 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from bookings.models import Booking, ConsultationType, Location, Practitioner, video_room_link
+from bookings.models import (
+    Booking,
+    ConsultationType,
+    Location,
+    Practitioner,
+    TimeOff,
+    video_room_link,
+)
 from clinic import sql_values
 from patients.models import Assessment, HairLossIntake, Patient
 
@@ -39,7 +46,12 @@ def _day_query(*, mine: bool) -> str:
         f"(SELECT p.first_name || ' ' || p.last_name FROM {Patient._meta.db_table} p "
         "WHERE p.id = b.patient_id), "
         "u.first_name, u.last_name, u.username, ct.name, ct.kind, ct.mode, "
-        f"b.location_id, b.starts_at, b.status, b.checked_in_at, b.video_room{assessed} "
+        f"b.location_id, b.starts_at, b.status, b.checked_in_at, b.video_room, "
+        # Time off saved after the booking was made (it stays booked until someone moves it):
+        # an index probe a row (``time_off_pract_end_idx``), in the same query.
+        f"EXISTS (SELECT 1 FROM {TimeOff._meta.db_table} t "
+        "WHERE t.practitioner_id = b.practitioner_id AND t.ends_at > b.starts_at "
+        f"AND t.starts_at < b.ends_at){assessed} "
         f"FROM {Booking._meta.db_table} b "
         f"JOIN {Practitioner._meta.db_table} pr ON pr.id = b.practitioner_id "
         f"JOIN {get_user_model()._meta.db_table} u ON u.id = pr.user_id "
@@ -75,6 +87,8 @@ class DayBooking:
     assessed: bool = False
     # A procedure session's health check, held for review or unanswered (set by the view).
     session_check: object = None
+    # The practitioner has time off then (saved after the booking was made).
+    during_time_off: bool = False
 
     @property
     def is_procedure_session(self) -> bool:
@@ -99,7 +113,8 @@ def _day_booking(row, location: Location, starts_at, checked_in_at) -> DayBookin
         starts_at=starts_at,
         status=row[11],
         checked_in_at=checked_in_at,
-        assessed=len(row) > 14 and bool(row[14]),
+        during_time_off=bool(row[14]),
+        assessed=len(row) > 15 and bool(row[15]),
     )
 
 

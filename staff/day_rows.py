@@ -47,6 +47,12 @@ from staff.day_list import DayBooking
 # link pattern and request instead of one per row.
 _PLACEHOLDER = 2_147_480_009
 STATUS_LABELS = dict(Booking.Status.choices)
+# Time off saved over a booking leaves it booked (the admin is told once, when saving): the
+# day list says so on the row until someone moves or cancels it.
+TIME_OFF_BADGE = (
+    '<span class="d-block mt-1"><span class="badge text-bg-warning">'
+    "Practitioner off then: move or cancel</span></span>"
+)
 
 
 def _url_pieces(name: str, *after) -> tuple[str, str]:
@@ -270,6 +276,8 @@ class DayRowMaker:
             )
         who = self.intake_markup(row, name) if mine else self._escape(row.practitioner)
         status = self._escape(row.status)
+        if row.booking.during_time_off and row.booking.status == Booking.Status.CONFIRMED:
+            status += TIME_OFF_BADGE
         if row.check:
             status += self.check_markup(row, name)
         cells = (

@@ -63,7 +63,8 @@ def sorted_flags(flags):
 
 
 def week_grid(*, location: Location, monday: date):
-    """A location's week: (practitioner, [each day's active bookings]) rows, Monday first."""
+    """A location's week: (practitioner, [each day's active bookings]) rows, Monday first;
+    each booking marked ``during_time_off`` when confirmed in its practitioner's time off."""
     days = [monday + timedelta(days=n) for n in range(7)]
     start = datetime.combine(monday, time(0), tzinfo=location.zone)
     end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=location.zone)
@@ -75,8 +76,18 @@ def week_grid(*, location: Location, monday: date):
         .select_related("patient", "consultation_type")
         .order_by("starts_at")
     )
+    # Time off saved over a booking leaves it booked: marked on it, to move or cancel.
+    time_off = {}
+    for row in TimeOff.objects.filter(
+        practitioner__in=practitioners, starts_at__lt=end, ends_at__gt=start
+    ):
+        time_off.setdefault(row.practitioner_id, []).append(row)
     for booking in bookings:
         key = (booking.practitioner_id, booking.starts_at.astimezone(location.zone).date())
+        booking.during_time_off = booking.status == Booking.Status.CONFIRMED and any(
+            t.starts_at < booking.ends_at and t.ends_at > booking.starts_at
+            for t in time_off.get(booking.practitioner_id, ())
+        )
         cells.setdefault(key, []).append(booking)
     return days, [(p, [cells[(p.pk, day)] for day in days]) for p in practitioners]
 

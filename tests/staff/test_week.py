@@ -44,9 +44,9 @@ def test_week_puts_each_booking_in_its_practitioner_and_day(reception, clinic_se
         add(clinic_setup, second, wednesday_ten + timedelta(days=1, hours=n))
     assert fetch()[1] == count  # more bookings, same queries
     # session, the user with their permissions, roles and OTP device (one query), locations,
-    # practitioners, the week's bookings (the session is not saved: its idle stamp is
-    # rewritten at most once a minute).
-    assert count == 5
+    # practitioners, the week's time off, the week's bookings (the session is not saved: its
+    # idle stamp is rewritten at most once a minute).
+    assert count == 6
 
 
 def test_week_survives_odd_parameters(reception, clinic_setup):
@@ -107,3 +107,35 @@ def test_the_week_and_the_month_say_which_they_are_and_lead_back_to_todays(
     ).content.decode()
     assert heading.format(later, later, later) in away
     assert back_to_today in away
+
+
+def test_a_booking_in_time_off_saved_after_it_is_marked_in_the_week_and_the_day(
+    reception, clinic_setup
+):
+    """Time off saved over a booking leaves it booked, and the admin is told once: the week
+    and the day list go on saying so until it is moved or cancelled."""
+    from bookings.models import TimeOff
+
+    zone = clinic_setup["location"].zone
+    today = timezone.now().astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    at_ten = datetime.combine(monday + timedelta(days=2), time(10), tzinfo=zone)
+    first, second = clinic_setup["practitioners"]
+    clashing = add(clinic_setup, first, at_ten)
+    add(clinic_setup, first, at_ten + timedelta(hours=3))  # after the time off ends
+    add(clinic_setup, second, at_ten)  # someone else's
+    TimeOff.objects.create(
+        practitioner=first,
+        starts_at=at_ten - timedelta(hours=1),
+        ends_at=at_ten + timedelta(hours=2),
+    )
+    week = reception.get(reverse("staff:week"), {"week": monday.isoformat()})
+    rows = dict(week.context["rows"])
+    assert [b.during_time_off for b in rows[first][2]] == [True, False]
+    assert [b.during_time_off for b in rows[second][2]] == [False]
+    assert week.content.decode().count("practitioner off") == 2  # the grid, and by day (phone)
+    day = reception.get(reverse("staff:home"), {"day": at_ten.date().isoformat()})
+    html = day.content.decode()
+    assert html.count("Practitioner off then: move or cancel") == 1
+    row = html.split(f"/staff/patients/{clashing.patient_id}/")[1].split("</tr>")[0]
+    assert "Practitioner off then" in row
