@@ -100,6 +100,10 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     # The screening rules see the demo answers: a blood thinner raises a caution for PRP.
     assert ScreeningFlag.objects.filter(treatment="prp", severity="caution").exists()
     assert {loc.time_zone for loc in Location.objects.all()} == {"Europe/London", "Asia/Dubai"}
+    # Every patient agreed to care when booking, as the booking pages ask: a visit staff share
+    # reaches their progress page.
+    booked = Patient.objects.filter(bookings__isnull=False).distinct()
+    assert all(p.consents.filter(kind="care").exists() for p in booked)
     assert "admin" in capsys.readouterr().out
     call_command("load_demo_data")
     assert counts() == first

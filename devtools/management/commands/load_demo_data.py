@@ -35,6 +35,7 @@ from devtools.demo_plans import add_demo_plan
 from devtools.demo_progress import PATIENT as PROGRESS_PATIENT
 from devtools.demo_progress import add_demo_progress
 from patients.models import Patient
+from patients.services import consents_record
 from treatments.models import ConsentText, Protocol, ProtocolStep, StepPrice
 from treatments.seed import TYPES as TREATMENT_TYPES
 from treatments.seed import seed
@@ -447,6 +448,11 @@ class Command(BaseCommand):
             except BookingError as error:
                 self.stderr.write(f"Skipped a demo booking: {error.message}")
             else:
+                # As every booking made by a patient or by reception records it: without it,
+                # a visit staff share does not reach the patient's progress page.
+                consents_record(
+                    patient=patient, booking=booking, photos_beyond_care=False, now=timezone.now()
+                )
                 booked.append(booking)
         # Answers, drawn scalp pictures and an earlier assessed visit, for the review pages.
         add_demo_history(booked)
