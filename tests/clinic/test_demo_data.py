@@ -102,6 +102,8 @@ def test_demo_data_loads_a_believable_clinic_and_is_idempotent(settings, capsys)
     assert {loc.time_zone for loc in Location.objects.all()} == {"Europe/London", "Asia/Dubai"}
     # Every patient agreed to care when booking, as the booking pages ask: a visit staff share
     # reaches their progress page.
+    # A follow-up does not ask the first consultation's hair-loss questions again.
+    assert not ConsultationType.objects.get(slug="follow-up").intake_required
     booked = Patient.objects.filter(bookings__isnull=False).distinct()
     assert all(p.consents.filter(kind="care").exists() for p in booked)
     assert "admin" in capsys.readouterr().out

@@ -148,6 +148,9 @@ CONSULTATION_TYPES = [
         "position": 4,
         "name": "Follow-up consultation",
         "description": "A review of progress on your treatment plan, with photos to compare.",
+        # The first consultation's questions are answered already; progress is measured at
+        # the visit.
+        "intake_required": False,
         "mode": ConsultationType.Mode.IN_PERSON,
         "duration_minutes": 20,
         "buffer_after_minutes": 5,
