@@ -129,6 +129,9 @@ def home_bookings(patient: Patient, now: datetime) -> tuple[list[HomeBooking], l
             "intake",
             "intake_in_progress",
             "assessment",
+            # Whether the progress page has anything to show, in the same query.
+            "measures",
+            "self_rating",
         )
         .order_by("starts_at", "pk")
     )
@@ -155,3 +158,15 @@ def home_bookings(patient: Patient, now: datetime) -> tuple[list[HomeBooking], l
         (past if actions["is_over"] else upcoming).append(entry)
     past.reverse()
     return upcoming, past
+
+
+def progress_booking(entries: list[HomeBooking]) -> Booking | None:
+    """The latest booking whose link opens the patient's progress page with something on it: a
+    visit shared with them, or their own rating of their hair (as the booking page offers it)."""
+    with_progress = [
+        entry.booking
+        for entry in entries
+        if (hasattr(entry.booking, "measures") and entry.booking.measures.shared_with_patient)
+        or hasattr(entry.booking, "self_rating")
+    ]
+    return max(with_progress, key=lambda booking: booking.starts_at, default=None)

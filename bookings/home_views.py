@@ -18,6 +18,7 @@ from bookings.home import (
     home_sections,
     home_sign_in,
     home_sign_out,
+    progress_booking,
 )
 from bookings.home_forms import HomeDetailsForm, SignInLinkForm
 from bookings.privacy import patient_export
@@ -134,6 +135,7 @@ class HomeView(PatientHomeMixin, View):
             "patient": self.patient,
             "upcoming": upcoming,
             "past": past,
+            "progress_booking": progress_booking(upcoming + past),
             "sections": home_sections(self.patient),
             "photo_consent": photo_consent_given(self.patient),
             "photo_consent_text": consent_texts.PHOTOS_BEYOND_CARE.text,

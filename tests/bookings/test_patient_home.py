@@ -506,3 +506,21 @@ def test_home_links_each_treatment_plan_in_one_query_however_many(
     with django_assert_num_queries(9):  # as for any home
         html = client.get(HOME).content.decode()
     assert reverse("treatments:plan", args=[later.token]) in html
+
+
+def test_home_links_the_progress_page_once_a_visit_is_shared(client, world):
+    """The booking page offered the patient's progress; their home, where they look first, did
+    not."""
+    from tests.factories import past_visit
+
+    open_link(client, reverse("bookings:home_open", args=[sign_in_token(world.patient)]))
+    visit = {k: getattr(world, k) for k in ("practitioner", "location", "consultation_type")}
+    unshared = past_visit(world.patient, days_ago=40, stage="nw3", **visit)
+    unshared.measures.shared_with_patient = False
+    unshared.measures.save()
+    assert "See your progress" not in client.get(HOME).content.decode()
+    shared = past_visit(world.patient, days_ago=30, stage="nw3", **visit)
+    shared.measures.shared_with_patient = True
+    shared.measures.save()
+    html = client.get(HOME).content.decode()
+    assert f'href="{reverse("bookings:progress", args=[shared.token])}"' in html
