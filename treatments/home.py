@@ -1,12 +1,16 @@
 """The patient's treatment plans on their home (bookings.home's signal): a link to each plan's
-own page, with where it stands."""
+own page, with where it stands; and, on a cancelled plan visit's booking page, the way back to
+the plan to book it again."""
 
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import dateformat
 
 from bookings.home import HomeLink, HomeSection, home_sections_wanted
-from treatments.models import Plan
+from bookings.manage_views import manage_page_actions
+from bookings.models import Booking
+from treatments.models import Plan, PlanStep
+from treatments.services import OPEN_STATUSES
 
 
 @receiver(home_sections_wanted, dispatch_uid="treatments-home")
@@ -35,3 +39,22 @@ def plans_on_home(sender, patient, **kwargs):
             )
         )
     return [HomeSection(heading="Your treatment plans", links=links)]
+
+
+@receiver(manage_page_actions, sender=Booking, dispatch_uid="treatments-plan-visit-again")
+def plan_visit_again_action(sender, *, booking, now, **kwargs):
+    """On a cancelled visit's booking page: a visit of an open treatment plan is booked again
+    on the plan's page, inside its window, not as a new consultation (one query, and none for a
+    booking not cancelled)."""
+    if booking.status != Booking.Status.CANCELLED:
+        return []
+    step = PlanStep.objects.select_related("plan").filter(booking=booking).first()
+    if step is None or step.plan.status not in OPEN_STATUSES:
+        return []
+    return [
+        (
+            "Choose a new time on your plan",
+            reverse("treatments:plan", args=[booking.token]),
+            "This visit is part of your treatment plan: its new time is chosen there.",
+        )
+    ]

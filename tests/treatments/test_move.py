@@ -221,3 +221,22 @@ def test_moving_session_2_offers_to_shift_session_3_to_its_nearest_free_time_ins
     nearest = min(free, key=lambda start: abs(start - third.booking.starts_at))
     assert shift.starts_at == nearest
     assert window.holds(shift.starts_at.astimezone(course.location.zone).date())
+
+
+def test_a_cancelled_visit_of_the_plan_leads_back_to_the_plan_to_book_again(client, course):
+    """Its booking page said 'To book again, choose a consultation', the way to a new
+    consultation, not to this visit's window on the plan."""
+    from bookings.services import booking_cancel
+    from tests.factories import BookingFactory
+
+    second = session(course, 2).booking
+    booking_cancel(booking=second, by_staff=True, reason="Called to cancel")
+    page = client.get(reverse("bookings:manage", args=[second.token])).content.decode()
+    assert "Choose a new time on your plan" in page
+    assert f'href="{reverse("treatments:plan", args=[second.token])}"' in page
+    assert client.get(reverse("treatments:plan", args=[second.token])).status_code == 200
+    other = BookingFactory(status="cancelled")  # not a plan's visit
+    assert (
+        "on your plan"
+        not in client.get(reverse("bookings:manage", args=[other.token])).content.decode()
+    )
