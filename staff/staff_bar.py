@@ -11,7 +11,8 @@ function. What it shows:
 - to anyone else (the sign-in page): a link back to the clinic's website.
 
 A clinic admin's bar holds two more links (Outcomes, Configuration), so it opens out only
-from a wider screen (``xl`` rather than ``lg``).
+from a wider screen (``xxl``, 1400 px, rather than ``lg``): opened out at 1280 px, their name
+and role and the sign-out button each broke onto two lines.
 """
 
 from django.middleware.csrf import get_token
@@ -53,7 +54,7 @@ def staff_bar(request, clinic_name: str, links: dict[str, str]) -> SafeString:
     # As the template read it: a user the second-factor middleware has not seen is not verified.
     verified = user.is_authenticated and getattr(user, "is_verified", bool)()
     roles = roles_of(user) if user.is_authenticated else []
-    breakpoint = "xl" if CLINIC_ADMIN in roles else "lg"
+    breakpoint = "xxl" if CLINIC_ADMIN in roles else "lg"
     brand = format_html(
         '<a class="navbar-brand fw-semibold" href="{}">{} '
         '<span class="staff-badge">Staff</span></a>',

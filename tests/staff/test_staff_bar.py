@@ -30,7 +30,7 @@ CLINIC_ADMIN_LINKS = [*PRACTITIONER_LINKS, "staff:outcomes", "admin:index"]
     [
         (role_names.RECEPTION, RECEPTION_LINKS, "lg"),
         (role_names.PRACTITIONER, PRACTITIONER_LINKS, "lg"),
-        (role_names.CLINIC_ADMIN, CLINIC_ADMIN_LINKS, "xl"),
+        (role_names.CLINIC_ADMIN, CLINIC_ADMIN_LINKS, "xxl"),
     ],
 )
 def test_each_role_sees_the_links_its_permissions_open(roles, role, shown, breakpoint):
