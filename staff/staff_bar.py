@@ -97,7 +97,9 @@ def _links(request, roles, links) -> SafeString:
     items = format_html_join(
         "", '<li class="nav-item"><a class="nav-link" href="{}"{}{}>{}</a></li>', shown
     )
-    if CLINIC_ADMIN in roles:
+    # The admin's pages, for the clinic admin and for whoever keeps time off and patients'
+    # details there (reception): the rest of the admin is theirs to read only, or hidden.
+    if CLINIC_ADMIN in roles or request.user.has_perm("bookings.change_timeoff"):
         items += format_html(
             '<li class="nav-item"><a class="nav-link" href="{}">Configuration</a></li>',
             links["configuration"],

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -9,6 +10,7 @@ from clinic import roles as role_names
 from clinic.models import ClinicalRead
 from tests.factories import (
     PatientFactory,
+    UserFactory,
     booking_with_intake,
     sign_in_with_second_factor,
 )
@@ -178,6 +180,21 @@ def test_the_patient_page_makes_the_phone_number_a_link_to_call(reception):
     patient = PatientFactory(phone="07400 900123")
     page = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
     assert '<a href="tel:+447400900123">+44 7400 900123</a>' in page
+
+
+def test_reception_is_led_to_correct_a_patients_details(reception, roles):
+    """Reception may correct details (in the admin) but had no way there from the patient."""
+    patient = PatientFactory(first_name="Priya", phone="")
+    change = reverse("admin:patients_patient_change", args=[patient.pk])
+    page = reception.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    assert f'href="{change}">Correct Priya\'s details</a>' in page
+    assert reception.get(change).status_code == 200
+    # A practitioner reads the details, and corrects none.
+    practitioner = UserFactory()
+    practitioner.groups.add(roles[role_names.PRACTITIONER])
+    other = sign_in_with_second_factor(Client(), practitioner)
+    page = other.get(reverse("staff:patient", args=[patient.pk])).content.decode()
+    assert change not in page
 
 
 @pytest.fixture

@@ -20,8 +20,10 @@ def links(html):
 
 
 # The links each role's bar holds, in order.
-RECEPTION_LINKS = ["staff:home", "staff:week", "staff:month", "staff:patient_search"]
-PRACTITIONER_LINKS = [*RECEPTION_LINKS, "staff:review_queue", "staff:plans"]
+DIARY_LINKS = ["staff:home", "staff:week", "staff:month", "staff:patient_search"]
+# Reception keeps time off and patients' details in the admin ("Configuration").
+RECEPTION_LINKS = [*DIARY_LINKS, "admin:index"]
+PRACTITIONER_LINKS = [*DIARY_LINKS, "staff:review_queue", "staff:plans"]
 CLINIC_ADMIN_LINKS = [*PRACTITIONER_LINKS, "staff:outcomes", "admin:index"]
 
 
