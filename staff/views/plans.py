@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from bookings.forms import posted_number
 from bookings.models import Booking
 from clinic.audit import record_read, record_reads
-from patients.models import Assessment
+from patients.models import Assessment, ScreeningFlag
 from staff import selectors as staff_selectors
 from staff.auth import StaffRequiredMixin
 from staff.forms import PlanForm, SessionRecordForm, plan_step_rows
@@ -95,6 +95,15 @@ class PlanCreateView(PlanAccessMixin, View):
         self.assessment = Assessment.objects.filter(booking=self.consultation).first()
         if self.assessment:
             record_read(request, "assessment", self.assessment, self.consultation.patient_id)
+        # The intake's screening flags, the most severe first, beside the plan being made: a
+        # caution for PRP (a blood thinner, say) was on the review page only.
+        self.flags = staff_selectors.sorted_flags(
+            ScreeningFlag.objects.filter(intake__booking=self.consultation).select_related("intake")
+        )
+        if self.flags:
+            record_read(
+                request, "screening flags", self.flags[0].intake, self.consultation.patient_id
+            )
         self.protocols = list(selectors.active_protocols())
 
     def render_page(self, request, form, rows, status=200, newest=None):
@@ -130,6 +139,7 @@ class PlanCreateView(PlanAccessMixin, View):
             "open_plans": open_plans,
             "booking": consultation,
             "assessment": self.assessment,
+            "flags": self.flags,
             "ready": ready,
             "form": form,
             "rows": rows,

@@ -13,6 +13,7 @@ from clinic.roles import PRACTITIONER
 from tests.factories import (
     booked_course,
     completed_consultation,
+    give_answers,
     proposed_plan,
     sign_in_with_second_factor,
 )
@@ -255,8 +256,9 @@ def test_the_plan_and_new_plan_pages_cost_fixed_queries(
     practitioner.get(reverse("staff:plans"))
     with django_assert_num_queries(8):
         assert practitioner.get(reverse("staff:plan", args=[plan.pk])).status_code == 200
-    # With the plan already open: its protocols are read and the read audited (3 more).
-    with django_assert_num_queries(14):
+    # With the plan already open: its protocols are read and the read audited (3 more); the
+    # intake's screening flags, one more (none here, so no audit row).
+    with django_assert_num_queries(15):
         assert practitioner.get(new_plan_url(treatments_setup)).status_code == 200
 
 
@@ -304,3 +306,18 @@ def test_the_same_plan_proposed_from_a_second_tab_is_refused_then_allowed_knowin
     assert newest == str(Plan.objects.get().pk)
     assert practitioner.post(url, {**form, "newest_plan": newest}).status_code == 302
     assert Plan.objects.count() == 2
+
+
+def test_the_new_plan_page_shows_the_screening_flags_and_records_their_read(
+    practitioner, treatments_setup, screening_rules
+):
+    """A blood thinner raises a caution for PRP: it was on the review page only, not beside
+    the PRP course being planned."""
+    consultation = treatments_setup["consultation"]
+    give_answers(consultation, screen_anticoagulants="yes")
+    page = practitioner.get(new_plan_url(treatments_setup)).content.decode()
+    flags = page.split('id="flags-heading"')[1].split("</section>")[0]
+    assert "Caution" in flags and "PRP" in flags
+    assert ClinicalRead.objects.filter(
+        what="screening flags", patient_id=consultation.patient_id
+    ).exists()
