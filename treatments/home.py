@@ -10,7 +10,10 @@ from bookings.home import HomeLink, HomeSection, home_sections_wanted
 from bookings.manage_views import manage_page_actions
 from bookings.models import Booking
 from treatments.models import Plan, PlanStep
-from treatments.services import OPEN_STATUSES
+from treatments.selectors import is_unbooked
+
+# A plan whose visits the patient books: agreed to, or under way.
+BOOKABLE = (Plan.Status.ACCEPTED, Plan.Status.IN_PROGRESS)
 
 
 @receiver(home_sections_wanted, dispatch_uid="treatments-home")
@@ -48,13 +51,19 @@ def plan_visit_again_action(sender, *, booking, now, **kwargs):
     booking not cancelled)."""
     if booking.status != Booking.Status.CANCELLED:
         return []
-    step = PlanStep.objects.select_related("plan").filter(booking=booking).first()
-    if step is None or step.plan.status not in OPEN_STATUSES:
+    step = (
+        PlanStep.objects.select_related("plan__consultation", "booking")
+        .filter(booking=booking)
+        .first()
+    )
+    if step is None or step.plan.status not in BOOKABLE or not is_unbooked(step):
         return []
     return [
         (
             "Choose a new time on your plan",
-            reverse("treatments:plan", args=[booking.token]),
+            # The plan's own link (its consultation's): once the visit is booked again, the
+            # step no longer names this booking, whose link would find no plan.
+            reverse("treatments:plan", args=[step.plan.consultation.token]),
             "This visit is part of your treatment plan: its new time is chosen there.",
         )
     ]
