@@ -12,7 +12,7 @@ from bookings import selectors
 from bookings.models import Booking, ConsultationType
 from bookings.services import BookingError, booking_create, patient_lock
 from clinic.times import format_local
-from patients.services import recommendation_record
+from patients.services import AssessmentError, recommendation_record
 
 # A follow-up is booked at the first free time in this many days from the weeks asked for.
 FOLLOW_UP_SEARCH_DAYS = 28
@@ -98,6 +98,9 @@ def assessment_record(
         # below locks them anyway, and an erased patient gets neither.
         patient_lock(booking.patient_id)
         follow_up_booking = None
+        if follow_up is not None and not sign_off:
+            # A booking e-mails the patient: nothing of a draft reaches them.
+            raise AssessmentError("A follow-up is booked when the assessment is signed off.")
         if follow_up is not None:
             consultation_type, weeks = follow_up
             follow_up_booking = follow_up_book(

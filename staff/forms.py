@@ -124,7 +124,7 @@ class AssessmentForm(forms.Form):
             self.add_error(
                 "follow_up_type",
                 "A follow-up is booked when you sign off: sign off now, or choose “No follow-up "
-                "now” to save a draft and choose it when you sign off.",
+                "now” and clear the weeks to save a draft, and choose it when you sign off.",
             )
         scale = STAGE_SCALE_OF_PATTERN.get(cleaned.get("pattern"))
         stage = cleaned.get("stage") or ""
@@ -361,8 +361,9 @@ class SessionRecordForm(forms.ModelForm):
         fields = ["product", "lot", "volume_or_dose", "sites", "device_settings", "unexpected"]
 
     def clean_volume_or_dose(self):
-        # "2-3 ml" is a range; "-5 ml" (a minus before a number, not after one) is a slip.
+        # "2-3 ml" and "2 - 3 ml" are ranges; "-5 ml" (a minus that opens the text, or a
+        # bracket or a list's item) is a slip.
         value = self.cleaned_data["volume_or_dose"]
-        if re.search(r"(?<![\w.])[-\u2212]\s*\d", value):
+        if re.search(r"(?:^|[(,;])\s*[-\u2212]\s*\d", value):
             raise forms.ValidationError("A volume or dose cannot be below zero.")
         return value

@@ -33,7 +33,7 @@ def test_a_cancel_and_an_assessment_with_its_follow_up_at_once_never_deadlock(tr
         consultation = booking_with_intake(
             location, consultation_type, practitioner, 3 + round_number
         )
-        # A draft written before the visit, edited now with the follow-up.
+        # A draft written before the visit, signed off now with the follow-up.
         AssessmentFactory(booking=consultation, author=practitioner.user)
 
         def fire(index, _, consultation=consultation, round_number=round_number):
@@ -42,7 +42,8 @@ def test_a_cancel_and_an_assessment_with_its_follow_up_at_once_never_deadlock(tr
                     booking=consultation,
                     author=practitioner.user,
                     values=assessment_values(),
-                    sign_off=False,
+                    # Signed off: only a sign-off books the follow-up.
+                    sign_off=True,
                     follow_up=(consultation_type, 12),
                     now=timezone.now(),
                 )

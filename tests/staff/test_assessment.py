@@ -479,3 +479,25 @@ def test_a_draft_books_no_follow_up_and_keeps_the_typing(client, consultation):
     signed = {**form, "follow_up_type": consultation.consultation_type.pk, "follow_up_weeks": "6"}
     page = client.post(url, {**signed, "action": "sign_off"}, follow=True).content.decode()
     assert "Follow-up booked for" in page and Booking.objects.count() == 2
+
+
+def test_the_service_books_no_follow_up_for_a_draft_either(consultation):
+    """Behind the form: whatever sends a draft with a follow-up, nothing is booked or saved."""
+    from django.utils import timezone
+
+    from bookings.follow_up import assessment_record
+    from patients.services import AssessmentError
+
+    values = {
+        k: v for k, v in assessment_form().items() if k not in ("follow_up_type", "follow_up_weeks")
+    }
+    with pytest.raises(AssessmentError):
+        assessment_record(
+            booking=consultation,
+            author=consultation.practitioner.user,
+            values=values,
+            sign_off=False,
+            follow_up=(consultation.consultation_type, 6),
+            now=timezone.now(),
+        )
+    assert not Assessment.objects.exists() and Booking.objects.count() == 1

@@ -78,7 +78,16 @@ def test_the_free_texts_have_limits_too(practitioner, treatments_setup):
 
 @pytest.mark.parametrize(
     ("volume", "taken"),
-    [("-5 ml", False), ("\u22124 ml", False), ("2-3 ml", True), ("0.5 ml", True), ("1 mg", True)],
+    [
+        ("-5 ml", False),
+        ("\u22124 ml", False),
+        ("4 ml (-2 ml lost)", False),
+        ("2-3 ml", True),
+        ("2 - 3 ml", True),
+        ("0.5 -1 ml", True),
+        ("0.5 ml", True),
+        ("1 mg", True),
+    ],
 )
 def test_a_volume_below_zero_is_refused(practitioner, treatments_setup, volume, taken):
     plan = proposed_plan(treatments_setup["consultation"])
