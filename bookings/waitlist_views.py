@@ -222,14 +222,15 @@ def _lookup(request, queryset, token):
         return ratelimit.too_many(request, "bookings/too_many_link.html")
     found = queryset.for_link(token)
     if found is None:
-        # Mostly a place that has ended: left, or taken off by the clinic at the patient's
-        # request (the place is deleted with its offers, so the two cannot be told apart).
+        # Mostly a place that has ended, and been deleted with its offers: its dates passed,
+        # a time was booked from it, or it was left (through its link, or by asking the
+        # clinic). Which, nothing is kept to tell.
         return error_page(
             request,
             404,
             "This waitlist link no longer works",
-            "The place on the waitlist it was for has ended: you left it, or asked the clinic "
-            "to take you off. To wait for a time again, join the waitlist from the booking "
-            "pages.",
+            "The place on the waitlist it was for has ended: its dates have passed, a time was "
+            "booked from it, or it was left. To wait for a time again, join the waitlist from "
+            "the booking pages.",
         )
     return found

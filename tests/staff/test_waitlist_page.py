@@ -95,7 +95,7 @@ def test_reception_takes_a_patient_who_phones_off_the_waitlist(reception):
     # The patient's offer e-mail, opened afterwards: it says the place has ended.
     offer_page = Client().get(reverse("bookings:waitlist_claim", args=[offer.token]))
     assert offer_page.status_code == 404
-    assert "you left it, or asked the clinic to take you off" in offer_page.content.decode()
+    assert "The place on the waitlist it was for has ended" in offer_page.content.decode()
 
     # Sent again (a second click, or the patient left through their own link meanwhile).
     again = reception.post(remove, {"day": "not a day"}, follow=True)
