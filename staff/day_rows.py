@@ -276,7 +276,12 @@ class DayRowMaker:
             )
         who = self.intake_markup(row, name) if mine else self._escape(row.practitioner)
         status = self._escape(row.status)
-        if row.booking.during_time_off and row.booking.status == Booking.Status.CONFIRMED:
+        booking = row.booking
+        if (
+            booking.during_time_off
+            and booking.status == Booking.Status.CONFIRMED
+            and booking.starts_at > self.now
+        ):
             status += TIME_OFF_BADGE
         if row.check:
             status += self.check_markup(row, name)

@@ -62,9 +62,10 @@ def sorted_flags(flags):
     return sorted(flags, key=lambda f: (SEVERITY_RANK.get(f.severity, 99), f.treatment))
 
 
-def week_grid(*, location: Location, monday: date):
+def week_grid(*, location: Location, monday: date, now: datetime):
     """A location's week: (practitioner, [each day's active bookings]) rows, Monday first;
-    each booking marked ``during_time_off`` when confirmed in its practitioner's time off."""
+    each booking still to come marked ``during_time_off`` when confirmed in its practitioner's
+    time off."""
     days = [monday + timedelta(days=n) for n in range(7)]
     start = datetime.combine(monday, time(0), tzinfo=location.zone)
     end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=location.zone)
@@ -74,19 +75,25 @@ def week_grid(*, location: Location, monday: date):
         Booking.objects.filter(location=location, starts_at__gte=start, starts_at__lt=end)
         .exclude(status=Booking.Status.CANCELLED)
         .select_related("patient", "consultation_type")
+        # Time off saved over a booking leaves it booked: marked on it, to move or cancel, in
+        # the same query.
+        .annotate(
+            in_time_off=Exists(
+                TimeOff.objects.filter(
+                    practitioner_id=OuterRef("practitioner_id"),
+                    starts_at__lt=OuterRef("ends_at"),
+                    ends_at__gt=OuterRef("starts_at"),
+                )
+            )
+        )
         .order_by("starts_at")
     )
-    # Time off saved over a booking leaves it booked: marked on it, to move or cancel.
-    time_off = {}
-    for row in TimeOff.objects.filter(
-        practitioner__in=practitioners, starts_at__lt=end, ends_at__gt=start
-    ):
-        time_off.setdefault(row.practitioner_id, []).append(row)
     for booking in bookings:
         key = (booking.practitioner_id, booking.starts_at.astimezone(location.zone).date())
-        booking.during_time_off = booking.status == Booking.Status.CONFIRMED and any(
-            t.starts_at < booking.ends_at and t.ends_at > booking.starts_at
-            for t in time_off.get(booking.practitioner_id, ())
+        booking.during_time_off = (
+            booking.in_time_off
+            and booking.status == Booking.Status.CONFIRMED
+            and booking.starts_at > now
         )
         cells.setdefault(key, []).append(booking)
     return days, [(p, [cells[(p.pk, day)] for day in days]) for p in practitioners]
@@ -267,15 +274,19 @@ def _phone_digits(word: str) -> Q:
     return Q(pk__in=[])
 
 
-def _joined_numbers(words: list[str]) -> list[str]:
+def _joined_numbers(words: list[str], birth_date) -> list[str]:
     """The words, with each run of numbers made one word: a phone number is said and typed in
-    groups ("050 123 4567", "+971 50 123 4567"), while it is stored in one piece."""
+    groups ("050 123 4567", "+971 50 123 4567", "050-123-4567", "(050) 123 4567"), while it is
+    stored in one piece. A date of birth ("1985-06-01") stays as typed."""
 
     def is_number(word: str) -> bool:
         return word.isascii() and word.lstrip("+").isdigit()
 
     joined = []
     for word in words:
+        if not birth_date(word):
+            bare = re.sub(r"[-()]", "", word)
+            word = bare if is_number(bare) else word
         if joined and is_number(joined[-1]) and is_number(word) and not word.startswith("+"):
             joined[-1] += word
         else:
@@ -290,7 +301,7 @@ def patient_search(query: str, *, birth_date) -> list:
         return []
     matches = Q()
     # "Shah, Priya" is two words; a name's accents count for nothing ("nunez" finds Núñez).
-    for word in _joined_numbers(re.split(r"[\s,;]+", query.strip())):
+    for word in _joined_numbers(re.split(r"[\s,;]+", query.strip()), birth_date):
         if not word:
             continue
         born = birth_date(word)

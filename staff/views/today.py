@@ -282,7 +282,8 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             page_of=lambda day: day - timedelta(days=day.weekday()),
         )
         monday = chosen - timedelta(days=chosen.weekday())
-        days, rows = week_grid(location=location, monday=monday)
+        now = timezone.now()
+        days, rows = week_grid(location=location, monday=monday, now=now)
         # The same bookings day by day, for a phone: only practitioners with bookings that day.
         by_day = [
             (day, [(p, cells[n]) for p, cells in rows if cells[n]]) for n, day in enumerate(days)
@@ -293,7 +294,7 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             days=days,
             rows=rows,
             by_day=by_day,
-            now=timezone.now(),
+            now=now,
             can_move=self.request.user.has_perm("bookings.change_booking"),
             previous_week=(monday - timedelta(days=7)).isoformat(),
             next_week=(monday + timedelta(days=7)).isoformat(),

@@ -32,7 +32,15 @@ def test_search_by_name_email_phone_or_birth_date(reception, query):
 
 @pytest.mark.parametrize(
     "query",
-    ["050 123 4567", "050 1234567", "+971 50 123 4567", "50 123 4567", "Zoe 050 123 4567"],
+    [
+        "050 123 4567",
+        "050 1234567",
+        "+971 50 123 4567",
+        "50 123 4567",
+        "Zoe 050 123 4567",
+        "050-123-4567",
+        "(050) 123 4567",
+    ],
 )
 def test_a_phone_number_typed_in_groups_finds_its_patient(reception, query):
     """Numbers are said and typed in groups, and stored in one piece (+971501234567)."""

@@ -44,9 +44,9 @@ def test_week_puts_each_booking_in_its_practitioner_and_day(reception, clinic_se
         add(clinic_setup, second, wednesday_ten + timedelta(days=1, hours=n))
     assert fetch()[1] == count  # more bookings, same queries
     # session, the user with their permissions, roles and OTP device (one query), locations,
-    # practitioners, the week's time off, the week's bookings (the session is not saved: its
-    # idle stamp is rewritten at most once a minute).
-    assert count == 6
+    # practitioners, the week's bookings, each marked when in its practitioner's time off (the
+    # session is not saved: its idle stamp is rewritten at most once a minute).
+    assert count == 5
 
 
 def test_week_survives_odd_parameters(reception, clinic_setup):
@@ -139,3 +139,31 @@ def test_a_booking_in_time_off_saved_after_it_is_marked_in_the_week_and_the_day(
     assert html.count("Practitioner off then: move or cancel") == 1
     row = html.split(f"/staff/patients/{clashing.patient_id}/")[1].split("</tr>")[0]
     assert "Practitioner off then" in row
+
+
+def test_a_practitioners_own_list_marks_it_too_and_a_visit_gone_by_is_not_marked(
+    client, roles, clinic_setup
+):
+    from bookings.models import TimeOff
+    from clinic import roles as role_names
+    from tests.factories import sign_in_with_second_factor
+
+    zone = clinic_setup["location"].zone
+    first = clinic_setup["practitioners"][0]
+    first.user.groups.add(roles[role_names.PRACTITIONER])
+    sign_in_with_second_factor(client, first.user)
+    day = timezone.now().astimezone(zone).date() + timedelta(days=8)
+    coming = add(clinic_setup, first, datetime.combine(day, time(10), tzinfo=zone))
+    gone = add(clinic_setup, first, timezone.now() - timedelta(days=2))
+    for booking in (coming, gone):
+        TimeOff.objects.create(
+            practitioner=first,
+            starts_at=booking.starts_at - timedelta(hours=1),
+            ends_at=booking.starts_at + timedelta(hours=1),
+        )
+    mine = client.get(reverse("staff:home"), {"day": day.isoformat(), "who": "mine"})
+    assert mine.content.decode().count("Practitioner off then: move or cancel") == 1
+    past_day = gone.starts_at.astimezone(zone).date().isoformat()
+    past = client.get(reverse("staff:home"), {"day": past_day, "who": "mine"})
+    assert gone.patient.last_name in past.content.decode()  # listed, and not marked
+    assert "Practitioner off then" not in past.content.decode()
