@@ -322,3 +322,15 @@ def available_slots(
         schedules, rules, zone, first_day, last_day, now, resources
     )
     return result
+
+
+def move_changes_nothing(booking, starts_at, *, seen, practitioner_id=None) -> bool:
+    """Whether a move asks for the time (and practitioner) the booking has already, from a page
+    that saw it as it is (``seen``: its sequence then, None when not sent): nothing to move,
+    nobody to e-mail. The browser's Back to a move's confirmation asks for this."""
+    return (
+        booking.status == Booking.Status.CONFIRMED
+        and starts_at == booking.starts_at
+        and (practitioner_id is None or practitioner_id == booking.practitioner_id)
+        and seen in (None, booking.sequence)
+    )

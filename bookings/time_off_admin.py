@@ -166,12 +166,7 @@ def warn_of_bookings_outside_hours(request, practitioner, now=None) -> None:
             outside.append(booking)
     if not outside:
         return
-    named = "; ".join(
-        # Each at its location's time, named: the time off may have been typed in another zone.
-        f"{b.patient.full_name}, {format_local(b.starts_at, b.location.zone, 'D j M, H:i')} "
-        f"at {b.location.name}"
-        for b in outside[:NAMED]
-    )
+    named = named_bookings(outside[:NAMED])
     more = len(outside) - NAMED
     messages.warning(
         request,
@@ -179,6 +174,16 @@ def warn_of_bookings_outside_hours(request, practitioner, now=None) -> None:
         f"{practitioner.display_name} now fall{'' if len(outside) > 1 else 's'} outside their "
         f"hours, and stay booked: {named}{f' and {more} more' if more > 0 else ''}. Move or "
         "cancel them from the staff day list.",
+    )
+
+
+def named_bookings(bookings) -> str:
+    """The bookings a warning names: each patient with the time at its location, named, since
+    the time off or hours were perhaps typed in another zone."""
+    return "; ".join(
+        f"{b.patient.full_name}, {format_local(b.starts_at, b.location.zone, 'D j M, H:i')} "
+        f"at {b.location.name}"
+        for b in bookings
     )
 
 
@@ -194,11 +199,8 @@ def warn_of_bookings(request, time_off: TimeOff) -> None:
     count = clashing.count()
     if not count:
         return
-    named = "; ".join(
-        # Each at its location's time, named: the time off may have been typed in another zone.
-        f"{b.patient.full_name}, {format_local(b.starts_at, b.location.zone, 'D j M, H:i')} "
-        f"at {b.location.name}"
-        for b in clashing.select_related("patient", "location").order_by("starts_at")[:NAMED]
+    named = named_bookings(
+        clashing.select_related("patient", "location").order_by("starts_at")[:NAMED]
     )
     more = count - NAMED
     several = count > 1

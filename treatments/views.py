@@ -296,11 +296,8 @@ class MoveSessionView(PlanLinkView):
             return redirect("treatments:move", token=token, order=order)
         booking = step.booking
         seen = posted_sequence(request.POST)
-        if (
-            booking is not None
-            and booking.status == Booking.Status.CONFIRMED
-            and chosen == booking.starts_at
-            and seen in (None, booking.sequence)
+        if booking is not None and booking_selectors.move_changes_nothing(
+            booking, chosen, seen=seen
         ):
             # The time it has already (the page again, say, from the browser's Back): nothing
             # to move, and nobody to e-mail.

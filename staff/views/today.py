@@ -452,12 +452,9 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
             error = "Choose a practitioner and a free time to move the booking to."
             return self.render_page(request, booking, choice, status=400, error=error)
         seen = posted_sequence(request.POST)
-        unchanged = (
-            booking.status == Booking.Status.CONFIRMED
-            and starts_at == booking.starts_at
-            and choice["practitioner"].pk == booking.practitioner_id
-        )
-        if unchanged and seen in (None, booking.sequence):
+        if selectors.move_changes_nothing(
+            booking, starts_at, seen=seen, practitioner_id=choice["practitioner"].pk
+        ):
             # The time it has already: nothing to move, and nobody to e-mail.
             when = format_local(booking.starts_at, booking.location.zone, "l j F, H:i")
             messages.info(
