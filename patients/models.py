@@ -242,12 +242,14 @@ class Assessment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
     )
-    pattern = models.CharField(max_length=24, choices=choices.PATTERNS)
-    stage = models.CharField(max_length=16, choices=choices.STAGES)
-    likely_cause = models.CharField(max_length=24, choices=choices.LIKELY_CAUSES)
-    recommendations = models.JSONField(default=list)
-    rationale = models.TextField()
-    patient_summary = models.TextField(help_text="Plain words, for the patient.")
+    # A draft may leave any of these for later; signed off, every one is filled in
+    # (``REQUIRED_TO_SIGN_OFF``, and the constraint below).
+    pattern = models.CharField(max_length=24, choices=choices.PATTERNS, blank=True)
+    stage = models.CharField(max_length=16, choices=choices.STAGES, blank=True)
+    likely_cause = models.CharField(max_length=24, choices=choices.LIKELY_CAUSES, blank=True)
+    recommendations = models.JSONField(default=list, blank=True)
+    rationale = models.TextField(blank=True)
+    patient_summary = models.TextField(help_text="Plain words, for the patient.", blank=True)
     signed_off_at = models.DateTimeField(null=True, blank=True)
     # Recorded as the flags read when the practitioner saved, so that a rule changed later
     # does not rewrite what they were shown and weighed.
@@ -273,9 +275,51 @@ class Assessment(models.Model):
         # The dashboard reads the few made since a moment that ``RecommendationDay`` does not
         # count by whole days (staff/charts.py).
         indexes = [models.Index(fields=["created_at"], name="assessment_created_idx")]
+        constraints = [
+            # What the patient reads and a plan is made from is never half-written.
+            models.CheckConstraint(
+                condition=Q(signed_off_at__isnull=True)
+                | (
+                    ~Q(pattern="")
+                    & ~Q(stage="")
+                    & ~Q(likely_cause="")
+                    & ~Q(recommendations=[])
+                    & ~Q(rationale="")
+                    & ~Q(patient_summary="")
+                ),
+                name="assessment_signed_off_complete",
+            )
+        ]
+
+    # What a draft may leave empty and a signed-off assessment may not, in the form's order.
+    REQUIRED_TO_SIGN_OFF = (
+        "pattern",
+        "stage",
+        "likely_cause",
+        "recommendations",
+        "rationale",
+        "patient_summary",
+    )
 
     def __str__(self):
         return f"Assessment of {self.booking}"
+
+    def missing(self) -> list[str]:
+        """The parts still empty (``REQUIRED_TO_SIGN_OFF``), by name; none once complete."""
+        return [name for name in self.REQUIRED_TO_SIGN_OFF if not getattr(self, name)]
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing()
+
+    def finding(self) -> str:
+        """Cause, pattern and stage in words, those chosen (a draft may leave some for later)."""
+        parts = [
+            self.get_likely_cause_display(),
+            self.get_pattern_display(),
+            self.get_stage_display(),
+        ]
+        return " · ".join(part for part in parts if part) or "Not chosen yet"
 
     def recommendation_labels(self) -> list[str]:
         """The recommended options in words, in the order the practitioner chose them."""

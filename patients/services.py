@@ -329,6 +329,10 @@ def recommendation_record(
             {"treatment": flag.treatment, "severity": flag.severity, "reason": flag.reason}
             for flag in against
         ]
+        if (sign_off or assessment.signed_off_at) and (missing := assessment.missing()):
+            # (The database refuses it too: ``assessment_signed_off_complete``.)
+            names = ", ".join(Assessment._meta.get_field(name).verbose_name for name in missing)
+            raise AssessmentError(f"A signed-off assessment needs every part; missing: {names}.")
         if follow_up is not None:
             assessment.follow_up = follow_up
         if sign_off and assessment.signed_off_at is None:

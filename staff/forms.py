@@ -15,6 +15,7 @@ from django.utils import timezone
 from bookings.forms import DateOfBirthField, DayForm, PatientDetailsForm
 from bookings.models import ConsultationType
 from patients import choices
+from patients.models import Assessment
 from patients.screening import flags_against
 from patients.services import flags_unacknowledged_message
 from treatments.models import Protocol, SessionRecord
@@ -26,6 +27,7 @@ PATIENT_QUERY_LENGTH = 100
 
 # The two ways an assessment is saved: the name and values of its two submit buttons.
 SAVE_DRAFT, SIGN_OFF = "draft", "sign_off"
+SIGN_OFF_NEEDS = "Needed to sign off (a draft may leave it for later)."
 
 
 # An assessed pattern with a scale of its own: the stage codes' prefix, and how to say it.
@@ -39,13 +41,22 @@ class AssessmentForm(forms.Form):
     """The assessment and recommendation, validated against the consultation's screening flags
     (``flags``): an option a flag speaks against needs the practitioner's acknowledgement."""
 
-    pattern = forms.ChoiceField(label="Pattern", choices=choices.PATTERNS)
-    stage = forms.ChoiceField(label="Stage", choices=choices.STAGES)
-    likely_cause = forms.ChoiceField(label="Likely cause", choices=choices.LIKELY_CAUSES)
+    # A draft may leave any part for later (``clean``): each starts unchosen, so that nothing
+    # is signed off because a list happened to open on its first option.
+    pattern = forms.ChoiceField(
+        label="Pattern", choices=[("", "Choose…"), *choices.PATTERNS], required=False
+    )
+    stage = forms.ChoiceField(
+        label="Stage", choices=[("", "Choose…"), *choices.STAGES], required=False
+    )
+    likely_cause = forms.ChoiceField(
+        label="Likely cause", choices=[("", "Choose…"), *choices.LIKELY_CAUSES], required=False
+    )
     recommendations = forms.MultipleChoiceField(
         label="Recommended options",
         choices=choices.RECOMMENDATIONS,
         widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     acknowledge_flags = forms.BooleanField(
         label="I have weighed the screening flags against the options I recommend.",
@@ -55,12 +66,14 @@ class AssessmentForm(forms.Form):
         label="Rationale (for the clinical record)",
         max_length=5000,
         widget=forms.Textarea({"rows": 4}),
+        required=False,
     )
     patient_summary = forms.CharField(
         label="Summary for the patient",
         help_text="Plain words. The patient reads this through their booking link once signed off.",
         max_length=5000,
         widget=forms.Textarea({"rows": 4}),
+        required=False,
     )
     follow_up_type = forms.ModelChoiceField(
         label="Book a follow-up",
@@ -109,9 +122,19 @@ class AssessmentForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         options = cleaned.get("recommendations") or []
+        if self.signs_off():
+            for name in Assessment.REQUIRED_TO_SIGN_OFF:
+                if name not in self.errors and not cleaned.get(name):
+                    self.add_error(name, SIGN_OFF_NEEDS)
         if "no_treatment" in options and len(options) > 1:
             self.add_error("recommendations", "“No treatment” cannot be chosen with other options.")
-        if cleaned.get("likely_cause") == "scarring" and "referral" not in options:
+        # A draft may choose the options later; once there are options, or at sign-off, they
+        # must hold a referral.
+        if (
+            cleaned.get("likely_cause") == "scarring"
+            and "referral" not in options
+            and (options or self.signs_off())
+        ):
             self.add_error("recommendations", "Scarring alopecia needs a specialist referral.")
         # (Weeks typed but refused already have their own message.)
         weeks_refused = "follow_up_weeks" in self.errors

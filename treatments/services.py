@@ -126,6 +126,8 @@ def plan_propose(
         assessment = Assessment.objects.filter(booking=consultation).first()
         if assessment is None:
             raise PlanError("Record the assessment of this consultation before making a plan.")
+        if not assessment.is_complete:
+            raise PlanError("Complete the assessment of this consultation before making a plan.")
         protocols = {choice.protocol_step.protocol for choice in steps}
         prices = selectors.step_prices(protocols, consultation.location)
         plan = Plan.objects.create(

@@ -108,7 +108,12 @@ class PlanCreateView(PlanAccessMixin, View):
 
     def render_page(self, request, form, rows, status=200, newest=None):
         consultation = self.consultation
-        ready = consultation.status == Booking.Status.COMPLETED and self.assessment is not None
+        # A draft that leaves parts for later is not yet something to plan from.
+        ready = (
+            consultation.status == Booking.Status.COMPLETED
+            and self.assessment is not None
+            and self.assessment.is_complete
+        )
         chosen = [p for p in self.protocols if p.pk in self.chosen_ids(form)]
         starts_on = (
             form.cleaned_data.get("starts_on") if form.is_bound else form.initial.get("starts_on")

@@ -97,7 +97,7 @@ def test_the_patient_sees_the_summary_only_once_signed_off_and_the_visit_complet
         ({"recommendations": ["no_treatment", "prp"]}, "cannot be chosen with other options"),
         ({"likely_cause": "scarring"}, "needs a specialist referral"),
         ({"follow_up_weeks": "6"}, "Choose both the follow-up"),
-        ({"rationale": None}, "This field is required"),
+        ({"rationale": None, "action": "sign_off"}, "Needed to sign off"),
     ],
 )
 def test_bad_assessments_are_refused_and_the_typing_kept(client, consultation, overrides, message):
@@ -264,6 +264,84 @@ def test_save_draft_keeps_it_from_the_patient_and_sign_off_shares_it(client, con
     page = client.post(url, assessment_form(action="sign_off"), follow=True)
     assert "Assessment signed off" in page.content.decode()
     assert Assessment.objects.get().signed_off_at is not None
+
+
+def test_a_draft_may_leave_parts_for_later_and_sign_off_asks_for_each(client, consultation):
+    """Notes started before the consultation are saved as far as they go; the patient reads
+    nothing, and sign-off names every part still empty, keeping what was typed."""
+    url = reverse("staff:assessment", args=[consultation.pk])
+    partial = {"pattern": "male_pattern", "rationale": "Recession at the temples; ask about PRP."}
+    page = client.post(url, {**partial, "action": "draft"}, follow=True).content.decode()
+    assert "Draft saved" in page
+    saved = Assessment.objects.get()
+    assert (saved.pattern, saved.stage, saved.recommendations) == ("male_pattern", "", [])
+    assert saved.signed_off_at is None and saved.missing() == [
+        "stage",
+        "likely_cause",
+        "recommendations",
+        "patient_summary",
+    ]
+    # The saved draft says what is still to choose, rather than showing gaps.
+    card = page.split('class="card mb-3 saved-assessment"')[1].split("<form")[0]
+    assert "Male pattern (Norwood–Hamilton)" in card and "Not chosen yet" in card
+    assert "Not written yet" in card
+
+    response = client.post(url, {**partial, "action": "sign_off"})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) == {"stage", "likely_cause", "recommendations", "patient_summary"}
+    assert "Needed to sign off" in response.content.decode()
+    assert "Recession at the temples; ask about PRP." in response.content.decode()
+    assert Assessment.objects.get().signed_off_at is None
+
+    page = client.post(url, assessment_form(action="sign_off"), follow=True).content.decode()
+    assert "Assessment signed off" in page
+    assert Assessment.objects.get().is_complete
+
+
+def test_the_lists_start_unchosen_so_nothing_is_signed_off_by_default(client, consultation):
+    consultation.intake.stage = "not_sure"
+    consultation.intake.save()
+    html = client.get(reverse("staff:review", args=[consultation.pk])).content.decode()
+    for name in ("pattern", "likely_cause"):
+        select = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S).group()
+        assert re.search(r'<option value="" selected>Choose…</option>', select), name
+
+
+def test_a_signed_off_assessment_stays_whole(consultation):
+    """Behind the form: the service refuses to sign off, or keep signed off, an assessment with
+    a part missing, and the database refuses it too."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from patients.services import AssessmentError, recommendation_record
+
+    def record(sign_off, **overrides):
+        values = {
+            k: v
+            for k, v in assessment_form(**overrides).items()
+            if k not in ("follow_up_type", "follow_up_weeks")
+        }
+        values.setdefault("rationale", "")
+        return recommendation_record(
+            booking=consultation,
+            author=consultation.practitioner.user,
+            values=values,
+            sign_off=sign_off,
+            now=timezone.now(),
+        )
+
+    with pytest.raises(AssessmentError, match="missing: rationale"):
+        record(True, rationale=None)
+    assert not Assessment.objects.exists()
+    assessment = record(True)
+    # Saved again as a draft with a part emptied: still signed off, so refused.
+    with pytest.raises(AssessmentError, match="missing: rationale"):
+        record(False, rationale=None)
+    assessment.refresh_from_db()
+    assert assessment.rationale and assessment.signed_off_at
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Assessment.objects.filter(pk=assessment.pk).update(patient_summary="")
 
 
 def test_the_review_page_holds_the_form_beside_the_evidence_with_two_actions(client, consultation):

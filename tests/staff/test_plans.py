@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from clinic.models import ClinicalRead
 from clinic.roles import PRACTITIONER
+from patients.models import Assessment
 from tests.factories import (
     booked_course,
     completed_consultation,
@@ -167,6 +168,17 @@ def test_a_consultation_not_completed_gets_no_plan_form(practitioner, treatments
     type(consultation).objects.filter(pk=consultation.pk).update(status="confirmed")
     page = practitioner.get(new_plan_url(treatments_setup)).content.decode()
     assert "once the consultation is marked completed" in page
+    assert "Propose the plan" not in page
+
+
+def test_a_draft_assessment_with_parts_to_fill_gets_no_plan_form(practitioner, treatments_setup):
+    consultation = treatments_setup["consultation"]
+    Assessment.objects.filter(booking=consultation).update(
+        recommendations=[], patient_summary="", signed_off_at=None
+    )
+    page = practitioner.get(new_plan_url(treatments_setup)).content.decode()
+    assert "The assessment is a draft with parts still to fill in" in page
+    assert reverse("staff:assessment", args=[consultation.pk]) in page
     assert "Propose the plan" not in page
 
 

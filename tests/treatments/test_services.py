@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services import booking_create
+from patients.models import Assessment
 from tests.factories import (
     BookingFactory,
     PatientFactory,
@@ -73,6 +74,11 @@ def test_plan_propose_refuses_a_consultation_not_completed_or_not_assessed(treat
     )
     with pytest.raises(PlanError, match="Record the assessment"):
         proposed_plan(unassessed)
+    # A draft that leaves parts for later is not yet something to plan from.
+    Booking.objects.filter(pk=consultation.pk).update(status=Booking.Status.COMPLETED)
+    Assessment.objects.filter(booking=consultation).update(recommendations=[], signed_off_at=None)
+    with pytest.raises(PlanError, match="Complete the assessment"):
+        proposed_plan(consultation)
     assert not Plan.objects.exists()
 
 
