@@ -1,5 +1,6 @@
 """The day's arrivals: checking a patient in (and undoing it), closing a consultation once it
-has begun (completed, or a no-show), and undoing a no-show when the patient comes late.
+has begun (completed, or a no-show), and undoing either on the day: a no-show when the patient
+comes late, a completion clicked on the wrong row.
 
 Each is a write on one booking, on its day at its location, under the locks every booking write
 takes in the same order (``bookings.services``: the patient, then the booking, then what it
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from bookings import holds
@@ -29,6 +31,16 @@ CLOSED_ALREADY = {
     Booking.Status.NO_SHOW: "This patient is already marked a no-show.",
     Booking.Status.CANCELLED: "This booking has been cancelled.",
 }
+# Why a booking in another status is not the one an undo takes back, by the status undone.
+NOT_MARKED = {
+    Booking.Status.NO_SHOW: "This patient is not marked a no-show.",
+    Booking.Status.COMPLETED: "This consultation is not marked completed.",
+}
+
+# Sent (sender=Booking, booking=...) before a completion is undone, under the booking's lock:
+# each receiver returns why what was made since from the completed visit (a treatment plan,
+# say) keeps it completed, or None. The layers above the bookings answer for their own.
+completion_undo_refusals = Signal()
 
 
 def _locked_on_its_day(
@@ -41,7 +53,7 @@ def _locked_on_its_day(
         raise BookingError(
             CLOSED_ALREADY.get(locked.status, "This booking is confirmed.")
             if status == Booking.Status.CONFIRMED
-            else "This patient is not marked a no-show."
+            else NOT_MARKED[status]
         )
     zone = locked.location.zone
     if locked.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
@@ -131,6 +143,30 @@ def booking_no_show_undo(*, booking: Booking, now: datetime | None = None) -> Bo
                 )
             )
         holds.hold_resources(locked, resources)
+        locked.status = Booking.Status.CONFIRMED
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def booking_complete_undo(*, booking: Booking, now: datetime | None = None) -> Booking:
+    """Take back "completed" clicked by mistake (the wrong row), on the day: the consultation
+    is confirmed again, its check-in kept. Refused once something has been made from the
+    completed visit (``completion_undo_refusals``): a treatment plan needs its consultation
+    completed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The patient first, as every booking write takes the locks (and a plan's proposal,
+        # which reads whether the consultation is completed, takes the same one).
+        patient_lock(booking.patient_id)
+        locked = _locked_on_its_day(
+            booking,
+            now,
+            "A completion is undone on the day of the consultation only.",
+            status=Booking.Status.COMPLETED,
+        )
+        for _, refusal in completion_undo_refusals.send(sender=Booking, booking=locked):
+            if refusal:
+                raise BookingError(refusal)
         locked.status = Booking.Status.CONFIRMED
         locked.save(update_fields=["status", "updated_at"])
     return locked

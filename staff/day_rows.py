@@ -91,7 +91,13 @@ ACTIONS = {
         "Mark completed",
         "btn-outline-primary",
         "post",
-        "Mark this consultation completed? It cannot be undone from the list.",
+        "Mark this consultation completed? If it was the wrong patient, undo it today.",
+    ),
+    "undo-complete": (
+        "Undo completed",
+        "btn-outline-secondary",
+        "post",
+        "Undo “completed”? The consultation will show as confirmed again.",
     ),
     "no-show": (
         "No-show",
@@ -357,6 +363,9 @@ class DayRowMaker:
         if booking.status == Booking.Status.NO_SHOW and self.is_today:
             # The patient arrived late after all.
             return ["undo-no-show"]
+        if booking.status == Booking.Status.COMPLETED and self.is_today:
+            # Completed on the wrong row.
+            return ["undo-complete"]
         if booking.status != Booking.Status.CONFIRMED:
             return []
         arrived = booking.checked_in_at

@@ -21,6 +21,7 @@ from bookings.arrivals import (
     booking_check_in,
     booking_check_in_undo,
     booking_close,
+    booking_complete_undo,
     booking_no_show_undo,
 )
 from bookings.forms import posted_sequence
@@ -215,8 +216,8 @@ def back_to_day(booking):
 
 
 class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
-    """Check in (or undo a check-in), complete, mark a no-show (or undo it) or cancel one
-    booking, from the Today page."""
+    """Check in (or undo a check-in), complete (or undo it), mark a no-show (or undo it) or
+    cancel one booking, from the Today page."""
 
     permission_required = "bookings.change_booking"
     raise_exception = True
@@ -240,6 +241,9 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
                     raise BookingError(hold)
                 booking_close(booking=booking, status=Booking.Status.COMPLETED)
                 done = "marked completed"
+            elif action == "undo-complete":
+                booking_complete_undo(booking=booking)
+                done = "completion undone; the consultation is confirmed again"
             elif action == "no-show":
                 booking_close(booking=booking, status=Booking.Status.NO_SHOW)
                 done = "marked as a no-show (undo it today if they arrive after all)"

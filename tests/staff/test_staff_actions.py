@@ -120,6 +120,35 @@ def test_a_patient_marked_a_no_show_who_arrives_after_all_is_checked_in(receptio
 
 
 @pytest.mark.usefixtures("winter_noon")
+def test_completed_clicked_on_the_wrong_row_is_undone_the_same_day(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now() - timedelta(minutes=20))
+    undo = reverse("staff:booking_action", args=[booking.pk, "undo-complete"])
+    act(reception, booking, "check-in")
+    page = act(reception, booking, "complete").content.decode()
+    assert "marked completed" in page and undo in page and "Undo completed" in page
+    assert "completion undone" in act(reception, booking, "undo-complete").content.decode()
+    booking.refresh_from_db()
+    # Back to where it was: confirmed, the patient still here.
+    assert booking.status == "confirmed" and booking.checked_in_at is not None
+    assert "not marked completed" in act(reception, booking, "undo-complete").content.decode()
+    page = reception.get(reverse("staff:home")).content.decode()
+    assert undo not in page
+    assert reverse("staff:booking_action", args=[booking.pk, "complete"]) in page
+    assert booking.history.count() == 4  # created, checked in, completed, confirmed again
+
+
+@pytest.mark.usefixtures("winter_noon")
+def test_a_completion_of_another_day_is_not_undone(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now() - timedelta(days=1))
+    booking.status = "completed"
+    booking.save()
+    page = act(reception, booking, "undo-complete").content.decode()
+    assert "on the day of the consultation only" in page
+    booking.refresh_from_db()
+    assert booking.status == "completed"
+
+
+@pytest.mark.usefixtures("winter_noon")
 def test_a_no_show_of_another_day_is_not_undone(reception, clinic_setup):
     booking = make_booking(clinic_setup, timezone.now() - timedelta(days=1))
     booking.status = "no_show"
