@@ -1,7 +1,8 @@
 """E-mails and calendar files for patients and the clinic inbox.
 
-Wording is discreet by default: "Consultation at <clinic>", with no diagnosis and no treatment
-name in any subject, body or calendar entry, since e-mail and calendars are often shared.
+Wording is discreet by default: "Consultation at <clinic>" ("Visit at <clinic>" for a treatment
+session), with no diagnosis and no treatment name in any subject, body or calendar entry, since
+e-mail and calendars are often shared.
 """
 
 from datetime import UTC
@@ -27,6 +28,14 @@ SUBJECTS = {
 
 def consultation_title() -> str:
     return f"Consultation at {settings.CLINIC['name']}"
+
+
+def visit_title(booking: Booking) -> str:
+    """What the booking is called in its e-mails and calendar entries: a consultation, or for a
+    treatment session, as discreetly but truly, a visit."""
+    if booking.consultation_type.is_procedure:
+        return f"Visit at {settings.CLINIC['name']}"
+    return consultation_title()
 
 
 def private_link(booking: Booking) -> str:
@@ -57,7 +66,7 @@ def calendar_file(booking: Booking, *, publish: bool = False) -> bytes:
     # hour early; calendar programs show a UTC time in their own user's zone.
     event.add("dtstart", booking.starts_at.astimezone(UTC))
     event.add("dtend", booking.ends_at.astimezone(UTC))
-    event.add("summary", consultation_title())
+    event.add("summary", visit_title(booking))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("location", calendar_location(booking))
     if not publish:
@@ -95,7 +104,7 @@ def calendar_links(booking: Booking) -> dict:
     the same discreet words as the calendar file."""
     start, end = booking.starts_at.astimezone(UTC), booking.ends_at.astimezone(UTC)
     title, where, about = (
-        consultation_title(),
+        visit_title(booking),
         calendar_location(booking),
         calendar_description(booking),
     )
@@ -130,13 +139,13 @@ def send_patient_email(booking: Booking, kind: str) -> None:
     context = {
         "booking": booking,
         "kind": kind,
-        "title": consultation_title(),
+        "title": visit_title(booking),
         "when": _local_when(booking),
         "link": private_link(booking),
         "home_link": settings.SITE_URL + reverse("bookings:home_sign_in"),
         "clinic": settings.CLINIC,
     }
-    subject = header_safe(SUBJECTS[kind].format(title=consultation_title(), when=context["when"]))
+    subject = header_safe(SUBJECTS[kind].format(title=context["title"], when=context["when"]))
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("bookings/email/patient.txt", context),
@@ -158,7 +167,7 @@ def send_intake_reminder(booking: Booking) -> None:
     """Ask the patient to finish the questions before their visit (discreet, like the rest)."""
     context = {
         "booking": booking,
-        "title": consultation_title(),
+        "title": visit_title(booking),
         "when": _local_when(booking),
         "link": intake_link(booking),
         "clinic": settings.CLINIC,

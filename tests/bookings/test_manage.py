@@ -225,3 +225,22 @@ def test_a_move_sent_after_the_booking_was_cancelled_says_nothing_changed(client
     page = response.content.decode()
     assert "Nothing was changed" in page and "This booking was cancelled" in page
     assert Booking.objects.get(pk=booking.pk).starts_at == booking.starts_at
+
+
+def test_a_treatment_session_s_page_calls_it_a_visit(booking):
+    """The private page says "visit" of a treatment session, as its e-mails do."""
+    manage = reverse("bookings:manage", args=[booking.token])
+    shift = booking.starts_at - (timezone.now() - timedelta(hours=2))
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=booking.starts_at - shift,
+        ends_at=booking.ends_at - shift,
+        blocked_from=booking.blocked_from - shift,
+        blocked_until=booking.blocked_until - shift,
+        status=Booking.Status.COMPLETED,
+    )
+    assert "This consultation has taken place" in Client().get(manage).content.decode()
+    booking.consultation_type.kind = booking.consultation_type.Kind.PROCEDURE
+    booking.consultation_type.intake_required = False
+    booking.consultation_type.save()
+    page = Client().get(manage).content.decode()
+    assert "This visit has taken place" in page and "This consultation" not in page

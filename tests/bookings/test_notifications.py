@@ -65,6 +65,26 @@ def test_no_treatment_words_in_the_html_body_or_the_calendar_file(dubai_booking)
         assert "/my-booking/" not in "".join(as_text(a[1]) for a in message.attachments)
 
 
+def test_a_treatment_session_is_called_a_visit_not_a_consultation(dubai_booking):
+    """As discreet, but true: a PRP session is not a consultation, in the e-mail, its calendar
+    entry and the links that add it to a calendar."""
+    session_type = dubai_booking.consultation_type
+    session_type.kind, session_type.intake_required = session_type.Kind.PROCEDURE, False
+    session_type.save()
+    notifications.send_patient_email(dubai_booking, "reminder")
+    notifications.send_patient_email(dubai_booking, "confirmed")
+    reminder, booked = mail.outbox
+    assert reminder.subject.startswith("Reminder: Visit at ")
+    event = Calendar.from_ical(reminder.attachments[0][1]).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]).startswith("Visit at ")
+    assert booked.subject.startswith("Booked: Visit at ")
+    for message in (reminder, booked):
+        html = " ".join(content for content, _ in getattr(message, "alternatives", []))
+        assert "consultation at" not in f"{message.subject} {message.body} {html}".lower()
+    links = notifications.calendar_links(dubai_booking)
+    assert "text=Visit+at+" in links["google"] and "subject=Visit+at+" in links["outlook"]
+
+
 def test_cancellation_email_carries_a_cancel_calendar_file(dubai_booking):
     cancelled = booking_cancel(booking=dubai_booking, notify=False)
     notifications.send_patient_email(cancelled, "cancelled")
