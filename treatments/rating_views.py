@@ -11,7 +11,13 @@ from bookings.manage_views import PrivateLinkView, manage_page_actions
 from bookings.models import Booking
 from patients.models import SelfRating
 from treatments.forms import RatingForm
-from treatments.ratings import RatingError, is_review, rating_open, rating_submit
+from treatments.ratings import (
+    RatingError,
+    is_review,
+    rating_open,
+    rating_submit,
+    review_rating,
+)
 
 
 class RatingView(PrivateLinkView):
@@ -65,13 +71,20 @@ class RatingView(PrivateLinkView):
 @receiver(manage_page_actions, sender=Booking, dispatch_uid="treatments-rating-action")
 def rating_action(sender, *, booking, now, **kwargs):
     """Offer the rating on the review's own booking page while it is open (one query, and
-    none for a booking that cannot be rated now)."""
-    if not rating_open(booking, now) or not is_review(booking):
+    none for a booking that cannot be rated now). Once the patient has answered, the page says
+    so and offers only to change the answer, rather than asking again."""
+    if not rating_open(booking, now):
         return []
-    return [
-        (
-            "How is your hair now?",
-            reverse("treatments:rating", args=[booking.token]),
-            "Two quick questions before your review.",
-        )
-    ]
+    review, rating = review_rating(booking)
+    if not review:
+        return []
+    address = reverse("treatments:rating", args=[booking.token])
+    if rating is not None:
+        return [
+            (
+                "Change my answer",
+                address,
+                f"We have your answer for your review: {rating.hair_now} out of 10.",
+            )
+        ]
+    return [("How is your hair now?", address, "Two quick questions before your review.")]

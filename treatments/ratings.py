@@ -52,6 +52,15 @@ def is_review(booking) -> bool:
     return review_bookings().filter(pk=booking.pk).exists()
 
 
+def review_rating(booking) -> tuple[bool, SelfRating | None]:
+    """Tell whether the booking is a review and, if it is, the patient's rating of it so far
+    (None before they answer), in one query."""
+    review = review_bookings().filter(pk=booking.pk).select_related("self_rating").first()
+    if review is None:
+        return False, None
+    return True, getattr(review, "self_rating", None)
+
+
 def rating_open(booking, now: datetime) -> bool:
     """Tell whether the patient may give (or correct) their rating now: a confirmed review, from
     a week before it until it ends. Whether it is a review is the caller's to know."""

@@ -247,3 +247,19 @@ def test_the_reviews_booking_page_offers_the_rating_while_it_is_open(client, tre
     for other in (later, session):  # not open yet; not a review
         page = client.get(reverse("bookings:manage", args=[other.token])).content.decode()
         assert "/rating/" not in page
+
+
+def test_once_rated_the_reviews_pages_say_the_answer_was_received_instead_of_asking_again(
+    client, treatments_setup
+):
+    review = review_in(treatments_setup, hours=50)
+    manage = reverse("bookings:manage", args=[review.token])
+    rating = reverse("treatments:rating", args=[review.token])
+    client.post(rating, {"hair_now": "7", "satisfaction": "4"})
+    page = client.get(manage).content.decode()
+    assert "How is your hair now?" not in page and "Two quick questions" not in page
+    assert "We have your answer for your review: 7 out of 10." in page
+    assert f'href="{rating}"' in page and "Change my answer" in page  # still open to correct
+    # The e-mail's link, opened again, says the same before offering the change.
+    again = client.get(rating).content.decode()
+    assert "we have your answer, 7 out of 10 (happy)" in again
