@@ -162,11 +162,15 @@ def home_bookings(patient: Patient, now: datetime) -> tuple[list[HomeBooking], l
 
 def progress_booking(entries: list[HomeBooking]) -> Booking | None:
     """The latest booking whose link opens the patient's progress page with something on it: a
-    visit shared with them, or their own rating of their hair (as the booking page offers it)."""
+    visit shared with them, or their own rating of their hair (as the booking page offers it).
+    A cancelled booking's rating or measures are not on that page, so they do not count."""
     with_progress = [
         entry.booking
         for entry in entries
-        if (hasattr(entry.booking, "measures") and entry.booking.measures.shared_with_patient)
-        or hasattr(entry.booking, "self_rating")
+        if entry.booking.status != Booking.Status.CANCELLED
+        and (
+            (hasattr(entry.booking, "measures") and entry.booking.measures.shared_with_patient)
+            or hasattr(entry.booking, "self_rating")
+        )
     ]
     return max(with_progress, key=lambda booking: booking.starts_at, default=None)

@@ -113,8 +113,9 @@ class ManageView(PrivateLinkView):
             # The answers by section, each with a link back to its section of the questions.
             "answers": IntakeForm.bound_to(intake).review_sections() if intake else [],
             # The progress page has something to show: a visit shared, or the patient's own
-            # rating of their hair.
+            # rating of their hair, of a booking not cancelled (as the progress page reads them).
             "has_progress": Booking.objects.filter(patient=booking.patient_id)
+            .exclude(status=Booking.Status.CANCELLED)
             .filter(Q(measures__shared_with_patient=True) | Q(self_rating__isnull=False))
             .exists(),
             "actions": [

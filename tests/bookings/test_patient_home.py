@@ -33,6 +33,7 @@ from tests.factories import (
     next_slot,
     proposed_plan,
     run_worker,
+    self_rating,
 )
 from treatments.services import plan_decline
 
@@ -524,3 +525,15 @@ def test_home_links_the_progress_page_once_a_visit_is_shared(client, world):
     shared.measures.save()
     html = client.get(HOME).content.decode()
     assert f'href="{reverse("bookings:progress", args=[shared.token])}"' in html
+
+
+def test_home_links_no_progress_for_a_rating_of_a_cancelled_booking(client, world):
+    """The progress page leaves out a cancelled booking's rating, so the home does not send the
+    patient there for it."""
+    open_link(client, reverse("bookings:home_open", args=[sign_in_token(world.patient)]))
+    self_rating(world.cancelled, 6)
+    assert "See your progress" not in client.get(HOME).content.decode()
+    self_rating(world.past, 5)
+    html = client.get(HOME).content.decode()
+    assert f'href="{reverse("bookings:progress", args=[world.past.token])}"' in html
+    assert reverse("bookings:progress", args=[world.cancelled.token]) not in html

@@ -131,3 +131,12 @@ def test_the_booking_page_leads_to_the_progress_once_there_is_something_to_see(c
     # The patient's own rating is theirs to see, shared or not.
     self_rating(last, 6)
     assert link in client.get(reverse("bookings:manage", args=[last.token])).content.decode()
+
+
+def test_the_booking_page_leads_nowhere_for_a_cancelled_bookings_rating(client, course):
+    _, middle, last = course["visits"]
+    VisitMeasures.objects.update(shared_with_patient=False)
+    self_rating(middle, 6)
+    Booking.objects.filter(pk=middle.pk).update(status=Booking.Status.CANCELLED)
+    page = client.get(reverse("bookings:manage", args=[last.token])).content.decode()
+    assert progress_url(last) not in page
