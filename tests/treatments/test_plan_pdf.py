@@ -160,3 +160,19 @@ def test_a_stopped_plan_s_pdf_says_its_visits_are_not_taking_place(client, signe
     url = reverse("treatments:plan_pdf", args=[signed_plan.consultation.token])
     text = flat(pdf_text(client.get(url)))
     assert "Not taking place: this plan is stopped" in text and "Between " not in text
+
+
+@pytest.mark.parametrize(
+    ("protocols", "heading"),
+    [
+        (("PRP course",), "Procedure consent PRP consent"),
+        (("PRP course", "Medication with check-ins"), "Procedure consents"),
+    ],
+)
+def test_the_consent_heading_counts_the_consents_signed(
+    client, treatments_setup, protocols, heading
+):
+    plan = accepted_plan(treatments_setup["consultation"], *protocols)
+    assert plan.consents.count() == len(protocols)
+    url = reverse("treatments:plan_pdf", args=[plan.consultation.token])
+    assert heading in flat(pdf_text(client.get(url)))
