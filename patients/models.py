@@ -242,8 +242,8 @@ class Assessment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
     )
-    # A draft may leave any of these for later; signed off, every one is filled in
-    # (``REQUIRED_TO_SIGN_OFF``, and the constraint below).
+    # A draft may leave any of these for later; signing off asks for every one
+    # (``REQUIRED_TO_SIGN_OFF``), and the constraint below holds the coded ones.
     pattern = models.CharField(max_length=24, choices=choices.PATTERNS, blank=True)
     stage = models.CharField(max_length=16, choices=choices.STAGES, blank=True)
     likely_cause = models.CharField(max_length=24, choices=choices.LIKELY_CAUSES, blank=True)
@@ -276,17 +276,12 @@ class Assessment(models.Model):
         # count by whole days (staff/charts.py).
         indexes = [models.Index(fields=["created_at"], name="assessment_created_idx")]
         constraints = [
-            # What the patient reads and a plan is made from is never half-written.
+            # What a plan is made from and the clinic's figures count is never half-written.
+            # The words (rationale, summary) are asked for at sign-off too (the service), but
+            # are not held here: an erasure removes them and keeps the coded findings.
             models.CheckConstraint(
                 condition=Q(signed_off_at__isnull=True)
-                | (
-                    ~Q(pattern="")
-                    & ~Q(stage="")
-                    & ~Q(likely_cause="")
-                    & ~Q(recommendations=[])
-                    & ~Q(rationale="")
-                    & ~Q(patient_summary="")
-                ),
+                | (~Q(pattern="") & ~Q(stage="") & ~Q(likely_cause="") & ~Q(recommendations=[])),
                 name="assessment_signed_off_complete",
             )
         ]

@@ -1,4 +1,4 @@
-"""An assessment's draft may leave parts for later; signed off, it is whole (a constraint).
+"""An assessment's draft may leave parts for later; signed off, its coded findings are whole.
 
 On SQLite, adding the constraint rebuilds the assessment table (Django copies it to a new one):
 the triggers on it (the recommendation counts, migration 0016; whether a booking is assessed,
@@ -215,8 +215,6 @@ class Migration(migrations.Migration):
                         models.Q(("stage", ""), _negated=True),
                         models.Q(("likely_cause", ""), _negated=True),
                         models.Q(("recommendations", []), _negated=True),
-                        models.Q(("rationale", ""), _negated=True),
-                        models.Q(("patient_summary", ""), _negated=True),
                     ),
                     _connector="OR",
                 ),

@@ -341,7 +341,7 @@ def test_a_signed_off_assessment_stays_whole(consultation):
     assessment.refresh_from_db()
     assert assessment.rationale and assessment.signed_off_at
     with transaction.atomic(), pytest.raises(IntegrityError):
-        Assessment.objects.filter(pk=assessment.pk).update(patient_summary="")
+        Assessment.objects.filter(pk=assessment.pk).update(recommendations=[])
 
 
 def test_the_review_page_holds_the_form_beside_the_evidence_with_two_actions(client, consultation):
