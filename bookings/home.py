@@ -28,6 +28,9 @@ class HomeLink:
     label: str
     detail: str
     url: str
+    # A visit the patient is to book there now (a plan's top-up, say): the home says so where
+    # it would otherwise say nothing is booked.
+    to_book: bool = False
 
 
 @dataclass(frozen=True)

@@ -131,12 +131,14 @@ class PatientHomeMixin:
 class HomeView(PatientHomeMixin, View):
     def get(self, request):
         upcoming, past = home_bookings(self.patient, self.now)
+        sections = home_sections(self.patient)
         context = {
             "patient": self.patient,
             "upcoming": upcoming,
             "past": past,
             "progress_booking": progress_booking(upcoming + past),
-            "sections": home_sections(self.patient),
+            "sections": sections,
+            "to_book": any(link.to_book for section in sections for link in section.links),
             "photo_consent": photo_consent_given(self.patient),
             "photo_consent_text": consent_texts.PHOTOS_BEYOND_CARE.text,
             "erasure_request": ErasureRequest.objects.filter(patient=self.patient).first(),

@@ -484,7 +484,7 @@ def test_booking_emails_lead_to_the_home(world):
 
 
 @pytest.mark.django_db  # in the test's transaction, as the other count
-def test_home_links_each_treatment_plan_in_one_query_however_many(
+def test_home_links_each_treatment_plan_in_two_queries_however_many(
     client, treatments_setup, django_assert_num_queries
 ):
     consultation = treatments_setup["consultation"]
@@ -504,7 +504,8 @@ def test_home_links_each_treatment_plan_in_one_query_however_many(
     Booking.objects.filter(pk=later.pk).update(patient=consultation.patient)
     later.refresh_from_db()
     proposed_plan(later)
-    with django_assert_num_queries(9):  # as for any home
+    # Any home's nine, and the plans' steps (when the next visit is to be booked).
+    with django_assert_num_queries(10):
         html = client.get(HOME).content.decode()
     assert reverse("treatments:plan", args=[later.token]) in html
 
@@ -537,3 +538,29 @@ def test_home_links_no_progress_for_a_rating_of_a_cancelled_booking(client, worl
     html = client.get(HOME).content.decode()
     assert f'href="{reverse("bookings:progress", args=[world.past.token])}"' in html
     assert reverse("bookings:progress", args=[world.cancelled.token]) not in html
+
+
+def test_home_says_when_a_plan_s_next_visit_is_to_be_booked(client, treatments_setup):
+    """With nothing booked, the home said "Nothing booked. Book a consultation" while the
+    patient's plan had a visit waiting to be booked: it now names the visit's window."""
+    from tests.factories import accepted_plan
+    from treatments.models import Plan
+
+    consultation = treatments_setup["consultation"]
+    plan = accepted_plan(consultation)  # its first session to book from tomorrow
+    open_link(client, reverse("bookings:home_open", args=[sign_in_token(consultation.patient)]))
+    today = timezone.localdate()
+    html = client.get(HOME).content.decode()
+    tomorrow = (today + timedelta(days=1)).strftime("%-d %B %Y")
+    assert f"Accepted · next visit to book from {tomorrow}" in html
+    assert "Nothing booked. <a" in html  # not yet: nothing to do now
+
+    Plan.objects.filter(pk=plan.pk).update(starts_on=today - timedelta(days=2))
+    html = client.get(HOME).content.decode()
+    by = (today + timedelta(days=26)).strftime("%-d %B %Y")
+    assert f"Accepted · a visit to book now, by {by}" in html
+    assert "Nothing booked yet: your treatment plan has a visit for you to book" in html
+
+    Plan.objects.filter(pk=plan.pk).update(starts_on=today - timedelta(days=60))
+    html = client.get(HOME).content.decode()
+    assert "a visit to book: it was due by" in html
