@@ -328,6 +328,16 @@ def patient_search(query: str, *, birth_date) -> list:
     return list(found[:PATIENT_SEARCH_LIMIT])
 
 
+def upcoming_bookings(patient, now: datetime, limit: int = 5) -> list:
+    """The patient's confirmed bookings not over yet, soonest first (at most ``limit``), with
+    what reception reads of each: for a caller booked already, before booking another."""
+    return list(
+        Booking.objects.filter(patient=patient, status=Booking.Status.CONFIRMED, ends_at__gt=now)
+        .select_related("location", "consultation_type", "practitioner__user")
+        .order_by("starts_at")[:limit]
+    )
+
+
 def patient_timeline(patient) -> list:
     """The patient's consultations, newest first, each marked with whether it has answers."""
     return list(

@@ -23,7 +23,7 @@ from clinic.times import format_local
 from patients.models import Patient
 from staff.auth import StaffRequiredMixin
 from staff.forms import PatientSearchForm, PhoneBookingForm, bookable_day
-from staff.selectors import patient_search
+from staff.selectors import patient_search, upcoming_bookings
 from staff.views.today import back_to_day
 
 PATIENT_GONE = (
@@ -145,10 +145,17 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 practitioner=choice["practitioner"],
                 by_staff=True,
             ).slots
+        # A caller booked already: their next visits, each at its location's clock, so that
+        # reception can move one rather than book a second.
+        upcoming = [
+            (format_local(b.starts_at, b.location.zone, "l j F Y, H:i"), b)
+            for b in (upcoming_bookings(form.patient, timezone.now()) if form.patient else [])
+        ]
         context = {
             **choice,
             "form": form,
             "patient": form.patient,
+            "upcoming": upcoming,
             "slots": slots,
             "alternatives": alternatives,
             "can_find": request.user.has_perm("patients.view_patient"),

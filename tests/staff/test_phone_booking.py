@@ -178,6 +178,28 @@ def test_a_patient_no_longer_on_file_books_nothing(reception, on_file, patient):
     assert not Booking.objects.exists()
 
 
+def test_a_patient_booked_already_shows_their_next_visits_to_move_one(reception, on_file):
+    """Reception booking a caller who is booked already sees it before booking a second."""
+    location, (practitioner,), consultation_type = bookable_clinic()
+    visit = {"location": location, "practitioner": practitioner}
+    coming = BookingFactory(
+        patient=on_file, starts_at=next_slot(days=3), consultation_type=consultation_type, **visit
+    )
+    BookingFactory(patient=on_file, starts_at=next_slot(days=5), status="cancelled", **visit)
+    BookingFactory(patient=on_file, starts_at=next_slot(days=-5), status="completed", **visit)
+    page = reception.get(reverse("staff:phone_booking"), {"patient": on_file.pk})
+    html = page.content.decode()
+    assert "Booked already" in html
+    when = coming.starts_at.astimezone(location.zone).strftime("%A %-d %B %Y, %H:%M")
+    assert f"{when} ({location.name} time): {consultation_type.name}" in html
+    assert html.count(reverse("staff:reschedule", args=[coming.pk])) == 1
+    assert [b for _, b in page.context["upcoming"]] == [coming]  # not the cancelled, nor the past
+    # Someone with nothing to come: nothing said.
+    other = PatientFactory()
+    page = reception.get(reverse("staff:phone_booking"), {"patient": other.pk})
+    assert "Booked already" not in page.content.decode()
+
+
 def test_an_erased_patient_is_neither_found_nor_booked(reception, on_file):
     clinic = bookable_clinic()
     Patient.objects.filter(pk=on_file.pk).update(erased_at=timezone.now())
@@ -282,8 +304,9 @@ def test_the_page_for_a_chosen_patient_costs_a_fixed_number_of_queries(
 
 
 QUERIES_LOOKUP = 10
-# As the lookup, with the patient chosen read instead of the patients found.
-QUERIES_CHOSEN = 10
+# As the lookup, with the patient chosen read instead of the patients found, and their bookings
+# still to come.
+QUERIES_CHOSEN = 11
 
 
 def test_reception_books_a_procedure_and_hears_which_room_is_taken(reception):
