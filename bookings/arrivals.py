@@ -164,6 +164,14 @@ def booking_complete_undo(*, booking: Booking, now: datetime | None = None) -> B
             "A completion is undone on the day of the consultation only.",
             status=Booking.Status.COMPLETED,
         )
+        # A completed visit no longer holds the patient's time: they may have been booked
+        # over it since (as after a no-show).
+        if _holds_overlapping_booking(
+            locked.patient_id, locked.starts_at, locked.ends_at, locked.pk
+        ):
+            raise BookingError(
+                "This patient has been booked at an overlapping time since, so it stays completed."
+            )
         for _, refusal in completion_undo_refusals.send(sender=Booking, booking=locked):
             if refusal:
                 raise BookingError(refusal)

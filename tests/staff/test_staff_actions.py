@@ -138,6 +138,25 @@ def test_completed_clicked_on_the_wrong_row_is_undone_the_same_day(reception, cl
 
 
 @pytest.mark.usefixtures("winter_noon")
+def test_a_completion_is_not_undone_once_the_patient_is_booked_over_it(reception, clinic_setup):
+    booking = make_booking(clinic_setup, timezone.now() - timedelta(minutes=20))
+    act(reception, booking, "check-in")
+    act(reception, booking, "complete")
+    # Seen early and gone: booked again, with the other practitioner, over the same time.
+    BookingFactory(
+        patient=booking.patient,
+        practitioner=clinic_setup["practitioners"][1],
+        location=booking.location,
+        consultation_type=booking.consultation_type,
+        starts_at=booking.starts_at + timedelta(minutes=10),
+    )
+    page = act(reception, booking, "undo-complete").content.decode()
+    assert "booked at an overlapping time since, so it stays completed" in page
+    booking.refresh_from_db()
+    assert booking.status == "completed"
+
+
+@pytest.mark.usefixtures("winter_noon")
 def test_a_completion_of_another_day_is_not_undone(reception, clinic_setup):
     booking = make_booking(clinic_setup, timezone.now() - timedelta(days=1))
     booking.status = "completed"
