@@ -4,6 +4,7 @@ import functools
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 
 from clinic import sql_insert, sql_values
 from clinic.audit import insert_audited
@@ -266,6 +267,12 @@ def intake_save_for_later(*, booking, answers: dict, photos) -> IntakeInProgress
     return in_progress
 
 
+# Sent (sender=Assessment, assessment=...) before a complete assessment is saved with a part
+# emptied, under its lock: each receiver returns why what was made from it keeps it whole, or
+# None. The layers above answer for their own (a treatment plan is made from a complete one).
+assessment_keep_whole = Signal()
+
+
 class AssessmentError(Exception):
     """An assessment rule refused the save; ``message`` is fit to show to the practitioner."""
 
@@ -322,6 +329,7 @@ def recommendation_record(
         saved = Assessment.objects.select_for_update().filter(booking=booking).first()
         if changed_since(saved, seen):
             raise AssessmentError(ASSESSMENT_CHANGED)
+        was_complete = saved is not None and saved.is_complete
         assessment = saved or Assessment(booking=booking, author=author)
         for name, value in values.items():
             setattr(assessment, name, value)
@@ -329,6 +337,11 @@ def recommendation_record(
             {"treatment": flag.treatment, "severity": flag.severity, "reason": flag.reason}
             for flag in against
         ]
+        if was_complete and not assessment.is_complete:
+            # What was made from it (a treatment plan) keeps it whole.
+            for _, refusal in assessment_keep_whole.send(sender=Assessment, assessment=saved):
+                if refusal:
+                    raise AssessmentError(refusal)
         if (sign_off or assessment.signed_off_at) and (missing := assessment.missing()):
             # (The database refuses it too: ``assessment_signed_off_complete``.)
             names = ", ".join(Assessment._meta.get_field(name).verbose_name for name in missing)

@@ -32,10 +32,11 @@ from patients.models import Assessment, HairLossIntake, Patient
 
 def _day_query(*, mine: bool) -> str:
     """The day's bookings between two moments, soonest first, as ``_day_booking`` reads them;
-    ``mine`` adds the practitioner to the parameters and whether each booking is assessed to
-    the columns."""
+    ``mine`` adds the practitioner to the parameters and whether each booking is assessed (a
+    draft, or signed off) to the columns."""
+    # NULL for none, false for a draft, true once signed off.
     assessed = (
-        f", EXISTS (SELECT 1 FROM {Assessment._meta.db_table} a "  # noqa: S608 - no input
+        f", (SELECT a.signed_off_at IS NOT NULL FROM {Assessment._meta.db_table} a "  # noqa: S608
         "WHERE a.booking_id = b.id)"
         if mine
         else ""
@@ -82,9 +83,11 @@ class DayBooking:
     status: str
     checked_in_at: datetime | None
     # For a practitioner's own list: the intake (with its flags), if sent, and whether the
-    # consultation has its assessment.
+    # consultation has its assessment, and whether that is still a draft (which may leave
+    # parts for later).
     intake: HairLossIntake | None = None
     assessed: bool = False
+    draft: bool = False
     # A procedure session's health check, held for review or unanswered (set by the view).
     session_check: object = None
     # The practitioner has time off then (saved after the booking was made).
@@ -114,7 +117,8 @@ def _day_booking(row, location: Location, starts_at, checked_in_at) -> DayBookin
         status=row[11],
         checked_in_at=checked_in_at,
         during_time_off=bool(row[14]),
-        assessed=len(row) > 15 and bool(row[15]),
+        assessed=len(row) > 15 and row[15] is not None,
+        draft=len(row) > 15 and row[15] is not None and not row[15],
     )
 
 

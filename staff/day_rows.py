@@ -19,7 +19,7 @@ anything else a page wants of it, and:
 - ``patient_name`` and ``patient_url`` (None for staff who may not open patient records);
 - ``consultation`` and ``practitioner``: names;
 - ``status``: "Confirmed", or "Confirmed, arrived 09:12", "Completed", …;
-- ``intake``: for a practitioner's own list, "missing", "to_review" or "assessed", with
+- ``intake``: for a practitioner's own list, "missing", "to_review", "draft" or "assessed", with
   ``review_url``, and ``flags`` (the intake's screening flags, the most severe first) as
   ``flag_badges``: (severity, "Caution: PRP") pairs;
 - ``actions``: what staff may do from the list, in order, by name (``ACTIONS``);
@@ -256,6 +256,9 @@ class DayRowMaker:
                 row.intake = "none"  # a procedure session asks no hair-loss questions
             elif booking.intake is None:
                 row.intake = "missing"
+            elif booking.draft:
+                row.intake = "draft"
+                row.review_url = self.review_url(booking.pk)
             elif booking.assessed:
                 row.intake = "assessed"
             else:
@@ -309,6 +312,13 @@ class DayRowMaker:
     def intake_markup(row: DayRow, name: str) -> str:
         if row.intake == "assessed":
             state = "Assessed"
+        elif row.intake == "draft":
+            # Saved as a draft, perhaps with parts left for later: out of the review queue,
+            # so the way back to it is here.
+            state = (
+                f'<a href="{row.review_url}">Draft assessment, to sign off'
+                f'<span class="visually-hidden">: {name}</span></a>'
+            )
         elif row.intake == "to_review":
             state = (
                 f'<a href="{row.review_url}">Answers in, to review'

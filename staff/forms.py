@@ -28,6 +28,7 @@ PATIENT_QUERY_LENGTH = 100
 # The two ways an assessment is saved: the name and values of its two submit buttons.
 SAVE_DRAFT, SIGN_OFF = "draft", "sign_off"
 SIGN_OFF_NEEDS = "Needed to sign off (a draft may leave it for later)."
+SIGNED_OFF_KEEPS = "A signed-off assessment keeps every part: change it rather than empty it."
 
 
 # An assessed pattern with a scale of its own: the stage codes' prefix, and how to say it.
@@ -98,9 +99,11 @@ class AssessmentForm(forms.Form):
         "patient_summary",
     ]
 
-    def __init__(self, *args, flags=(), **kwargs):
+    def __init__(self, *args, flags=(), signed_off=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.flags = list(flags)
+        # Saving a signed-off assessment again keeps it signed off (its one button).
+        self.signed_off = signed_off
         self.flags_against = []
 
     @classmethod
@@ -125,7 +128,7 @@ class AssessmentForm(forms.Form):
         if self.signs_off():
             for name in Assessment.REQUIRED_TO_SIGN_OFF:
                 if name not in self.errors and not cleaned.get(name):
-                    self.add_error(name, SIGN_OFF_NEEDS)
+                    self.add_error(name, SIGNED_OFF_KEEPS if self.signed_off else SIGN_OFF_NEEDS)
         if "no_treatment" in options and len(options) > 1:
             self.add_error("recommendations", "“No treatment” cannot be chosen with other options.")
         # A draft may choose the options later; once there are options, or at sign-off, they

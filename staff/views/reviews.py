@@ -208,7 +208,12 @@ class AssessmentView(ClinicalAccessMixin, View):
             return (
                 selectors.visible_bookings(self.request.user)
                 .select_related(
-                    "patient", "practitioner__user", "location", "consultation_type", "intake"
+                    "patient",
+                    "practitioner__user",
+                    "location",
+                    "consultation_type",
+                    "intake",
+                    "assessment",
                 )
                 .get(pk=self.kwargs["pk"])
             )
@@ -222,7 +227,10 @@ class AssessmentView(ClinicalAccessMixin, View):
         booking = self.booking()
         intake = getattr(booking, "intake", None)
         flags = list(intake.flags.all()) if intake is not None else []
-        form = AssessmentForm(request.POST, flags=flags)
+        saved = getattr(booking, "assessment", None)
+        form = AssessmentForm(
+            request.POST, flags=flags, signed_off=bool(saved and saved.signed_off_at)
+        )
         # Refused for another reason, the page still shows the assessment as it did: a save
         # made by someone else meanwhile must still be caught on the next try.
         shown = seen.posted(request.POST)

@@ -299,6 +299,20 @@ def test_a_draft_may_leave_parts_for_later_and_sign_off_asks_for_each(client, co
     assert Assessment.objects.get().is_complete
 
 
+def test_a_signed_off_assessment_saved_with_a_part_emptied_says_it_keeps_every_part(
+    client, consultation
+):
+    url = reverse("staff:assessment", args=[consultation.pk])
+    client.post(url, assessment_form(action="sign_off"))
+    # Its one button, "Save changes", keeps it signed off.
+    response = client.post(url, assessment_form(action="sign_off", rationale=None))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "A signed-off assessment keeps every part" in html
+    assert "a draft may leave it for later" not in html
+    assert Assessment.objects.get().rationale
+
+
 def test_the_lists_start_unchosen_so_nothing_is_signed_off_by_default(client, consultation):
     consultation.intake.stage = "not_sure"
     consultation.intake.save()

@@ -88,10 +88,16 @@ def test_a_practitioners_day_shows_each_intakes_state_and_who_has_arrived(
     me = practitioner_client.practitioner
     zone = my_setup["location"].zone
     seen = give_answers(today_at(my_setup, 9, me, "Asa Assessed"))
-    assessed(seen, me.user)
+    signed = assessed(seen, me.user)
+    signed.signed_off_at = timezone.now()
+    signed.save()
     waiting = give_answers(today_at(my_setup, 10, me, "Wim Waiting"))
     arrival = timezone.now().astimezone(zone).replace(hour=10, minute=52, second=7)
     today_at(my_setup, 11, me, "Ari Arrived", checked_in_at=arrival)
+    # A draft (perhaps with parts left for later) has left the review queue: the day list is
+    # the way back to it.
+    drafted = give_answers(today_at(my_setup, 12, me, "Dora Drafted"))
+    assessed(drafted, me.user)
 
     page = practitioner_client.get(reverse("staff:home")).content.decode()
 
@@ -99,6 +105,8 @@ def test_a_practitioners_day_shows_each_intakes_state_and_who_has_arrived(
     assert reverse("staff:review", args=[waiting.pk]) in page
     assert reverse("staff:review", args=[seen.pk]) not in page
     assert "Confirmed, arrived 10:52" in page
+    draft_link = f'<a href="{reverse("staff:review", args=[drafted.pk])}">Draft assessment'
+    assert draft_link in page and page.index("Dora Drafted") < page.index(draft_link)
 
 
 def test_reception_lands_on_arrivals_by_location_with_check_in_first(reception, clinic_setup):

@@ -180,6 +180,9 @@ def test_a_draft_assessment_with_parts_to_fill_gets_no_plan_form(practitioner, t
     assert "The assessment is a draft with parts still to fill in" in page
     assert reverse("staff:assessment", args=[consultation.pk]) in page
     assert "Propose the plan" not in page
+    # Nor is the plan offered from the assessment itself until it is complete.
+    review = practitioner.get(reverse("staff:assessment", args=[consultation.pk]))
+    assert new_plan_url(treatments_setup) not in review.content.decode()
 
 
 def test_another_practitioner_cannot_open_the_plan(client, roles, treatments_setup):

@@ -1,4 +1,4 @@
-"""A consultation a treatment plan was made from stays completed."""
+"""A consultation a treatment plan was made from stays completed, and its assessment whole."""
 
 from datetime import timedelta
 
@@ -25,3 +25,31 @@ def test_a_completion_a_plan_was_made_from_is_not_undone(treatments_setup):
     booking_complete_undo(booking=consultation, now=same_day)
     consultation.refresh_from_db()
     assert consultation.status == Booking.Status.CONFIRMED
+
+
+def test_an_assessment_a_plan_was_made_from_keeps_every_part(treatments_setup):
+    from django.utils import timezone
+
+    from patients.models import Assessment
+    from patients.services import AssessmentError, recommendation_record
+
+    consultation = treatments_setup["consultation"]
+    assessment = Assessment.objects.get(booking=consultation)
+    proposed_plan(consultation)
+    values = {name: getattr(assessment, name) for name in Assessment.REQUIRED_TO_SIGN_OFF}
+
+    def save(**changes):
+        return recommendation_record(
+            booking=consultation,
+            author=consultation.practitioner.user,
+            values={**values, **changes},
+            sign_off=False,
+            now=timezone.now(),
+            acknowledged=True,
+        )
+
+    with pytest.raises(AssessmentError, match="treatment plan has been made"):
+        save(recommendations=[])
+    assert Assessment.objects.get(pk=assessment.pk).recommendations == values["recommendations"]
+    save(rationale="Reworded.")  # a part changed, not emptied
+    assert Assessment.objects.get(pk=assessment.pk).rationale == "Reworded."
