@@ -149,7 +149,11 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
         # reception can move one rather than book a second.
         upcoming = [
             (format_local(b.starts_at, b.location.zone, "l j F Y, H:i"), b)
-            for b in (upcoming_bookings(form.patient, timezone.now()) if form.patient else [])
+            for b in (
+                upcoming_bookings(form.patient, timezone.now())
+                if form.patient and request.user.has_perm("patients.view_patient")
+                else []
+            )
         ]
         context = {
             **choice,

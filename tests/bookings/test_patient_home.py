@@ -547,9 +547,11 @@ def test_home_says_when_a_plan_s_next_visit_is_to_be_booked(client, treatments_s
     from treatments.models import Plan
 
     consultation = treatments_setup["consultation"]
-    plan = accepted_plan(consultation)  # its first session to book from tomorrow
+    plan = accepted_plan(consultation)
+    # The plan's dates from its location's today, as the home reads them.
+    today = timezone.now().astimezone(plan.location.zone).date()
+    Plan.objects.filter(pk=plan.pk).update(starts_on=today + timedelta(days=1))
     open_link(client, reverse("bookings:home_open", args=[sign_in_token(consultation.patient)]))
-    today = timezone.localdate()
     html = client.get(HOME).content.decode()
     tomorrow = (today + timedelta(days=1)).strftime("%-d %B %Y")
     assert f"Accepted · next visit to book from {tomorrow}" in html
