@@ -61,6 +61,13 @@ def _locked_on_its_day(
     return locked
 
 
+def _refuse_if_booked_over(locked: Booking, then: str) -> None:
+    """A visit completed or missed holds the patient's time no more: refuse to confirm it again
+    once they have been booked at an overlapping time since (``then`` says what stays)."""
+    if _holds_overlapping_booking(locked.patient_id, locked.starts_at, locked.ends_at, locked.pk):
+        raise BookingError(f"This patient has been booked at an overlapping time since, {then}")
+
+
 def booking_check_in(*, booking: Booking, now: datetime | None = None) -> Booking:
     """Record that the patient has arrived, on the day of a confirmed consultation."""
     now = now or timezone.now()
@@ -125,13 +132,7 @@ def booking_no_show_undo(*, booking: Booking, now: datetime | None = None) -> Bo
             "A no-show is undone on the day of the consultation only.",
             status=Booking.Status.NO_SHOW,
         )
-        if _holds_overlapping_booking(
-            locked.patient_id, locked.starts_at, locked.ends_at, locked.pk
-        ):
-            raise BookingError(
-                "This patient has been booked at an overlapping time since, so the no-show "
-                "stays: check them in to that booking."
-            )
+        _refuse_if_booked_over(locked, "so the no-show stays: check them in to that booking.")
         resources = _lock_resources(locked.consultation_type, locked.location)
         taken = resources and holds.taken_resources(
             resources, locked.blocked_from, locked.blocked_until, locked.pk
@@ -164,14 +165,7 @@ def booking_complete_undo(*, booking: Booking, now: datetime | None = None) -> B
             "A completion is undone on the day of the consultation only.",
             status=Booking.Status.COMPLETED,
         )
-        # A completed visit no longer holds the patient's time: they may have been booked
-        # over it since (as after a no-show).
-        if _holds_overlapping_booking(
-            locked.patient_id, locked.starts_at, locked.ends_at, locked.pk
-        ):
-            raise BookingError(
-                "This patient has been booked at an overlapping time since, so it stays completed."
-            )
+        _refuse_if_booked_over(locked, "so it stays completed.")
         for _, refusal in completion_undo_refusals.send(sender=Booking, booking=locked):
             if refusal:
                 raise BookingError(refusal)

@@ -90,14 +90,8 @@ class AssessmentForm(forms.Form):
         label="In how many weeks", min_value=1, max_value=52, required=False
     )
 
-    MODEL_FIELDS = [
-        "pattern",
-        "stage",
-        "likely_cause",
-        "recommendations",
-        "rationale",
-        "patient_summary",
-    ]
+    # The assessment's own parts, each asked for at sign-off.
+    MODEL_FIELDS = list(Assessment.REQUIRED_TO_SIGN_OFF)
 
     def __init__(self, *args, flags=(), signed_off=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,7 +120,7 @@ class AssessmentForm(forms.Form):
         cleaned = super().clean()
         options = cleaned.get("recommendations") or []
         if self.signs_off():
-            for name in Assessment.REQUIRED_TO_SIGN_OFF:
+            for name in self.MODEL_FIELDS:
                 if name not in self.errors and not cleaned.get(name):
                     self.add_error(name, SIGNED_OFF_KEEPS if self.signed_off else SIGN_OFF_NEEDS)
         if "no_treatment" in options and len(options) > 1:
