@@ -97,7 +97,7 @@ ACTIONS = {
         "Undo completed",
         "btn-outline-secondary",
         "post",
-        "Undo “completed”? The consultation will show as confirmed again.",
+        "Undo “completed”? The visit will show as confirmed again.",
     ),
     "no-show": (
         "No-show",

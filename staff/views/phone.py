@@ -26,6 +26,8 @@ from staff.forms import PatientSearchForm, PhoneBookingForm, bookable_day
 from staff.selectors import patient_search, upcoming_bookings
 from staff.views.today import back_to_day
 
+# A patient's visits still to come listed on the page; more are on their page.
+UPCOMING_SHOWN = 5
 PATIENT_GONE = (
     "That patient's record could not be found (or their data was erased): find them again, "
     "or type their details."
@@ -150,7 +152,7 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
         upcoming = [
             (format_local(b.starts_at, b.location.zone, "l j F Y, H:i"), b)
             for b in (
-                upcoming_bookings(form.patient, timezone.now())
+                upcoming_bookings(form.patient, timezone.now(), limit=UPCOMING_SHOWN + 1)
                 if form.patient and request.user.has_perm("patients.view_patient")
                 else []
             )
@@ -159,7 +161,9 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             **choice,
             "form": form,
             "patient": form.patient,
-            "upcoming": upcoming,
+            "upcoming": upcoming[:UPCOMING_SHOWN],
+            # One more read than shown: whether there are others, on the patient's page.
+            "more_upcoming": len(upcoming) > UPCOMING_SHOWN,
             "slots": slots,
             "alternatives": alternatives,
             "can_find": request.user.has_perm("patients.view_patient"),

@@ -243,7 +243,7 @@ class BookingActionView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 done = "marked completed"
             elif action == "undo-complete":
                 booking_complete_undo(booking=booking)
-                done = "completion undone; the consultation is confirmed again"
+                done = "completion undone; the visit is confirmed again"
             elif action == "no-show":
                 booking_close(booking=booking, status=Booking.Status.NO_SHOW)
                 done = "marked as a no-show (undo it today if they arrive after all)"

@@ -194,6 +194,14 @@ def test_a_patient_booked_already_shows_their_next_visits_to_move_one(reception,
     assert f"{when} ({location.name} time): {consultation_type.name}" in html
     assert html.count(reverse("staff:reschedule", args=[coming.pk])) == 1
     assert [b for _, b in page.context["upcoming"]] == [coming]  # not the cancelled, nor the past
+    assert "And more" not in html
+    # Six to come: five listed, and the rest on their page.
+    for days in range(6, 11):
+        BookingFactory(patient=on_file, starts_at=next_slot(days=days), **visit)
+    page = reception.get(reverse("staff:phone_booking"), {"patient": on_file.pk})
+    assert len(page.context["upcoming"]) == 5 and page.context["upcoming"][0][1] == coming
+    assert "And more" in page.content.decode()
+    assert reverse("staff:patient", args=[on_file.pk]) in page.content.decode()
     # Someone with nothing to come: nothing said.
     other = PatientFactory()
     page = reception.get(reverse("staff:phone_booking"), {"patient": other.pk})
