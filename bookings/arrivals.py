@@ -61,11 +61,19 @@ def _locked_on_its_day(
     return locked
 
 
-def _refuse_if_booked_over(locked: Booking, then: str) -> None:
-    """A visit completed or missed holds the patient's time no more: refuse to confirm it again
-    once they have been booked at an overlapping time since (``then`` says what stays)."""
+def _locked_to_confirm_again(
+    booking: Booking, now: datetime, status: str, *, other_day: str, stays: str
+) -> Booking:
+    """For an undo, in the caller's transaction: the patient locked first (as every booking
+    write takes the locks), then the booking, if its status is ``status`` and it is today;
+    else BookingError (``other_day`` for another day). A visit completed or missed holds the
+    patient's time no more, so once they have been booked at an overlapping time since it is
+    not confirmed again (``stays`` says what stays)."""
+    patient_lock(booking.patient_id)
+    locked = _locked_on_its_day(booking, now, other_day, status=status)
     if _holds_overlapping_booking(locked.patient_id, locked.starts_at, locked.ends_at, locked.pk):
-        raise BookingError(f"This patient has been booked at an overlapping time since, {then}")
+        raise BookingError(f"This patient has been booked at an overlapping time since, {stays}")
+    return locked
 
 
 def booking_check_in(*, booking: Booking, now: datetime | None = None) -> Booking:
@@ -124,15 +132,13 @@ def booking_no_show_undo(*, booking: Booking, now: datetime | None = None) -> Bo
     or the room or equipment was taken (a no-show keeps its practitioner's time, not those)."""
     now = now or timezone.now()
     with transaction.atomic():
-        # The patient first, as every booking write takes the locks.
-        patient_lock(booking.patient_id)
-        locked = _locked_on_its_day(
+        locked = _locked_to_confirm_again(
             booking,
             now,
-            "A no-show is undone on the day of the consultation only.",
-            status=Booking.Status.NO_SHOW,
+            Booking.Status.NO_SHOW,
+            other_day="A no-show is undone on the day of the consultation only.",
+            stays="so the no-show stays: check them in to that booking.",
         )
-        _refuse_if_booked_over(locked, "so the no-show stays: check them in to that booking.")
         resources = _lock_resources(locked.consultation_type, locked.location)
         taken = resources and holds.taken_resources(
             resources, locked.blocked_from, locked.blocked_until, locked.pk
@@ -156,16 +162,15 @@ def booking_complete_undo(*, booking: Booking, now: datetime | None = None) -> B
     completed."""
     now = now or timezone.now()
     with transaction.atomic():
-        # The patient first, as every booking write takes the locks (and a plan's proposal,
-        # which reads whether the consultation is completed, takes the same one).
-        patient_lock(booking.patient_id)
-        locked = _locked_on_its_day(
+        # (A plan's proposal, which reads whether the consultation is completed, takes the
+        # same patient lock first.)
+        locked = _locked_to_confirm_again(
             booking,
             now,
-            "A completion is undone on the day of the consultation only.",
-            status=Booking.Status.COMPLETED,
+            Booking.Status.COMPLETED,
+            other_day="A completion is undone on the day of the consultation only.",
+            stays="so it stays completed.",
         )
-        _refuse_if_booked_over(locked, "so it stays completed.")
         for _, refusal in completion_undo_refusals.send(sender=Booking, booking=locked):
             if refusal:
                 raise BookingError(refusal)
