@@ -1,5 +1,6 @@
-"""Configuration screens for clinic admins: locations, practitioners, hours, time off (in
-``time_off_admin``), consultation and procedure types, rooms and equipment with their hours.
+"""Configuration screens for clinic admins: locations and the days they are closed,
+practitioners, hours, time off (in ``time_off_admin``), consultation and procedure types, rooms
+and equipment with their hours.
 
 Bookings are shown read-only here: every booking change goes through the booking services, which
 check the rules that the admin's plain model forms would not.
@@ -15,6 +16,7 @@ from django.forms.models import BaseInlineFormSet
 
 from bookings.models import (
     Booking,
+    Closure,
     ConsultationType,
     Location,
     Practitioner,
@@ -26,6 +28,7 @@ from bookings.models import (
 from bookings.time_off_admin import (
     TimeOffInline,
     warn_of_bookings,
+    warn_of_bookings_on_closure,
     warn_of_bookings_outside_hours,
 )
 from clinic.admin import AuditTrailAdmin, ReadOnlyAdmin
@@ -35,6 +38,23 @@ from clinic.admin import AuditTrailAdmin, ReadOnlyAdmin
 class LocationAdmin(admin.ModelAdmin):
     list_display = ["name", "time_zone", "phone"]
     search_fields = ["name", "address"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    """Days a location is closed (bank holidays, the Christmas break): no one can book there
+    on them. Bookings already made on them are named, to be moved."""
+
+    list_display = ["name", "location", "first_day", "last_day"]
+    list_filter = ["location"]
+    search_fields = ["name"]
+    date_hierarchy = "first_day"
+    list_select_related = ["location"]
+    fields = ["location", "name", "first_day", "last_day"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_of_bookings_on_closure(request, obj)
 
 
 class WorkingHoursFormSet(BaseInlineFormSet):

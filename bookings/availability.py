@@ -117,6 +117,15 @@ def to_utc(day: date, wall_time: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, wall_time, tzinfo=zone).astimezone(UTC)
 
 
+def closed_days(days: Iterable[date], zone: ZoneInfo) -> list[Interval]:
+    """Return the days a location is closed as time off: each local day from midnight to
+    midnight (23 or 25 hours on the days the clocks change), in UTC."""
+    return [
+        Interval(to_utc(day, time(0), zone), to_utc(day + timedelta(days=1), time(0), zone))
+        for day in sorted(set(days))
+    ]
+
+
 def working_windows(
     weekly_hours: Sequence[WeeklySpan], zone: ZoneInfo, first_day: date, last_day: date
 ) -> list[Interval]:

@@ -4,9 +4,10 @@ chosen).
 
 Everything the slot engine needs for that one local day comes in one written-out query: the
 practitioners who offer the type at the location, their working hours on that weekday, their
-time off and their active bookings around the day. Built by the ORM as four queries (as
-``selectors.available_slots`` does), compiling them cost more than running them, on the write
-every booking goes through; the answer is the engine's, computed exactly as for the pages.
+time off, their active bookings around the day, and whether the location is closed that day.
+Built by the ORM as five queries (as ``selectors.available_slots`` does), compiling them cost
+more than running them, on the write every booking goes through; the answer is the engine's,
+computed exactly as for the pages.
 The chosen practitioner's lock and the re-check of their bookings under it
 (``lock_and_check``) are written out too, and sent together.
 """
@@ -22,6 +23,7 @@ from django.db import connection
 from bookings import availability, selectors
 from bookings.models import (
     Booking,
+    Closure,
     ConsultationType,
     Location,
     Practitioner,
@@ -31,7 +33,7 @@ from bookings.models import (
 from clinic import sql_values
 
 # The kinds of row the query returns, in its first column.
-ELIGIBLE, HOURS, TIME_OFF, BOOKING = 0, 1, 2, 3
+ELIGIBLE, HOURS, TIME_OFF, BOOKING, CLOSED = 0, 1, 2, 3, 4
 
 
 def _table(model) -> str:
@@ -44,10 +46,11 @@ def _column(model, name: str) -> str:
 
 # The query, with the models' table and column names to fill in ({name}) and the parameters
 # (%s): the type, the location (twice), the weekday, the range's end and start (time off), the
-# cancelled status, and the range (bookings: {overlap}). Each branch fills the columns of its
-# kind (a weekly span's times, or an interval's instants and a booking's start, which the fair
-# rule counts per day) and leaves the others NULL. The first branch's NULLs are typed: the
-# others' are read as its types.
+# cancelled status, the range (bookings: {overlap}), and the location and the day twice (a
+# closure). Each branch fills the columns of its kind (a weekly span's times, or an interval's
+# instants and a booking's start, which the fair rule counts per day) and leaves the others
+# NULL; a closure's row is its kind alone. The first branch's NULLs are typed: the others' are
+# read as its types.
 _DAY_QUERY = """
 WITH eligible AS (
     SELECT tp.{tp_practitioner} AS id
@@ -71,6 +74,10 @@ UNION ALL
 SELECT {BOOKING}, b.{b_practitioner}, NULL, NULL, b.{b_from}, b.{b_until}, b.{b_start}
 FROM {booking} b INNER JOIN eligible e ON e.id = b.{b_practitioner}
 WHERE NOT (b.{b_status} = %s) AND {overlap}
+UNION ALL
+SELECT {CLOSED}, NULL, NULL, NULL, NULL, NULL, NULL
+FROM {closure} c
+WHERE c.{c_location} = %s AND c.{c_first} <= %s AND c.{c_last} >= %s
 """
 # PostgreSQL: written exactly as the exclusion constraint's index expression (as
 # ``selectors.busy_bookings`` is), so that the index bounds both ends of the range.
@@ -109,12 +116,17 @@ def _names(vendor: str) -> dict:
         "b_until": _column(Booking, "blocked_until"),
         "b_start": _column(Booking, "starts_at"),
         "b_status": _column(Booking, "status"),
+        "closure": _table(Closure),
+        "c_location": _column(Closure, "location"),
+        "c_first": _column(Closure, "first_day"),
+        "c_last": _column(Closure, "last_day"),
         "time": WorkingHours._meta.get_field("start_time").db_type(connection),
         "instant": Booking._meta.get_field("starts_at").db_type(connection),
         "ELIGIBLE": ELIGIBLE,
         "HOURS": HOURS,
         "TIME_OFF": TIME_OFF,
         "BOOKING": BOOKING,
+        "CLOSED": CLOSED,
     }
     return names
 
@@ -200,6 +212,7 @@ def ranked_free_practitioners(
         return []
 
     adapt = connection.ops.adapt_datetimefield_value
+    adapt_date = connection.ops.adapt_datefield_value
     parameters = [
         consultation_type.pk,
         location.pk,
@@ -214,6 +227,9 @@ def ranked_free_practitioners(
             if connection.vendor == "postgresql"
             else (adapt(range_end), adapt(range_start))
         ),
+        location.pk,
+        adapt_date(day),
+        adapt_date(day),
     ]
     eligible: set[int] = set()
     hours: dict[int, list[availability.WeeklySpan]] = defaultdict(list)
@@ -229,6 +245,9 @@ def ranked_free_practitioners(
             hours[pid].append(availability.WeeklySpan(weekday, start_time, end_time))
         elif kind == TIME_OFF:
             time_off[pid].append(availability.Interval(start, end))
+        elif kind == CLOSED:
+            # The location is closed that day: nobody is free, whatever else holds.
+            return []
         else:
             busy[pid].append((start, end))
             per_day[(pid, booked_at.astimezone(zone).date())] += 1

@@ -754,4 +754,5 @@ class CalendarFeed(models.Model):
 
 # The waitlist's models live in a module of their own, to keep this one readable; imported
 # here so that Django finds them as models of this app.
+from bookings.closure_models import Closure  # noqa: E402, F401
 from bookings.waitlist_models import WaitlistEntry, WaitlistOffer, WaitlistOpening  # noqa: E402, F401

@@ -209,16 +209,20 @@ def month_rows_html(weeks: list[list[tuple[CalendarDay | None, str]]], labels: D
     return mark_safe("".join(rows))  # noqa: S308 - escaped above; the rest is digits
 
 
-def week_html(days: list[tuple[date, str]], labels: DayLabels) -> str:
+def week_html(
+    days: list[tuple[date, str]], labels: DayLabels, closed: dict[date, str] | None = None
+) -> str:
     """The week's days, each with its heading and its buttons (``times_html``), or a line
-    saying it has none."""
+    saying it has none, or that the clinic is closed that day (``closed``: its name)."""
     sections = []
+    closed = closed or {}
     for day, buttons in days:
-        body = (
-            f'<div class="slot-list d-flex flex-wrap gap-2">{buttons}</div>'
-            if buttons
-            else '<p class="small text-secondary mb-0">No free times.</p>'
-        )
+        if buttons:
+            body = f'<div class="slot-list d-flex flex-wrap gap-2">{buttons}</div>'
+        elif day in closed:
+            body = f'<p class="small text-secondary mb-0">Closed: {escape(closed[day])}.</p>'
+        else:
+            body = '<p class="small text-secondary mb-0">No free times.</p>'
         sections.append(
             f'\n      <section class="mb-3 slot-day">\n        <h2 class="h6 mb-2">'
             f"{escape(labels(day))}</h2>\n        \n          {body}\n        \n"

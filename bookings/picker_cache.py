@@ -9,8 +9,9 @@ everything that decides it:
 - the location, the practitioner asked for (or "any") and the dates searched;
 - the consultation type's row (duration, buffers, notice, horizon, …);
 - which practitioners offer the type, each with their ``ScheduleVersion``, which every change
-  that can move their free times (a booking made, moved or cancelled, hours, time off,
-  locations, their row) raises in the same transaction (the receivers below).
+  that can move their free times (a booking made, moved or cancelled, hours, time off, a
+  closure of their location, locations, their row) raises in the same transaction (the
+  receivers below).
 
 One query reads the versions on every request, so an entry is never used once anything behind
 it has changed, whichever process made the change, and a cache that is not shared between
@@ -41,6 +42,7 @@ from bookings import selectors
 from bookings.availability import Slot
 from bookings.models import (
     Booking,
+    Closure,
     ConsultationType,
     Location,
     Practitioner,
@@ -214,7 +216,7 @@ def available_slots(
             now=now,
         )
     who = practitioner.pk if practitioner else "any"
-    key = f"availability:{state}:{location.pk}:{location.time_zone}:{who}:{first_day}:{last_day}"
+    key = f"free-times:{state}:{location.pk}:{location.time_zone}:{who}:{first_day}:{last_day}"
     kept = cache.get(key)
     if kept is None:
         result = selectors.available_slots(
@@ -227,12 +229,13 @@ def available_slots(
             now=now,
         )
         rows = [(slot.start, slot.end, slot.practitioner_ids) for slot in result.slots]
-        cache.set(key, rows, timeout=int(MAX_AGE.total_seconds()))
+        cache.set(key, (rows, result.closed), timeout=int(MAX_AGE.total_seconds()))
         return result
+    rows, closed = kept
     earliest = now + timedelta(hours=consultation_type.min_notice_hours)
     practitioners = {p.pk: p for p in eligible if practitioner is None or p.pk == practitioner.pk}
-    slots = [Slot(start, end, ids) for start, end, ids in kept if start >= earliest]
-    return selectors.Availability(location, consultation_type, slots, practitioners)
+    slots = [Slot(start, end, ids) for start, end, ids in rows if start >= earliest]
+    return selectors.Availability(location, consultation_type, slots, practitioners, closed=closed)
 
 
 # Every change that can move free times raises the versions of the practitioners it touches.
@@ -253,6 +256,17 @@ def _booking_saved(sender, instance, created, update_fields=None, **kwargs):
 @receiver(post_delete, sender=TimeOff)
 def _practitioner_schedule_changed(sender, instance, **kwargs):
     schedules_changed([instance.practitioner_id])
+
+
+@receiver(post_save, sender=Closure)
+@receiver(post_delete, sender=Closure)
+def _closure_changed(sender, instance, **kwargs):
+    # Everyone working at the location: the days closed are time off for each of them.
+    schedules_changed(
+        Practitioner.locations.through.objects.filter(location_id=instance.location_id).values_list(
+            "practitioner_id", flat=True
+        )
+    )
 
 
 @receiver(post_save, sender=Practitioner)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError
+from django.utils.formats import date_format
 
 from bookings import holds, selectors
 from bookings.availability import Slot
@@ -68,6 +69,7 @@ def refusal_for(
 ):
     """Explain, for a person, why ``starts_at`` is not bookable, with the nearest free times."""
     rules = selectors.slot_rules(consultation_type, by_staff)
+    day = starts_at.astimezone(location.zone).date()
     if starts_at < now:
         message = "That time has already passed. Please choose a time in the future."
     elif starts_at < now + rules.min_notice:
@@ -79,6 +81,11 @@ def refusal_for(
         message = (
             f"That time is too far ahead: bookings open {consultation_type.horizon_days} days "
             "in advance."
+        )
+    elif closed := selectors.closed_days(location, day, day):
+        message = (
+            f"{location.name} is closed on {date_format(day, 'l j F')} ({closed[day]}). "
+            "Please choose another day."
         )
     else:
         ids = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db import connection
@@ -25,6 +26,7 @@ from django.utils import timezone
 from bookings import availability
 from bookings.models import (
     Booking,
+    Closure,
     ConsultationType,
     Location,
     Practitioner,
@@ -33,6 +35,14 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+
+
+class FreeDay(NamedTuple):
+    """A local day's free times, and the closure's name on a day the location is closed."""
+
+    day: date
+    slots: list[availability.Slot]
+    closed: str
 
 
 @dataclass
@@ -45,6 +55,8 @@ class Availability:
     practitioners: dict[int, Practitioner]
     bookings_per_day: Counter = field(default_factory=Counter)
     counted_per_day: bool = False
+    # The days the location is closed in the range asked for, each with the closure's name.
+    closed: dict[date, str] = field(default_factory=dict)
 
     def slot_at(self, start: datetime) -> availability.Slot | None:
         for slot in self.slots:
@@ -65,13 +77,12 @@ class Availability:
         loads = {pid: self.bookings_per_day[(pid, day)] for pid in slot.practitioner_ids}
         return sorted(slot.practitioner_ids, key=lambda pid: availability.fair_order(pid, loads))
 
-    def days(self, first: date, count: int) -> list[tuple[date, list[availability.Slot]]]:
-        """Return ``count`` local days from ``first``, each with its slots (maybe none)."""
+    def days(self, first: date, count: int) -> list[FreeDay]:
+        """Return ``count`` local days from ``first``, each with its slots (maybe none) and,
+        on a day the location is closed, the closure's name."""
         free = dict(self.slots_by_day())
-        return [
-            (first + timedelta(days=n), free.get(first + timedelta(days=n), []))
-            for n in range(count)
-        ]
+        days = (first + timedelta(days=n) for n in range(count))
+        return [FreeDay(day, free.get(day, []), self.closed.get(day, "")) for day in days]
 
     def slots_by_day(self) -> list[tuple[date, list[availability.Slot]]]:
         days: dict[date, list[availability.Slot]] = {}
@@ -203,6 +214,20 @@ def resource_schedules(consultation_type, location, range_start, range_end, excl
     ]
 
 
+def closed_days(location: Location, first_day: date, last_day: date) -> dict[date, str]:
+    """Return the location's closed days from ``first_day`` to ``last_day``, each with the
+    closure's name."""
+    closed = {}
+    for first, last, name in (
+        Closure.objects.filter(location=location)
+        .covering(first_day, last_day)
+        .values_list("first_day", "last_day", "name")
+    ):
+        for day in availability.local_dates(max(first, first_day), min(last, last_day)):
+            closed[day] = name
+    return closed
+
+
 def busy_bookings(practitioner_ids, range_start: datetime, range_end: datetime):
     """Active bookings of these practitioners whose blocked interval overlaps the range."""
     # In no order: the engine sorts what it needs, and the model's default order costs a sort.
@@ -292,6 +317,12 @@ def available_slots(
         practitioner_id__in=ids, starts_at__lt=range_end, ends_at__gt=range_start
     ).values_list("practitioner_id", "starts_at", "ends_at"):
         time_off[pid].append(availability.Interval(start, end))
+    # The days the location is closed are time off for everyone who works there.
+    result.closed = closed_days(location, first_day, last_day)
+    if result.closed:
+        closed = availability.closed_days(result.closed, zone)
+        for pid in ids:
+            time_off[pid].extend(closed)
 
     # (start, end) pairs: the engine reads nothing else of a busy interval.
     busy: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in ids}

@@ -10,7 +10,7 @@ bookings that shorter working hours leave outside them.
 """
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from bookings.availability import to_utc
-from bookings.models import Booking, Location, TimeOff
+from bookings.models import Booking, Closure, Location, TimeOff
 from clinic.times import format_local
 
 # Time off longer than this is a typing error (a year of 9999, which the date box takes).
@@ -208,6 +208,34 @@ def warn_of_bookings(request, time_off: TimeOff) -> None:
         request,
         f"This time off falls on {count} confirmed booking{'s' if several else ''} with "
         f"{time_off.practitioner.display_name}, which {'stay' if several else 'stays'} booked: "
+        f"{named}{f' and {more} more' if more > 0 else ''}. Move or cancel "
+        f"{'them' if several else 'it'} from the staff day list.",
+    )
+
+
+def warn_of_bookings_on_closure(request, closure: Closure) -> None:
+    """Tell the admin which confirmed bookings fall on the days the location is now closed:
+    they stay booked until someone moves or cancels them."""
+    zone = closure.location.zone
+    clashing = Booking.objects.filter(
+        location_id=closure.location_id,
+        status=Booking.Status.CONFIRMED,
+        starts_at__gte=to_utc(closure.first_day, time(0), zone),
+        starts_at__lt=to_utc(closure.last_day + timedelta(days=1), time(0), zone),
+    )
+    count = clashing.count()
+    if not count:
+        return
+    named = named_bookings(
+        clashing.select_related("patient", "location").order_by("starts_at")[:NAMED]
+    )
+    more = count - NAMED
+    several = count > 1
+    days = "days" if closure.last_day > closure.first_day else "day"
+    messages.warning(
+        request,
+        f"{closure.location.name} is closed on the {days} of {count} confirmed "
+        f"booking{'s' if several else ''}, which {'stay' if several else 'stays'} booked: "
         f"{named}{f' and {more} more' if more > 0 else ''}. Move or cancel "
         f"{'them' if several else 'it'} from the staff day list.",
     )

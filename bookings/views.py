@@ -248,7 +248,10 @@ class SlotPickerView(View):
             "weekday_names": WEEKDAY_NAMES,
             "day_parts": day_parts,
             "day_parts_html": [(part, html_of(times)) for part, times in day_parts],
-            "week_html": picker.week_html([(day, html_of(times)) for day, times in week], labels),
+            "week_html": picker.week_html(
+                [(day, html_of(times)) for day, times in week], labels, result.closed
+            ),
+            "closed": result.closed.get(first, ""),
             "details_url": details_url,
             "any_free": any(slots for _, slots in week),
             "any_free_in_month": bool(free_days & set(_days_of_month(first))),

@@ -26,6 +26,7 @@ _SCHEDULE_VIEW = {
     "bookings.view_consultationtype",
     "bookings.view_workinghours",
     "bookings.view_timeoff",
+    "bookings.view_closure",
     "bookings.view_resource",
     "bookings.view_resourcehours",
 }

@@ -20,6 +20,7 @@ from django.db import connection
 
 from bookings.models import (
     Booking,
+    Closure,
     ConsultationType,
     Location,
     Practitioner,
@@ -127,12 +128,30 @@ class LocationDay:
     location: Location
     day: date
     bookings: list[DayBooking]
+    # The closure's name when the location is closed that day.
+    closed: str = ""
+
+
+def closed_locations(days: dict[int, date]) -> dict[int, str]:
+    """Return the locations (of ``days``: each location's day) closed on their day, each with
+    the closure's name, in one query."""
+    if not days:
+        return {}
+    rows = Closure.objects.filter(
+        location_id__in=days, first_day__lte=max(days.values()), last_day__gte=min(days.values())
+    ).values_list("location_id", "first_day", "last_day", "name")
+    return {
+        location_id: name
+        for location_id, first, last, name in rows
+        if first <= days[location_id] <= last
+    }
 
 
 def day_schedule(
     *, locations, day: date | None, now: datetime, practitioner=None
 ) -> list[LocationDay]:
-    """Each location's consultations of ``day``, soonest first, in one query. With ``day`` None
+    """Each location's consultations of ``day``, soonest first, in one query, and whether it is
+    closed that day, in another. With ``day`` None
     it is "today", which is each location's own date: Dubai's day may have begun while London's
     has not.
 
@@ -169,7 +188,11 @@ def day_schedule(
                 )
         if practitioner is not None:
             add_intakes([b for day_list in by_location.values() for b in day_list])
-    return [LocationDay(loc, bounds[loc.pk][0], by_location[loc.pk]) for loc in locations]
+    closed = closed_locations({pk: local_day for pk, (local_day, _, _) in bounds.items()})
+    return [
+        LocationDay(loc, bounds[loc.pk][0], by_location[loc.pk], closed.get(loc.pk, ""))
+        for loc in locations
+    ]
 
 
 def add_intakes(bookings: list[DayBooking]) -> None:

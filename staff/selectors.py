@@ -18,6 +18,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
+from bookings.selectors import closed_days
 from clinic.roles import CLINIC_ADMIN, roles_of
 from patients.choices import PHOTO_VIEWS
 from patients.models import Assessment, HairLossIntake, IntakePhoto, Patient
@@ -124,6 +125,7 @@ class MonthDay:
     day: date
     in_month: bool
     loads: list  # PractitionerLoad of those who work, are off, or have bookings that day
+    closed: str = ""  # the closure's name when the location is closed that day
 
 
 def _minutes(start: datetime, end: datetime) -> int:
@@ -134,7 +136,8 @@ def month_load(*, location: Location, first: date) -> list[list[MonthDay]]:
     """A location's month as calendar weeks (Monday first): each day's active bookings and
     booked minutes per practitioner, against their working hours less time off.
 
-    Four queries whatever the month holds: practitioners, hours, time off, bookings.
+    Five queries whatever the month holds: practitioners, hours, time off, bookings, and the
+    days the location is closed (on which nobody works).
     """
     first = first.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
@@ -178,16 +181,20 @@ def month_load(*, location: Location, first: date) -> list[list[MonthDay]]:
             left += max(0, _minutes(span_start, span_end) - off)
         return scheduled, left
 
+    closed = closed_days(location, days[0], days[-1])
     cells = []
     for day in days:
         loads = []
         for practitioner in practitioners:
             count, minutes = booked.get((practitioner.pk, day), (0, 0))
             scheduled, working = working_minutes(practitioner, day)
+            if day in closed:
+                # Nobody works; only who still has bookings there (to move) is listed.
+                scheduled = working = 0
             # Someone on leave on a working day is listed too, as not working.
             if count or scheduled:
                 loads.append(PractitionerLoad(practitioner, count, minutes, working))
-        cells.append(MonthDay(day, first <= day < following, loads))
+        cells.append(MonthDay(day, first <= day < following, loads, closed.get(day, "")))
     return [cells[n : n + 7] for n in range(0, len(cells), 7)]
 
 

@@ -137,16 +137,17 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
     template_name = "staff/phone_booking.html"
 
     def render_page(self, request, choice, form, *, status=200, alternatives=(), found=None):
-        slots = []
+        slots, closed = [], ""
         if choice["consultation_type"] and choice["location"]:
-            slots = selectors.available_slots(
+            free = selectors.available_slots(
                 consultation_type=choice["consultation_type"],
                 location=choice["location"],
                 first_day=choice["day"],
                 last_day=choice["day"],
                 practitioner=choice["practitioner"],
                 by_staff=True,
-            ).slots
+            )
+            slots, closed = free.slots, free.closed.get(choice["day"], "")
         # A caller booked already: their next visits, each at its location's clock, so that
         # reception can move one rather than book a second.
         upcoming = [
@@ -165,6 +166,7 @@ class PhoneBookingView(StaffRequiredMixin, PermissionRequiredMixin, View):
             # One more read than shown: whether there are others, on the patient's page.
             "more_upcoming": len(upcoming) > UPCOMING_SHOWN,
             "slots": slots,
+            "closed": closed,
             "alternatives": alternatives,
             "can_find": request.user.has_perm("patients.view_patient"),
             "find": request.POST.get("find", "") if request.method == "POST" else "",

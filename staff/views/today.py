@@ -26,6 +26,7 @@ from bookings.arrivals import (
 )
 from bookings.forms import posted_sequence
 from bookings.models import Booking, Location, Practitioner
+from bookings.selectors import closed_days
 from bookings.services import CHANGED_SINCE, BookingError, booking_cancel, booking_reschedule
 from clinic.audit import record_reads
 from clinic.roles import CLINIC_ADMIN, PRACTITIONER, RECEPTION, roles_of
@@ -115,7 +116,10 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             # Reception's arrivals show the same rows split three ways, and only those.
             "schedule": []
             if mode == "arrivals"
-            else [(entry.location, entry.day, rows(entry.bookings)) for entry in schedule],
+            else [
+                (entry.location, entry.day, rows(entry.bookings), entry.closed)
+                for entry in schedule
+            ],
             "has_bookings": any(entry.bookings for entry in schedule),
             "can_act": can_act,
             "now": now,
@@ -136,6 +140,7 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             context["arrivals"] = [
                 (
                     entry.location,
+                    entry.closed,
                     {
                         # Both lists of people expected today put their buttons first, so
                         # that the columns line up from one table to the next.
@@ -288,14 +293,17 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         monday = chosen - timedelta(days=chosen.weekday())
         now = timezone.now()
         days, rows = week_grid(location=location, monday=monday, now=now)
+        closed = closed_days(location, days[0], days[-1])
         # The same bookings day by day, for a phone: only practitioners with bookings that day.
         by_day = [
-            (day, [(p, cells[n]) for p, cells in rows if cells[n]]) for n, day in enumerate(days)
+            (day, [(p, cells[n]) for p, cells in rows if cells[n]], closed.get(day, ""))
+            for n, day in enumerate(days)
         ]
         return super().get_context_data(
             location=location,
             locations=locations,
             days=days,
+            day_heads=[(day, closed.get(day, "")) for day in days],
             rows=rows,
             by_day=by_day,
             now=now,

@@ -56,8 +56,9 @@ def test_a_second_visitor_gets_the_same_times_after_one_version_check(clinic):
     second, warm = look(clinic)
     assert offered(second, next_slot()) and offered(first, next_slot())
     # The type and its practitioners' schedule versions, in one query; where and by whom it
-    # is offered, the hours, time off and bookings only when they are not kept yet.
-    assert warm == 1 and cold == 5
+    # is offered, the hours, time off, the days closed and bookings only when they are not kept
+    # yet.
+    assert warm == 1 and cold == 6
 
 
 def test_a_visitor_with_a_session_gets_the_kept_times_on_a_page_of_their_own(clinic):

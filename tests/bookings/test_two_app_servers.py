@@ -269,7 +269,7 @@ def test_a_slot_booked_on_one_server_is_gone_from_the_others_picker_at_once(serv
     for server in (b, a, b):  # the times come from the shared cache after the first
         status, _, page = proxied_browser(server, "198.51.100.5").request("GET", picker)
         assert status == 200 and offered(page, start), server.name
-    assert [key for key in redis_keys() if ":availability:" in key], redis_keys()
+    assert [key for key in redis_keys() if ":free-times:" in key], redis_keys()
 
     patient = proxied_browser(a, "198.51.100.6")
     review = patient.reach_review(details_url(consultation_type, location, start), valid_form())

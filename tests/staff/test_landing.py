@@ -118,7 +118,7 @@ def test_reception_lands_on_arrivals_by_location_with_check_in_first(reception, 
     response = reception.get(reverse("staff:home"))
 
     assert response.context["mode"] == "arrivals"
-    ((location, parts),) = response.context["arrivals"]
+    ((location, _, parts),) = response.context["arrivals"]
     assert location == clinic_setup["location"]
     names = {part: [r.patient_name for r in rows] for part, rows in parts.items()}
     assert names == {
@@ -154,14 +154,15 @@ def add_day(setup, practitioners, offset=0):
     [
         # session, the user with their permissions, roles and OTP device (one query, see
         # clinic/access.py), locations (the session is not saved: its idle stamp is rewritten at
-        # most once a minute), then: today's bookings (reception); the chart's figures too, in
+        # most once a minute), then: today's bookings and the locations closed today
+        # (reception); the chart's figures too, in
         # one query (admin); the practitioner row, their bookings, the intakes, their flags, the
         # audit rows, the queue counts and the count of sessions held by a health check
         # (practitioner). A day with procedure sessions costs one more query
         # (tests/staff/test_session_holds.py).
-        ("reception", 4),
-        ("clinic_admin", 5),
-        ("practitioner_client", 10),
+        ("reception", 5),
+        ("clinic_admin", 6),
+        ("practitioner_client", 11),
     ],
 )
 def test_each_landing_takes_a_fixed_number_of_queries(
@@ -286,16 +287,16 @@ def test_the_month_takes_the_same_queries_however_full(
 
     first, second = month_setup["practitioners"]
     # session, the user with their permissions, roles and OTP device (one query), locations, the
-    # month (practitioners, hours, time off, bookings); the session is not saved (its idle
-    # stamp is rewritten at most once a minute).
-    with django_assert_num_queries(7):
+    # month (practitioners, hours, time off, bookings, the days closed); the session is not
+    # saved (its idle stamp is rewritten at most once a minute).
+    with django_assert_num_queries(8):
         reception.get(reverse("staff:month"))
     third = PractitionerFactory(locations=[month_setup["location"]])
     weekly_hours(third, month_setup["location"])
     for day in range(1, 29):
         for practitioner in (first, second, third):
             book(month_setup, practitioner, date(2026, 1, day), 9 + day % 5)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         reception.get(reverse("staff:month"))
 
 

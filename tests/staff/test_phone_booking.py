@@ -292,9 +292,9 @@ def test_the_lookup_costs_the_same_queries_for_more_patients_found(
     PatientFactory(last_name="Moss")
     form = phone_form(clinic, next_slot(), action="find", find="Moss")
     # Session, the user with their permissions, roles and second factor (one query); types,
-    # locations, practitioners (the list, and the slot engine's); the patients found; the free times
-    # (hours, time off, bookings). The session is not saved: its idle stamp is rewritten at most
-    # once a minute.
+    # locations, practitioners (the list, and the slot engine's); the patients found; the free
+    # times (hours, time off, the days closed, bookings). The session is not saved: its idle
+    # stamp is rewritten at most once a minute.
     with django_assert_num_queries(QUERIES_LOOKUP):
         assert len(reception.post(reverse("staff:phone_booking"), form).context["found"]) == 1
     for _ in range(4):
@@ -311,10 +311,10 @@ def test_the_page_for_a_chosen_patient_costs_a_fixed_number_of_queries(
         reception.get(reverse("staff:phone_booking"), {"patient": on_file.pk})
 
 
-QUERIES_LOOKUP = 10
+QUERIES_LOOKUP = 11
 # As the lookup, with the patient chosen read instead of the patients found, and their bookings
 # still to come.
-QUERIES_CHOSEN = 11
+QUERIES_CHOSEN = 12
 
 
 def test_reception_books_a_procedure_and_hears_which_room_is_taken(reception):

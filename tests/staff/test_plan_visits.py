@@ -126,10 +126,10 @@ def test_the_visits_page_costs_the_same_queries_whatever_the_plan_holds(
 ):
     plan = accepted_plan(treatments_setup["consultation"], *protocols)
     reception.get(visits_url(plan))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert reception.get(visits_url(plan)).status_code == 200
     _, slots = first_window_times(plan)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         url = visits_url(plan, 1)
         assert reception.get(url, {"start": format_start(slots[0].start)}).status_code == 200
 

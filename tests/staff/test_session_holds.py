@@ -223,9 +223,9 @@ def test_moving_a_held_session_to_a_later_day_releases_it_and_asks_again(
         # The landing's own queries (see tests/staff/test_landing.py) and one for the day's
         # health checks; a practitioner's adds their held count, and one audit row per page
         # once a hold is shown.
-        ("reception", 5),
-        ("clinic_admin", 6),
-        ("practitioner", 9),
+        ("reception", 6),
+        ("clinic_admin", 7),
+        ("practitioner", 10),
     ],
 )
 def test_the_day_list_costs_the_same_queries_with_or_without_holds(

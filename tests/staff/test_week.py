@@ -44,9 +44,10 @@ def test_week_puts_each_booking_in_its_practitioner_and_day(reception, clinic_se
         add(clinic_setup, second, wednesday_ten + timedelta(days=1, hours=n))
     assert fetch()[1] == count  # more bookings, same queries
     # session, the user with their permissions, roles and OTP device (one query), locations,
-    # practitioners, the week's bookings, each marked when in its practitioner's time off (the
-    # session is not saved: its idle stamp is rewritten at most once a minute).
-    assert count == 5
+    # practitioners, the week's bookings, each marked when in its practitioner's time off, the
+    # days the location is closed (the session is not saved: its idle stamp is rewritten at
+    # most once a minute).
+    assert count == 6
 
 
 def test_week_survives_odd_parameters(reception, clinic_setup):

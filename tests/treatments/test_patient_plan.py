@@ -174,10 +174,11 @@ def test_the_course_page_costs_the_same_queries_whatever_the_plan_holds(
     client, treatments_setup, django_assert_num_queries, protocols
 ):
     # Both plans book two consultation types (sessions and reviews): one slot-engine call each,
-    # each reading the rooms and equipment a procedure holds too.
+    # each reading the rooms and equipment a procedure holds, and the days the location is
+    # closed, too.
     plan = accepted_plan(treatments_setup["consultation"], *protocols)
     client.get(plan_url(plan, "book_course"))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         assert client.get(plan_url(plan, "book_course")).status_code == 200
 
 

@@ -157,10 +157,10 @@ def test_the_pick_pages_cost_the_same_queries_whatever_the_plan_holds(
 ):
     plan = accepted_plan(treatments_setup["consultation"], *protocols)
     client.get(pick_url(plan, 1))  # the session and rate-limit counters settle
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(pick_url(plan, 1)).status_code == 200
     start = free_times(plan, 1, window_of(plan, 1))[0].start
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(pick_url(plan, 1), {"start": format_start(start)}).status_code == 200
 
 

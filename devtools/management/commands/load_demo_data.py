@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from bookings import selectors
 from bookings.models import (
+    Closure,
     ConsultationType,
     Location,
     Practitioner,
@@ -305,6 +306,7 @@ class Command(BaseCommand):
             for spec in PROCEDURE_TYPES:
                 self._consultation_type({**PROCEDURE_DEFAULTS, **spec}, practitioners, resources)
             self._time_off(practitioners["dr.whitfield"])
+            self._closures(locations[LOCATIONS[0]["name"]])
             self._protocols(practitioners)
         self._demo_bookings()
         # A patient through a course of PRP: three visits measured and photographed.
@@ -419,6 +421,26 @@ class Command(BaseCommand):
             ends_at=start + timedelta(days=7),
             reason=TimeOff.Reason.LEAVE,
             note="Annual leave",
+        )
+
+    @staticmethod
+    def _closures(location):
+        """London's coming bank holidays at Christmas and the New Year, closed."""
+        if location.closures.exists():
+            return
+        today = timezone.now().astimezone(location.zone).date()
+        christmas = date(today.year, 12, 25)
+        if christmas < today:
+            christmas = date(today.year + 1, 12, 25)
+        Closure.objects.create(
+            location=location,
+            first_day=christmas,
+            last_day=christmas + timedelta(days=1),
+            name="Christmas and Boxing Day",
+        )
+        new_year = date(christmas.year + 1, 1, 1)
+        Closure.objects.create(
+            location=location, first_day=new_year, last_day=new_year, name="New Year's Day"
         )
 
     def _demo_bookings(self):
