@@ -52,6 +52,12 @@ class ClosureAdmin(admin.ModelAdmin):
     list_select_related = ["location"]
     fields = ["location", "name", "first_day", "last_day"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A closure stays at its location: the picker's times kept for another location would
+        # not learn of a move (its practitioners' schedule versions are not raised). Closing
+        # another location is a closure of its own.
+        return ["location"] if obj is not None else []
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         warn_of_bookings_on_closure(request, obj)

@@ -1,9 +1,10 @@
 """Reads for the booking pages and services: load exactly what the slot engine needs, then call it.
 
-``available_slots`` runs at most four queries whatever the number of bookings or practitioners:
+``available_slots`` runs at most five queries whatever the number of bookings or practitioners:
 practitioners (none when the caller has read them already), their working hours, their time off,
-and their bookings in the range. A procedure adds at most two, whatever the number of resources:
-the resources it needs with their hours, and their holds in the range.
+the days the location is closed, and their bookings in the range. A procedure adds at most two,
+whatever the number of resources: the resources it needs with their hours, and their holds in
+the range.
 
 The bookings in the range are read as plain values, never as model objects. On PostgreSQL they
 are found through the GiST index behind the practitioners' exclusion constraint (migration 0002):

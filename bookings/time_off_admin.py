@@ -220,7 +220,7 @@ def warn_of_bookings_on_closure(request, closure: Closure) -> None:
     clashing = Booking.objects.filter(
         location_id=closure.location_id,
         status=Booking.Status.CONFIRMED,
-        starts_at__gte=to_utc(closure.first_day, time(0), zone),
+        starts_at__gte=max(to_utc(closure.first_day, time(0), zone), timezone.now()),
         starts_at__lt=to_utc(closure.last_day + timedelta(days=1), time(0), zone),
     )
     count = clashing.count()
@@ -231,11 +231,11 @@ def warn_of_bookings_on_closure(request, closure: Closure) -> None:
     )
     more = count - NAMED
     several = count > 1
-    days = "days" if closure.last_day > closure.first_day else "day"
     messages.warning(
         request,
-        f"{closure.location.name} is closed on the {days} of {count} confirmed "
-        f"booking{'s' if several else ''}, which {'stay' if several else 'stays'} booked: "
+        f"{count} confirmed booking{'s' if several else ''} still to come "
+        f"{'fall' if several else 'falls'} on {closure.name}, when {closure.location.name} is "
+        f"closed, and {'stay' if several else 'stays'} booked: "
         f"{named}{f' and {more} more' if more > 0 else ''}. Move or cancel "
         f"{'them' if several else 'it'} from the staff day list.",
     )

@@ -131,6 +131,11 @@ class LocationDay:
     # The closure's name when the location is closed that day.
     closed: str = ""
 
+    @property
+    def to_move(self) -> bool:
+        """Whether a booking is still confirmed on the day (to move, were the day closed)."""
+        return any(b.status == Booking.Status.CONFIRMED for b in self.bookings)
+
 
 def closed_locations(days: dict[int, date]) -> dict[int, str]:
     """Return the locations (of ``days``: each location's day) closed on their day, each with

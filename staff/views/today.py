@@ -117,7 +117,7 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
             "schedule": []
             if mode == "arrivals"
             else [
-                (entry.location, entry.day, rows(entry.bookings), entry.closed)
+                (entry.location, entry.day, rows(entry.bookings), entry.closed, entry.to_move)
                 for entry in schedule
             ],
             "has_bookings": any(entry.bookings for entry in schedule),
@@ -141,6 +141,7 @@ class StaffHomeView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
                 (
                     entry.location,
                     entry.closed,
+                    entry.to_move,
                     {
                         # Both lists of people expected today put their buttons first, so
                         # that the columns line up from one table to the next.
@@ -406,9 +407,9 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
 
     def render_page(self, request, booking, choice, status=200, error="", alternatives=(), **extra):
         plan_step = plan_window(booking)
-        slots = []
+        slots, closed = [], ""
         if choice["practitioner"] is not None:
-            slots = selectors.available_slots(
+            free = selectors.available_slots(
                 consultation_type=booking.consultation_type,
                 location=booking.location,
                 first_day=choice["day"],
@@ -416,7 +417,8 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
                 practitioner=choice["practitioner"],
                 exclude_booking_id=booking.pk,
                 by_staff=True,
-            ).slots
+            )
+            slots, closed = free.slots, free.closed.get(choice["day"], "")
         outside_window = plan_step is not None and not plan_step.window.holds(choice["day"])
         if outside_window:
             # A visit of a plan is offered only the times that keep its window.
@@ -436,6 +438,7 @@ class StaffRescheduleView(StaffRequiredMixin, PermissionRequiredMixin, View):
             "booking": booking,
             "started": booking.starts_at <= timezone.now(),
             "slots": slots,
+            "closed": closed,
             "error": error,
             "alternatives": alternatives,
             "previous_day": choice["day"] - timedelta(days=1),

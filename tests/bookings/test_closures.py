@@ -158,7 +158,10 @@ def test_the_admin_names_the_bookings_already_made_on_the_days_closed(clinic_adm
     }
     response = clinic_admin.post(reverse("admin:bookings_closure_add"), form, follow=True)
     page = response.content.decode()
-    assert "Hampstead is closed on the day of 1 confirmed booking, which stays booked" in page
+    assert (
+        "1 confirmed booking still to come falls on Christmas Day, when Hampstead is closed, and "
+        "stays booked" in page
+    )
     assert "Ada Lovelace" in page
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED  # moved by a person, not by the closure
@@ -192,3 +195,23 @@ def test_the_admin_refuses_days_that_cannot_be_meant_and_keeps_the_typing(
 def test_reception_sees_the_closures_but_only_a_clinic_admin_sets_them(reception):
     assert reception.get(reverse("admin:bookings_closure_changelist")).status_code == 200
     assert reception.get(reverse("admin:bookings_closure_add")).status_code == 403
+
+
+def test_the_admin_names_no_booking_already_past(clinic_admin):
+    location, (practitioner,), consultation_type = bookable_clinic()
+    today = day_ahead(0)
+    BookingFactory(
+        practitioner=practitioner,
+        consultation_type=consultation_type,
+        location=location,
+        starts_at=timezone.now() - timedelta(minutes=30),
+    )
+    form = {
+        "location": location.pk,
+        "name": "Burst pipe",
+        "first_day": today.isoformat(),
+        "last_day": today.isoformat(),
+    }
+    response = clinic_admin.post(reverse("admin:bookings_closure_add"), form, follow=True)
+    assert "still to come" not in response.content.decode()
+    assert Closure.objects.filter(name="Burst pipe").exists()

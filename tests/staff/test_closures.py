@@ -87,3 +87,27 @@ def test_phone_booking_says_the_day_chosen_is_closed(reception, clinic_setup):
     response = reception.get(reverse("staff:phone_booking"), query)
     assert response.context["slots"] == []
     assert "Test clinic is closed that day: New Year&#x27;s Day." in response.content.decode()
+
+
+def test_the_day_list_asks_to_move_only_bookings_still_confirmed(clinic_admin, clinic_setup):
+    day = closed_day(clinic_setup)
+    booking = booked_on(clinic_setup, day)
+    booking.status = booking.Status.CANCELLED
+    booking.save()
+    page = clinic_admin.get(reverse("staff:home"), {"day": day.isoformat()}).content.decode()
+    assert "Closed: Christmas Day." in page and "move or cancel" not in page
+
+
+def test_moving_a_booking_off_a_closed_day_says_why_that_day_has_no_times(reception, clinic_setup):
+    day = closed_day(clinic_setup)
+    booking = booked_on(clinic_setup, day)
+    page = reception.get(reverse("staff:reschedule", args=[booking.pk])).content.decode()
+    assert "Test clinic is closed that day: Christmas Day. Choose another day." in page
+
+
+def test_a_closure_keeps_its_location_once_saved(clinic_admin, clinic_setup):
+    closed_day(clinic_setup)
+    closure = Closure.objects.get()
+    page = clinic_admin.get(reverse("admin:bookings_closure_change", args=[closure.pk]))
+    assert 'name="location"' not in page.content.decode()
+    assert 'name="name"' in page.content.decode()

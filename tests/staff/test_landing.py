@@ -118,7 +118,7 @@ def test_reception_lands_on_arrivals_by_location_with_check_in_first(reception, 
     response = reception.get(reverse("staff:home"))
 
     assert response.context["mode"] == "arrivals"
-    ((location, _, parts),) = response.context["arrivals"]
+    ((location, _, _, parts),) = response.context["arrivals"]
     assert location == clinic_setup["location"]
     names = {part: [r.patient_name for r in rows] for part, rows in parts.items()}
     assert names == {
