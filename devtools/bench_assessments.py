@@ -9,6 +9,7 @@ import random
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 
 from bookings.models import Booking
 from patients.models import Assessment
@@ -30,8 +31,8 @@ RECOMMENDED = [
 
 def seed_assessments(location, stdout) -> bool:
     """Give each completed consultation at ``location`` (not a procedure session) its
-    assessment, written an hour after it began, once: a later run finds them there. Return
-    whether any were added."""
+    assessment, written and signed off an hour after it began, once: a later run finds them
+    there. Return whether any were added or changed."""
     completed = Booking.objects.filter(
         location=location,
         status=Booking.Status.COMPLETED,
@@ -39,7 +40,7 @@ def seed_assessments(location, stdout) -> bool:
         assessment__isnull=True,
     )
     if Assessment.objects.filter(booking__location=location).exists():
-        return False
+        return _sign_off_earlier_seeds(location, stdout)
     rng = random.Random(7)  # noqa: S311 - reproducible data, not security
     options, weights = zip(*RECOMMENDED, strict=True)
     rows = completed.values_list("pk", "practitioner__user_id", "starts_at").iterator(
@@ -69,6 +70,7 @@ def seed_assessments(location, stdout) -> bool:
                         patient_summary="Benchmark summary.",
                         created_at=written,
                         updated_at=written,
+                        signed_off_at=written,
                     )
                 )
                 if len(batch) >= BATCH:
@@ -79,3 +81,15 @@ def seed_assessments(location, stdout) -> bool:
         created.auto_now_add, updated.auto_now = True, True
     stdout.write(f"Seeded {made} assessments of past consultations.")
     return True
+
+
+def _sign_off_earlier_seeds(location, stdout) -> bool:
+    """Sign off the assessments a benchmark database seeded before they were (the clinic's
+    recommendation figures count signed-off assessments only), once, in one statement."""
+    unsigned = Assessment.objects.filter(
+        booking__location=location, signed_off_at__isnull=True, rationale="Benchmark assessment."
+    )
+    signed = unsigned.update(signed_off_at=F("created_at"))
+    if signed:
+        stdout.write(f"Signed off {signed} assessments seeded before.")
+    return bool(signed)

@@ -331,13 +331,14 @@ class Assessment(models.Model):
 
 
 class RecommendationDay(models.Model):
-    """How many times the assessments made on one day (UTC) recommend one option: the
-    dashboard's "recommendations by treatment" adds up a few hundred of these, where reading
-    every assessment of twelve weeks took tens of milliseconds in a busy clinic.
+    """How many times the signed-off assessments made on one day (UTC) recommend one option:
+    the dashboard's "recommendations by treatment" adds up a few hundred of these, where reading
+    every assessment of twelve weeks took tens of milliseconds in a busy clinic. A draft counts
+    once signed off (it may be half-written, or its options tried and changed, until then).
 
-    Kept by the database (triggers on the assessment table, migration 0016) however an
-    assessment is added, changed or deleted; never written from Python. A day's count of an
-    option no longer recommended stays, at 0."""
+    Kept by the database (triggers on the assessment table, migrations 0016 and 0018) however an
+    assessment is added, changed, signed off or deleted; never written from Python. A day's count
+    of an option no longer recommended stays, at 0."""
 
     day = models.DateField()
     option = models.TextField()

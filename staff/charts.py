@@ -10,7 +10,8 @@ count of index entries and nothing per booking. Putting each booking of the twel
 week with a CASE over the Mondays and summing its status cost PostgreSQL eight times as long
 (2.4 ms for 10k bookings, against 0.3 ms; the counting is the rest). The weeks' Mondays are
 worked out here, in local time. The recommendations are added up from the counts the database
-keeps by day (``patients.models.RecommendationDay``), so that twelve weeks cost a few hundred
+keeps by day (``patients.models.RecommendationDay``: signed-off assessments only, as the
+part-day's are read here), so that twelve weeks cost a few hundred
 rows however many assessments they hold. The query is written out in SQL (plain SQL, the same on
 SQLite and PostgreSQL): built through the ORM, it took longer to compile than to run.
 """
@@ -41,9 +42,9 @@ NARROW_BAR = 9
 def _figures_query(weeks: int) -> str:
     """The weeks' counts, a row each; then the options recommended on each whole day (UTC) from
     the first week's, added up (``RecommendationDay``), a row each; then the options of each
-    assessment made before the first of those days, a row each (the part-day the weeks' first
-    Monday, at midnight local time, begins with). One statement: a second round trip cost more
-    than its query."""
+    signed-off assessment made before the first of those days, a row each (the part-day the
+    weeks' first Monday, at midnight local time, begins with). One statement: a second round
+    trip cost more than its query."""
     table = Booking._meta.db_table
     days = RecommendationDay._meta.db_table
     assessments = Assessment._meta.db_table
@@ -58,7 +59,8 @@ def _figures_query(weeks: int) -> str:
         f"UNION ALL SELECT NULL, NULL, NULL, NULL, r.option, SUM(r.count) FROM {days} r "
         "WHERE r.day >= %s GROUP BY r.option "
         "UNION ALL SELECT NULL, NULL, NULL, NULL, CAST(a.recommendations AS TEXT), NULL "
-        f"FROM {assessments} a WHERE a.created_at >= %s AND a.created_at < %s"
+        f"FROM {assessments} a WHERE a.created_at >= %s AND a.created_at < %s "
+        "AND a.signed_off_at IS NOT NULL"
     )
 
 

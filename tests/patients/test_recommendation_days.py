@@ -1,5 +1,6 @@
 """``RecommendationDay``, the counts of options recommended by day (UTC) that the database keeps
-(migration patients 0016), stays true to the assessments however they are written, and the
+(migrations patients 0016 and 0018), stays true to the signed-off assessments however they are
+written, and the
 dashboard's "recommendations by treatment" read from it counts exactly the assessments made from
 the first week's Monday at midnight, local time, wherever the clinic is.
 
@@ -16,9 +17,19 @@ from django.utils import timezone
 from bookings.models import Booking
 from patients.models import Assessment, RecommendationDay
 from staff.charts import weekly_figures
-from tests.factories import AssessmentFactory, BookingFactory
+from tests.factories import AssessmentFactory, BookingFactory, assessed
 
 pytestmark = pytest.mark.django_db
+
+
+def signed_off(**fields):
+    """An assessment signed off, as the review form's "Sign off" saves it."""
+    return AssessmentFactory(signed_off_at=timezone.now(), **fields)
+
+
+def unsigned(options):
+    booking = BookingFactory()
+    return assessed(booking, booking.practitioner.user, recommendations=options)
 
 
 def counts() -> dict:
@@ -34,11 +45,11 @@ def made_at(assessment, moment):
 
 def test_counts_follow_assessments_added_changed_moved_and_deleted():
     monday = datetime(2026, 11, 30, 10, tzinfo=UTC)
-    first = made_at(AssessmentFactory(recommendations=["prp", "medication"]), monday)
-    second = made_at(AssessmentFactory(recommendations=["prp"]), monday + timedelta(hours=15))
+    first = made_at(signed_off(recommendations=["prp", "medication"]), monday)
+    second = made_at(signed_off(recommendations=["prp"]), monday + timedelta(hours=15))
     day, tuesday = date(2026, 11, 30), date(2026, 12, 1)
     assert counts() == {(day, "prp"): 1, (day, "medication"): 1, (tuesday, "prp"): 1}
-    # A draft's options changed, as the review form saves it (every column written).
+    # The options changed, as the review form saves it (every column written).
     first.refresh_from_db()
     first.recommendations = ["exosomes", "prp"]
     first.save()
@@ -60,10 +71,10 @@ def test_only_the_options_written_as_words_are_counted():
     """No form writes anything but option keys; a list holding anything else (a bulk load, a
     hand edit) still saves, and only its strings count, of any length."""
     long_name = "an option named at very great length by somebody " * 3
-    assessment = AssessmentFactory(recommendations=["prp", None, 7, True, {"x": 1}, long_name])
+    assessment = signed_off(recommendations=["prp", None, 7, True, {"x": 1}, long_name])
     day = assessment.created_at.astimezone(UTC).date()
     assert counts() == {(day, "prp"): 1, (day, long_name): 1}
-    AssessmentFactory(recommendations={"not": "a list"})
+    signed_off(recommendations={"not": "a list"})
     assert counts() == {(day, "prp"): 1, (day, long_name): 1}
 
 
@@ -71,7 +82,11 @@ def test_counts_follow_assessments_loaded_in_bulk():
     bookings = BookingFactory.create_batch(3)
     Assessment.objects.bulk_create(
         AssessmentFactory.build(
-            booking=booking, author=booking.practitioner.user, recommendations=r
+            # A draft may have no option yet; a signed-off assessment has one at least.
+            signed_off_at=timezone.now() if r else None,
+            booking=booking,
+            author=booking.practitioner.user,
+            recommendations=r,
         )
         for booking, r in zip(bookings, (["prp"], ["prp", "medication"], []), strict=True)
     )
@@ -100,9 +115,12 @@ def test_the_dashboard_counts_exactly_from_the_first_mondays_local_midnight(zone
         ]
         options = [["prp"], ["medication"], ["prp", "exosomes"], ["transplant"], ["prp"]]
         made = [
-            made_at(AssessmentFactory(recommendations=options[n % len(options)]), moment)
+            made_at(signed_off(recommendations=options[n % len(options)]), moment)
             for n, moment in enumerate(moments)
         ]
+        # Drafts, in the part-day read from the assessments and on a whole day: not counted.
+        made_at(unsigned(["transplant"]), midnight + timedelta(minutes=2))
+        made_at(unsigned(["transplant"]), midnight + timedelta(days=2))
         expected = Counter()
         for assessment, moment in zip(made, moments, strict=True):
             if moment >= midnight:
@@ -111,3 +129,27 @@ def test_the_dashboard_counts_exactly_from_the_first_mondays_local_midnight(zone
     names = {"prp": "PRP", "medication": "Medication", "exosomes": "Exosomes"}
     names["transplant"] = "Hair transplant"
     assert shown == {names[key]: count for key, count in expected.items()}
+
+
+def test_a_draft_counts_only_once_signed_off_with_the_options_it_was_signed_off_with():
+    monday = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    draft = made_at(unsigned(["transplant"]), monday)
+    assert counts() == {}
+    # Options tried and changed in the draft count for nothing.
+    draft.refresh_from_db()
+    draft.recommendations = ["prp", "medication"]
+    draft.save()
+    assert counts() == {}
+    draft.signed_off_at = monday + timedelta(hours=2)
+    draft.save()
+    day = date(2026, 11, 30)
+    assert counts() == {(day, "prp"): 1, (day, "medication"): 1}
+    # Signed off again later (the time changes, not whether it is): counted once still.
+    draft.signed_off_at = monday + timedelta(hours=3)
+    draft.save()
+    assert counts() == {(day, "prp"): 1, (day, "medication"): 1}
+    # A draft deleted takes nothing away; a signed-off one its own counts.
+    made_at(unsigned(["prp"]), monday).delete()
+    assert counts() == {(day, "prp"): 1, (day, "medication"): 1}
+    draft.delete()
+    assert counts() == {}

@@ -28,7 +28,7 @@ def test_weekly_counts_and_recommendations(clinic_setup):
     monday_noon = (local - timedelta(days=local.weekday())).replace(
         hour=12, minute=0, second=0, microsecond=0
     )
-    add(clinic_setup, monday_noon)
+    this_week = add(clinic_setup, monday_noon)
     add(clinic_setup, monday_noon + timedelta(hours=1), status="no_show")
     add(clinic_setup, monday_noon + timedelta(hours=2), status="cancelled")
     last_week = add(clinic_setup, monday_noon - timedelta(days=7))
@@ -41,6 +41,11 @@ def test_weekly_counts_and_recommendations(clinic_setup):
         recommendations=["prp", "medication"],
         rationale="r",
         patient_summary="s",
+        signed_off_at=now - timedelta(days=6),
+    )
+    # A draft's options are not advice given yet: not counted.
+    Assessment.objects.create(
+        booking=this_week, author=UserFactory(), recommendations=["transplant"]
     )
     figures = weekly_figures(now)
     weeks = figures["weeks"]
