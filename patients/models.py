@@ -334,7 +334,8 @@ class RecommendationDay(models.Model):
     """How many times the signed-off assessments made on one day (UTC) recommend one option:
     the dashboard's "recommendations by treatment" adds up a few hundred of these, where reading
     every assessment of twelve weeks took tens of milliseconds in a busy clinic. A draft counts
-    once signed off (it may be half-written, or its options tried and changed, until then).
+    once signed off (it may be half-written, or its options tried and changed, until then), on
+    the day it was made: signing off an old draft adds to that day's figures.
 
     Kept by the database (triggers on the assessment table, migrations 0016 and 0018) however an
     assessment is added, changed, signed off or deleted; never written from Python. A day's count

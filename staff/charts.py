@@ -11,8 +11,8 @@ week with a CASE over the Mondays and summing its status cost PostgreSQL eight t
 (2.4 ms for 10k bookings, against 0.3 ms; the counting is the rest). The weeks' Mondays are
 worked out here, in local time. The recommendations are added up from the counts the database
 keeps by day (``patients.models.RecommendationDay``: signed-off assessments only, as the
-part-day's are read here), so that twelve weeks cost a few hundred
-rows however many assessments they hold. The query is written out in SQL (plain SQL, the same on
+part-day's are read here), so that twelve weeks cost a few hundred rows however many
+assessments they hold. The query is written out in SQL (plain SQL, the same on
 SQLite and PostgreSQL): built through the ORM, it took longer to compile than to run.
 """
 
@@ -66,8 +66,8 @@ def _figures_query(weeks: int) -> str:
 
 def week_figures(starts: list) -> tuple[dict[int, tuple[int, int]], Counter]:
     """Bookings (not cancelled) and no-shows starting in each week, by the week's number (week
-    n runs from ``starts[n]`` to ``starts[n + 1]``), and how many times the assessments made
-    from ``starts[0]`` on recommend each option, by its key."""
+    n runs from ``starts[n]`` to ``starts[n + 1]``), and how many times the signed-off
+    assessments made from ``starts[0]`` on recommend each option, by its key."""
     adapt = connection.ops.adapt_datetimefield_value
     moments = [adapt(start) for start in starts]
     params = []

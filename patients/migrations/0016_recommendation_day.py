@@ -15,7 +15,8 @@ saved last in its transaction (bookings.follow_up), so these rows are held until
 
 On SQLite, a later migration that rebuilds the assessment table drops these triggers:
 tests/patients/test_recommendation_days.py then fails, and that migration must create them
-again.
+again (0017 does; since 0018, which counts signed-off assessments only, its triggers are those
+to make again).
 """
 
 from django.db import migrations, models

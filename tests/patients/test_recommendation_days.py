@@ -1,17 +1,19 @@
 """``RecommendationDay``, the counts of options recommended by day (UTC) that the database keeps
 (migrations patients 0016 and 0018), stays true to the signed-off assessments however they are
-written, and the
-dashboard's "recommendations by treatment" read from it counts exactly the assessments made from
-the first week's Monday at midnight, local time, wherever the clinic is.
+written, and the dashboard's "recommendations by treatment" read from it counts exactly the
+signed-off assessments made from the first week's Monday at midnight, local time, wherever the
+clinic is.
 
 A migration that rebuilds the assessment table on SQLite drops these triggers: these tests then
-fail, and that migration must create them again."""
+fail, and that migration must create 0018's again."""
 
+import importlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -82,13 +84,15 @@ def test_counts_follow_assessments_loaded_in_bulk():
     bookings = BookingFactory.create_batch(3)
     Assessment.objects.bulk_create(
         AssessmentFactory.build(
-            # A draft may have no option yet; a signed-off assessment has one at least.
-            signed_off_at=timezone.now() if r else None,
+            # The last a draft: not counted.
+            signed_off_at=None if n == 2 else timezone.now(),
             booking=booking,
             author=booking.practitioner.user,
             recommendations=r,
         )
-        for booking, r in zip(bookings, (["prp"], ["prp", "medication"], []), strict=True)
+        for n, (booking, r) in enumerate(
+            zip(bookings, (["prp"], ["prp", "medication"], ["transplant"]), strict=True)
+        )
     )
     today = timezone.now().astimezone(UTC).date()
     assert counts() == {(today, "prp"): 2, (today, "medication"): 1}
@@ -153,3 +157,46 @@ def test_a_draft_counts_only_once_signed_off_with_the_options_it_was_signed_off_
     assert counts() == {(day, "prp"): 1, (day, "medication"): 1}
     draft.delete()
     assert counts() == {}
+
+
+def test_a_draft_signed_off_with_new_options_in_one_save_counts_those_and_unsigned_none():
+    """As the review form's "Sign off" saves a draft: its last options and the sign-off in one
+    write."""
+    monday = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    draft = made_at(unsigned(["transplant"]), monday)
+    draft.refresh_from_db()
+    draft.recommendations = ["prp"]
+    draft.signed_off_at = monday + timedelta(hours=1)
+    draft.save()
+    day = date(2026, 11, 30)
+    assert counts() == {(day, "prp"): 1}
+    # Were it ever a draft again (by hand: no page does it), its counts go with it.
+    Assessment.objects.filter(pk=draft.pk).update(signed_off_at=None, recommendations=["other"])
+    assert counts() == {}
+
+
+def test_the_migration_counts_again_the_signed_off_and_its_reverse_every_assessment():
+    migration = importlib.import_module("patients.migrations.0018_recommendations_count_signed_off")
+
+    class Editor:
+        """What the migration's functions use of a schema editor, in the test's transaction."""
+
+        connection = connection
+
+        @staticmethod
+        def execute(statement):
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+
+    monday = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    made_at(unsigned(["transplant"]), monday)
+    made_at(signed_off(recommendations=["prp"]), monday)
+    day = date(2026, 11, 30)
+    migration.count_every_assessment(None, Editor)
+    assert counts() == {(day, "prp"): 1, (day, "transplant"): 1}
+    made_at(unsigned(["medication"]), monday)  # 0016's triggers count a draft
+    assert counts() == {(day, "prp"): 1, (day, "transplant"): 1, (day, "medication"): 1}
+    migration.count_signed_off(None, Editor)
+    assert counts() == {(day, "prp"): 1}
+    made_at(unsigned(["medication"]), monday)
+    assert counts() == {(day, "prp"): 1}
