@@ -7,7 +7,7 @@ booked until someone moves or cancels them; the admin and the staff day list say
 Imported by ``bookings.models``, so this is a model of the bookings app.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -20,12 +20,6 @@ from clinic.text import validate_single_line
 LONGEST_DAYS = 366
 # And so is one starting further ahead than this.
 FURTHEST_DAYS = 2 * 366
-
-
-class ClosureQuerySet(models.QuerySet):
-    def covering(self, first_day: date, last_day: date):
-        """Closures with at least one day from ``first_day`` to ``last_day``."""
-        return self.filter(first_day__lte=last_day, last_day__gte=first_day)
 
 
 class Closure(models.Model):
@@ -41,8 +35,6 @@ class Closure(models.Model):
         validators=[validate_single_line],
         help_text="Shown to staff, and to patients who ask for a closed day: e.g. Christmas Day.",
     )
-
-    objects = ClosureQuerySet.as_manager()
 
     class Meta:
         ordering = ["first_day"]

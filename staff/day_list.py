@@ -20,13 +20,13 @@ from django.db import connection
 
 from bookings.models import (
     Booking,
-    Closure,
     ConsultationType,
     Location,
     Practitioner,
     TimeOff,
     video_room_link,
 )
+from bookings.selectors import closures_covering
 from clinic import sql_values
 from patients.models import Assessment, HairLossIntake, Patient
 
@@ -142,9 +142,7 @@ def closed_locations(days: dict[int, date]) -> dict[int, str]:
     the closure's name, in one query."""
     if not days:
         return {}
-    rows = Closure.objects.filter(
-        location_id__in=days, first_day__lte=max(days.values()), last_day__gte=min(days.values())
-    ).values_list("location_id", "first_day", "last_day", "name")
+    rows = closures_covering(days, min(days.values()), max(days.values()))
     return {
         location_id: name
         for location_id, first, last, name in rows
