@@ -152,6 +152,10 @@ class Command(BaseCommand):
         if seed_assessments(location, self.stdout):
             analyze()
         consultation_type = ConsultationType.objects.get(slug="bench-initial")
+        # What an earlier run booked (this command's, or the load benchmark's) is removed
+        # before anything is measured, and what this one books at the end, so that every run
+        # sees the same diary.
+        data.remove_previous_run()
         figures = {"database": connection.vendor, "bookings": Booking.objects.count()}
         self.stdout.write(
             f"Database: {connection.vendor} ({name}), {figures['bookings']} bookings, "
@@ -229,9 +233,6 @@ class Command(BaseCommand):
             record(label, median, p95, queries)
             figures[label]["slots"] = len(result.slots)
 
-        # What an earlier run booked is removed first, and what this one books at the end, so
-        # that every run sees the same diary.
-        data.remove_previous_run()
         try:
             self.measure_http(consultation_type, location, now, repeats, record)
         finally:

@@ -166,6 +166,10 @@ class Command(BaseCommand):
 
         figures["database_checks"] = self.check_database(figures["scenarios"])
         data.forget_sessions(self.sessions)
+        # What this run booked goes too, once checked: the next benchmark (this one, or
+        # bench_availability's engine and selectors) sees the same diary as this one did.
+        removed_after = data.remove_previous_run()
+        self.stdout.write(f"Removed this run's {removed_after['bookings']} bookings.")
         figures["memory"] = {
             "worker_peak_mb": {str(pid): megabytes(kib) for pid, kib in peaks.items()},
             "workers_restarted": sorted(set(peaks) - set(first_workers)),
