@@ -187,56 +187,60 @@ def named_bookings(bookings) -> str:
     )
 
 
-def warn_of_bookings(request, time_off: TimeOff) -> None:
-    """Tell the admin which confirmed bookings the saved time off falls on: they stay booked
-    until someone moves or cancels them."""
-    clashing = Booking.objects.filter(
-        practitioner_id=time_off.practitioner_id,
-        status=Booking.Status.CONFIRMED,
-        starts_at__lt=time_off.ends_at,
-        ends_at__gt=time_off.starts_at,
-    )
+def _clashes(clashing) -> tuple[int, str]:
+    """How many bookings ``clashing`` holds, and the first of them named, "and N more" after."""
     count = clashing.count()
     if not count:
-        return
+        return 0, ""
     named = named_bookings(
         clashing.select_related("patient", "location").order_by("starts_at")[:NAMED]
     )
     more = count - NAMED
+    return count, f"{named}{f' and {more} more' if more > 0 else ''}"
+
+
+def warn_of_bookings(request, time_off: TimeOff) -> None:
+    """Tell the admin which confirmed bookings the saved time off falls on: they stay booked
+    until someone moves or cancels them."""
+    count, named = _clashes(
+        Booking.objects.filter(
+            practitioner_id=time_off.practitioner_id,
+            status=Booking.Status.CONFIRMED,
+            starts_at__lt=time_off.ends_at,
+            ends_at__gt=time_off.starts_at,
+        )
+    )
+    if not count:
+        return
     several = count > 1
     messages.warning(
         request,
         f"This time off falls on {count} confirmed booking{'s' if several else ''} with "
         f"{time_off.practitioner.display_name}, which {'stay' if several else 'stays'} booked: "
-        f"{named}{f' and {more} more' if more > 0 else ''}. Move or cancel "
-        f"{'them' if several else 'it'} from the staff day list.",
+        f"{named}. Move or cancel {'them' if several else 'it'} from the staff day list.",
     )
 
 
 def warn_of_bookings_on_closure(request, closure: Closure) -> None:
-    """Tell the admin which confirmed bookings fall on the days the location is now closed:
-    they stay booked until someone moves or cancels them."""
+    """Tell the admin which confirmed bookings still to come fall on the days the location is
+    now closed: they stay booked until someone moves or cancels them."""
     zone = closure.location.zone
-    clashing = Booking.objects.filter(
-        location_id=closure.location_id,
-        status=Booking.Status.CONFIRMED,
-        starts_at__gte=max(to_utc(closure.first_day, time(0), zone), timezone.now()),
-        starts_at__lt=to_utc(closure.last_day + timedelta(days=1), time(0), zone),
+    count, named = _clashes(
+        Booking.objects.filter(
+            location_id=closure.location_id,
+            status=Booking.Status.CONFIRMED,
+            starts_at__gte=max(to_utc(closure.first_day, time(0), zone), timezone.now()),
+            starts_at__lt=to_utc(closure.last_day + timedelta(days=1), time(0), zone),
+        )
     )
-    count = clashing.count()
     if not count:
         return
-    named = named_bookings(
-        clashing.select_related("patient", "location").order_by("starts_at")[:NAMED]
-    )
-    more = count - NAMED
     several = count > 1
     messages.warning(
         request,
         f"{count} confirmed booking{'s' if several else ''} still to come "
         f"{'fall' if several else 'falls'} on {closure.name}, when {closure.location.name} is "
-        f"closed, and {'stay' if several else 'stays'} booked: "
-        f"{named}{f' and {more} more' if more > 0 else ''}. Move or cancel "
+        f"closed, and {'stay' if several else 'stays'} booked: {named}. Move or cancel "
         f"{'them' if several else 'it'} from the staff day list.",
     )
 
