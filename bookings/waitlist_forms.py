@@ -33,8 +33,13 @@ class WaitlistJoinForm(forms.Form):
     )
     consent_care = PatientDetailsForm.base_fields["consent_care"]
 
-    def __init__(self, *args, practitioners, today: date, last_bookable: date, **kwargs):
+    def __init__(
+        self, *args, practitioners, today: date, last_bookable: date, closed_days=None, **kwargs
+    ):
+        """``closed_days(first, last)``: the location's closed days between them, with the
+        closures' names (``selectors.closed_days``), read only when a range is sent."""
         super().__init__(*args, **kwargs)
+        self.closed_days = closed_days
         self.fields["first_day"].error_messages["required"] = "Please say from which day."
         self.fields["last_day"].error_messages["required"] = "Please say until which day."
         self.practitioners = {str(p.pk): p for p in practitioners}
@@ -63,6 +68,16 @@ class WaitlistJoinForm(forms.Form):
             )
         if first and last and last < first:
             self.add_error("last_day", "The last day must be on or after the first.")
+        elif first and last and self.closed_days and not self.errors:
+            # No time is ever offered on a day the clinic is closed: a wish for those alone
+            # would wait in vain.
+            closed = self.closed_days(first, last)
+            if len(closed) == (last - first).days + 1:
+                names = ", ".join(dict.fromkeys(closed.values()))
+                self.add_error(
+                    "last_day",
+                    f"We are closed on all of those days ({names}). Please choose other days.",
+                )
         cleaned["chosen_practitioner"] = self.practitioners.get(cleaned.get("practitioner", ""))
         return cleaned
 

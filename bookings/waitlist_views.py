@@ -5,6 +5,7 @@ Links carry unguessable tokens, looked up by digest and rate-limited like a priv
 link; no database id appears in any of them.
 """
 
+import functools
 from datetime import timedelta
 
 from django.conf import settings
@@ -61,6 +62,7 @@ class WaitlistJoinView(View):
             practitioners=practitioners,
             today=today,
             last_bookable=last_bookable,
+            closed_days=functools.partial(selectors.closed_days, self.location),
         )
 
     def render_form(self, request, form, status=200, paused=False):

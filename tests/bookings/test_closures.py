@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import availability, selectors
-from bookings.models import Booking, Closure
+from bookings.models import Booking, Closure, WaitlistEntry
 from bookings.services import BookingError, booking_create
 from tests.factories import (
     BookingFactory,
@@ -215,3 +215,29 @@ def test_the_admin_names_no_booking_already_past(clinic_admin):
     response = clinic_admin.post(reverse("admin:bookings_closure_add"), form, follow=True)
     assert "still to come" not in response.content.decode()
     assert Closure.objects.filter(name="Burst pipe").exists()
+
+
+def test_the_waitlist_refuses_a_wish_for_closed_days_alone_and_keeps_the_typing(client):
+    location, _, consultation_type = bookable_clinic()
+    first, last = day_ahead(20), day_ahead(21)
+    Closure.objects.create(location=location, first_day=first, last_day=last, name="Refit")
+    url = reverse("bookings:waitlist", args=[consultation_type.slug])
+    form = {
+        "location": location.pk,
+        "practitioner": "any",
+        "first_day": first.isoformat(),
+        "last_day": last.isoformat(),
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+        "consent_care": "on",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "We are closed on all of those days (Refit). Please choose other days." in page
+    assert 'value="Ada"' in page and 'value="ada@example.com"' in page
+    assert not WaitlistEntry.objects.exists()
+    # One open day in the range is enough.
+    response = client.post(url, {**form, "last_day": (last + timedelta(days=1)).isoformat()})
+    assert response.status_code == 302 and WaitlistEntry.objects.count() == 1
