@@ -117,7 +117,7 @@ def to_utc(day: date, wall_time: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, wall_time, tzinfo=zone).astimezone(UTC)
 
 
-def closed_days(days: Iterable[date], zone: ZoneInfo) -> list[Interval]:
+def closed_day_intervals(days: Iterable[date], zone: ZoneInfo) -> list[Interval]:
     """Return the days a location is closed as time off: each local day from midnight to
     midnight (23 or 25 hours on the days the clocks change), in UTC."""
     return [

@@ -352,7 +352,7 @@ def available_slots(
     # The days the location is closed are time off for everyone who works there.
     result.closed = closed_days(location, first_day, last_day)
     if result.closed:
-        closed = availability.closed_days(result.closed, zone)
+        closed = availability.closed_day_intervals(result.closed, zone)
         for pid in ids:
             time_off[pid].extend(closed)
 

@@ -112,7 +112,7 @@ def test_the_database_refuses_a_closure_that_ends_before_it_starts():
 
 def test_a_closed_day_on_the_clocks_change_is_closed_for_its_23_hours():
     # The clocks go forward in London on Sunday 28 March 2027.
-    (interval,) = availability.closed_days([date(2027, 3, 28)], LONDON)
+    (interval,) = availability.closed_day_intervals([date(2027, 3, 28)], LONDON)
     assert interval.start == datetime(2027, 3, 28, 0, tzinfo=UTC)
     assert interval.end == datetime(2027, 3, 28, 23, tzinfo=UTC)
 
