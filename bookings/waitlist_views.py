@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views import View
 
 from bookings import selectors
@@ -162,10 +163,12 @@ class WaitlistClaimView(View):
 
     def render_page(self, request, offer, form=None, status=200, error=""):
         state = offer_state(offer)
+        message = getattr(error, "message", "")
+        opening = offer.opening
+        day = opening.starts_at.astimezone(opening.location.zone).date()
         if state == "open" and not error and request.method == "GET":
-            # Booked meanwhile by other means: say so before the patient types anything.
-            opening = offer.opening
-            day = opening.starts_at.astimezone(opening.location.zone).date()
+            # Booked meanwhile by other means, or the clinic closed that day since the offer
+            # was sent: say so before the patient types anything.
             free = selectors.available_slots(
                 consultation_type=offer.entry.consultation_type,
                 location=opening.location,
@@ -175,12 +178,21 @@ class WaitlistClaimView(View):
             )
             if free.slot_at(opening.starts_at) is None:
                 state = "gone"
+                message = _closed_message(opening, day, free.closed.get(day, ""))
+        elif state == "open" and error:
+            if isinstance(error, WaitlistGone):
+                state = "gone"
+            # A claim refused because the clinic has closed that day: the time has gone for
+            # good, and the patient is told why (not to choose another day, as a booking is).
+            if closed := selectors.closed_days(opening.location, day, day):
+                state = "gone"
+                message = _closed_message(opening, day, closed[day])
         context = {
             "offer": offer,
             "entry": offer.entry,
-            "opening": offer.opening,
+            "opening": opening,
             "state": "gone" if isinstance(error, WaitlistGone) else state,
-            "error": getattr(error, "message", ""),
+            "error": message,
             "form": form or WaitlistClaimForm(region=offer.opening.location.country),
         }
         return render(request, self.template_name, context, status=status)
@@ -214,6 +226,16 @@ class WaitlistClaimView(View):
             return self.render_page(request, offer, form, status=409, error=error)
         messages.success(request, "The time is yours: your booking is confirmed.")
         return redirect("bookings:manage", token=booking.token)
+
+
+def _closed_message(opening, day, closure: str) -> str:
+    """Why a freed time cannot be claimed when its day has since been closed ("" if open)."""
+    if not closure:
+        return ""
+    return (
+        f"{opening.location.name} is closed on {date_format(day, 'l j F')} ({closure}), so "
+        "this time can no longer be booked."
+    )
 
 
 def _lookup(request, queryset, token):

@@ -426,3 +426,33 @@ def test_someone_who_booked_from_the_waitlist_is_offered_no_more_times(client):
     booking_cancel(booking=bookings[1])
     run_worker()
     assert [m.to for m in offers_mailed()] == [["grace@example.com"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_time_offered_before_its_day_was_closed_is_gone_with_the_closure_named(client):
+    from bookings.models import Closure
+
+    location, _, consultation_type = bookable_clinic()
+    start = next_slot(days=4)
+    booking = booked(location, consultation_type, start)
+    join(location, consultation_type, "Ada")
+    booking_cancel(booking=booking)
+    run_worker()
+    link = CLAIM_LINK.search(offers_mailed()[0].body).group(0)
+    day = start.astimezone(location.zone).date()
+    Closure.objects.create(location=location, first_day=day, last_day=day, name="Staff training")
+    said = f"{location.name} is closed on {day:%A} {day.day} {day:%B} (Staff training)"
+
+    page = client.get(link).content.decode()
+    assert "Sorry, this time has gone" in page and said in page
+    assert "Book this time" not in page
+
+    patients = Patient.objects.count()
+    refused = client.post(link, claim_details())
+    assert refused.status_code == 409
+    assert said in refused.content.decode()
+    assert b"Sorry, this time has gone" in refused.content
+    assert b"Please choose another day" not in refused.content
+    assert not Booking.objects.filter(status="confirmed").exists()
+    assert Patient.objects.count() == patients
+    assert WaitlistOffer.objects.get().entry.booking_id is None
