@@ -756,3 +756,4 @@ class CalendarFeed(models.Model):
 # here so that Django finds them as models of this app.
 from bookings.closure_models import Closure  # noqa: E402, F401
 from bookings.waitlist_models import WaitlistEntry, WaitlistOffer, WaitlistOpening  # noqa: E402, F401
+from bookings.week_count_models import BookingWeekCount  # noqa: E402, F401

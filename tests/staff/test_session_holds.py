@@ -240,6 +240,9 @@ def test_the_day_list_costs_the_same_queries_with_or_without_holds(
     held_session(treatments_setup, 15)
     held_session(treatments_setup, 16)
     session_today(treatments_setup, 17)
+    # The new patients' consultations, weeks ago, changed ended weeks of the chart: counted
+    # and kept again on this view (tests/bookings/test_week_counts.py), not on the next.
+    client.get(reverse("staff:home"))
     with django_assert_num_queries(queries + 1):  # the audit row of the holds shown
         page = client.get(reverse("staff:home"))
     assert page.content.decode().count(HELD_BADGE) == 2

@@ -1,0 +1,53 @@
+"""Keeping the counts of weeks that have ended (``BookingWeekCount``; why, in its module).
+
+``keep_weeks`` counts the weeks given afresh and keeps them, in a transaction of its own, only if
+no change to a booking is on its way: every change takes a shared lock in the database's trigger
+(migration bookings 0031), and the keeping tries for the same lock exclusively, without waiting.
+Taken, no change can be half-way: one committed before is in the counts (read after the lock),
+and one after waits for the counts to be kept and then forgets its week. Not taken, nothing is
+kept, and the chart counts the week again next time. It never waits, so it can never be part of
+a deadlock. On SQLite, the transaction holds the database's one write lock from its start.
+"""
+
+import functools
+
+from django.db import connection, transaction
+
+from bookings.models import Booking, BookingWeekCount
+
+# As the triggers' (migration bookings 0031).
+LOCK_SPACE = 0x5765656B
+
+
+@functools.cache
+def _keep_query(weeks: int) -> str:
+    counts = BookingWeekCount._meta.db_table
+    bookings = Booking._meta.db_table
+    in_week = "b.starts_at >= w.week_start AND b.starts_at < w.week_end"
+    # WHERE true: SQLite reads an INSERT's SELECT ... ON CONFLICT as a join without it.
+    return (
+        f"WITH w (week_start, week_end) AS (VALUES {', '.join(['(%s, %s)'] * weeks)}) "  # noqa: S608 - no input
+        f"INSERT INTO {counts} (week_start, week_end, bookings, no_shows) "
+        "SELECT w.week_start, w.week_end, "
+        f"(SELECT COUNT(*) FROM {bookings} b WHERE {in_week} AND NOT (b.status = %s)), "
+        f"(SELECT COUNT(*) FROM {bookings} b WHERE {in_week} AND b.status = %s) "
+        "FROM w WHERE true ON CONFLICT (week_start, week_end) DO NOTHING"
+    )
+
+
+def keep_weeks(weeks: list[tuple]) -> bool:
+    """Count the weeks (each its start and end, both past) and keep their counts; return
+    whether they were kept (not if a change to a booking was on its way)."""
+    if not weeks:
+        return True
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(moment) for week in weeks for moment in week]
+    params += [Booking.Status.CANCELLED.value, Booking.Status.NO_SHOW.value]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, 0)", [LOCK_SPACE])
+            if not cursor.fetchone()[0]:
+                return False
+        # A statement of its own, so that it reads what was committed before the lock.
+        cursor.execute(_keep_query(len(weeks)), params)
+    return True
