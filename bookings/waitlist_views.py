@@ -166,9 +166,9 @@ class WaitlistClaimView(View):
         message = getattr(error, "message", "")
         opening = offer.opening
         day = opening.starts_at.astimezone(opening.location.zone).date()
+        refused = state == "open" and bool(error)
         if state == "open" and not error and request.method == "GET":
-            # Booked meanwhile by other means, or the clinic closed that day since the offer
-            # was sent: say so before the patient types anything.
+            # Booked meanwhile by other means: say so before the patient types anything.
             free = selectors.available_slots(
                 consultation_type=offer.entry.consultation_type,
                 location=opening.location,
@@ -176,22 +176,21 @@ class WaitlistClaimView(View):
                 last_day=day,
                 practitioner=opening.practitioner,
             )
-            if free.slot_at(opening.starts_at) is None:
+            refused = free.slot_at(opening.starts_at) is None
+            if refused:
                 state = "gone"
-                message = _closed_message(opening, day, free.closed.get(day, ""))
-        elif state == "open" and error:
-            if isinstance(error, WaitlistGone):
-                state = "gone"
-            # A claim refused because the clinic has closed that day: the time has gone for
-            # good, and the patient is told why (not to choose another day, as a booking is).
-            if closed := selectors.closed_days(opening.location, day, day):
-                state = "gone"
-                message = _closed_message(opening, day, closed[day])
+        if isinstance(error, WaitlistGone):
+            state = "gone"
+        # The clinic closed that day since the offer was sent: the time has gone for good, and
+        # the patient is told why (not to choose another day, as a booking's refusal says).
+        if refused and (closed := selectors.closed_days(opening.location, day, day)):
+            state = "gone"
+            message = _closed_message(opening, day, closed[day])
         context = {
             "offer": offer,
             "entry": offer.entry,
             "opening": opening,
-            "state": "gone" if isinstance(error, WaitlistGone) else state,
+            "state": state,
             "error": message,
             "form": form or WaitlistClaimForm(region=offer.opening.location.country),
         }
@@ -229,9 +228,7 @@ class WaitlistClaimView(View):
 
 
 def _closed_message(opening, day, closure: str) -> str:
-    """Why a freed time cannot be claimed when its day has since been closed ("" if open)."""
-    if not closure:
-        return ""
+    """Why a freed time cannot be claimed when its day has since been closed."""
     return (
         f"{opening.location.name} is closed on {date_format(day, 'l j F')} ({closure}), so "
         "this time can no longer be booked."
