@@ -17,14 +17,23 @@ FORGET = """
     DELETE FROM bookings_bookingweekcount
     WHERE week_start <= {row}.starts_at AND week_end > {row}.starts_at;
 """
+# A change's old and new starts in one statement: two writers' deletes then lock the rows they
+# share in the same order (one scan's), and cannot wait for each other.
+FORGET_BOTH = """
+    DELETE FROM bookings_bookingweekcount
+    WHERE (week_start <= OLD.starts_at AND week_end > OLD.starts_at)
+       OR (week_start <= NEW.starts_at AND week_end > NEW.starts_at);
+"""
 POSTGRESQL = [
     f"""
     CREATE FUNCTION booking_week_counts_forget() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
         PERFORM pg_advisory_xact_lock_shared({LOCK_SPACE}, 0);
-        IF TG_OP <> 'INSERT' THEN {FORGET.format(row="OLD")} END IF;
-        IF TG_OP <> 'DELETE' THEN {FORGET.format(row="NEW")} END IF;
+        IF TG_OP = 'INSERT' THEN {FORGET.format(row="NEW")}
+        ELSIF TG_OP = 'DELETE' THEN {FORGET.format(row="OLD")}
+        ELSE {FORGET_BOTH}
+        END IF;
         RETURN NULL;
     END
     $$
@@ -61,7 +70,7 @@ SQLITE = [
     CREATE TRIGGER booking_week_counts_forget_change
     AFTER UPDATE OF status, starts_at ON bookings_booking
     WHEN OLD.status IS NOT NEW.status OR OLD.starts_at IS NOT NEW.starts_at
-    BEGIN {FORGET.format(row="OLD")} {FORGET.format(row="NEW")} END
+    BEGIN {FORGET_BOTH} END
     """,
 ]
 SQLITE_DROP = [
