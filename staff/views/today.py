@@ -295,6 +295,12 @@ class WeekView(StaffRequiredMixin, PermissionRequiredMixin, TemplateView):
         now = timezone.now()
         days, rows = week_grid(location=location, monday=monday, now=now)
         closed = closed_days(location, days[0], days[-1])
+        # A booking still confirmed on a day closed since it was made is to be moved: each says
+        # so where it stands, as the day list does above its rows.
+        for _, cells in rows:
+            for n, day in enumerate(days):
+                for booking in cells[n] if day in closed else ():
+                    booking.on_closed_day = booking.status == Booking.Status.CONFIRMED
         # The same bookings day by day, for a phone: only practitioners with bookings that day.
         by_day = [
             (day, [(p, cells[n]) for p, cells in rows if cells[n]], closed.get(day, ""))

@@ -61,6 +61,19 @@ def test_the_week_and_the_month_mark_the_closed_day(reception, clinic_setup):
     assert month.count("Closed: Boxing Day") == 1
 
 
+def test_the_week_marks_each_booking_still_to_move_off_a_closed_day(reception, clinic_setup):
+    day = closed_day(clinic_setup, days=2, name="Boxing Day")
+    to_move = booked_on(clinic_setup, day)
+    booked_on(clinic_setup, day + timedelta(days=1))  # an open day: nothing to move
+    week = reception.get(reverse("staff:week"), {"week": day.isoformat()}).content.decode()
+    # On the booking, in the grid and in the phone's list of days.
+    assert week.count("closed: move") == 2
+    to_move.status = to_move.Status.CANCELLED
+    to_move.save()
+    week = reception.get(reverse("staff:week"), {"week": day.isoformat()}).content.decode()
+    assert "closed: move" not in week
+
+
 def test_the_month_lists_nobody_as_working_on_a_closed_day_but_who_is_booked(
     reception, clinic_setup
 ):
