@@ -7,10 +7,9 @@ A week that has ended is read from the counts kept of it (``bookings.BookingWeek
 the database forgets when one of its bookings changes); a week without them is counted, and an
 ended one's counts are then kept (``bookings.week_counts.keep_weeks``), so that a view counts
 only this week: counting the eleven ended ones again cost 0.5–0.6 ms of the day list's 11–13.
-A week is counted by the index's range of its starts: all its bookings from the index on
-``starts_at`` alone, and its cancelled ones and no-shows from a small index of those two
-statuses (``booking_closed_start_idx``), so that a week of a busy clinic (900 bookings) costs a
-count of index entries and nothing per booking. Putting each booking of the twelve weeks in its
+A week is counted by the index's range of its starts (``week_counts.week_count_sql``), so
+that a week of a busy clinic (900 bookings) costs a count of index entries and nothing per
+booking. Putting each booking of the twelve weeks in its
 week with a CASE over the Mondays and summing its status cost PostgreSQL eight times as long
 (2.4 ms for 10k bookings, against 0.3 ms; the counting is the rest). The weeks' Mondays are
 worked out here, in local time. The recommendations are added up from the counts the database
@@ -56,17 +55,13 @@ def _figures_query(weeks: int) -> str:
     kept = BookingWeekCount._meta.db_table
     days = RecommendationDay._meta.db_table
     assessments = Assessment._meta.db_table
-    in_week = "b.starts_at >= w.week_start AND b.starts_at < w.week_end"
     values = ", ".join(["(%s, %s, %s)"] * weeks)
+    booked, no_shows = week_counts.week_count_sql(table)
     # A week's counts are kept (k) or counted: CASE runs its subqueries only for the latter.
     return (
         f"WITH w (n, week_start, week_end) AS (VALUES {values}) "  # noqa: S608 - no input
-        "SELECT w.n, CASE WHEN k.id IS NULL THEN "
-        f"(SELECT COUNT(*) FROM {table} b WHERE {in_week}) - "
-        f"(SELECT COUNT(*) FROM {table} b WHERE b.status = %s AND {in_week}) "
-        "ELSE k.bookings END, CASE WHEN k.id IS NULL THEN "
-        f"(SELECT COUNT(*) FROM {table} b WHERE b.status = %s AND {in_week}) "
-        "ELSE k.no_shows END, k.id IS NOT NULL, NULL, NULL "
+        f"SELECT w.n, CASE WHEN k.id IS NULL THEN {booked} ELSE k.bookings END, "
+        f"CASE WHEN k.id IS NULL THEN {no_shows} ELSE k.no_shows END, k.id IS NOT NULL, NULL, NULL "
         f"FROM w LEFT JOIN {kept} k ON k.week_start = w.week_start AND k.week_end = w.week_end "
         f"UNION ALL SELECT NULL, NULL, NULL, NULL, r.option, SUM(r.count) FROM {days} r "
         "WHERE r.day >= %s GROUP BY r.option "

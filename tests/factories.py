@@ -398,14 +398,16 @@ def intake_page(clinic=None, days=3, **patient):
     return reverse("bookings:intake", args=[booking.token])
 
 
-def make_booking(setup, start):
-    """A 30-minute booking with the first practitioner of ``clinic_setup``, rules bypassed."""
+def make_booking(setup, start, status="confirmed"):
+    """A 30-minute booking of a new patient with the first practitioner of ``clinic_setup``,
+    rules bypassed."""
     return BookingFactory(
         practitioner=setup["practitioners"][0],
         consultation_type=setup["type"],
         location=setup["location"],
         starts_at=start,
         ends_at=start + timedelta(minutes=30),
+        status=status,
     )
 
 

@@ -12,18 +12,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingWeekCount
 from bookings.week_counts import keep_weeks
 from staff.charts import WEEKS, weekly_figures
-from tests.factories import BookingFactory, PatientFactory, bookable_clinic
-
-
-def add(setup, start, status="confirmed"):
-    return BookingFactory(
-        patient=PatientFactory(),
-        practitioner=setup["practitioners"][0],
-        consultation_type=setup["type"],
-        location=setup["location"],
-        starts_at=start,
-        status=status,
-    )
+from tests.factories import BookingFactory, PatientFactory, bookable_clinic, make_booking
 
 
 def weeks_ago(count, hour=12):
@@ -44,10 +33,10 @@ def kept_week(moment):
 
 @pytest.mark.django_db
 def test_ended_weeks_are_kept_once_counted_and_this_week_is_not(clinic_setup):
-    add(clinic_setup, weeks_ago(2, hour=10))
-    add(clinic_setup, weeks_ago(2, hour=11), status="no_show")
-    add(clinic_setup, weeks_ago(2, hour=12), status="cancelled")
-    add(clinic_setup, weeks_ago(0))
+    make_booking(clinic_setup, weeks_ago(2, hour=10))
+    make_booking(clinic_setup, weeks_ago(2, hour=11), status="no_show")
+    make_booking(clinic_setup, weeks_ago(2, hour=12), status="cancelled")
+    make_booking(clinic_setup, weeks_ago(0))
 
     assert shown(-3) == (2, 1)
     # Every ended week of the chart is kept, this week is not.
@@ -65,8 +54,8 @@ def test_ended_weeks_are_kept_once_counted_and_this_week_is_not(clinic_setup):
 def test_any_change_to_a_booking_of_an_ended_week_makes_it_counted_again(clinic_setup):
     """Marked a no-show, cancelled, moved into another week, added, deleted: by the ORM or
     in bulk, the database forgets the week's counts, and the chart counts it again."""
-    late = add(clinic_setup, weeks_ago(3, hour=10))
-    other = add(clinic_setup, weeks_ago(3, hour=11))
+    late = make_booking(clinic_setup, weeks_ago(3, hour=10))
+    other = make_booking(clinic_setup, weeks_ago(3, hour=11))
     assert shown(-4) == (2, 0)
 
     Booking.objects.filter(pk=late.pk).update(status="no_show")
@@ -89,7 +78,7 @@ def test_any_change_to_a_booking_of_an_ended_week_makes_it_counted_again(clinic_
     )
     assert (shown(-4), shown(-3)) == ((0, 0), (1, 1))
 
-    add(clinic_setup, weeks_ago(2, hour=14))
+    make_booking(clinic_setup, weeks_ago(2, hour=14))
     assert shown(-3) == (2, 1)
     Booking.objects.filter(pk=late.pk).delete()
     assert shown(-3) == (1, 0)
@@ -102,12 +91,13 @@ def test_any_change_to_a_booking_of_an_ended_week_makes_it_counted_again(clinic_
 
 
 @pytest.mark.race
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite: one write lock for every transaction"
+)
 @pytest.mark.django_db(transaction=True)
 def test_counts_are_not_kept_while_a_change_is_on_its_way():
     """A no-show being marked in another connection, not yet committed: the chart counts the
     week without it and keeps nothing; committed, the next view counts and keeps it."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite holds one write lock for every transaction: no change is in flight.")
     location, staff, consultation_type = bookable_clinic()
     booking = BookingFactory(
         patient=PatientFactory(),
@@ -160,7 +150,7 @@ def test_the_day_list_counts_a_changed_week_again_once(clinic_setup, clinic_admi
             assert clinic_admin.get(reverse("staff:home")).status_code == 200
         return len(captured)
 
-    booking = add(clinic_setup, weeks_ago(4))
+    booking = make_booking(clinic_setup, weeks_ago(4))
     queries()
     steady = queries()
     Booking.objects.filter(pk=booking.pk).update(status="no_show")
