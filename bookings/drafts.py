@@ -16,7 +16,7 @@ from django.utils import timezone
 from bookings.forms import PatientDetailsForm
 from bookings.models import Booking, BookingDraft, ConsultationType, Location, Practitioner
 from bookings.services import BookingError, booking_create
-from clinic import sql_batch, sql_values
+from clinic import sql_batch, sql_prepared, sql_values
 from patients.services import consents_record, patient_found_or_added
 
 START_FORMAT = "%Y%m%dT%H%MZ"
@@ -159,7 +159,7 @@ def _locked_draft(where: str, value) -> BookingDraft:
     """Return the draft whose ``where`` ("id" or "token") is ``value``, locked, with its type,
     location and practitioner; raise BookingDraft.DoesNotExist for none."""
     with connection.cursor() as cursor:
-        cursor.execute(_locked_draft_query(connection.vendor, where), [value])
+        sql_prepared.execute(cursor, _locked_draft_query(connection.vendor, where), [value])
         row = cursor.fetchone()
     if row is None:
         raise BookingDraft.DoesNotExist(f"No booking draft with {where} {value!r}.")

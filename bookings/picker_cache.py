@@ -50,7 +50,7 @@ from bookings.models import (
     TimeOff,
     WorkingHours,
 )
-from clinic import sql_batch, sql_values
+from clinic import sql_batch, sql_prepared, sql_values
 
 User = Practitioner._meta.get_field("user").related_model
 
@@ -145,7 +145,7 @@ def _read_key(online: bool, parameters: list):
     with connection.cursor() as cursor:
         # The parameters are the type's id, or its slug and fixed values; the rest is the
         # models' own names.
-        cursor.execute(_key_query(online), parameters)
+        sql_prepared.execute(cursor, _key_query(online), parameters)
         graph = cursor.fetchall()
     if not graph:
         return None

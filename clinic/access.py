@@ -21,6 +21,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from clinic import sql_prepared
 from clinic.sql_values import columns, instance
 
 # The names of the user's permissions ("app_label.codename"), directly or through a group, and
@@ -69,7 +70,7 @@ def load_access(user) -> None:
     if hasattr(user, "_group_names"):
         return
     with connection.cursor() as cursor:
-        cursor.execute(_access_query(connection.vendor), [user.pk] * 3)
+        sql_prepared.execute(cursor, _access_query(connection.vendor), [user.pk] * 3)
         _keep_access(user, *cursor.fetchone())
 
 
@@ -85,7 +86,8 @@ def user_with_access(user_id):
     device_model = wanted.model if wanted is not None else None
     params = [pk] * 3 + ([wanted.pk] if wanted is not None else []) + [pk]
     with connection.cursor() as cursor:
-        cursor.execute(_user_and_access_query(connection.vendor, device_model), params)
+        query = _user_and_access_query(connection.vendor, device_model)
+        sql_prepared.execute(cursor, query, params)
         row = cursor.fetchone()
     if row is None:
         return None

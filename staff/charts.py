@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from bookings import week_counts
 from bookings.models import Booking, BookingWeekCount
+from clinic import sql_prepared
 from patients import choices
 from patients.models import Assessment, RecommendationDay
 from staff import chart_drawing
@@ -45,7 +46,7 @@ NARROW_BAR = 9
 
 
 @functools.cache
-def _figures_query(weeks: int) -> str:
+def _figures_query(vendor: str, weeks: int) -> str:
     """The weeks' counts, a row each; then the options recommended on each whole day (UTC) from
     the first week's, added up (``RecommendationDay``), a row each; then the options of each
     signed-off assessment made before the first of those days, a row each (the part-day the
@@ -55,7 +56,13 @@ def _figures_query(weeks: int) -> str:
     kept = BookingWeekCount._meta.db_table
     days = RecommendationDay._meta.db_table
     assessments = Assessment._meta.db_table
-    values = ", ".join(["(%s, %s, %s)"] * weeks)
+    # PostgreSQL prepares the statement (clinic/sql_prepared.py) before it sees a value: the
+    # weeks' columns are given their types, which nothing else in it would tell.
+    if vendor == "postgresql":
+        cast = "CAST(%s AS timestamptz)"
+        values = ", ".join([f"(CAST(%s AS integer), {cast}, {cast})"] * weeks)
+    else:
+        values = ", ".join(["(%s, %s, %s)"] * weeks)
     booked, no_shows = week_counts.week_count_sql(table)
     # A week's counts are kept (k) or counted: CASE runs its subqueries only for the latter.
     return (
@@ -86,15 +93,13 @@ def week_figures(starts: list, now: datetime) -> tuple[dict[int, tuple[int, int]
     first_day = first.date() if first.time() == time(0) else first.date() + timedelta(days=1)
     whole_days_from = datetime.combine(first_day, time(0), tzinfo=UTC)
     params += [
-        Booking.Status.CANCELLED.value,
-        Booking.Status.NO_SHOW.value,
         connection.ops.adapt_datefield_value(first_day),
         moments[0],
         adapt(whole_days_from),
     ]
     by_week, recommended, counted = {}, Counter(), []
     with connection.cursor() as cursor:
-        cursor.execute(_figures_query(len(starts) - 1), params)
+        sql_prepared.execute(cursor, _figures_query(connection.vendor, len(starts) - 1), params)
         for week, bookings, no_shows, kept, option, count in cursor.fetchall():
             if week is not None:
                 by_week[week] = (bookings, no_shows)

@@ -27,7 +27,7 @@ from bookings.models import (
     video_room_link,
 )
 from bookings.selectors import closures_covering
-from clinic import sql_values
+from clinic import sql_prepared, sql_values
 from patients.models import Assessment, HairLossIntake, Patient
 
 
@@ -175,7 +175,8 @@ def day_schedule(
         if practitioner is not None:
             params.append(practitioner.pk)
         with connection.cursor() as cursor:
-            cursor.execute(DAY_QUERY if practitioner is None else MY_DAY_QUERY, params)
+            query = DAY_QUERY if practitioner is None else MY_DAY_QUERY
+            sql_prepared.execute(cursor, query, params)
             rows = cursor.fetchall()
         # SQLite gives the moments as text; PostgreSQL's driver as datetimes already.
         read = sql_values.reader(Booking._meta.get_field("starts_at"))

@@ -26,9 +26,14 @@ from typing import NamedTuple
 from django.db import connection
 
 from bookings.models import Booking
-from clinic import sql_values
+from clinic import sql_prepared, sql_values
 from staff.selectors import sees_all_bookings
 from treatments.models import RESCREEN_OPENS_BEFORE, RESCREEN_QUESTIONS, Rescreen
+
+# The statuses and truths the queries test are written into their text, not passed: the
+# indexes they walk are partial (``booking_awaiting_review_idx``, ``booking_confirmed_intake_idx``),
+# and the page's plan, kept for any values (clinic/sql_prepared.py), could not use them otherwise.
+_CONFIRMED = sql_prepared.literal(Booking.Status.CONFIRMED)
 
 # A clinic admin's flag is true and the rest is not looked at; anyone else's false, so that only
 # their own bookings pass (the user's practitioner row, if any: a user without one has none).
@@ -50,8 +55,8 @@ _LISTED = (
 # walks them in the page's order along ``booking_awaiting_review_idx``, which holds those and no
 # other: whether answered and whether assessed are the booking's own columns, kept by the
 # database, so no other table is asked about each. ``_waiting`` gives its parameters.
-_WAITING = f"""b.status = %s AND b.intake_received = %s AND b.assessed = %s AND b.starts_at >= %s
-      AND {_VISIBLE}"""
+_WAITING = f"""b.status = {_CONFIRMED} AND b.intake_received = TRUE AND b.assessed = FALSE
+      AND b.starts_at >= %s AND {_VISIBLE}"""
 
 # How many wait, and how many of those have a flag of the severities asked for (``{severities}``
 # their placeholders): the counts on a practitioner's landing.
@@ -87,8 +92,9 @@ _INTAKE_MISSING = f"""
 SELECT {_LISTED}
 FROM bookings_booking b
 JOIN bookings_consultationtype ct ON ct.id = b.consultation_type_id
-WHERE EXISTS (SELECT 1 FROM bookings_consultationtype asking WHERE asking.intake_required = %s)
-  AND b.status = %s AND b.intake_received = %s AND b.starts_at >= %s AND ct.intake_required = %s
+WHERE EXISTS (SELECT 1 FROM bookings_consultationtype asking WHERE asking.intake_required = TRUE)
+  AND b.status = {_CONFIRMED} AND b.intake_received = FALSE AND b.starts_at >= %s
+  AND ct.intake_required = TRUE
   AND {_VISIBLE}
 ORDER BY b.starts_at, b.id
 LIMIT %s
@@ -100,7 +106,7 @@ SELECT r.id AS rescreen_id, r.answers, r.submitted_at, r.details,
        (SELECT s.name FROM treatments_planstep s WHERE s.booking_id = b.id) AS step_name, {_LISTED}
 FROM treatments_rescreen r
 JOIN bookings_booking b ON b.id = r.booking_id
-WHERE r.cleared_at IS NULL AND b.status = %s AND b.starts_at >= %s AND {_VISIBLE}
+WHERE r.cleared_at IS NULL AND b.status = {_CONFIRMED} AND b.starts_at >= %s AND {_VISIBLE}
   AND ({{flagged}})
 """  # noqa: S608 - fixed text; every value is a parameter
 
@@ -216,7 +222,7 @@ def _visible(user) -> list:
 def _waiting(user, since: datetime) -> list:
     """The parameters of ``_WAITING``: confirmed, answered, not assessed, from ``since`` on,
     seen by ``user``."""
-    return [Booking.Status.CONFIRMED.value, True, False, _moment(since), *_visible(user)]
+    return [_moment(since), *_visible(user)]
 
 
 def _moment(value):
@@ -242,7 +248,7 @@ def waiting_counts(*, user, now: datetime, since: timedelta, severities) -> tupl
     with connection.cursor() as cursor:
         # No severity asked for: none counts (an empty IN list is not SQL everywhere).
         held_if = _placeholders(severities) or "NULL"
-        cursor.execute(_WAITING_COUNTS.format(severities=held_if), params)
+        sql_prepared.execute(cursor, _WAITING_COUNTS.format(severities=held_if), params)
         waiting, flagged = cursor.fetchone()
     return waiting, flagged
 
@@ -264,7 +270,6 @@ def queue_page(
     - the names of the practitioners, types and locations of the bookings of these lists.
     """
     vendor = connection.vendor
-    confirmed = Booking.Status.CONFIRMED.value
     waiting = _waiting(user, now - since)
     # No row past the cap is shown: the last page holds what is left of the counted ones.
     shown = max(0, min(size, cap + 1 - offset))
@@ -275,21 +280,16 @@ def queue_page(
         *waiting,
         cap + 1,
         # The held sessions'.
-        confirmed,
         _moment(now - since),
         *_visible(user),
         *[_answer_key(vendor, key) for key, _ in RESCREEN_QUESTIONS],
         # The intakes missing.
-        True,
-        confirmed,
-        False,
         _moment(now),
-        True,
         *_visible(user),
         limit,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_queue_page(vendor), params)
+        sql_prepared.execute(cursor, _queue_page(vendor), params)
         found = cursor.fetchall()
     read_start = _reader(Booking, "starts_at")
     read_answers = _reader(Rescreen, "answers")
