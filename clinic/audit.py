@@ -17,6 +17,7 @@ from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from clinic import sql_prepared
 from clinic.models import ClinicalRead
 from clinic.ratelimit import client_address
 from clinic.sql_insert import insert_statement, prepared, written_fields
@@ -122,7 +123,7 @@ def insert_audited(instance) -> None:
     values += [prepared(field, history_instance) for field in history_fields]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_insert_both_query(model), values)
+            sql_prepared.execute(cursor, _insert_both_query(model), values)
             pk, history_pk = cursor.fetchone()
         else:
             cursor.execute(insert_statement(model, fields), values[: len(fields)])
