@@ -305,12 +305,11 @@ def lock_and_check(
     parameters = [adapt(bound) for bound in bounds]
     with connection.cursor() as cursor:
         if vendor == "postgresql":
-            cursor.execute(
-                f"{first}; {_lock_query(vendor)}; {_taken_query(vendor)}"
-                if first
-                else f"{_lock_query(vendor)}; {_taken_query(vendor)}",
-                [practitioner_id, practitioner_id, *parameters],
-            )
+            statements = [
+                (_lock_query(vendor), [practitioner_id]),
+                (_taken_query(vendor), [practitioner_id, *parameters]),
+            ]
+            sql_prepared.execute_all(cursor, [(first, [])] * bool(first) + statements)
         else:
             if first:
                 cursor.execute(first)

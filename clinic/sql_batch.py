@@ -23,6 +23,8 @@ import contextlib
 
 from django.db import connection
 
+from clinic import sql_prepared
+
 # Where the block keeps its writes: on the connection, so that each thread's (and each
 # database connection's) block is its own. None outside a block.
 _KEPT = "clinic_kept_writes"
@@ -107,12 +109,5 @@ def _send(kept: list) -> None:
     if not kept:
         return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A new line between them, so that no statement's end can swallow the next.
-            cursor.execute(
-                ";\n".join(sql for sql, _ in kept),
-                [value for _, params in kept for value in params],
-            )
-        else:
-            for sql, params in kept:
-                cursor.execute(sql, params)
+        # On PostgreSQL in one round trip, each prepared once per connection; on SQLite one by one.
+        sql_prepared.execute_all(cursor, kept)

@@ -10,7 +10,9 @@ worse (``plan_cache_mode = auto``), or goes on planning each run when it is not.
 
 What a kept plan cannot know is a parameter's value, so a statement sent here must not need one
 to find its index: a value that a partial index's condition names (the cancelled status of
-``booking_blocked_range_idx``, for one) is written into the statement's text, not passed.
+``booking_blocked_range_idx``, for one) is written into the statement's text, not passed. And
+PREPARE gives each parameter its type before any value is seen: the statement must tell it (a
+column the value is compared with or written to, or a CAST).
 
 A prepared statement lives as long as its connection, whatever becomes of the transaction that
 prepared it, and is re-planned by PostgreSQL when a table it reads changes. Each connection
@@ -41,27 +43,53 @@ class _Prepared:
 def execute(cursor, sql: str, params) -> None:
     """Run ``sql`` (with ``%s`` placeholders) with ``params`` on ``cursor``; on PostgreSQL as a
     statement prepared once on this connection."""
-    params = list(params)
-    text, count = _numbered(sql)
-    if count != len(params):
-        raise ValueError("A statement's placeholders and parameters do not match.")
+    execute_all(cursor, [(sql, params)])
+
+
+def execute_all(cursor, statements) -> None:
+    """Run ``statements`` (each its SQL and parameters) on ``cursor``, in order; on PostgreSQL
+    in one round trip, each statement with parameters prepared once on this connection, and
+    each without (a SAVEPOINT, say) sent as written. The rows to fetch are the last one's.
+    Elsewhere (SQLite, whose driver runs one statement a call) one after the other."""
+    statements = [(sql, list(params)) for sql, params in statements]
+    counted = []
+    for sql, params in statements:
+        text, count = _numbered(sql)
+        if count != len(params):
+            raise ValueError("A statement's placeholders and parameters do not match.")
+        counted.append((sql, text, count, params))
     if connection.vendor != "postgresql":
-        cursor.execute(sql, params)
+        for sql, params in statements:
+            cursor.execute(sql, params)
         return
+    kept = _kept()
+    texts, values, fresh = [], [], []
+    for sql, text, count, params in counted:
+        if not count:
+            texts.append(sql)
+            continue
+        name = kept.names.get(sql)
+        if name is None:
+            # A new name on every attempt: one that failed may or may not have prepared it.
+            kept.made += 1
+            name = f"clinic_{_digest(sql)}_{kept.made}"
+            texts.append(f"PREPARE {name} AS {text}")
+            fresh.append((sql, name))
+        texts.append(_execute_text(name, count))
+        values += params
+    # A new line between them, so that no statement's end can swallow the next.
+    cursor.execute(";\n".join(texts), values)
+    kept.names.update(fresh)
+
+
+def _kept() -> _Prepared:
+    """This connection's prepared statements (a new connection starts without any)."""
     raw = connection.connection
     kept = getattr(connection, _PREPARED, None)
     if kept is None or kept.raw is not raw:
         kept = _Prepared(raw)
         setattr(connection, _PREPARED, kept)
-    name = kept.names.get(sql)
-    if name is not None:
-        cursor.execute(_execute_text(name, count), params)
-        return
-    # A new name on every attempt: an attempt that failed may or may not have prepared it.
-    kept.made += 1
-    name = f"clinic_{_digest(sql)}_{kept.made}"
-    cursor.execute(f"PREPARE {name} AS {text}; {_execute_text(name, count)}", params)
-    kept.names[sql] = name
+    return kept
 
 
 @functools.cache

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.dispatch import Signal
 
-from clinic import sql_insert, sql_values
+from clinic import sql_insert, sql_prepared, sql_values
 from clinic.audit import insert_audited
 from clinic.seen import changed_since
 from patients import consent as consent_texts
@@ -129,10 +129,8 @@ def _returning_patient(email, date_of_birth, first_name, last_name) -> Patient |
     query = _returning_patient_query(connection.vendor)
     birth = connection.ops.adapt_datefield_value(date_of_birth)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"{lock}; {query}" if lock else query,
-            [*parameters, email, birth, first_name, last_name],
-        )
+        lookup = (query, [email, birth, first_name, last_name])
+        sql_prepared.execute_all(cursor, [(lock, parameters), lookup] if lock else [lookup])
         row = cursor.fetchone()
     return sql_values.instance(Patient, row) if row is not None else None
 
