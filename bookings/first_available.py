@@ -46,11 +46,11 @@ def _column(model, name: str) -> str:
 
 # The query, with the models' table and column names to fill in ({name}) and the parameters
 # (%s): the type, the location (twice), the weekday, the range's end and start (time off), the
-# cancelled status, the range (bookings: {overlap}), and the location and the day twice (a
-# closure). Each branch fills the columns of its kind (a weekly span's times, or an interval's
-# instants and a booking's start, which the fair rule counts per day) and leaves the others
-# NULL; a closure's row is its kind alone. The first branch's NULLs are typed: the others' are
-# read as its types.
+# range (bookings: {overlap}; the cancelled status is in the text, {cancelled}), and the
+# location and the day twice (a closure). Each branch fills the columns of its kind (a weekly
+# span's times, or an interval's instants and a booking's start, which the fair rule counts per
+# day) and leaves the others NULL; a closure's row is its kind alone. The first branch's NULLs
+# are typed: the others' are read as its types.
 _DAY_QUERY = """
 WITH eligible AS (
     SELECT tp.{tp_practitioner} AS id

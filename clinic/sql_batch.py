@@ -16,7 +16,9 @@ rolled back to is dropped with the rest of what the savepoint undid: the service
 savepoints say so (``mark`` and ``drop_since``); inside a savepoint of Django's
 (``transaction.atomic()`` within the block), which may be rolled back without a word here, a
 write is sent at once. Outside a block, ``execute`` runs the statement at once. Only writes
-whose order among themselves does not matter belong here: their callers read none back.
+whose order among themselves does not matter belong here: their callers read none back. On
+PostgreSQL each is prepared once per connection (``sql_prepared.execute_all``), so a write with
+parameters must be an INSERT, UPDATE or DELETE.
 """
 
 import contextlib

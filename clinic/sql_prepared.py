@@ -1,4 +1,5 @@
-"""The hand-written reads of the busiest pages, planned once per database connection.
+"""The written-out statements of the busiest pages and of a booking's confirm, prepared once
+per database connection.
 
 PostgreSQL plans every statement it is sent. For the reads behind the staff day, the review
 queue and "first available", planning took as long as running them (the review queue's page
@@ -6,7 +7,10 @@ queue and "first available", planning took as long as running them (the review q
 statement is prepared the first time a connection runs it (``PREPARE``, in the same round trip
 as its first ``EXECUTE``), and executed by name after that: PostgreSQL plans its first five
 runs for their values, then keeps one plan for any values when that plan is estimated no
-worse (``plan_cache_mode = auto``), or goes on planning each run when it is not.
+worse (``plan_cache_mode = auto``), or goes on planning each run when it is not. A booking's
+confirm sends its locks, lookups and writes the same way (``execute_all``, through which
+clinic/sql_batch.py sends its blocks): parsed and planned once per connection, not once per
+booking.
 
 What a kept plan cannot know is a parameter's value, so a statement sent here must not need one
 to find its index: a value that a partial index's condition names (the cancelled status of
@@ -50,7 +54,10 @@ def execute_all(cursor, statements) -> None:
     """Run ``statements`` (each its SQL and parameters) on ``cursor``, in order; on PostgreSQL
     in one round trip, each statement with parameters prepared once on this connection, and
     each without (a SAVEPOINT, say) sent as written. The rows to fetch are the last one's.
-    Elsewhere (SQLite, whose driver runs one statement a call) one after the other."""
+    Elsewhere (SQLite, whose driver runs one statement a call) one after the other.
+
+    Only a SELECT, INSERT, UPDATE, DELETE or VALUES can be prepared: any other statement sent
+    here (SET, LOCK, …) must have its values in its text."""
     statements = [(sql, list(params)) for sql, params in statements]
     counted = []
     for sql, params in statements:
@@ -63,18 +70,18 @@ def execute_all(cursor, statements) -> None:
             cursor.execute(sql, params)
         return
     kept = _kept()
-    texts, values, fresh = [], [], []
+    texts, values, fresh = [], [], {}
     for sql, text, count, params in counted:
         if not count:
             texts.append(sql)
             continue
-        name = kept.names.get(sql)
+        name = kept.names.get(sql) or fresh.get(sql)
         if name is None:
             # A new name on every attempt: one that failed may or may not have prepared it.
             kept.made += 1
             name = f"clinic_{_digest(sql)}_{kept.made}"
             texts.append(f"PREPARE {name} AS {text}")
-            fresh.append((sql, name))
+            fresh[sql] = name
         texts.append(_execute_text(name, count))
         values += params
     # A new line between them, so that no statement's end can swallow the next.
@@ -121,5 +128,9 @@ def _digest(sql: str) -> str:
 
 def literal(value: str) -> str:
     """A constant of the code (a status, never what someone typed) as an SQL string literal,
-    to write into a statement's text."""
-    return "'" + str(value).replace("'", "''") + "'"
+    to write into a statement's text: letters, digits and underscores only, which need no
+    escaping from the database or the driver."""
+    value = str(value)
+    if not re.fullmatch(r"\w+", value, flags=re.ASCII):
+        raise ValueError(f"Not a plain constant for a statement's text: {value!r}")
+    return f"'{value}'"

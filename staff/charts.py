@@ -16,7 +16,8 @@ worked out here, in local time. The recommendations are added up from the counts
 keeps by day (``patients.models.RecommendationDay``: signed-off assessments only, as the
 part-day's are read here), so that twelve weeks cost a few hundred rows however many
 assessments they hold. The query is written out in SQL (plain SQL, the same on
-SQLite and PostgreSQL): built through the ORM, it took longer to compile than to run.
+SQLite and PostgreSQL but for the types PostgreSQL's PREPARE is told): built through the ORM, it
+took longer to compile than to run.
 """
 
 import functools

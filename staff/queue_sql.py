@@ -220,8 +220,8 @@ def _visible(user) -> list:
 
 
 def _waiting(user, since: datetime) -> list:
-    """The parameters of ``_WAITING``: confirmed, answered, not assessed, from ``since`` on,
-    seen by ``user``."""
+    """The parameters of ``_WAITING`` (confirmed, answered and not assessed are in its text):
+    from ``since`` on, seen by ``user``."""
     return [_moment(since), *_visible(user)]
 
 

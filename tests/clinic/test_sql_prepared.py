@@ -125,9 +125,10 @@ def test_placeholders_are_numbered_and_a_percent_sign_kept():
 
 def test_a_code_constant_is_written_as_a_quoted_literal():
     assert sql_prepared.literal("no_show") == "'no_show'"
-    assert sql_prepared.literal("it's") == "'it''s'"
-    quoted = sql_prepared.literal("it's")
-    assert run(f"SELECT {quoted}", []) == [("it's",)]
+    assert run(f"SELECT {sql_prepared.literal('no_show')}", []) == [("no_show",)]
+    for unsafe in ("it's", "100%", "a b", ""):
+        with pytest.raises(ValueError, match="plain constant"):
+            sql_prepared.literal(unsafe)
 
 
 def generic_plan(executed):
