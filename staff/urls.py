@@ -12,6 +12,7 @@ from staff.views import (
     profile,
     progress,
     records,
+    reschedule,
     reviews,
     today,
     waitlist,
@@ -30,7 +31,7 @@ urlpatterns = [
         name="waitlist_remove",
     ),
     path("book/", phone.PhoneBookingView.as_view(), name="phone_booking"),
-    path("bookings/<int:pk>/move/", today.StaffRescheduleView.as_view(), name="reschedule"),
+    path("bookings/<int:pk>/move/", reschedule.StaffRescheduleView.as_view(), name="reschedule"),
     path(
         "bookings/<int:pk>/<slug:action>/",
         today.BookingActionView.as_view(),
