@@ -38,6 +38,12 @@ NOT_HERE_MESSAGE = (
 )
 
 
+def closed_on(location, day, closure: str) -> str:
+    """ "Hampstead is closed on Friday 25 December (Christmas Day)": the start of what a person
+    is told about a time on a day the location is closed."""
+    return f"{location.name} is closed on {date_format(day, 'l j F')} ({closure})"
+
+
 def patient_busy(by_staff: bool) -> BookingError:
     return BookingError(PATIENT_BUSY_MESSAGE_FOR_STAFF if by_staff else PATIENT_BUSY_MESSAGE)
 
@@ -83,10 +89,7 @@ def refusal_for(
             "in advance."
         )
     elif closed := selectors.closed_days(location, day, day):
-        message = (
-            f"{location.name} is closed on {date_format(day, 'l j F')} ({closed[day]}). "
-            "Please choose another day."
-        )
+        message = f"{closed_on(location, day, closed[day])}. Please choose another day."
     else:
         ids = (
             [practitioner.pk]

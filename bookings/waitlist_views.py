@@ -12,12 +12,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views import View
 
 from bookings import selectors
 from bookings.forms import DayForm
 from bookings.models import ConsultationType, WaitlistEntry, WaitlistOffer
+from bookings.refusals import closed_on
 from bookings.services import BookingError
 from bookings.views import _choice
 from bookings.waitlist import (
@@ -229,10 +229,7 @@ class WaitlistClaimView(View):
 
 def _closed_message(opening, day, closure: str) -> str:
     """Why a freed time cannot be claimed when its day has since been closed."""
-    return (
-        f"{opening.location.name} is closed on {date_format(day, 'l j F')} ({closure}), so "
-        "this time can no longer be booked."
-    )
+    return f"{closed_on(opening.location, day, closure)}, so this time can no longer be booked."
 
 
 def _lookup(request, queryset, token):

@@ -27,7 +27,6 @@ statement is simply executed.
 """
 
 import functools
-import hashlib
 import re
 
 from django.db import connection
@@ -79,7 +78,7 @@ def execute_all(cursor, statements) -> None:
         if name is None:
             # A new name on every attempt: one that failed may or may not have prepared it.
             kept.made += 1
-            name = f"clinic_{_digest(sql)}_{kept.made}"
+            name = f"clinic_{kept.made}"
             texts.append(f"PREPARE {name} AS {text}")
             fresh[sql] = name
         texts.append(_execute_text(name, count))
@@ -117,13 +116,7 @@ def _numbered(sql: str) -> tuple[str, int]:
 
 @functools.cache
 def _execute_text(name: str, count: int) -> str:
-    arguments = ", ".join(["%s"] * count)
-    return f"EXECUTE {name}({arguments})" if count else f"EXECUTE {name}"
-
-
-@functools.cache
-def _digest(sql: str) -> str:
-    return hashlib.sha256(sql.encode()).hexdigest()[:12]
+    return f"EXECUTE {name}({', '.join(['%s'] * count)})"
 
 
 def literal(value: str) -> str:

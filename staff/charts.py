@@ -9,8 +9,8 @@ ended one's counts are then kept (``bookings.week_counts.keep_weeks``), so that 
 only this week: counting the eleven ended ones again cost 0.5–0.6 ms of the day list's 11–13.
 A week is counted by the index's range of its starts (``week_counts.week_count_sql``), so
 that a week of a busy clinic (900 bookings) costs a count of index entries and nothing per
-booking. Putting each booking of the twelve weeks in its
-week with a CASE over the Mondays and summing its status cost PostgreSQL eight times as long
+booking. Putting each booking of the twelve weeks in its week with a CASE over the Mondays and
+summing its status cost PostgreSQL eight times as long
 (2.4 ms for 10k bookings, against 0.3 ms; the counting is the rest). The weeks' Mondays are
 worked out here, in local time. The recommendations are added up from the counts the database
 keeps by day (``patients.models.RecommendationDay``: signed-off assessments only, as the

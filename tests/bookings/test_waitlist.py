@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Booking, WaitlistEntry, WaitlistOffer, WaitlistOpening
+from bookings.models import Booking, Closure, WaitlistEntry, WaitlistOffer, WaitlistOpening
 from bookings.privacy import patient_erase, patient_export
 from bookings.services import BookingError, booking_cancel, booking_create, booking_reschedule
 from bookings.waitlist import waitlist_claim, waitlist_join
@@ -430,8 +430,6 @@ def test_someone_who_booked_from_the_waitlist_is_offered_no_more_times(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_time_offered_before_its_day_was_closed_is_gone_with_the_closure_named(client):
-    from bookings.models import Closure
-
     location, _, consultation_type = bookable_clinic()
     start = next_slot(days=4)
     booking = booked(location, consultation_type, start)

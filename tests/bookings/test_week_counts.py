@@ -1,14 +1,18 @@
 """The counts of ended weeks the staff chart keeps: kept once counted, forgotten by the database
 when one of the week's bookings changes, and never kept while a change is on its way."""
 
+import importlib
 import threading
 from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
+from bookings import week_counts
 from bookings.models import Booking, BookingWeekCount
 from bookings.week_counts import keep_weeks
 from staff.charts import WEEKS, weekly_figures
@@ -142,9 +146,6 @@ def test_counts_are_not_kept_while_a_change_is_on_its_way():
 
 @pytest.mark.django_db
 def test_the_day_list_counts_a_changed_week_again_once(clinic_setup, clinic_admin):
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-
     def queries():
         with CaptureQueriesContext(connection) as captured:
             assert clinic_admin.get(reverse("staff:home")).status_code == 200
@@ -165,10 +166,6 @@ def test_the_day_list_counts_a_changed_week_again_once(clinic_setup, clinic_admi
 def test_the_triggers_are_in_the_database():
     """A later migration that rebuilds the booking table on SQLite drops its triggers: it must
     make them again (migration bookings 0031, ``SQLITE``)."""
-    import importlib
-
-    from bookings import week_counts
-
     migration = importlib.import_module("bookings.migrations.0031_week_counts")
     assert migration.LOCK_SPACE == week_counts.LOCK_SPACE
     with connection.cursor() as cursor:
